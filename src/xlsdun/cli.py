@@ -1,0 +1,248 @@
+"""The `xlsdun` command: a thin click layer over the Python API.
+
+It parses options, calls the library, prints, and maps errors to the exit codes in
+DESIGN.md. No traceback reaches the user unless --debug is given.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from . import config as config_mod
+from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, make_plan, run_once
+from .report import plan_json, print_plan, print_run, run_json
+
+STARTER_CONFIG = """\
+# xlsdun configuration. Paths are relative to this file.
+# Full reference: see the README ("Configuration").
+state_dir = ".xlsdun"            # ledger, backups, logs (holds customer data: keep it private)
+templates = "templates"          # your copies of the message templates (override the built-ins)
+
+[workbook]
+path = "receivables.xlsx"        # your receivables workbook (.xlsx or .xlsm)
+# sheet = "Receivables"          # optional: found automatically
+# header_row = 4                 # optional: found automatically
+
+[columns]
+# Map your own headers if xlsdun does not recognise them, e.g.:
+# invoice = "Doc. no."
+
+[sender]
+name = "Your Name"
+email = "accounts@example.com"
+reply_to = "accounts@example.com"
+business = "Your Business Ltd"
+phone = ""
+signature = "Your Name"
+bank_details = ""
+pay_link = ""
+
+[locale]
+language = "en"                  # "en" or "he": the default when a row has no Language
+currency = "ILS"
+country = "IL"                   # send days and public holidays
+timezone = "Asia/Jerusalem"
+
+[delivery]
+backend = "outbox"               # "outbox" (files to read first), "smtp" or "gmail"
+outbox_dir = "outbox"
+
+[policy]
+cadence_days = 7
+
+[schedule]
+time = "09:00"
+
+[owner]
+email = "owner@example.com"
+"""
+
+
+def _console(quiet: bool) -> Console:
+    return Console(quiet=quiet, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
+
+
+def _err(message: str) -> None:
+    click.echo(f"xlsdun: error: {message}", err=True)
+
+
+def _today(value: str | None, cfg: config_mod.Config | None) -> date:
+    if value:
+        return date.fromisoformat(value)
+    if cfg is not None:
+        return datetime.now(cfg.zone).date()
+    return date.today()
+
+
+def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-26") from None
+    return value
+
+
+def common(func: Callable[..., int]) -> Callable[..., Any]:
+    """The options every command takes, and the one place errors become exit codes."""
+
+    @click.option("--config", "config_path", default="xlsdun.toml", show_default=True,
+                  type=click.Path(dir_okay=False), help="The config file.")
+    @click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
+                  help="Run as of this date (default: today in the configured time zone).")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
+    @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+    @click.option("--debug", is_flag=True, help="Show tracebacks.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, debug: bool, **kwargs: Any) -> None:
+        try:
+            code = func(*args, **kwargs)
+        except (config_mod.ConfigError, RunError) as exc:
+            if debug:
+                raise
+            _err(str(exc))
+            code = getattr(exc, "exit_code", EXIT_INPUT)
+        except Exception as exc:
+            from .workbook.guard import WorkbookError, WorkbookLocked
+            from .workbook.read import WorkbookReadError
+
+            if debug:
+                raise
+            if isinstance(exc, WorkbookReadError):
+                _err(str(exc))
+                code = EXIT_INPUT
+            elif isinstance(exc, WorkbookLocked):
+                _err(str(exc))
+                code = EXIT_LOCKED
+            elif isinstance(exc, WorkbookError):
+                _err(str(exc))
+                code = EXIT_INPUT
+            else:
+                _err(
+                    f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the "
+                    f"ledger; run again with --debug for details and report it."
+                )
+                code = EXIT_FAILED
+        sys.exit(code or 0)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlsdun")
+def main() -> None:
+    """Collect overdue invoices straight from your Excel workbook."""
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing xlsdun.toml.")
+def init(directory: str, force: bool) -> None:
+    """Create a starter xlsdun.toml and a copy of the templates to customise."""
+    from .render import BUILTIN_TEMPLATES
+
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    cfg = target / "xlsdun.toml"
+    if cfg.exists() and not force:
+        _err(f"{cfg} already exists; use --force to overwrite it.")
+        sys.exit(EXIT_INPUT)
+    cfg.write_text(STARTER_CONFIG, encoding="utf-8")
+    templates = target / "templates"
+    copied = 0
+    for src in sorted(Path(BUILTIN_TEMPLATES).rglob("*.j2")):
+        dest = templates / src.relative_to(BUILTIN_TEMPLATES)
+        if dest.exists():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        copied += 1
+    click.echo(f"Wrote {cfg} and {copied} template(s) into {templates}/.")
+    click.echo("Next: set [workbook] path and [sender] in xlsdun.toml, then run 'xlsdun check'.")
+
+
+@main.command()
+@common
+def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> int:
+    """Check the config, the workbook's columns and that every template renders."""
+    from .engine import load_receivables, make_renderer
+
+    cfg = config_mod.load(config_path)
+    receivables = load_receivables(cfg)
+    problems = make_renderer(cfg).check()
+    info = receivables.sheet
+    result = {
+        "config": str(cfg.source),
+        "workbook": str(cfg.workbook.path),
+        "sheet": info.sheet if info else None,
+        "header_row": info.header_row if info else None,
+        "columns": {f: info.headers[i] for f, i in info.fields.items()} if info else {},
+        "invoices": len(receivables.invoices),
+        "findings": [{"row": f.row, "field": f.field, "problem": f.problem}
+                     for f in receivables.findings],
+        "template_errors": problems,
+    }
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        console = _console(quiet)
+        console.print(f"Config: {cfg.source} [green]ok[/]")
+        console.print(f"Workbook: {cfg.workbook.path}, sheet '{result['sheet']}', header row "
+                      f"{result['header_row']}: {result['invoices']} invoice row(s).")
+        for field, header in result["columns"].items():
+            console.print(f"  {field:<15} ← '{header}'")
+        for f in receivables.findings:
+            console.print(f"  [yellow]row {f.row}[/]: {f.field}: {f.problem}")
+        if problems:
+            for p in problems:
+                _err(f"template: {p}")
+        else:
+            console.print("Templates: every tier renders in every language [green]ok[/]")
+    return EXIT_INPUT if problems else 0
+
+
+@main.command("plan")
+@common
+def plan_cmd(config_path: str, today: str | None, as_json: bool, quiet: bool) -> int:
+    """Show who would get what today. Sends nothing, writes nothing."""
+    cfg = config_mod.load(config_path)
+    _, plan = make_plan(cfg, _today(today, cfg))
+    if as_json:
+        click.echo(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
+    else:
+        print_plan(plan, _console(quiet))
+    return 0
+
+
+@main.command()
+@common
+@click.option("--dry-run", is_flag=True,
+              help="Render today's messages into the preview folder; send and record nothing.")
+def run(config_path: str, today: str | None, as_json: bool, quiet: bool, dry_run: bool) -> int:
+    """The daily batch: send today's reminders and write the outcomes into the workbook."""
+    cfg = config_mod.load(config_path)
+    report = run_once(cfg, _today(today, cfg), dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(run_json(report), ensure_ascii=False, indent=2))
+    else:
+        print_run(report, _console(quiet))
+    if report.exit_code and quiet:
+        for note in report.notes:
+            _err(note)
+    return report.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

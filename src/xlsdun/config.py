@@ -1,0 +1,478 @@
+"""xlsdun.toml -> typed, validated Config.
+
+Every error names the file and the key, and says what was expected, because the person
+reading it edits the file by hand and never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .models import TIER_ORDER
+
+
+class ConfigError(Exception):
+    """A problem with the config file; the message is meant for the user as is."""
+
+
+DEFAULT_LADDER: tuple[dict[str, Any], ...] = (
+    {"id": "courtesy", "min_days": -3, "max_days": 0, "enabled": False},
+    {"id": "friendly", "min_days": 1, "max_days": 14},
+    {"id": "direct", "min_days": 15, "max_days": 29},
+    {"id": "plan", "min_days": 30, "max_days": 59},
+    {"id": "final", "min_days": 60, "max_days": 89, "approve": True},
+    {"id": "escalate", "min_days": 90, "max_days": None, "email": False},
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    id: str
+    min_days: int
+    max_days: int | None  # None: no upper bound
+    enabled: bool = True
+    email: bool = True  # False: no email, the debtor goes on the owner's call list
+    approve: bool = False  # True: planned as await_approval until the owner approves
+    late_fee: Decimal = Decimal("0")
+
+    def covers(self, days_overdue: int) -> bool:
+        return days_overdue >= self.min_days and (
+            self.max_days is None or days_overdue <= self.max_days
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    ladder: tuple[Tier, ...] = ()
+    cadence_days: int = 7
+    repeat_final_days: int = 14
+    min_balance: Decimal = Decimal("1.00")
+    promise_grace_days: int = 2
+    tier_basis: str = "oldest"  # "oldest" | "largest"
+    first_contact_max: str = "plan"
+    send_days: tuple[int, ...] | None = None  # ISO weekdays 1=Mon..7=Sun; None: by country
+    skip_holidays: bool = True
+    thank_you: bool = False
+    late_interest_annual: Decimal = Decimal("0")  # e.g. 0.04 for 4% a year, simple
+    installments: int = 3  # offered at the `plan` tier
+    early_payment_discount: Decimal = Decimal("0")  # e.g. 0.02 for 2% off if paid this week
+    final_deadline_days: int = 10
+    country: str = "IL"  # from [locale]: the working week and public holidays
+
+    def tier(self, tier_id: str) -> Tier:
+        for t in self.ladder:
+            if t.id == tier_id:
+                return t
+        raise KeyError(tier_id)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookConfig:
+    path: Path
+    sheet: str | None = None
+    header_row: int | None = None
+    date_order: str | None = None  # "DMY" | "MDY" | "YMD"; None: from the locale
+    include_hidden_rows: bool = True
+    allow_protected_sheet: bool = False
+    backups: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class SenderConfig:
+    name: str = "Accounts"
+    email: str = "accounts@example.com"
+    reply_to: str | None = None
+    signature: str = ""
+    business: str = ""
+    phone: str = ""
+    bank_details: str = ""
+    pay_link: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LocaleConfig:
+    language: str = "en"
+    currency: str = "ILS"
+    country: str = "IL"
+    timezone: str = "Asia/Jerusalem"
+
+    @property
+    def babel_locale(self) -> str:
+        return {"he": "he_IL", "en": "en_IL" if self.country == "IL" else "en_US"}.get(
+            self.language, self.language
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # "starttls" | "ssl" | "none"
+    username: str | None = None
+    password_env: str = "XLSDUN_SMTP_PASSWORD"
+    password: str | None = None
+    allow_plaintext_password: bool = False
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryConfig:
+    backend: str = "outbox"  # "outbox" | "smtp" | "gmail"
+    outbox_dir: Path = Path("outbox")
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    max_per_run: int | None = None
+    max_per_day: int = 400
+    per_minute: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    source: Path  # the config file
+    workbook: WorkbookConfig
+    state_dir: Path
+    columns: dict[str, str] = field(default_factory=dict)
+    owned_columns: dict[str, str] = field(default_factory=dict)
+    sender: SenderConfig = field(default_factory=SenderConfig)
+    locale: LocaleConfig = field(default_factory=LocaleConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    template_dir: Path | None = None
+    schedule_time: time = time(9, 0)
+    owner_email: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.locale.timezone)
+
+
+OWNED_COLUMNS_DEFAULT: dict[str, str] = {
+    "status": "Reminder status",
+    "last": "Last reminder",
+    "level": "Reminder level",
+    "count": "Reminders sent",
+    "next": "Next reminder",
+    "log_sheet": "Reminder log",
+}
+
+
+class _Reader:
+    """Typed access to one TOML table, with errors that name the file and the key."""
+
+    def __init__(self, source: Path, data: dict[str, Any], prefix: str = "") -> None:
+        self.source, self.data, self.prefix = source, data, prefix
+        self.used: set[str] = set()
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def fail(self, key: str, expected: str) -> ConfigError:
+        got = self.data.get(key)
+        return ConfigError(
+            f"{self.source}: key '{self._name(key)}' must be {expected} (found {got!r}). "
+            f"Fix it in the config file and run again."
+        )
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any, expected: str) -> Any:
+        self.used.add(key)
+        if self.data.get(key) is None:
+            return default
+        value = self.data[key]
+        if kind is int and isinstance(value, bool):
+            raise self.fail(key, expected)
+        if not isinstance(value, kind):
+            raise self.fail(key, expected)
+        return value
+
+    def str(self, key: str, default: str | None = None) -> str | None:
+        return self.get(key, str, default, "text in quotes")
+
+    def int(self, key: str, default: int | None, *, minimum: int | None = 0) -> int | None:
+        value = self.get(key, int, default, "a whole number")
+        if value is not None and minimum is not None and value < minimum:
+            raise self.fail(key, f"a whole number of at least {minimum}")
+        return value
+
+    def bool(self, key: str, default: bool) -> bool:
+        return self.get(key, bool, default, "true or false")
+
+    def decimal(self, key: str, default: Decimal) -> Decimal:
+        value = self.get(key, (int, float, str), None, "a number")
+        if value is None:
+            return default
+        try:
+            result = Decimal(str(value))
+        except InvalidOperation:
+            raise self.fail(key, "a number") from None
+        if result < 0:
+            raise self.fail(key, "a number of at least 0")
+        return result
+
+    def table(self, key: str) -> _Reader:
+        value = self.get(key, dict, {}, "a table")
+        return _Reader(self.source, value, f"{self._name(key)}.")
+
+    def check_unknown(self, known: set[str] | None = None) -> None:
+        for key in self.data:
+            if key not in (known or self.used):
+                raise ConfigError(
+                    f"{self.source}: unknown key '{self._name(key)}'. "
+                    f"Check the spelling against the config reference in the README."
+                )
+
+
+WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+
+
+def _ladder(r: _Reader) -> tuple[Tier, ...]:
+    raw = r.get("ladder", list, None, "a list of tiers ([[policy.ladder]] tables)")
+    overrides: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(raw or []):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise ConfigError(
+                f"{r.source}: policy.ladder entry {i + 1} must be a table with an 'id' "
+                f"(one of {', '.join(TIER_ORDER)})."
+            )
+        if item["id"] not in TIER_ORDER:
+            raise ConfigError(
+                f"{r.source}: policy.ladder entry {i + 1} has id {item['id']!r}; "
+                f"expected one of {', '.join(TIER_ORDER)}."
+            )
+        overrides[item["id"]] = item
+    tiers = []
+    for base in DEFAULT_LADDER:
+        merged = {**base, **overrides.get(base["id"], {})}
+        sub = _Reader(r.source, merged, f"policy.ladder[{base['id']}].")
+        sub.used.add("id")
+        tier = Tier(
+            id=base["id"],
+            min_days=sub.int("min_days", base["min_days"], minimum=None),
+            max_days=sub.int("max_days", base["max_days"], minimum=None),
+            enabled=sub.bool("enabled", True),
+            email=sub.bool("email", True),
+            approve=sub.bool("approve", False),
+            late_fee=sub.decimal("late_fee", Decimal("0")),
+        )
+        sub.check_unknown()
+        if tier.max_days is not None and tier.max_days < tier.min_days:
+            raise ConfigError(
+                f"{r.source}: policy.ladder[{tier.id}]: max_days ({tier.max_days}) is below "
+                f"min_days ({tier.min_days})."
+            )
+        tiers.append(tier)
+    enabled = [t for t in tiers if t.enabled]
+    for a, b in zip(enabled, enabled[1:], strict=False):
+        if a.max_days is None or a.max_days >= b.min_days:
+            raise ConfigError(
+                f"{r.source}: policy.ladder tiers '{a.id}' and '{b.id}' overlap; each tier's "
+                f"max_days must be below the next tier's min_days."
+            )
+    return tuple(tiers)
+
+
+def _policy(r: _Reader) -> PolicyConfig:
+    send_days_raw = r.get("send_days", list, None, 'a list of days like ["mon", "tue"]')
+    send_days = None
+    if send_days_raw is not None:
+        try:
+            send_days = tuple(sorted({WEEKDAYS[str(d).lower()[:3]] for d in send_days_raw}))
+        except KeyError:
+            raise r.fail("send_days", 'a list of days like ["sun", "mon", "tue"]') from None
+    basis = r.str("tier_basis", "oldest")
+    if basis not in ("oldest", "largest"):
+        raise r.fail("tier_basis", '"oldest" or "largest"')
+    first_max = r.str("first_contact_max", "plan")
+    if first_max not in TIER_ORDER:
+        raise r.fail("first_contact_max", f"one of {', '.join(TIER_ORDER)}")
+    policy = PolicyConfig(
+        ladder=_ladder(r),
+        cadence_days=r.int("cadence_days", 7, minimum=1),
+        repeat_final_days=r.int("repeat_final_days", 14, minimum=1),
+        min_balance=r.decimal("min_balance", Decimal("1.00")),
+        promise_grace_days=r.int("promise_grace_days", 2),
+        tier_basis=basis,
+        first_contact_max=first_max,
+        send_days=send_days,
+        skip_holidays=r.bool("skip_holidays", True),
+        thank_you=r.bool("thank_you", False),
+        late_interest_annual=r.decimal("late_interest_annual", Decimal("0")),
+        installments=r.int("installments", 3, minimum=1),
+        early_payment_discount=r.decimal("early_payment_discount", Decimal("0")),
+        final_deadline_days=r.int("final_deadline_days", 10, minimum=1),
+    )
+    r.check_unknown()
+    return policy
+
+
+def default_policy() -> PolicyConfig:
+    """The policy DESIGN.md's tone ladder describes, for use from Python and in tests."""
+    return _policy(_Reader(Path("<defaults>"), {}))
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate a config file. Raises ConfigError with a user-facing message."""
+    source = Path(path)
+    if not source.exists():
+        raise ConfigError(
+            f"{source}: config file not found. Create one with 'xlsdun init', "
+            f"or point to it with --config."
+        )
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text; save it as UTF-8.") from None
+    return from_dict(data, source)
+
+
+def from_dict(data: dict[str, Any], source: Path) -> Config:
+    base = source.parent.resolve()
+    top = _Reader(source, data)
+
+    wb = top.table("workbook")
+    wb_path = wb.str("path")
+    if not wb_path:
+        raise ConfigError(
+            f"{source}: key 'workbook.path' is missing; set it to your receivables workbook, "
+            f'e.g. path = "receivables.xlsx".'
+        )
+    date_order = wb.str("date_order")
+    if date_order is not None and date_order.upper() not in ("DMY", "MDY", "YMD"):
+        raise wb.fail("date_order", '"DMY", "MDY" or "YMD"')
+    workbook = WorkbookConfig(
+        path=(base / wb_path),
+        sheet=wb.str("sheet"),
+        header_row=wb.int("header_row", None, minimum=1),
+        date_order=date_order.upper() if date_order else None,
+        include_hidden_rows=wb.bool("include_hidden_rows", True),
+        allow_protected_sheet=wb.bool("allow_protected_sheet", False),
+        backups=wb.int("backups", 14),
+    )
+    wb.check_unknown()
+
+    cols = top.table("columns")
+    columns = {}
+    from .workbook.columns import CANONICAL_FIELDS  # local: columns imports nothing from here
+
+    for key, value in cols.data.items():
+        if key not in CANONICAL_FIELDS:
+            raise ConfigError(
+                f"{source}: unknown column field 'columns.{key}'. Known fields: "
+                f"{', '.join(CANONICAL_FIELDS)}."
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise cols.fail(key, "the header text as written in your sheet")
+        columns[key] = value
+
+    owned_r = top.table("owned_columns")
+    owned = dict(OWNED_COLUMNS_DEFAULT)
+    for key in OWNED_COLUMNS_DEFAULT:
+        owned[key] = owned_r.str(key, owned[key]) or owned[key]
+    owned_r.check_unknown()
+
+    s = top.table("sender")
+    sender = SenderConfig(
+        name=s.str("name", "Accounts"),
+        email=s.str("email", "accounts@example.com"),
+        reply_to=s.str("reply_to"),
+        signature=s.str("signature", ""),
+        business=s.str("business", ""),
+        phone=s.str("phone", ""),
+        bank_details=s.str("bank_details", ""),
+        pay_link=s.str("pay_link", ""),
+    )
+    s.check_unknown()
+    if "@" not in sender.email:
+        raise s.fail("email", "an email address")
+
+    loc = top.table("locale")
+    locale = LocaleConfig(
+        language=loc.str("language", "en"),
+        currency=(loc.str("currency", "ILS") or "ILS").upper(),
+        country=(loc.str("country", "IL") or "IL").upper(),
+        timezone=loc.str("timezone", "Asia/Jerusalem"),
+    )
+    loc.check_unknown()
+    if locale.language not in ("en", "he"):
+        raise loc.fail("language", '"en" or "he"')
+    try:
+        ZoneInfo(locale.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise loc.fail("timezone", 'a time zone name like "Asia/Jerusalem"') from None
+
+    d = top.table("delivery")
+    backend = d.str("backend", "outbox")
+    if backend not in ("outbox", "smtp", "gmail"):
+        raise d.fail("backend", '"outbox", "smtp" or "gmail"')
+    sm = d.table("smtp")
+    security = sm.str("security", "starttls")
+    if security not in ("starttls", "ssl", "none"):
+        raise sm.fail("security", '"starttls", "ssl" or "none"')
+    smtp = SmtpConfig(
+        host=sm.str("host", "localhost"),
+        port=sm.int("port", 465 if security == "ssl" else 587, minimum=1),
+        security=security,
+        username=sm.str("username"),
+        password_env=sm.str("password_env", "XLSDUN_SMTP_PASSWORD"),
+        password=sm.str("password"),
+        allow_plaintext_password=sm.bool("allow_plaintext_password", False),
+        timeout=float(sm.get("timeout", (int, float), 30.0, "a number of seconds")),
+    )
+    sm.check_unknown()
+    if smtp.password and not smtp.allow_plaintext_password:
+        raise ConfigError(
+            f"{source}: 'delivery.smtp.password' is written in the config file. Put it in the "
+            f"environment variable named by 'delivery.smtp.password_env' instead, or set "
+            f"allow_plaintext_password = true if you accept the risk."
+        )
+    delivery = DeliveryConfig(
+        backend=backend,
+        outbox_dir=base / (d.str("outbox_dir", "outbox") or "outbox"),
+        smtp=smtp,
+        max_per_run=d.int("max_per_run", None, minimum=1),
+        max_per_day=d.int("max_per_day", 400, minimum=1),
+        per_minute=d.int("per_minute", None, minimum=1),
+    )
+    d.check_unknown()
+
+    policy = replace(_policy(top.table("policy")), country=locale.country)
+
+    sch = top.table("schedule")
+    at = sch.str("time", "09:00")
+    try:
+        hh, mm = (int(x) for x in at.split(":"))
+        schedule_time = time(hh, mm)
+    except ValueError:
+        raise sch.fail("time", 'a time like "09:00"') from None
+    sch.check_unknown()
+
+    own = top.table("owner")
+    owner_email = own.str("email")
+    own.check_unknown()
+
+    templates = top.str("templates")
+    state_dir = top.str("state_dir")
+    top.check_unknown()
+    return Config(
+        source=source,
+        workbook=workbook,
+        state_dir=base / state_dir if state_dir else workbook.path.parent / ".xlsdun",
+        columns=columns,
+        owned_columns=owned,
+        sender=sender,
+        locale=locale,
+        delivery=delivery,
+        policy=policy,
+        template_dir=(base / templates) if templates else None,
+        schedule_time=schedule_time,
+        owner_email=owner_email,
+    )
+
+
+__all__ = ["Config", "ConfigError", "load", "from_dict", "default_policy", "replace"]

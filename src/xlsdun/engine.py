@@ -1,0 +1,399 @@
+"""The daily run: read -> plan -> render -> deliver -> ledger -> write back, under a run lock.
+
+`run_once(config, today)` is the whole pipeline as one call, safe to repeat: the ledger
+decides what was already done, so a second run the same day sends nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Iterator
+
+from . import policy as policy_mod
+from .config import Config
+from .deliver.base import (
+    AmbiguousDelivery,
+    AuthenticationFailed,
+    Backend,
+    DeliveryError,
+    QuotaExceeded,
+    RecipientRejected,
+    TemporaryFailure,
+)
+from .deliver.outbox import OutboxBackend
+from .ledger import Ledger, SendRecord
+from .models import Action, Delivery, DebtorHistory, Plan, Receivables, RunReport
+from .sheetview import LOG_HEADER, log_rows, owned_updates
+from .workbook.read import read_receivables
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 3
+
+
+class RunError(Exception):
+    """A run that must stop; `exit_code` says how (DESIGN.md, Exit codes)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+# -- the run lock ------------------------------------------------------------------------------
+
+
+@contextmanager
+def run_lock(state_dir: Path) -> Iterator[None]:
+    """One run at a time per workbook. A second run gets exit 3 naming the running process."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = state_dir / "run.lock"
+    fh: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            _lock_file(fh)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another xlsdun process"
+            raise RunError(
+                f"another xlsdun run is using this workbook ({holder}); wait for it to finish. "
+                f"Lock file: {path}",
+                EXIT_LOCKED,
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                 f"{datetime.now().isoformat(timespec='seconds')}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def _lock_file(fh: IO[str]) -> None:
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+# -- the pipeline pieces -----------------------------------------------------------------------
+
+
+def load_receivables(config: Config) -> Receivables:
+    wb = config.workbook
+    date_order = wb.date_order or ("MDY" if config.locale.country == "US" else "DMY")
+    return read_receivables(
+        wb.path,
+        sheet=wb.sheet,
+        header_row=wb.header_row,
+        columns=config.columns,
+        owned_columns={k: v for k, v in config.owned_columns.items() if k != "log_sheet"},
+        date_order=date_order,
+        default_currency=config.locale.currency,
+        default_language=config.locale.language,
+    )
+
+
+def ledger_path(config: Config) -> Path:
+    return config.state_dir / "ledger.sqlite3"
+
+
+def full_history(receivables: Receivables, ledger: Ledger, config: Config) -> dict[str, DebtorHistory]:
+    """The ledger's history, plus the sheet's hand-kept record for debtors it does not know."""
+    history = ledger.history()
+    known = {k for k, h in history.items() if h.contacts}
+    for key, h in policy_mod.history_from_sheet(receivables, known, config.policy).items():
+        prior = history.get(key)
+        history[key] = (
+            DebtorHistory(h.contacts, prior.approved_tiers, prior.thanked_invoices)
+            if prior else h
+        )
+    return history
+
+
+def make_plan(config: Config, today: date, ledger: Ledger | None = None) -> tuple[Receivables, Plan]:
+    """Read and plan without sending or writing anything (`xlsdun plan`)."""
+    receivables = load_receivables(config)
+    own = ledger is None and ledger_path(config).exists()
+    if own:
+        ledger = Ledger(ledger_path(config))
+    try:
+        history = full_history(receivables, ledger, config) if ledger else (
+            policy_mod.history_from_sheet(receivables, (), config.policy)
+        )
+    finally:
+        if own:
+            ledger.close()
+    return receivables, policy_mod.plan(receivables, history, today, config.policy)
+
+
+def make_renderer(config: Config):  # -> render.Renderer
+    from .render import Renderer
+
+    return Renderer(
+        sender=config.sender,
+        locale=config.locale,
+        policy=config.policy,
+        template_dir=config.template_dir,
+        workbook_dir=config.workbook.path.parent,
+    )
+
+
+def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backend:
+    if dry_run or config.delivery.backend == "outbox":
+        root = config.state_dir / "preview" if dry_run else config.delivery.outbox_dir
+        return OutboxBackend(root, today.isoformat())
+    from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
+
+    password = resolve_password(config.delivery.smtp)
+    if config.delivery.backend == "gmail":
+        return GmailBackend(config.delivery.smtp, password)
+    return SmtpBackend(config.delivery.smtp, password)
+
+
+@dataclass
+class _Sender:
+    """Sends the planned messages one by one, keeping the ledger a step ahead of the wire."""
+
+    ledger: Ledger
+    backend: Backend
+    renderer: object
+    run_id: str
+    today: date
+    now: datetime
+    opened: bool = False
+    stop: str | None = None  # why sending stopped (quota, auth)
+    stop_exit: int = EXIT_OK
+
+    def deliver(self, action: Action) -> Delivery:
+        from .render import MissingAttachment, RenderError
+
+        if self.stop:
+            return self._defer(action, self.stop)
+        send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
+        if send_id is None:
+            rec = self.ledger.existing(action.debtor, self.today)
+            return Delivery(action, _outcome(rec.state), rec.message_id,
+                            f"already done today: {rec.state}", rec.path)
+        try:
+            message = self.renderer.render(action, today=self.today, now=self.now)
+        except MissingAttachment as exc:
+            self.ledger.mark(send_id, "failed", detail=f"attachment missing: {exc}")
+            return Delivery(action, "failed", None, f"attachment missing: {exc}")
+        except RenderError as exc:
+            self.ledger.mark(send_id, "failed", detail=f"template error: {exc}")
+            return Delivery(action, "failed", None, f"template error: {exc}")
+        message_id = str(message["Message-ID"])
+        self.ledger.mark(send_id, "sending", message_id=message_id)
+        try:
+            if not self.opened:
+                self.backend.open()
+                self.opened = True
+            result = self.backend.send(message)
+        except AuthenticationFailed as exc:
+            self.ledger.mark(send_id, "deferred", detail=str(exc))
+            self.stop, self.stop_exit = f"stopped: {exc}", EXIT_INPUT
+            return Delivery(action, "deferred", message_id, str(exc))
+        except QuotaExceeded as exc:
+            self.ledger.mark(send_id, "deferred", detail=str(exc))
+            self.stop = f"sending stopped: {exc}"
+            return Delivery(action, "deferred", message_id, str(exc))
+        except RecipientRejected as exc:
+            self.ledger.mark(send_id, "failed", detail=str(exc))
+            return Delivery(action, "failed", message_id, str(exc))
+        except TemporaryFailure as exc:
+            self.ledger.mark(send_id, "deferred", detail=str(exc))
+            return Delivery(action, "deferred", message_id, str(exc))
+        except AmbiguousDelivery as exc:
+            self.ledger.mark(send_id, "ambiguous", detail=str(exc))
+            self.opened = False
+            return Delivery(action, "ambiguous", message_id, str(exc))
+        except DeliveryError as exc:
+            self.ledger.mark(send_id, "failed", detail=str(exc))
+            return Delivery(action, "failed", message_id, str(exc))
+        self.ledger.mark(send_id, result.outcome, detail=result.detail, envelope=result.envelope,
+                         path=result.path)
+        return Delivery(action, result.outcome, message_id, result.detail, result.path)
+
+    def _defer(self, action: Action, why: str) -> Delivery:
+        send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
+        if send_id is not None:
+            self.ledger.mark(send_id, "deferred", detail=why)
+        return Delivery(action, "deferred", None, why)
+
+    def close(self) -> None:
+        if self.opened:
+            self.backend.close()
+
+
+def _outcome(state: str) -> str:
+    return {"sending": "ambiguous", "pending": "deferred"}.get(state, state)
+
+
+# -- the whole run -----------------------------------------------------------------------------
+
+
+def run_once(
+    config: Config,
+    today: date,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    backend: Backend | None = None,
+    on_delivery: Callable[[Delivery], None] | None = None,
+) -> RunReport:
+    """The daily batch. Raises RunError for file, config and lock problems (exit 2 or 3)."""
+    if dry_run:
+        return _dry_run(config, today, now)
+    from .workbook.guard import WorkbookError, WorkbookLocked, fingerprint
+
+    run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"
+    now = now or datetime.now(config.zone)
+    with run_lock(config.state_dir):
+        before = fingerprint(config.workbook.path) if config.workbook.path.exists() else None
+        receivables = load_receivables(config)
+        with Ledger(ledger_path(config)) as ledger:
+            outbox = OutboxBackend(config.delivery.outbox_dir, today.isoformat())
+            recovered = ledger.recover(outbox.find)
+            history = full_history(receivables, ledger, config)
+            plan = policy_mod.plan(receivables, history, today, config.policy)
+            report = RunReport(today=today, run_id=run_id, plan=plan,
+                               workbook_path=str(config.workbook.path))
+            if config.delivery.backend == "outbox":
+                report.outbox_dir = str(config.delivery.outbox_dir)
+            for rec in recovered:
+                report.notes.append(f"{rec.customer}: a send interrupted by a crash was found "
+                                    f"and marked {'settled' if rec.state else 'ambiguous'}")
+            ledger.start_run(run_id, today)
+
+            sends = _limit(plan.sends, ledger, today, config, report)
+            if sends:
+                sender = _Sender(
+                    ledger=ledger,
+                    backend=backend or make_backend(config, today),
+                    renderer=make_renderer(config),
+                    run_id=run_id,
+                    today=today,
+                    now=now,
+                )
+                try:
+                    for action in sends:
+                        delivery = sender.deliver(action)
+                        report.deliveries.append(delivery)
+                        if on_delivery:
+                            on_delivery(delivery)
+                finally:
+                    sender.close()
+                if sender.stop:
+                    report.notes.append(sender.stop)
+                report.exit_code = max(report.exit_code, sender.stop_exit)
+
+            if any(d.outcome == "failed" for d in report.deliveries):
+                report.exit_code = max(report.exit_code, EXIT_FAILED)
+
+            history = full_history(receivables, ledger, config)
+            todays = {r.debtor: r for r in ledger.sends() if r.today == today}
+            try:
+                written = _write_back(config, receivables, plan, history, todays, ledger, before)
+                report.workbook_written = written
+                if not written:
+                    report.notes.append("workbook already up to date")
+            except WorkbookLocked as exc:
+                report.notes.append(str(exc))
+                report.exit_code = max(report.exit_code, EXIT_LOCKED)
+            except WorkbookError as exc:
+                report.notes.append(str(exc))
+                report.exit_code = max(report.exit_code, EXIT_LOCKED)
+            ledger.finish_run(run_id, report.exit_code, summarize(report))
+    return report
+
+
+def _limit(sends: tuple[Action, ...], ledger: Ledger, today: date, config: Config,
+           report: RunReport) -> tuple[Action, ...]:
+    """Apply max_per_run and max_per_day; the rest waits for the next run."""
+    room = config.delivery.max_per_day - ledger.sent_on(today)
+    if config.delivery.max_per_run is not None:
+        room = min(room, config.delivery.max_per_run)
+    pending = [a for a in sends if ledger.existing(a.debtor, today) is None
+               or ledger.existing(a.debtor, today).state not in ("sent", "written_to_outbox")]
+    if len(pending) > room:
+        report.notes.append(f"sending limit reached: {len(pending) - max(room, 0)} reminder(s) "
+                            f"wait for the next run")
+        keep = {a.debtor for a in pending[: max(room, 0)]}
+        return tuple(a for a in sends if a.debtor in keep or a not in pending)
+    return sends
+
+
+def _write_back(config: Config, receivables: Receivables, plan: Plan,
+                history: dict[str, DebtorHistory], todays: dict[str, SendRecord],
+                ledger: Ledger, before: object) -> bool:
+    from .workbook.patch import write_back
+
+    info = receivables.sheet
+    updates = owned_updates(receivables, plan, history, todays, config.owned_columns)
+    records = ledger.unlogged()
+    if not updates and not records:
+        return False
+    if info is None or info.read_only:
+        raise_read_only(config)
+    write_back(
+        config.workbook.path,
+        sheet=info.sheet,
+        header_row=info.header_row,
+        updates=updates,
+        log_sheet=config.owned_columns["log_sheet"],
+        log_header=LOG_HEADER,
+        log_rows=log_rows(records),
+        state_dir=config.state_dir,
+        backups=config.workbook.backups,
+        expected=before,
+        allow_protected=config.workbook.allow_protected_sheet,
+    )
+    ledger.mark_logged([r.id for r in records])
+    return True
+
+
+def raise_read_only(config: Config) -> None:
+    from .workbook.guard import WorkbookError
+
+    raise WorkbookError(
+        f"{config.workbook.path}: this file type is read-only for xlsdun; outcomes are kept in "
+        f"the ledger. Save the workbook as .xlsx to have them written into it."
+    )
+
+
+def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
+    """Render today's messages into the preview folder; record nothing anywhere else."""
+    receivables, plan = make_plan(config, today)
+    run_id = f"{today.isoformat()}-dry-run"
+    report = RunReport(today=today, run_id=run_id, plan=plan, dry_run=True,
+                       workbook_path=str(config.workbook.path))
+    backend = make_backend(config, today, dry_run=True)
+    report.outbox_dir = str(backend.root)
+    renderer = make_renderer(config)
+    backend.open()
+    now = now or datetime.now(config.zone)
+    for action in plan.sends:
+        message = renderer.render(action, today=today, now=now)
+        result = backend.send(message)
+        report.deliveries.append(Delivery(action, "skipped", str(message["Message-ID"]),
+                                          "dry run: not sent", result.path))
+    return report
+
+
+def summarize(report: RunReport) -> dict[str, object]:
+    counts: dict[str, int] = {}
+    for d in report.deliveries:
+        counts[d.outcome] = counts.get(d.outcome, 0) + 1
+    return {"today": report.today.isoformat(), "outcomes": counts, "exit_code": report.exit_code,
+            "workbook_written": report.workbook_written}

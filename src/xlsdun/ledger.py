@@ -1,0 +1,345 @@
+"""The ledger: contact history and each send's state, in SQLite (WAL, synchronous=FULL).
+
+It is the source of truth: the workbook is only a view of it. A send moves
+pending -> sending -> sent | failed | deferred (written_to_outbox for the outbox), and
+`sending` is committed before the message leaves, so a crash mid-send is found on the next
+start and turned into `ambiguous`: never resent automatically, shown to the owner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from .models import Action, Contact, DebtorHistory
+
+CONTACT_STATES = ("sent", "written_to_outbox", "ambiguous", "sending")
+DONE_STATES = ("sent", "written_to_outbox", "ambiguous", "sending", "failed")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    today TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    pid INTEGER,
+    status TEXT NOT NULL DEFAULT 'running',
+    exit_code INTEGER,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS sends (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    today TEXT NOT NULL,
+    debtor TEXT NOT NULL,
+    customer TEXT NOT NULL,
+    email TEXT,
+    tier TEXT,
+    variant TEXT NOT NULL DEFAULT 'standard',
+    invoices TEXT NOT NULL,
+    balance TEXT NOT NULL,
+    state TEXT NOT NULL,
+    backend TEXT,
+    message_id TEXT,
+    envelope TEXT,
+    detail TEXT NOT NULL DEFAULT '',
+    path TEXT,
+    logged INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (debtor, today)
+);
+CREATE INDEX IF NOT EXISTS sends_by_state ON sends (state);
+CREATE TABLE IF NOT EXISTS approvals (
+    debtor TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    PRIMARY KEY (debtor, tier)
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _json_balance(balance: dict[str, Decimal]) -> str:
+    return json.dumps({k: str(v) for k, v in balance.items()}, sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SendRecord:
+    id: int
+    run_id: str
+    today: date
+    debtor: str
+    customer: str
+    email: str | None
+    tier: str | None
+    variant: str
+    invoices: tuple[str, ...]
+    balance: dict[str, Decimal]
+    state: str
+    message_id: str | None
+    detail: str
+    path: str | None
+    logged: bool
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> SendRecord:
+        return cls(
+            id=row["id"],
+            run_id=row["run_id"],
+            today=date.fromisoformat(row["today"]),
+            debtor=row["debtor"],
+            customer=row["customer"],
+            email=row["email"],
+            tier=row["tier"],
+            variant=row["variant"],
+            invoices=tuple(json.loads(row["invoices"])),
+            balance={k: Decimal(v) for k, v in json.loads(row["balance"]).items()},
+            state=row["state"],
+            message_id=row["message_id"],
+            detail=row["detail"],
+            path=row["path"],
+            logged=bool(row["logged"]),
+            updated_at=row["updated_at"],
+        )
+
+
+class Ledger:
+    """One SQLite file per workbook, in the state dir, readable by the user only."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = not self.path.exists()
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        if fresh:
+            os.chmod(self.path, 0o600)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, today: date) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO runs (run_id, today, started_at, pid) VALUES (?, ?, ?, ?)",
+                (run_id, today.isoformat(), _now(), os.getpid()),
+            )
+
+    def finish_run(self, run_id: str, exit_code: int, summary: dict[str, object]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, status = 'finished', exit_code = ?, summary = ? "
+                "WHERE run_id = ?",
+                (_now(), exit_code, json.dumps(summary, sort_keys=True), run_id),
+            )
+
+    def last_finished_run(self) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT * FROM runs WHERE status = 'finished' ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+
+    # -- crash recovery ----------------------------------------------------------------------
+
+    def recover(self, outbox_has: callable | None = None) -> list[SendRecord]:
+        """Sends left in `sending` by a crash. Outbox ones are settled by looking at the
+        outbox (a local, atomic write); anything else becomes `ambiguous`."""
+        stuck = [
+            SendRecord.from_row(r)
+            for r in self.db.execute("SELECT * FROM sends WHERE state = 'sending'").fetchall()
+        ]
+        changed = []
+        with self._tx() as db:
+            for rec in stuck:
+                backend = db.execute("SELECT backend FROM sends WHERE id = ?", (rec.id,)).fetchone()
+                if backend[0] == "outbox" and outbox_has is not None:
+                    found = outbox_has(rec.message_id)
+                    state = "written_to_outbox" if found else "pending"
+                    detail = "recovered after a crash" if found else "not written before a crash"
+                    db.execute(
+                        "UPDATE sends SET state = ?, path = ?, detail = ?, updated_at = ? "
+                        "WHERE id = ?",
+                        (state, found or None, detail, _now(), rec.id),
+                    )
+                else:
+                    db.execute(
+                        "UPDATE sends SET state = 'ambiguous', detail = ?, updated_at = ? "
+                        "WHERE id = ?",
+                        (
+                            "the run stopped while this message was being sent; it may or may "
+                            "not have arrived. Check, then run 'xlsdun resolve'",
+                            _now(),
+                            rec.id,
+                        ),
+                    )
+                changed.append(rec)
+        return changed
+
+    # -- sends --------------------------------------------------------------------------------
+
+    def existing(self, debtor: str, today: date) -> SendRecord | None:
+        row = self.db.execute(
+            "SELECT * FROM sends WHERE debtor = ? AND today = ?", (debtor, today.isoformat())
+        ).fetchone()
+        return SendRecord.from_row(row) if row else None
+
+    def begin(self, run_id: str, today: date, action: Action, backend: str) -> int | None:
+        """Record a planned send as `pending`; None if today's send for this debtor is done."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT id, state FROM sends WHERE debtor = ? AND today = ?",
+                (action.debtor, today.isoformat()),
+            ).fetchone()
+            values = (
+                run_id,
+                action.customer,
+                action.email,
+                action.tier,
+                action.variant,
+                json.dumps(list(action.invoice_ids)),
+                _json_balance(action.balance),
+                backend,
+                _now(),
+            )
+            if row is None:
+                cur = db.execute(
+                    "INSERT INTO sends (run_id, customer, email, tier, variant, invoices, balance, "
+                    "backend, updated_at, debtor, today, state, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                    (*values, action.debtor, today.isoformat(), _now()),
+                )
+                return cur.lastrowid
+            if row["state"] in DONE_STATES:
+                return None
+            db.execute(
+                "UPDATE sends SET run_id = ?, customer = ?, email = ?, tier = ?, variant = ?, "
+                "invoices = ?, balance = ?, backend = ?, updated_at = ?, state = 'pending', "
+                "logged = 0 WHERE id = ?",
+                (*values, row["id"]),
+            )
+            return row["id"]
+
+    def mark(
+        self,
+        send_id: int,
+        state: str,
+        *,
+        message_id: str | None = None,
+        detail: str | None = None,
+        envelope: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Move a send to its next state, committed (and fsynced) before returning."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE sends SET state = ?, message_id = COALESCE(?, message_id), "
+                "detail = COALESCE(?, detail), envelope = COALESCE(?, envelope), "
+                "path = COALESCE(?, path), logged = 0, updated_at = ? WHERE id = ?",
+                (state, message_id, detail, envelope, path, _now(), send_id),
+            )
+
+    def sends(self, *, states: tuple[str, ...] | None = None) -> list[SendRecord]:
+        sql = "SELECT * FROM sends"
+        args: tuple[str, ...] = ()
+        if states:
+            sql += f" WHERE state IN ({', '.join('?' * len(states))})"
+            args = states
+        return [SendRecord.from_row(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def unlogged(self) -> list[SendRecord]:
+        rows = self.db.execute(
+            "SELECT * FROM sends WHERE logged = 0 AND state != 'pending' ORDER BY id"
+        )
+        return [SendRecord.from_row(r) for r in rows]
+
+    def mark_logged(self, ids: list[int]) -> None:
+        with self._tx() as db:
+            db.executemany("UPDATE sends SET logged = 1 WHERE id = ?", [(i,) for i in ids])
+
+    def resolve(self, send_id: int, state: str, detail: str) -> None:
+        self.mark(send_id, state, detail=detail)
+
+    # -- approvals and history --------------------------------------------------------------
+
+    def approve(self, debtor: str, tier: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO approvals (debtor, tier, approved_at) VALUES (?, ?, ?)",
+                (debtor, tier, _now()),
+            )
+
+    def history(self) -> dict[str, DebtorHistory]:
+        """Every debtor's contacts (sent, in the outbox, or possibly sent) and approvals."""
+        contacts: dict[str, list[Contact]] = defaultdict(list)
+        thanked: dict[str, set[str]] = defaultdict(set)
+        marks = ", ".join("?" * len(CONTACT_STATES))
+        for row in self.db.execute(
+            f"SELECT debtor, today, tier, variant, message_id, invoices FROM sends "
+            f"WHERE state IN ({marks}) ORDER BY today, id",
+            CONTACT_STATES,
+        ):
+            invoices = tuple(json.loads(row["invoices"]))
+            if row["variant"] == "thank_you":
+                thanked[row["debtor"]].update(invoices)
+                continue
+            contacts[row["debtor"]].append(
+                Contact(
+                    day=date.fromisoformat(row["today"]),
+                    tier=row["tier"],
+                    variant=row["variant"],
+                    message_id=row["message_id"],
+                    invoices=invoices,
+                )
+            )
+        approvals: dict[str, set[str]] = defaultdict(set)
+        for row in self.db.execute("SELECT debtor, tier FROM approvals"):
+            approvals[row["debtor"]].add(row["tier"])
+        keys = set(contacts) | set(approvals) | set(thanked)
+        return {
+            k: DebtorHistory(
+                contacts=tuple(contacts.get(k, ())),
+                approved_tiers=frozenset(approvals.get(k, ())),
+                thanked_invoices=frozenset(thanked.get(k, ())),
+            )
+            for k in keys
+        }
+
+    def sent_on(self, today: date) -> int:
+        return self.db.execute(
+            "SELECT COUNT(*) FROM sends WHERE today = ? AND state IN ('sent', 'written_to_outbox', "
+            "'sending', 'ambiguous')",
+            (today.isoformat(),),
+        ).fetchone()[0]

@@ -1,0 +1,193 @@
+"""The data that flows through the pipeline: read -> plan -> render -> deliver -> write back.
+
+Every stage takes and returns these plain, immutable values, so each stage can be tested
+(and reused from Python) without the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+ActionKind = Literal["send", "skip", "manual", "await_approval", "defer"]
+Outcome = Literal["sent", "failed", "deferred", "skipped", "ambiguous", "written_to_outbox"]
+Variant = Literal["standard", "broken_promise", "thank_you"]
+
+TIER_ORDER: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final", "escalate")
+"""The default ladder's tiers, gentlest first. Tiers that send an email have templates."""
+
+EMAIL_TIERS: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final")
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """One open or closed invoice, typed, with the sheet row it came from."""
+
+    row: int  # 1-based Excel row number in the source sheet
+    customer: str
+    invoice: str
+    due_date: date
+    balance: Decimal
+    currency: str
+    email: str | None = None
+    invoice_date: date | None = None
+    amount: Decimal | None = None
+    customer_id: str | None = None
+    language: str | None = None
+    phone: str | None = None
+    hold_until: date | None = None
+    promise_date: date | None = None
+    disputed: bool = False
+    do_not_contact: bool = False
+    approved: bool = False
+    cc: tuple[str, ...] = ()
+    pay_link: str | None = None
+    attachment: str | None = None
+    notes: str | None = None
+    reminder_level: str | None = None  # the sheet's own record, used when the ledger has none
+    last_reminder: date | None = None
+
+    @property
+    def debtor_key(self) -> str:
+        """Who this invoice belongs to: customer id if the sheet has one, else email, else name."""
+        if self.customer_id:
+            return f"id:{self.customer_id.strip().casefold()}"
+        if self.email:
+            return f"email:{self.email.strip().casefold()}"
+        return f"name:{' '.join(self.customer.split()).casefold()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A row-level problem: the row is skipped, the batch goes on."""
+
+    row: int
+    field: str
+    problem: str
+    invoice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SheetInfo:
+    """Where the receivables were found, so write-back can patch the same place."""
+
+    path: str
+    sheet: str
+    header_row: int  # 1-based
+    headers: dict[int, str]  # 0-based column index -> header text as written
+    fields: dict[str, int]  # canonical field -> 0-based column index
+    read_only: bool = False  # .xls/.xlsb/.ods: outcomes go to a sidecar workbook
+
+
+@dataclass(frozen=True, slots=True)
+class Receivables:
+    invoices: tuple[Invoice, ...]
+    findings: tuple[Finding, ...] = ()
+    sheet: SheetInfo | None = None
+    owned: dict[int, dict[str, object]] = field(default_factory=dict)  # row -> owned cells now
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One reminder recorded in the ledger for a debtor (sent, in the outbox, or ambiguous)."""
+
+    day: date
+    tier: str
+    variant: Variant = "standard"
+    message_id: str | None = None
+    invoices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorHistory:
+    contacts: tuple[Contact, ...] = ()
+    approved_tiers: frozenset[str] = frozenset()  # approvals given with `xlsdun approve`
+    thanked_invoices: frozenset[str] = frozenset()
+
+    @property
+    def last(self) -> Contact | None:
+        return max(self.contacts, key=lambda c: c.day) if self.contacts else None
+
+    @property
+    def sent_count(self) -> int:
+        return len(self.contacts)
+
+
+History = dict[str, DebtorHistory]  # debtor_key -> history
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLine:
+    """A late fee or interest line: shown in the message, never written into the sheet's amounts."""
+
+    label: str  # "late_fee" | "interest"
+    currency: str
+    amount: Decimal
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What the plan decided for one debtor today, and why."""
+
+    debtor: str  # debtor_key
+    customer: str
+    email: str | None
+    kind: ActionKind
+    reason: str
+    tier: str | None = None
+    variant: Variant = "standard"
+    language: str = "en"
+    invoices: tuple[Invoice, ...] = ()
+    balance: dict[str, Decimal] = field(default_factory=dict)
+    fees: tuple[FeeLine, ...] = ()
+    phone: str | None = None
+    cc: tuple[str, ...] = ()
+    next_date: date | None = None
+    previous_message_id: str | None = None
+    call_list: bool = False  # the owner should pick up the phone
+    excluded: tuple[tuple[int, str], ...] = ()  # (sheet row, why) for the debtor's other invoices
+
+    @property
+    def invoice_ids(self) -> tuple[str, ...]:
+        return tuple(i.invoice for i in self.invoices)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    today: date
+    actions: tuple[Action, ...]
+    findings: tuple[Finding, ...] = ()
+    send_day: bool = True
+    next_send_day: date | None = None
+
+    @property
+    def sends(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind == "send")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to one action in this run."""
+
+    action: Action
+    outcome: Outcome
+    message_id: str | None = None
+    detail: str = ""
+    path: str | None = None  # the .eml written, for the outbox backend
+
+
+@dataclass(slots=True)
+class RunReport:
+    today: date
+    run_id: str
+    plan: Plan
+    deliveries: list[Delivery] = field(default_factory=list)
+    workbook_written: bool = False
+    workbook_path: str | None = None
+    outbox_dir: str | None = None
+    notes: list[str] = field(default_factory=list)
+    exit_code: int = 0
+    dry_run: bool = False

@@ -1,0 +1,172 @@
+"""Header detection: which row holds the headers, and which column is which field.
+
+People name columns every which way ("Invoice #", "Inv. No", "מס' חשבונית"), so each
+canonical field has a list of aliases in English and Hebrew; `[columns]` in the config
+overrides them. Matching ignores case, spacing and punctuation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "customer",
+    "customer_id",
+    "email",
+    "invoice",
+    "invoice_date",
+    "due_date",
+    "amount",
+    "paid",
+    "balance",
+    "currency",
+    "language",
+    "phone",
+    "terms",
+    "hold_until",
+    "promise_date",
+    "disputed",
+    "do_not_contact",
+    "approved",
+    "notes",
+    "attachment",
+    "pay_link",
+    "cc",
+)
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer": (
+        "customer", "customer name", "client", "client name", "debtor", "name", "company",
+        "לקוח", "שם לקוח", "שם הלקוח", "שם", "חברה",
+    ),
+    "customer_id": (
+        "customer id", "customer no", "customer number", "client id", "account", "account no",
+        "מספר לקוח", "מס לקוח", "קוד לקוח",
+    ),
+    "email": (
+        "email", "e-mail", "email address", "mail", "contact email",
+        "אימייל", "מייל", "דואל", "דוא\"ל", "דואר אלקטרוני",
+    ),
+    "invoice": (
+        "invoice", "invoice #", "invoice no", "invoice number", "inv", "inv no", "inv #",
+        "document", "doc no", "חשבונית", "מספר חשבונית", "מס חשבונית", "מס' חשבונית",
+    ),
+    "invoice_date": (
+        "invoice date", "date", "issued", "issue date", "date issued",
+        "תאריך", "תאריך חשבונית", "תאריך הפקה",
+    ),
+    "due_date": (
+        "due date", "due", "payment due", "due on", "תאריך פירעון", "תאריך לתשלום",
+        "מועד תשלום", "לתשלום עד",
+    ),
+    "amount": (
+        "amount", "total", "invoice amount", "invoice total", "sum", "סכום", "סכום חשבונית",
+        "סה\"כ", "סהכ",
+    ),
+    "paid": ("paid", "amount paid", "payments", "received", "שולם", "סכום ששולם", "התקבל"),
+    "balance": (
+        "balance", "open", "open balance", "outstanding", "amount due", "balance due", "due amount",
+        "יתרה", "יתרה לתשלום", "יתרת חוב", "חוב",
+    ),
+    "currency": ("currency", "ccy", "מטבע"),
+    "language": ("language", "lang", "שפה"),
+    "phone": ("phone", "mobile", "tel", "telephone", "phone number", "טלפון", "נייד", "פלאפון"),
+    "terms": ("terms", "payment terms", "תנאי תשלום", "תנאים"),
+    "hold_until": ("hold until", "on hold until", "hold", "pause until", "מושהה עד", "השהיה עד"),
+    "promise_date": (
+        "promise date", "promised", "promised date", "promise to pay", "הבטחת תשלום",
+        "תאריך הבטחה", "הבטיח לשלם",
+    ),
+    "disputed": ("disputed", "dispute", "in dispute", "במחלוקת", "מחלוקת"),
+    "do_not_contact": (
+        "do not contact", "dnc", "don't contact", "no reminders", "אין לפנות", "לא לפנות",
+    ),
+    "approved": ("approved", "approve", "approval", "מאושר", "אושר", "אישור"),
+    "notes": ("notes", "note", "comments", "remarks", "הערות", "הערה"),
+    "attachment": ("attachment", "file", "invoice file", "pdf", "קובץ", "מסמך", "צרופה"),
+    "pay_link": ("pay link", "payment link", "link", "קישור לתשלום", "קישור"),
+    "cc": ("cc", "copy to", "העתק", "העתק ל"),
+}
+
+_PUNCT = re.compile(r"[\s_\-.:#'\"׳״()/]+")
+
+
+def normalize(header: object) -> str:
+    """A header reduced to what matters for matching: letters and digits, case-folded."""
+    if header is None:
+        return ""
+    text = str(header).strip().casefold()
+    return _PUNCT.sub(" ", text).strip()
+
+
+_ALIAS_INDEX: dict[str, str] = {}
+for _field, _names in ALIASES.items():
+    for _name in _names:
+        _ALIAS_INDEX.setdefault(normalize(_name), _field)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    fields: dict[str, int]  # canonical field -> 0-based column index
+    headers: dict[int, str]  # 0-based column index -> header text as written
+
+    def missing_required(self) -> list[str]:
+        return missing_required(self.fields)
+
+
+def missing_required(fields: Mapping[str, int]) -> list[str]:
+    """Required fields (DESIGN.md, Input columns) absent from a mapping, described for a user."""
+    missing = []
+    if "customer" not in fields:
+        missing.append("customer")
+    if "email" not in fields and "phone" not in fields:
+        missing.append("email (or phone)")
+    if "invoice" not in fields:
+        missing.append("invoice")
+    if "due_date" not in fields and not ("invoice_date" in fields and "terms" in fields):
+        missing.append("due_date (or invoice_date + terms)")
+    if "balance" not in fields and "amount" not in fields:
+        missing.append("balance (or amount + paid)")
+    return missing
+
+
+def map_headers(row: Sequence[object], overrides: Mapping[str, str] | None = None) -> ColumnMap:
+    """Map one row of header cells to canonical fields; overrides win over aliases."""
+    overrides = overrides or {}
+    wanted = {normalize(text): field for field, text in overrides.items()}
+    fields: dict[str, int] = {}
+    headers: dict[int, str] = {}
+    for index, cell in enumerate(row):
+        if cell is None or (isinstance(cell, float) and cell != cell) or str(cell).strip() == "":
+            continue
+        headers[index] = str(cell).strip()
+        key = normalize(cell)
+        field = wanted.get(key)
+        if field is None and key in _ALIAS_INDEX and _ALIAS_INDEX[key] not in overrides:
+            field = _ALIAS_INDEX[key]
+        if field is not None and field not in fields:
+            fields[field] = index
+    return ColumnMap(fields=fields, headers=headers)
+
+
+def score(row: Sequence[object], overrides: Mapping[str, str] | None = None) -> int:
+    """How much a row looks like the receivables header row."""
+    mapping = map_headers(row, overrides)
+    return len(mapping.fields) - 2 * len(mapping.missing_required())
+
+
+def find_header_row(
+    rows: Sequence[Sequence[object]], overrides: Mapping[str, str] | None = None, scan: int = 30
+) -> int | None:
+    """0-based index of the best header row among the first `scan` rows, or None."""
+    best, best_score = None, 0
+    for i, row in enumerate(rows[:scan]):
+        mapping = map_headers(row, overrides)
+        if len(mapping.fields) < 2:
+            continue
+        s = len(mapping.fields) - 2 * len(mapping.missing_required())
+        if best is None or s > best_score:
+            best, best_score = i, s
+    return best
