@@ -20,7 +20,7 @@ from rich.console import Console
 
 from . import __version__
 from . import config as config_mod
-from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, make_plan, run_once
+from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, make_plan
 from .report import plan_json, print_plan, print_run, run_json
 
 STARTER_CONFIG = """\
@@ -95,11 +95,31 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+def many_configs(func: Callable[..., int]) -> Callable[..., int]:
+    """Mark a command that takes several configs (`config_path` becomes a list of paths)."""
+    func.xlsdun_many_configs = True  # type: ignore[attr-defined]
+    return func
+
+
+def _config_paths(func: Callable[..., int], given: tuple[str, ...]) -> str | list[str]:
+    """Expand globs here (Windows shells don't); one path for single-config commands."""
+    from .multi import expand
+
+    paths = expand(given or ("xlsdun.toml",))
+    if getattr(func, "xlsdun_many_configs", False):
+        return paths
+    if len(paths) != 1:
+        raise RunError(f"this command takes one config, got {len(paths)}: {', '.join(paths)}")
+    return paths[0]
+
+
 def common(func: Callable[..., int]) -> Callable[..., Any]:
     """The options every command takes, and the one place errors become exit codes."""
 
-    @click.option("--config", "config_path", default="xlsdun.toml", show_default=True,
-                  type=click.Path(dir_okay=False), help="The config file.")
+    @click.option("--config", "config_path", multiple=True, default=("xlsdun.toml",),
+                  show_default=True, type=click.Path(dir_okay=False),
+                  help="The config file; repeat it, or give a quoted glob such as "
+                       "'clients/*/xlsdun.toml', to run several (run, schedule, doctor, report).")
     @click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
                   help="Run as of this date (default: today in the configured time zone).")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
@@ -108,6 +128,7 @@ def common(func: Callable[..., int]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, debug: bool, **kwargs: Any) -> None:
         try:
+            kwargs["config_path"] = _config_paths(func, kwargs["config_path"])
             code = func(*args, **kwargs)
         except (config_mod.ConfigError, RunError) as exc:
             if debug:
@@ -230,10 +251,21 @@ def plan_cmd(config_path: str, today: str | None, as_json: bool, quiet: bool) ->
 @common
 @click.option("--dry-run", is_flag=True,
               help="Render today's messages into the preview folder; send and record nothing.")
-def run(config_path: str, today: str | None, as_json: bool, quiet: bool, dry_run: bool) -> int:
-    """The daily batch: send today's reminders and write the outcomes into the workbook."""
-    cfg = config_mod.load(config_path)
-    report = run_once(cfg, _today(today, cfg), dry_run=dry_run)
+@many_configs
+def run(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
+        dry_run: bool) -> int:
+    """The daily batch: send today's reminders and write the outcomes into the workbook.
+
+    With several configs (a bookkeeper's clients) each runs in turn; one client's failure
+    does not stop the others, and the exit code is the worst of them.
+    """
+    from .cli_ops import run_many_configs, run_one_config
+
+    if len(config_path) > 1:
+        return run_many_configs(config_path, today, as_json=as_json, quiet=quiet,
+                                dry_run=dry_run)
+    report = run_one_config(config_path[0], today, show_progress=not (as_json or quiet),
+                            dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(run_json(report), ensure_ascii=False, indent=2))
     else:
@@ -243,6 +275,129 @@ def run(config_path: str, today: str | None, as_json: bool, quiet: bool, dry_run
             _err(note)
     return report.exit_code
 
+
+@main.command()
+@common
+@click.option("--all-tiers", is_flag=True,
+              help="Every tier and variant in every language, for a sample debtor.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for the gallery (default: STATE_DIR/preview/DATE).")
+@click.option("--open", "open_", is_flag=True, help="Open the gallery in the browser.")
+def preview(config_path: str, today: str | None, as_json: bool, quiet: bool, all_tiers: bool,
+            out: str | None, open_: bool) -> int:
+    """Render today's messages (or every tier) into an index.html gallery. Sends nothing."""
+    from .engine import make_renderer
+    from .preview import all_tier_actions, write_gallery
+
+    cfg = config_mod.load(config_path)
+    day = _today(today, cfg)
+    if all_tiers:
+        actions = all_tier_actions(day)
+    else:
+        _, plan = make_plan(cfg, day)
+        actions = [a for a in plan.actions if a.kind in ("send", "await_approval", "defer")
+                   and a.email]
+    folder = Path(out) if out else cfg.state_dir / "preview" / day.isoformat()
+    index = write_gallery(make_renderer(cfg), actions, folder, day, datetime.now(cfg.zone))
+    if as_json:
+        click.echo(json.dumps({"index": str(index), "messages": len(actions)}))
+    elif not quiet:
+        click.echo(f"{len(actions)} message(s) rendered. Gallery: {index}")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+    return 0
+
+
+@main.command()
+@common
+@click.argument("customer")
+def approve(config_path: str, today: str | None, as_json: bool, quiet: bool,
+            customer: str) -> int:
+    """Approve the reminder awaiting approval for CUSTOMER (name, email or customer id)."""
+    from .engine import ledger_path
+    from .ledger import Ledger
+
+    cfg = config_mod.load(config_path)
+    day = _today(today, cfg)
+    _, plan = make_plan(cfg, day)
+    wanted = customer.strip().casefold()
+    matches = [a for a in plan.actions
+               if wanted in (a.customer.casefold(), (a.email or "").casefold())
+               or a.debtor.split(":", 1)[1] == wanted]
+    if not matches:
+        matches = [a for a in plan.actions if wanted in a.customer.casefold()]
+    waiting = [a for a in matches if a.kind == "await_approval"]
+    if len({a.debtor for a in waiting}) > 1:
+        names = ", ".join(sorted(a.customer for a in waiting))
+        raise RunError(f"'{customer}' matches several customers awaiting approval: {names}. "
+                       f"Give the full name or email.")
+    if not waiting:
+        found = ", ".join(f"{a.customer} ({a.kind.replace('_', ' ')})" for a in matches)
+        raise RunError(
+            f"no reminder for '{customer}' is awaiting approval today"
+            + (f"; found: {found}" if found else "; no customer of that name in the workbook")
+        )
+    action = waiting[0]
+    with Ledger(ledger_path(cfg)) as ledger:
+        ledger.approve(action.debtor, action.tier)
+    if not quiet:
+        click.echo(f"Approved: the {action.tier} reminder to {action.customer} goes out on the "
+                   f"next run.")
+    return 0
+
+
+@main.command()
+@common
+@click.argument("customer")
+@click.option("--sent", "answer", flag_value="sent",
+              help="It arrived: record it as sent (it counts as a reminder).")
+@click.option("--resend", "answer", flag_value="resend",
+              help="It did not arrive: the next run sends it again.")
+def resolve(config_path: str, today: str | None, as_json: bool, quiet: bool, customer: str,
+            answer: str | None) -> int:
+    """Settle a reminder that may or may not have arrived (a send cut off by a crash or a
+    dropped connection) for CUSTOMER (name, email or customer id)."""
+    from .engine import ledger_path, run_lock
+    from .ledger import Ledger
+
+    if answer is None:
+        raise RunError("say what happened: --sent (it arrived) or --resend (send it again)")
+    cfg = config_mod.load(config_path)
+    if not ledger_path(cfg).exists():
+        raise RunError(f"no ledger in {cfg.state_dir}: nothing has been sent yet")
+    wanted = customer.strip().casefold()
+    with run_lock(cfg.state_dir), Ledger(ledger_path(cfg)) as ledger:
+        waiting = ledger.sends(states=("ambiguous",))
+        matches = [r for r in waiting
+                   if wanted in (r.customer.casefold(), (r.email or "").casefold())
+                   or r.debtor.split(":", 1)[-1] == wanted]
+        if not matches:
+            matches = [r for r in waiting if wanted in r.customer.casefold()]
+        if len({r.debtor for r in matches}) > 1:
+            names = ", ".join(sorted({r.customer for r in matches}))
+            raise RunError(f"'{customer}' matches several customers: {names}. Give the full "
+                           f"name or email.")
+        if not matches:
+            names = ", ".join(sorted({r.customer for r in waiting})) or "none"
+            raise RunError(f"no reminder to '{customer}' is waiting to be resolved; waiting: "
+                           f"{names}")
+        done = [r for r in matches if ledger.resolve_ambiguous(r.id, arrived=answer == "sent")]
+    if as_json:
+        click.echo(json.dumps({"resolved": [
+            {"customer": r.customer, "today": r.today.isoformat(), "tier": r.tier,
+             "message_id": r.message_id, "state": "sent" if answer == "sent" else "deferred"}
+            for r in done]}, ensure_ascii=False, indent=2))
+    elif not quiet:
+        for r in done:
+            what = ("recorded as sent" if answer == "sent"
+                    else "will be sent again by the next run")
+            click.echo(f"{r.customer}: the {r.tier} reminder of {r.today.isoformat()} {what}.")
+    return 0
+
+
+from . import cli_ops  # noqa: E402,F401  (registers the operations commands)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

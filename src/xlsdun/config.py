@@ -119,6 +119,7 @@ class SmtpConfig:
     password: str | None = None
     allow_plaintext_password: bool = False
     timeout: float = 30.0
+    oauth2_file: Path | None = None  # gmail: yagmail's OAuth2 credentials file
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,8 @@ class DeliveryConfig:
     max_per_run: int | None = None
     max_per_day: int = 400
     per_minute: int | None = None
+    retry_budget_seconds: float = 120.0  # all 4xx backoff waits of one run together
+    retry_initial_seconds: float = 5.0  # first wait; doubles on each retry
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,8 @@ class Config:
     template_dir: Path | None = None
     schedule_time: time = time(9, 0)
     owner_email: str | None = None
+    owner_digest: str = "per_client"  # "per_client" | "combined" | "off"
+    heartbeat_minutes: int = 60
 
     @property
     def zone(self) -> ZoneInfo:
@@ -309,6 +314,13 @@ def _policy(r: _Reader) -> PolicyConfig:
     return policy
 
 
+def _seconds(r: _Reader, key: str, default: float, *, positive: bool = False) -> float:
+    value = float(r.get(key, (int, float), default, "a number of seconds"))
+    if value < 0 or (positive and value == 0):
+        raise r.fail(key, "a number of seconds above 0" if positive else "a number of seconds")
+    return value
+
+
 def default_policy() -> PolicyConfig:
     """The policy DESIGN.md's tone ladder describes, for use from Python and in tests."""
     return _policy(_Reader(Path("<defaults>"), {}))
@@ -414,15 +426,17 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     security = sm.str("security", "starttls")
     if security not in ("starttls", "ssl", "none"):
         raise sm.fail("security", '"starttls", "ssl" or "none"')
+    oauth2_file = sm.str("oauth2_file")
     smtp = SmtpConfig(
-        host=sm.str("host", "localhost"),
+        host=sm.str("host", "smtp.gmail.com" if backend == "gmail" else "localhost"),
         port=sm.int("port", 465 if security == "ssl" else 587, minimum=1),
         security=security,
         username=sm.str("username"),
         password_env=sm.str("password_env", "XLSDUN_SMTP_PASSWORD"),
         password=sm.str("password"),
         allow_plaintext_password=sm.bool("allow_plaintext_password", False),
-        timeout=float(sm.get("timeout", (int, float), 30.0, "a number of seconds")),
+        timeout=_seconds(sm, "timeout", 30.0, positive=True),
+        oauth2_file=(base / Path(oauth2_file).expanduser()) if oauth2_file else None,
     )
     sm.check_unknown()
     if smtp.password and not smtp.allow_plaintext_password:
@@ -438,6 +452,8 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         max_per_run=d.int("max_per_run", None, minimum=1),
         max_per_day=d.int("max_per_day", 400, minimum=1),
         per_minute=d.int("per_minute", None, minimum=1),
+        retry_budget_seconds=_seconds(d, "retry_budget_seconds", 120.0),
+        retry_initial_seconds=_seconds(d, "retry_initial_seconds", 5.0, positive=True),
     )
     d.check_unknown()
 
@@ -450,10 +466,16 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         schedule_time = time(hh, mm)
     except ValueError:
         raise sch.fail("time", 'a time like "09:00"') from None
+    heartbeat_minutes = sch.int("heartbeat_minutes", 60, minimum=1)
     sch.check_unknown()
 
     own = top.table("owner")
     owner_email = own.str("email")
+    owner_digest = own.str("digest", "per_client")
+    if owner_digest not in ("per_client", "combined", "off"):
+        raise own.fail("digest", '"per_client", "combined" or "off"')
+    if owner_email is not None and "@" not in owner_email:
+        raise own.fail("email", "an email address")
     own.check_unknown()
 
     templates = top.str("templates")
@@ -472,6 +494,8 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         template_dir=(base / templates) if templates else None,
         schedule_time=schedule_time,
         owner_email=owner_email,
+        owner_digest=owner_digest,
+        heartbeat_minutes=heartbeat_minutes,
     )
 
 

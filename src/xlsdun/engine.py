@@ -11,23 +11,30 @@ import socket
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Iterator
 
+from . import logs
 from . import policy as policy_mod
 from .config import Config
 from .deliver.base import (
     AmbiguousDelivery,
     AuthenticationFailed,
     Backend,
+    Backoff,
+    ConnectionLost,
     DeliveryError,
     QuotaExceeded,
-    RecipientRejected,
+    RateLimit,
+    SendResult,
+    ServerUnavailable,
     TemporaryFailure,
+    Timing,
 )
 from .deliver.outbox import OutboxBackend
+from .digest import after_run
 from .ledger import Ledger, SendRecord
 from .models import Action, Delivery, DebtorHistory, Plan, Receivables, RunReport
 from .sheetview import LOG_HEADER, log_rows, owned_updates
@@ -156,14 +163,22 @@ def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backe
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
 
     password = resolve_password(config.delivery.smtp)
+    logs.add_secret(password)
     if config.delivery.backend == "gmail":
-        return GmailBackend(config.delivery.smtp, password)
+        return GmailBackend(config.delivery.smtp, password, config.delivery.smtp.oauth2_file)
     return SmtpBackend(config.delivery.smtp, password)
 
 
 @dataclass
 class _Sender:
-    """Sends the planned messages one by one, keeping the ledger a step ahead of the wire."""
+    """Sends the planned messages one by one, keeping the ledger a step ahead of the wire.
+
+    The connection is opened before a row turns `sending`, so a crash while connecting leaves
+    it `pending` (sent next run). `sending` is committed before MAIL FROM and `sent` right
+    after the 250. A 4xx is retried with backoff within the run's budget; a connection that
+    drops before DATA is reopened (once per run) and the message offered again; one that
+    drops after DATA leaves the message `ambiguous`, never resent.
+    """
 
     ledger: Ledger
     backend: Backend
@@ -171,15 +186,18 @@ class _Sender:
     run_id: str
     today: date
     now: datetime
-    opened: bool = False
-    stop: str | None = None  # why sending stopped (quota, auth)
+    backoff: Backoff = field(default_factory=Backoff)
+    rate: RateLimit | None = None
+    timing: Timing = field(default_factory=Timing)
+    reconnects_left: int = 1
+    stop: str | None = None  # why sending stopped (quota, login, server)
     stop_exit: int = EXIT_OK
 
     def deliver(self, action: Action) -> Delivery:
         from .render import MissingAttachment, RenderError
 
         if self.stop:
-            return self._defer(action, self.stop)
+            return self.hold(action, self.stop)
         send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
         if send_id is None:
             rec = self.ledger.existing(action.debtor, self.today)
@@ -191,49 +209,83 @@ class _Sender:
             self.ledger.mark(send_id, "failed", detail=f"attachment missing: {exc}")
             return Delivery(action, "failed", None, f"attachment missing: {exc}")
         except RenderError as exc:
-            self.ledger.mark(send_id, "failed", detail=f"template error: {exc}")
-            return Delivery(action, "failed", None, f"template error: {exc}")
+            self.ledger.mark(send_id, "deferred", detail=f"template error: {exc}")
+            return Delivery(action, "deferred", None, f"template error: {exc}")
         message_id = str(message["Message-ID"])
-        self.ledger.mark(send_id, "sending", message_id=message_id)
         try:
-            if not self.opened:
-                self.backend.open()
-                self.opened = True
-            result = self.backend.send(message)
-        except AuthenticationFailed as exc:
-            self.ledger.mark(send_id, "deferred", detail=str(exc))
-            self.stop, self.stop_exit = f"stopped: {exc}", EXIT_INPUT
-            return Delivery(action, "deferred", message_id, str(exc))
-        except QuotaExceeded as exc:
-            self.ledger.mark(send_id, "deferred", detail=str(exc))
-            self.stop = f"sending stopped: {exc}"
-            return Delivery(action, "deferred", message_id, str(exc))
-        except RecipientRejected as exc:
-            self.ledger.mark(send_id, "failed", detail=str(exc))
-            return Delivery(action, "failed", message_id, str(exc))
-        except TemporaryFailure as exc:
-            self.ledger.mark(send_id, "deferred", detail=str(exc))
-            return Delivery(action, "deferred", message_id, str(exc))
-        except AmbiguousDelivery as exc:
-            self.ledger.mark(send_id, "ambiguous", detail=str(exc))
-            self.opened = False
-            return Delivery(action, "ambiguous", message_id, str(exc))
+            result = self._transmit(send_id, message, message_id)
         except DeliveryError as exc:
-            self.ledger.mark(send_id, "failed", detail=str(exc))
-            return Delivery(action, "failed", message_id, str(exc))
-        self.ledger.mark(send_id, result.outcome, detail=result.detail, envelope=result.envelope,
-                         path=result.path)
+            state, detail = self._settle(exc)
+            self.ledger.mark(send_id, state, message_id=message_id, detail=detail,
+                             envelope=exc.envelope)
+            return Delivery(action, state, message_id, detail)
+        self.ledger.mark(send_id, result.outcome, message_id=message_id, detail=result.detail,
+                         envelope=result.envelope, path=result.path)
         return Delivery(action, result.outcome, message_id, result.detail, result.path)
 
-    def _defer(self, action: Action, why: str) -> Delivery:
+    def _transmit(self, send_id: int, message: object, message_id: str) -> SendResult:
+        attempt = 0
+        while True:
+            try:
+                self.backend.open()
+                if self.rate is not None:
+                    self.rate.wait()
+                self.ledger.mark(send_id, "sending", message_id=message_id)
+                return self.backend.send(message)
+            except ConnectionLost as exc:
+                if self.reconnects_left <= 0:
+                    raise ServerUnavailable(f"the connection dropped again ({exc})",
+                                            exc.envelope) from None
+                self.reconnects_left -= 1
+                self.ledger.mark(send_id, "pending", detail=f"reconnecting: {exc}")
+            except TemporaryFailure as exc:
+                wait = self.backoff.delay(attempt)
+                if wait is None:
+                    raise
+                attempt += 1
+                self.ledger.mark(send_id, "pending", detail=f"retrying in {wait:g} s: {exc}")
+                self.timing.sleep(wait)
+
+    def _settle(self, exc: DeliveryError) -> tuple[str, str]:
+        """The state and detail for a message that could not be sent; stops the run if the
+        problem would repeat for every message."""
+        if isinstance(exc, AuthenticationFailed):
+            self._halt(f"not sent: {exc}", EXIT_INPUT)
+            return "deferred", self.stop or str(exc)
+        if isinstance(exc, QuotaExceeded):
+            self._halt(f"not sent, waits for the next run: {exc}", EXIT_OK)
+            return "deferred", self.stop or str(exc)
+        if isinstance(exc, ServerUnavailable):
+            self._halt(f"not sent, waits for the next run: {exc}", EXIT_FAILED)
+            return "deferred", self.stop or str(exc)
+        if isinstance(exc, AmbiguousDelivery):
+            self.stop_exit = max(self.stop_exit, EXIT_FAILED)
+            if self.reconnects_left <= 0:
+                self._halt("not sent, waits for the next run: the connection to the mail "
+                           "server dropped twice", EXIT_FAILED)
+            self.reconnects_left -= 1
+            return "ambiguous", str(exc)
+        if isinstance(exc, TemporaryFailure | ConnectionLost):
+            return "deferred", f"waits for the next run: {exc}"
+        return "failed", str(exc)
+
+    def _halt(self, why: str, exit_code: int) -> None:
+        if self.stop is None:
+            self.stop = why
+        self.stop_exit = max(self.stop_exit, exit_code)
+
+    def hold(self, action: Action, why: str) -> Delivery:
+        """Record a planned send as `deferred` without sending: the next run sends it."""
         send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
-        if send_id is not None:
-            self.ledger.mark(send_id, "deferred", detail=why)
+        if send_id is None:
+            rec = self.ledger.existing(action.debtor, self.today)
+            return Delivery(action, _outcome(rec.state), rec.message_id,
+                            f"already done today: {rec.state}", rec.path)
+        self.ledger.mark(send_id, "deferred", detail=why)
         return Delivery(action, "deferred", None, why)
 
     def close(self) -> None:
-        if self.opened:
-            self.backend.close()
+        self.backend.close()
 
 
 def _outcome(state: str) -> str:
@@ -251,6 +303,7 @@ def run_once(
     now: datetime | None = None,
     backend: Backend | None = None,
     on_delivery: Callable[[Delivery], None] | None = None,
+    timing: Timing | None = None,
 ) -> RunReport:
     """The daily batch. Raises RunError for file, config and lock problems (exit 2 or 3)."""
     if dry_run:
@@ -258,6 +311,7 @@ def run_once(
     from .workbook.guard import WorkbookError, WorkbookLocked, fingerprint
 
     run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"
+    logs.bind_run(run_id)
     now = now or datetime.now(config.zone)
     with run_lock(config.state_dir):
         before = fingerprint(config.workbook.path) if config.workbook.path.exists() else None
@@ -271,24 +325,53 @@ def run_once(
                                workbook_path=str(config.workbook.path))
             if config.delivery.backend == "outbox":
                 report.outbox_dir = str(config.delivery.outbox_dir)
-            for rec in recovered:
-                report.notes.append(f"{rec.customer}: a send interrupted by a crash was found "
-                                    f"and marked {'settled' if rec.state else 'ambiguous'}")
+            for rec, state in recovered:
+                report.notes.append(
+                    f"{rec.customer}: a send interrupted by a crash was found and is now "
+                    f"'{state}'"
+                    + (" — check whether it arrived, then run 'xlsdun resolve'"
+                       if state == "ambiguous" else "")
+                )
+            sends, held, held_why = _limit(plan.sends, ledger, today, config, report)
+            renderer = make_renderer(config) if sends else None
+            problems = renderer.check() if renderer else []
+            if problems:
+                raise RunError(
+                    "a message template does not render, so nothing was sent: "
+                    + "; ".join(problems[:5])
+                    + ". Fix the template (or remove it to use the built-in one) and run "
+                    "again; 'xlsdun check' lists every problem."
+                )
             ledger.start_run(run_id, today)
-
-            sends = _limit(plan.sends, ledger, today, config, report)
-            if sends:
+            just_recovered = {rec.id for rec, _ in recovered}
+            for rec in ledger.sends(states=("ambiguous",)):
+                if rec.id not in just_recovered:
+                    report.notes.append(
+                        f"{rec.customer}: the {rec.tier or ''} reminder of {rec.today} may or may "
+                        f"not have arrived; check, then run 'xlsdun resolve'"
+                    )
+            if sends or held:
+                timing = timing or Timing()
                 sender = _Sender(
                     ledger=ledger,
                     backend=backend or make_backend(config, today),
-                    renderer=make_renderer(config),
+                    renderer=renderer,
                     run_id=run_id,
                     today=today,
                     now=now,
+                    backoff=Backoff(config.delivery.retry_budget_seconds,
+                                    config.delivery.retry_initial_seconds),
+                    rate=RateLimit(config.delivery.per_minute, timing),
+                    timing=timing,
                 )
                 try:
                     for action in sends:
                         delivery = sender.deliver(action)
+                        report.deliveries.append(delivery)
+                        if on_delivery:
+                            on_delivery(delivery)
+                    for action in held:
+                        delivery = sender.hold(action, held_why)
                         report.deliveries.append(delivery)
                         if on_delivery:
                             on_delivery(delivery)
@@ -315,23 +398,34 @@ def run_once(
                 report.notes.append(str(exc))
                 report.exit_code = max(report.exit_code, EXIT_LOCKED)
             ledger.finish_run(run_id, report.exit_code, summarize(report))
+            # Owner digest + HTML report (digest.py): logged and noted on failure, never fatal.
+            after_run(config, report, ledger)
     return report
 
 
 def _limit(sends: tuple[Action, ...], ledger: Ledger, today: date, config: Config,
-           report: RunReport) -> tuple[Action, ...]:
-    """Apply max_per_run and max_per_day; the rest waits for the next run."""
-    room = config.delivery.max_per_day - ledger.sent_on(today)
-    if config.delivery.max_per_run is not None:
-        room = min(room, config.delivery.max_per_run)
-    pending = [a for a in sends if ledger.existing(a.debtor, today) is None
-               or ledger.existing(a.debtor, today).state not in ("sent", "written_to_outbox")]
-    if len(pending) > room:
-        report.notes.append(f"sending limit reached: {len(pending) - max(room, 0)} reminder(s) "
-                            f"wait for the next run")
-        keep = {a.debtor for a in pending[: max(room, 0)]}
-        return tuple(a for a in sends if a.debtor in keep or a not in pending)
-    return sends
+           report: RunReport) -> tuple[tuple[Action, ...], tuple[Action, ...], str]:
+    """Apply max_per_run and max_per_day: (to send now, to hold for the next run, why)."""
+    from .ledger import DONE_STATES
+
+    delivery = config.delivery
+    todo = []
+    for a in sends:
+        rec = ledger.existing(a.debtor, today)
+        if rec is None or rec.state not in DONE_STATES:
+            todo.append(a)
+    room = max(delivery.max_per_day - ledger.sent_on(today), 0)
+    why = f"daily sending limit reached (max_per_day = {delivery.max_per_day})"
+    if delivery.max_per_run is not None and delivery.max_per_run < room:
+        room = delivery.max_per_run
+        why = f"sending limit per run reached (max_per_run = {delivery.max_per_run})"
+    held = tuple(todo[room:])
+    if not held:
+        return sends, (), ""
+    why += ": waits for the next run"
+    report.notes.append(f"{why} ({len(held)} reminder(s))")
+    keys = {a.debtor for a in held}
+    return tuple(a for a in sends if a.debtor not in keys), held, why
 
 
 def _write_back(config: Config, receivables: Receivables, plan: Plan,

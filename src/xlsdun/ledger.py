@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -93,6 +93,7 @@ class SendRecord:
     path: str | None
     logged: bool
     updated_at: str
+    envelope: str | None = None  # JSON: {"from", "to", "refused"} as offered to the server
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> SendRecord:
@@ -113,6 +114,7 @@ class SendRecord:
             path=row["path"],
             logged=bool(row["logged"]),
             updated_at=row["updated_at"],
+            envelope=row["envelope"],
         )
 
 
@@ -122,10 +124,9 @@ class Ledger:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fresh = not self.path.exists()
+        if not self.path.exists():  # created private before SQLite writes a byte; the WAL
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # inherits its mode
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        if fresh:
-            os.chmod(self.path, 0o600)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -172,9 +173,27 @@ class Ledger:
             "SELECT * FROM runs WHERE status = 'finished' ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
 
+    def finished_run_on(self, today: date) -> sqlite3.Row | None:
+        """The last finished run for `today`: the scheduler's memory of whether it is done."""
+        return self.db.execute(
+            "SELECT * FROM runs WHERE status = 'finished' AND today = ? "
+            "ORDER BY started_at DESC LIMIT 1",
+            (today.isoformat(),),
+        ).fetchone()
+
+    def state_counts(self, today: date) -> dict[str, int]:
+        """How many of `today`'s sends are in each state (the owner digest's numbers)."""
+        rows = self.db.execute(
+            "SELECT state, COUNT(*) FROM sends WHERE today = ? GROUP BY state ORDER BY state",
+            (today.isoformat(),),
+        )
+        return {state: n for state, n in rows}
+
     # -- crash recovery ----------------------------------------------------------------------
 
-    def recover(self, outbox_has: callable | None = None) -> list[SendRecord]:
+    def recover(
+        self, outbox_has: Callable[[str | None], str | None] | None = None
+    ) -> list[tuple[SendRecord, str]]:
         """Sends left in `sending` by a crash. Outbox ones are settled by looking at the
         outbox (a local, atomic write); anything else becomes `ambiguous`."""
         stuck = [
@@ -195,6 +214,7 @@ class Ledger:
                         (state, found or None, detail, _now(), rec.id),
                     )
                 else:
+                    state = "ambiguous"
                     db.execute(
                         "UPDATE sends SET state = 'ambiguous', detail = ?, updated_at = ? "
                         "WHERE id = ?",
@@ -205,7 +225,7 @@ class Ledger:
                             rec.id,
                         ),
                     )
-                changed.append(rec)
+                changed.append((rec, state))
         return changed
 
     # -- sends --------------------------------------------------------------------------------
@@ -291,6 +311,22 @@ class Ledger:
 
     def resolve(self, send_id: int, state: str, detail: str) -> None:
         self.mark(send_id, state, detail=detail)
+
+    def resolve_ambiguous(self, send_id: int, *, arrived: bool) -> bool:
+        """The owner's answer for an `ambiguous` send: it arrived (`sent`), or it did not
+        (`deferred`: no longer a contact, so the next run sends it). False if not ambiguous."""
+        state, detail = (
+            ("sent", "confirmed as arrived by the owner (xlsdun resolve --sent)")
+            if arrived
+            else ("deferred", "to be sent again (xlsdun resolve --resend)")
+        )
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE sends SET state = ?, detail = ?, logged = 0, updated_at = ? "
+                "WHERE id = ? AND state = 'ambiguous'",
+                (state, detail, _now(), send_id),
+            )
+        return cur.rowcount == 1
 
     # -- approvals and history --------------------------------------------------------------
 

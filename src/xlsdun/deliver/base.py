@@ -6,7 +6,10 @@ classified here so the engine can decide: retry later, fail one debtor, or stop 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -20,7 +23,14 @@ class SendResult:
 
 
 class DeliveryError(Exception):
-    """A delivery problem. Subclasses say what the engine should do about it."""
+    """A delivery problem. Subclasses say what the engine should do about it.
+
+    `envelope` (JSON text) records what was offered to the server, when it got that far.
+    """
+
+    def __init__(self, message: str, envelope: str | None = None) -> None:
+        super().__init__(message)
+        self.envelope = envelope
 
 
 class RecipientRejected(DeliveryError):
@@ -28,7 +38,15 @@ class RecipientRejected(DeliveryError):
 
 
 class TemporaryFailure(DeliveryError):
-    """Try again later (4xx, dropped connection before DATA): this debtor is deferred."""
+    """A 4xx reply: nothing was accepted; retry with backoff, else defer to the next run."""
+
+
+class ConnectionLost(DeliveryError):
+    """The connection broke before the message was handed over: safe to send on a new one."""
+
+
+class ServerUnavailable(DeliveryError):
+    """No connection to the mail server at all: stop sending, the rest waits for next run."""
 
 
 class QuotaExceeded(DeliveryError):
@@ -36,7 +54,7 @@ class QuotaExceeded(DeliveryError):
 
 
 class AuthenticationFailed(DeliveryError):
-    """Wrong credentials: stop the run at once, nothing more sent."""
+    """Wrong credentials (or no right to send as this sender): stop the run at once."""
 
 
 class AmbiguousDelivery(DeliveryError):
@@ -51,3 +69,52 @@ class Backend(Protocol):
     def send(self, message: EmailMessage) -> SendResult: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(slots=True)
+class Timing:
+    """The run's clock and sleep: injectable, so tests of backoff and rate limits are instant."""
+
+    sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], float] = time.monotonic
+
+
+@dataclass(slots=True)
+class Backoff:
+    """Exponential backoff for 4xx replies, bounded by one time budget for the whole run.
+
+    A daily unattended run must end: once the budget is spent, a 4xx defers that debtor
+    to the next run instead of waiting.
+    """
+
+    budget: float = 120.0
+    initial: float = 5.0
+    spent: float = 0.0
+
+    def delay(self, attempt: int) -> float | None:
+        """Seconds to wait before retry number `attempt` (0-based), or None: give up."""
+        wait = self.initial * (2**attempt)
+        if self.spent + wait > self.budget:
+            return None
+        self.spent += wait
+        return wait
+
+
+@dataclass(slots=True)
+class RateLimit:
+    """At most `per_minute` messages in any 60 seconds (None: no limit)."""
+
+    per_minute: int | None
+    timing: Timing
+    _sent: deque[float] = field(default_factory=deque)
+
+    def wait(self) -> None:
+        if not self.per_minute:
+            return
+        now = self.timing.now()
+        while self._sent and now - self._sent[0] >= 60.0:
+            self._sent.popleft()
+        if len(self._sent) >= self.per_minute:
+            self.timing.sleep(60.0 - (now - self._sent[0]))
+            self._sent.popleft()
+        self._sent.append(self.timing.now())

@@ -1,194 +1,406 @@
 """The SMTP backend (any server) and the Gmail backend (yagmail only for the connection).
 
 All messages of a run go over one authenticated connection. The message is built by
-xlsdun; here it is only carried, and every server reply is classified for the engine
+xlsdun; here it is only carried, step by step (MAIL, RCPT, DATA), so that every failure is
+known to have happened before the message was handed over (safe to retry) or after (the
+message may have arrived: ambiguous). Every server reply is classified for the engine
 (DESIGN.md, "SMTP replies").
 """
 
 from __future__ import annotations
 
+import copy
+import io
+import json
 import os
+import re
 import smtplib
 import ssl
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+from typing import Any
 
 from ..config import SmtpConfig
 from .base import (
     AmbiguousDelivery,
     AuthenticationFailed,
+    ConnectionLost,
     DeliveryError,
     QuotaExceeded,
     RecipientRejected,
     SendResult,
+    ServerUnavailable,
     TemporaryFailure,
 )
 
 QUOTA_HINTS = ("5.4.5", "quota", "limit exceeded", "too many", "rate limit", "5.7.0 daily")
+CAFILE_ENV = "XLSDUN_SMTP_CAFILE"
+KEYRING_SERVICE = "xlsdun"
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class CredentialsMissing(DeliveryError):
     pass
 
 
+def keyring_user(cfg: SmtpConfig) -> str:
+    """The keyring entry name: `keyring set xlsdun USER@HOST` stores the password."""
+    return f"{cfg.username}@{cfg.host}"
+
+
 def resolve_password(cfg: SmtpConfig) -> str | None:
-    """The SMTP password: the named environment variable, else the OS keyring, else config."""
+    """The SMTP password: the named environment variable, else the OS keyring, else config
+    (only when `allow_plaintext_password`; config.py refuses it otherwise)."""
     if cfg.password_env and os.environ.get(cfg.password_env):
         return os.environ[cfg.password_env]
     if cfg.username:
         try:
-            import keyring  # optional
+            import keyring
 
-            found = keyring.get_password("xlsdun", f"{cfg.username}@{cfg.host}")
+            found = keyring.get_password(KEYRING_SERVICE, keyring_user(cfg))
             if found:
                 return found
-        except Exception:
+        except Exception:  # no usable keyring on this machine: fall through
             pass
     return cfg.password if cfg.allow_plaintext_password else None
 
 
-def _reply_text(code: int, message: bytes | str) -> str:
+def _text(message: bytes | str) -> str:
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    return f"{code} {text}".strip()
+    return " ".join(text.split())
 
 
-def classify(code: int, message: bytes | str) -> DeliveryError:
-    """Map an SMTP reply to what the engine should do about it."""
+def _reply_text(code: int, message: bytes | str) -> str:
+    return f"{code} {_text(message)}".strip()
+
+
+def classify(code: int, message: bytes | str, *, stage: str = "rcpt") -> DeliveryError:
+    """Map an SMTP reply to what the engine should do about it.
+
+    `stage` is where it came: "connect", "mail" (the sender: a 5xx there refuses every
+    message, so it stops the run like a failed login), "rcpt" or "data".
+    """
     text = _reply_text(code, message)
     lowered = text.lower()
-    if code in (530, 534, 535, 454) and ("auth" in lowered or code in (534, 535)):
+    if code in (530, 534, 535) or (code == 454 and "auth" in lowered):
         return AuthenticationFailed(f"the mail server refused the login ({text})")
     if code in (552, 550, 554, 451, 452, 421) and any(h in lowered for h in QUOTA_HINTS):
         return QuotaExceeded(f"the mail account hit a sending limit ({text})")
     if 400 <= code < 500:
         return TemporaryFailure(f"temporary failure ({text})")
+    if stage == "connect":
+        return ServerUnavailable(f"the mail server refused the connection ({text})")
+    if stage == "mail":
+        return AuthenticationFailed(
+            f"the mail server refused the sender address ({text}); check that [sender] email "
+            f"is an address this account may send from"
+        )
     if code in (550, 551, 553, 501, 556) or "5.1." in text:
         return RecipientRejected(f"address rejected: {text}")
     return RecipientRejected(f"message refused: {text}")
 
 
+def tls_context() -> ssl.SSLContext:
+    """A verifying TLS context; XLSDUN_SMTP_CAFILE adds a private CA (a test or office server)."""
+    context = ssl.create_default_context()
+    cafile = os.environ.get(CAFILE_ENV)
+    if cafile:
+        context.load_verify_locations(cafile)
+    return context
+
+
+def _flatten(message: EmailMessage) -> tuple[bytes, bool]:
+    """The bytes for DATA (CRLF, Bcc removed), and whether SMTPUTF8 is needed."""
+    addresses = [parseaddr(str(message["From"]))[1]] + [
+        a for _, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))
+    ]
+    international = any(not a.isascii() for a in addresses)
+    copy_ = copy.copy(message)
+    del copy_["Bcc"]
+    del copy_["Resent-Bcc"]
+    policy = message.policy.clone(linesep="\r\n", utf8=international)
+    with io.BytesIO() as out:
+        BytesGenerator(out, policy=policy).flatten(copy_, linesep="\r\n")
+        return out.getvalue(), international
+
+
 class SmtpBackend:
+    """Any SMTP server: none / STARTTLS / implicit TLS, optional login."""
+
     name = "smtp"
 
     def __init__(self, cfg: SmtpConfig, password: str | None) -> None:
         self.cfg = cfg
         self._password = password
         self.conn: smtplib.SMTP | None = None
+        self.connections = 0
 
     def __repr__(self) -> str:  # never show the password
-        return f"SmtpBackend(host={self.cfg.host!r}, port={self.cfg.port})"
+        return f"{type(self).__name__}(host={self.cfg.host!r}, port={self.cfg.port})"
+
+    @property
+    def connected(self) -> bool:
+        return self.conn is not None and getattr(self.conn, "sock", None) is not None
 
     def open(self) -> None:
-        cfg = self.cfg
-        context = ssl.create_default_context()
-        cafile = os.environ.get("XLSDUN_SMTP_CAFILE")
-        if cafile:
-            context.load_verify_locations(cafile)
+        """Connect and log in, unless already connected (the engine calls it before each send)."""
+        if self.connected:
+            return
+        self.conn = None
         try:
-            if cfg.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=cfg.timeout, context=context
-                )
-            else:
-                conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-                conn.ehlo()
-                if cfg.security == "starttls":
-                    conn.starttls(context=context)
-                    conn.ehlo()
-            if cfg.username:
-                if self._password is None:
-                    raise AuthenticationFailed(
-                        f"no password for {cfg.username}: set the environment variable "
-                        f"{cfg.password_env} (or store it in the OS keyring)"
-                    )
-                conn.login(cfg.username, self._password)
+            self.conn = self._connect()
         except smtplib.SMTPAuthenticationError as exc:
             raise AuthenticationFailed(
-                f"the mail server {cfg.host} refused the login for {cfg.username} "
+                f"the mail server {self.cfg.host} refused the login for {self.cfg.username} "
                 f"({_reply_text(exc.smtp_code, exc.smtp_error)})"
             ) from None
-        except smtplib.SMTPResponseException as exc:
-            raise classify(exc.smtp_code, exc.smtp_error) from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(
-                f"cannot connect to the mail server {cfg.host}:{cfg.port} ({exc})"
+        except smtplib.SMTPNotSupportedError as exc:
+            raise AuthenticationFailed(
+                f"the mail server {self.cfg.host} does not support this setup ({exc}); check "
+                f"delivery.smtp.security and username"
             ) from None
-        self.conn = conn
+        except smtplib.SMTPResponseException as exc:
+            raise classify(exc.smtp_code, exc.smtp_error, stage="connect") from None
+        except UnicodeError:
+            raise AuthenticationFailed(
+                "the username or password holds characters the server's login cannot carry"
+            ) from None
+        except ssl.SSLError as exc:
+            raise ServerUnavailable(
+                f"no secure connection to {self.cfg.host}:{self.cfg.port} ({exc.reason or exc}); "
+                f"check delivery.smtp.security and port"
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ServerUnavailable(
+                f"cannot connect to the mail server {self.cfg.host}:{self.cfg.port} "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        self.connections += 1
+
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.cfg
+        if cfg.username and self._password is None:
+            raise AuthenticationFailed(
+                f"no password for {cfg.username}: set the environment variable "
+                f"{cfg.password_env}, or store it with 'keyring set {KEYRING_SERVICE} "
+                f"{keyring_user(cfg)}'"
+            )
+        conn: smtplib.SMTP
+        if cfg.security == "ssl":
+            conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=tls_context())
+        else:
+            conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        try:
+            conn.ehlo()
+            if cfg.security == "starttls":
+                conn.starttls(context=tls_context())
+                conn.ehlo()
+            if cfg.username:
+                conn.login(cfg.username, self._password or "")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         if self.conn is not None:
             try:
                 self.conn.quit()
             except (OSError, smtplib.SMTPException):
-                pass
+                self.conn.close()
             self.conn = None
 
+    def _drop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
     def send(self, message: EmailMessage) -> SendResult:
-        if self.conn is None:
-            self.open()
-        assert self.conn is not None
-        sender = getaddresses([str(message["From"])])[0][1]
-        rcpts = [a for _, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
+        """MAIL, RCPT, DATA over the open connection; raises a DeliveryError subclass."""
+        self.open()
+        conn = self.conn
+        assert conn is not None
+        sender = parseaddr(str(message["Sender"] or message["From"]))[1]
+        to = [a for _, a in getaddresses(message.get_all("To", []))]
+        others = [a for _, a in getaddresses(message.get_all("Cc", []) + message.get_all("Bcc", []))]
+        rcpts = list(dict.fromkeys(to + others))
+        data, international = _flatten(message)
+        options: list[str] = []
+        if conn.does_esmtp and conn.has_extn("size"):
+            options.append(f"size={len(data)}")
+        if international:
+            if not conn.has_extn("smtputf8"):
+                raise RecipientRejected(
+                    "address rejected: it has non-ASCII characters this mail server cannot carry"
+                )
+            options += ["SMTPUTF8", "BODY=8BITMIME"]
+        envelope: dict[str, Any] = {"from": sender, "to": rcpts}
+
+        def fail(code: int, reply: bytes | str, stage: str) -> DeliveryError:
+            if code == 421:
+                self._drop()
+            else:
+                try:
+                    conn.rset()
+                except (OSError, smtplib.SMTPException):
+                    self._drop()
+            err = classify(code, reply, stage=stage)
+            err.envelope = json.dumps(envelope, ensure_ascii=False)
+            return err
+
         try:
-            refused = self.conn.send_message(message, from_addr=sender, to_addrs=rcpts)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise classify(code, text) from None
-        except smtplib.SMTPSenderRefused as exc:
-            raise classify(exc.smtp_code, exc.smtp_error) from None
-        except smtplib.SMTPDataError as exc:
-            raise classify(exc.smtp_code, exc.smtp_error) from None
-        except smtplib.SMTPServerDisconnected as exc:
-            self.conn = None
-            raise AmbiguousDelivery(f"the mail server closed the connection ({exc})") from None
-        except smtplib.SMTPResponseException as exc:
-            raise classify(exc.smtp_code, exc.smtp_error) from None
-        except (TimeoutError, OSError) as exc:
-            self.conn = None
-            raise AmbiguousDelivery(f"the connection to the mail server broke ({exc})") from None
-        detail = "accepted"
+            code, reply = conn.mail(sender, options)
+            if code != 250:
+                raise fail(code, reply, "mail")
+            refused: dict[str, str] = {}
+            for rcpt in rcpts:
+                code, reply = conn.rcpt(rcpt)
+                if code in (250, 251):
+                    continue
+                refused[rcpt] = _reply_text(code, reply)
+                if code == 421 or rcpt in to:  # never send to the Cc alone
+                    envelope["refused"] = refused
+                    raise fail(code, reply, "rcpt")
+            if refused:
+                envelope["refused"] = refused
+                envelope["to"] = [r for r in rcpts if r not in refused]
+            code, reply = conn.docmd("data")
+            if code != 354:
+                raise fail(code, reply, "data")
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise ConnectionLost(
+                f"the connection to the mail server broke before the message was sent ({exc})",
+                json.dumps(envelope, ensure_ascii=False),
+            ) from None
+        body = _LEADING_DOT.sub(b"..", data)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        try:
+            conn.send(body + b".\r\n")
+            code, reply = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise AmbiguousDelivery(
+                f"the connection to the mail server broke while the message was being handed "
+                f"over ({exc}); it may or may not have arrived",
+                json.dumps(envelope, ensure_ascii=False),
+            ) from None
+        if code != 250:
+            raise fail(code, reply, "data")
+        detail = _reply_text(code, reply)
         if refused:
-            detail = "accepted; refused: " + ", ".join(
-                f"{addr} ({_reply_text(*reply)})" for addr, reply in refused.items()
-            )
-        return SendResult("sent", detail=detail, envelope=f"{sender} -> {', '.join(rcpts)}")
+            detail += "; refused: " + ", ".join(f"{a} ({r})" for a, r in refused.items())
+        return SendResult("sent", detail=detail, envelope=json.dumps(envelope, ensure_ascii=False))
+
+
+OAUTH2_KEYS = ("google_client_id", "google_client_secret", "google_refresh_token")
 
 
 class GmailBackend(SmtpBackend):
-    """Gmail through yagmail's authenticated connection; the message is still ours."""
+    """Gmail through yagmail's connection and login (app password or OAuth2); the message is
+    still built by xlsdun and sent by `SmtpBackend.send` (DESIGN.md: yagmail only connects)."""
 
     name = "gmail"
 
-    def __init__(self, cfg: SmtpConfig, password: str | None, oauth2_file: str | None = None):
+    def __init__(
+        self, cfg: SmtpConfig, password: str | None, oauth2_file: str | Path | None = None
+    ) -> None:
         super().__init__(cfg, password)
-        self.oauth2_file = oauth2_file
-        self._yag = None
+        self.oauth2_file = str(oauth2_file) if oauth2_file else None
+        self._yag: Any = None
 
-    def open(self) -> None:
-        import yagmail
-
-        if not self.cfg.username:
+    def _connect(self) -> smtplib.SMTP:
+        cfg = self.cfg
+        if not cfg.username:
             raise AuthenticationFailed("set delivery.smtp.username to your Gmail address")
-        if self._password is None and not self.oauth2_file:
+        if self.oauth2_file:
+            self._check_oauth2_file(self.oauth2_file)
+        elif self._password is None:
             raise AuthenticationFailed(
-                f"no Gmail app password: set the environment variable {self.cfg.password_env}"
+                f"no Gmail app password: set the environment variable {cfg.password_env}, or "
+                f"store it with 'keyring set {KEYRING_SERVICE} {keyring_user(cfg)}'"
             )
+        context = tls_context()
+        kwargs: dict[str, Any] = {"timeout": cfg.timeout}
+        if cfg.security == "ssl":
+            kwargs["context"] = context
+        # Credentials always passed explicitly: with password=None yagmail prompts on the
+        # terminal, which hangs an unattended run (DESIGN.md).
+        yag = _yagmail_client()(
+            cfg.username,
+            password=None if self.oauth2_file else self._password,
+            oauth2_file=self.oauth2_file,
+            host=cfg.host,
+            port=cfg.port,
+            smtp_ssl=cfg.security == "ssl",
+            smtp_starttls={"context": context} if cfg.security == "starttls" else False,
+            soft_email_validation=False,
+            **kwargs,
+        )
+        yag.set_logging(None)
+        yag.tls_context = context
         try:
-            # Credentials always passed explicitly: with password=None yagmail prompts on the
-            # terminal, which hangs an unattended run (DESIGN.md).
-            self._yag = yagmail.SMTP(
-                self.cfg.username,
-                password=self._password,
-                oauth2_file=self.oauth2_file,
-                host="smtp.gmail.com",
-                port=587,
-                smtp_starttls=True,
-                smtp_ssl=False,
-            )
-            self._yag.login()
-        except smtplib.SMTPAuthenticationError as exc:
+            yag.login()
+        except BaseException:
+            if yag.smtp is not None:
+                yag.smtp.close()
+            yag.is_closed = True
+            raise
+        self._yag = yag
+        return yag.smtp
+
+    @staticmethod
+    def _check_oauth2_file(path: str) -> None:
+        """yagmail asks questions on the terminal when the file is missing or incomplete:
+        refuse early instead, so an unattended run never hangs."""
+        try:
+            info = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = None
+        if not isinstance(info, dict) or not all(info.get(k) for k in OAUTH2_KEYS):
             raise AuthenticationFailed(
-                f"Gmail refused the login ({_reply_text(exc.smtp_code, exc.smtp_error)}); use an "
-                f"app password"
-            ) from None
-        self.conn = self._yag.smtp
+                f"the Gmail OAuth2 file {path} is missing or incomplete (it needs "
+                f"{', '.join(OAUTH2_KEYS)}); create it once by hand with yagmail, see the README"
+            )
+
+    def close(self) -> None:
+        super().close()
+        if self._yag is not None:
+            self._yag.is_closed = True
+            self._yag = None
+
+
+_YAG_CLASS: Any = None
+
+
+def _yagmail_client() -> Any:
+    """yagmail.SMTP, with its OAuth2 login made strict: TLS verified (yagmail starts TLS
+    without a context for OAuth2) and the AUTH reply checked (yagmail ignores it)."""
+    global _YAG_CLASS
+    if _YAG_CLASS is not None:
+        return _YAG_CLASS
+    import yagmail
+
+    class _Yag(yagmail.SMTP):  # type: ignore[misc, name-defined]
+        tls_context: ssl.SSLContext | None = None
+
+        def _login_oauth2(self, oauth2_info: dict[str, Any]) -> None:
+            info = {k: v for k, v in oauth2_info.items() if k != "email_address"}
+            auth_string = self.get_oauth_string(self.user, info)
+            self.smtp = self.connection(self.host, self.port, **self.kwargs)
+            self.smtp.ehlo()
+            if self.starttls:
+                self.smtp.starttls(context=self.tls_context)
+                self.smtp.ehlo()
+            self.is_closed = False
+            code, reply = self.smtp.docmd("AUTH", "XOAUTH2 " + auth_string)
+            if code == 334:  # the server's error details; an empty line ends the exchange
+                code, reply = self.smtp.docmd("")
+            if code != 235:
+                raise smtplib.SMTPAuthenticationError(code, reply)
+
+    _YAG_CLASS = _Yag
+    return _Yag

@@ -34,7 +34,7 @@ _HE = {"he", "heb", "hebrew", "עברית", "iw", "he il"}
 _EN = {"en", "eng", "english", "אנגלית", "en us", "en gb", "en il"}
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
-_SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", "ש\"ח": "ILS", "ש״ח": "ILS"}
+_SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", 'ש"ח': "ILS", "ש״ח": "ILS"}
 _CODES = re.compile(r"\b(ILS|NIS|USD|EUR|GBP)\b", re.IGNORECASE)
 _TERMS = re.compile(
     r"^\s*(?P<kind>net|eom|שוטף|end of month)?\s*\+?\s*(?P<days>\d{1,3})\s*(days?|ימים|יום)?\s*$",
@@ -261,8 +261,11 @@ def read_receivables(
             index = found
         mapping = map_headers(rows[index], columns)
         missing = missing_required(mapping.fields)
-        missing += [f"{f} (configured as '{h}')" for f, h in (columns or {}).items()
-                    if f not in mapping.fields and f"{f}" not in missing]
+        missing += [
+            f"{f} (configured as '{h}')"
+            for f, h in (columns or {}).items()
+            if f not in mapping.fields and f"{f}" not in missing
+        ]
         if missing:
             seen = ", ".join(f"'{h}'" for h in mapping.headers.values()) or "nothing"
             tried.append(f"'{name}' row {index + 1} has {seen}; missing {', '.join(missing)}")
@@ -281,8 +284,10 @@ def read_receivables(
         return _parse_rows(
             rows, index, info, owned, date_order, default_currency.upper(), default_language
         )
-    examples = "; ".join(f"{f}: {', '.join(repr(a) for a in ALIASES[f][:3])}" for f in
-                         ("customer", "email", "invoice", "due_date", "balance"))
+    examples = "; ".join(
+        f"{f}: {', '.join(repr(a) for a in ALIASES[f][:3])}"
+        for f in ("customer", "email", "invoice", "due_date", "balance")
+    )
     raise WorkbookReadError(
         f"{path}: no sheet has the columns xlsdun needs. Looked at: {'; '.join(tried)}. "
         f"Name the columns in the header row (e.g. {examples}) or map your own headers in the "
@@ -363,8 +368,9 @@ def _parse_rows(
         hinted = None
         for field in ("amount", "paid", "balance"):
             try:
-                money[field], hint = to_money(get(field), decimal_comma=date_order == "DMY"
-                                              and default_currency == "EUR")
+                money[field], hint = to_money(
+                    get(field), decimal_comma=date_order == "DMY" and default_currency == "EUR"
+                )
                 hinted = hinted or hint
             except ValueError:
                 money[field] = None
@@ -398,7 +404,7 @@ def _parse_rows(
             continue
 
         currency = (to_text(get("currency")) or hinted or default_currency).upper()
-        currency = "ILS" if currency in ("NIS", "₪", "ש\"ח", "ש״ח") else currency
+        currency = "ILS" if currency in ("NIS", "₪", 'ש"ח', "ש״ח") else currency
         level = _owned_text(cells, owned, "level")
         try:
             last = to_date(cells[owned["last"]], date_order) if "last" in owned else None

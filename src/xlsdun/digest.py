@@ -1,0 +1,454 @@
+"""The owner's digest after a run, and the day's HTML report in the state dir.
+
+The owner trusts xlsdun to run without them, so once a day they get one short email that
+says what happened and what only they can do: whom to call (with talking points from the
+collection guide), what waits for their approval, which promises fall due or were broken,
+and what was held back. The numbers come from the ledger, the truth, not from the run's
+memory. The same content, plus an aging chart, is written to `reports/YYYY-MM-DD.html`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import logs
+from .config import Config
+from .ledger import Ledger
+from .models import Action, RunReport
+
+TEMPLATES = Path(__file__).parent / "templates" / "digest"
+OUTCOME_LABELS = {
+    "sent": "sent",
+    "written_to_outbox": "written to the outbox",
+    "failed": "failed",
+    "deferred": "deferred",
+    "ambiguous": "ambiguous (may or may not have arrived)",
+    "pending": "pending",
+    "sending": "being sent",
+}
+AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("not yet due", None, 0),
+    ("1–30 days", 1, 30),
+    ("31–60 days", 31, 60),
+    ("61–90 days", 61, 90),
+    ("over 90 days", 91, None),
+)
+
+# Talking points for the call list, after the collection guide (shared/seed/README.md).
+TALKING_POINTS: dict[str, tuple[str, ...]] = {
+    "escalate": (
+        "Keep it calm and professional; ask when it suits them to talk, and keep that door open.",
+        "Open by asking how they find the work or service; then name the amount and the due "
+        "dates plainly.",
+        "Explain what the unpaid amount does to your business (your own suppliers, payroll).",
+        "Ask what would let them settle it{plan_offer}.",
+        "If nothing moves, say that the next step is legal advice — and that there is still "
+        "room to talk.",
+        "Thank them for their time and end on a positive note.",
+    ),
+    "no_address": (
+        "Ask for the email address they want invoices and reminders at, and put it in the sheet.",
+        "Name the amount and the due date plainly; ask when they can pay.",
+        "Thank them for their cooperation.",
+    ),
+    "bad_address": (
+        "The mail server refused their address: ask for the right one and fix it in the sheet.",
+        "Name the amount and the due date plainly; ask when they can pay.",
+        "Thank them for their cooperation.",
+    ),
+    "attachment": (
+        "The invoice file named in the sheet is missing: fix the Attachment cell (or the file) "
+        "and the reminder goes out on the next run.",
+        "If it cannot wait, call: name the amount and offer to send the invoice again.",
+    ),
+    "ambiguous": (
+        "A reminder may or may not have reached them: ask whether it arrived before sending "
+        "anything else.",
+        "Then record the answer in xlsdun so the next reminder follows on.",
+    ),
+}
+CALL_WHY = {
+    "escalate": "90+ days overdue",
+    "no_address": "no valid email address",
+    "bad_address": "email address refused",
+    "attachment": "invoice attachment missing",
+    "ambiguous": "send interrupted: did it arrive?",
+}
+
+
+@dataclass(slots=True)
+class Bar:
+    label: str
+    currency: str
+    amount: Decimal
+    count: int
+    percent: int  # of the largest bar in the same currency
+
+
+@dataclass(slots=True)
+class CallItem:
+    customer: str
+    kind: str  # a key of TALKING_POINTS
+    why: str
+    phone: str | None
+    email: str | None
+    balance: str
+    detail: str
+    points: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Line:
+    customer: str
+    balance: str
+    detail: str
+
+
+@dataclass(slots=True)
+class ClientDigest:
+    """One client's part of a digest (a bookkeeper's combined digest has several)."""
+
+    name: str
+    config: str
+    today: date
+    run_id: str | None = None
+    exit_code: int = 0
+    error: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    tiers: list[Bar] = field(default_factory=list)
+    aging: list[Bar] = field(default_factory=list)
+    calls: list[CallItem] = field(default_factory=list)
+    promises_today: list[Line] = field(default_factory=list)
+    promises_broken: list[Line] = field(default_factory=list)
+    approvals: list[Line] = field(default_factory=list)
+    deferred: list[Line] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    workbook: str = ""
+    workbook_written: bool = False
+    report_path: str | None = None
+
+    @property
+    def sent(self) -> int:
+        return self.counts.get("sent", 0) + self.counts.get("written_to_outbox", 0)
+
+    @property
+    def status(self) -> str:
+        if self.error:
+            return "run failed"
+        return {0: "ok", 1: "some deliveries failed", 2: "stopped: fix the settings",
+                3: "workbook not updated (open elsewhere)"}.get(self.exit_code, "problem")
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def _balance(balance: dict[str, Decimal]) -> str:
+    return ", ".join(money(a, c) for c, a in balance.items() if a) or "-"
+
+
+def _bars(totals: dict[tuple[str, str], tuple[Decimal, int]], order: list[str]) -> list[Bar]:
+    top: dict[str, Decimal] = defaultdict(Decimal)
+    for (_, currency), (amount, _) in totals.items():
+        top[currency] = max(top[currency], amount)
+    bars = []
+    for (label, currency), (amount, count) in totals.items():
+        pct = int(round(100 * amount / top[currency])) if top[currency] else 0
+        bars.append(Bar(label, currency, amount, count, max(pct, 1)))
+    rank = {label: i for i, label in enumerate(order)}
+    return sorted(bars, key=lambda b: (b.currency, rank.get(b.label, len(rank)), b.label))
+
+
+def _tier_of(days: int, config: Config) -> str:
+    for tier in config.policy.ladder:
+        if tier.enabled and tier.covers(days):
+            return tier.id
+    return "not yet due" if days <= 0 else "below the ladder"
+
+
+def _open_balance(action: Action) -> dict[str, Decimal]:
+    return {c: a for c, a in action.balance.items() if a > 0}
+
+
+def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
+    """Everything the owner needs from this run, with the counts taken from the ledger."""
+    today = report.today
+    plan = report.plan
+    d = ClientDigest(
+        name=config.sender.business or config.source.parent.name,
+        config=str(config.source),
+        today=today,
+        run_id=report.run_id,
+        exit_code=report.exit_code,
+        counts=ledger.state_counts(today),
+        notes=[n for n in report.notes if n != "workbook already up to date"],
+        workbook=str(config.workbook.path),
+        workbook_written=report.workbook_written,
+    )
+    deliveries = {x.action.debtor: x for x in report.deliveries}
+
+    tier_totals: dict[tuple[str, str], tuple[Decimal, int]] = {}
+    aging: dict[tuple[str, str], tuple[Decimal, int]] = {}
+    for a in plan.actions:
+        open_invoices = [i for i in a.invoices if i.balance > 0]
+        if not open_invoices or a.reason == "paid":
+            continue
+        oldest = min(i.due_date for i in open_invoices)
+        tier = _tier_of((today - oldest).days, config)
+        for currency, amount in _open_balance(a).items():
+            total, n = tier_totals.get((tier, currency), (Decimal(0), 0))
+            tier_totals[(tier, currency)] = (total + amount, n + 1)
+        for inv in open_invoices:
+            days = (today - inv.due_date).days
+            label = next(lb for lb, lo, hi in AGING_BUCKETS
+                         if (lo is None or days >= lo) and (hi is None or days <= hi))
+            total, n = aging.get((label, inv.currency), (Decimal(0), 0))
+            aging[(label, inv.currency)] = (total + inv.balance, n + 1)
+    ladder = ["not yet due", *(t.id for t in config.policy.ladder)]
+    d.tiers = _bars(tier_totals, ladder)
+    d.aging = _bars(aging, [b[0] for b in AGING_BUCKETS])
+
+    plan_offer = _plan_offer(config)
+    for a in plan.actions:
+        delivery = deliveries.get(a.debtor)
+        kind = None
+        if delivery is not None and delivery.outcome == "failed":
+            kind = "attachment" if "attachment" in delivery.detail else "bad_address"
+        elif a.kind == "manual" and not a.email:
+            kind = "no_address"
+        elif a.tier == "escalate" or a.call_list:
+            kind = "escalate"
+        if kind is None:
+            continue
+        detail = delivery.detail if delivery is not None and delivery.outcome == "failed" else (
+            a.reason)
+        d.calls.append(CallItem(
+            customer=a.customer, kind=kind, why=CALL_WHY[kind], phone=a.phone, email=a.email,
+            balance=_balance(_open_balance(a)), detail=detail,
+            points=tuple(p.format(plan_offer=plan_offer) for p in TALKING_POINTS[kind]),
+        ))
+    for rec in ledger.sends(states=("ambiguous",)):
+        d.calls.append(CallItem(
+            customer=rec.customer, kind="ambiguous", why=CALL_WHY["ambiguous"], phone=None,
+            email=rec.email, balance=_balance(rec.balance),
+            detail=f"{rec.tier or ''} reminder of {rec.today.isoformat()} "
+                   f"(Message-ID {rec.message_id or 'unknown'})",
+            points=TALKING_POINTS["ambiguous"],
+        ))
+    phones = {a.debtor: a.phone for a in plan.actions if a.phone}
+    for rec in ledger.sends(states=("ambiguous",)):
+        for item in d.calls:
+            if item.customer == rec.customer and item.phone is None:
+                item.phone = phones.get(rec.debtor)
+
+    for a in plan.actions:
+        due_today = [i for i in a.invoices if i.promise_date == today and i.balance > 0]
+        if due_today:
+            d.promises_today.append(Line(
+                a.customer, _balance(_open_balance(a)),
+                "promised to pay today: invoice " + ", ".join(i.invoice for i in due_today)))
+        if a.variant == "broken_promise":
+            promised = sorted({i.promise_date for i in a.invoices if i.promise_date})
+            when = ", ".join(p.isoformat() for p in promised) or "earlier"
+            d.promises_broken.append(Line(a.customer, _balance(_open_balance(a)),
+                                          f"promised {when}, still unpaid"))
+        if a.kind == "await_approval":
+            d.approvals.append(Line(
+                a.customer, _balance(_open_balance(a)),
+                f"'{a.tier}' reminder: write yes in the Approved column or run "
+                f"xlsdun approve \"{a.customer}\""))
+        if a.kind == "defer":
+            d.deferred.append(Line(a.customer, _balance(_open_balance(a)), a.reason))
+    for x in report.deliveries:
+        if x.outcome == "deferred":
+            d.deferred.append(Line(x.action.customer, _balance(_open_balance(x.action)),
+                                   x.detail or "deferred to the next run"))
+    d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
+    return d
+
+
+def _plan_offer(config: Config) -> str:
+    parts = [f"offer {config.policy.installments} monthly instalments they can keep"]
+    if config.policy.early_payment_discount:
+        pct = (config.policy.early_payment_discount * 100).normalize()
+        parts.append(f"or {pct:f}% off for paying now")
+    return "; " + " ".join(parts)
+
+
+def failed(config_path: str, error: str, exit_code: int, today: date,
+           config: Config | None = None) -> ClientDigest:
+    """A client whose run did not happen: the owner must hear about it too."""
+    name = (config.sender.business if config else "") or Path(config_path).parent.name
+    return ClientDigest(name=name or config_path, config=config_path, today=today,
+                        exit_code=exit_code, error=error,
+                        workbook=str(config.workbook.path) if config else "")
+
+
+def did_anything(report: RunReport) -> bool:
+    """A run worth a digest: it sent something, changed the workbook, or hit a problem."""
+    fresh = [x for x in report.deliveries if not x.detail.startswith("already done")]
+    return bool(fresh) or report.workbook_written or report.exit_code != 0
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["money"] = lambda bar: money(bar.amount, bar.currency)
+    env.filters["outcome"] = lambda state: OUTCOME_LABELS.get(state, state.replace("_", " "))
+    env.filters["textbar"] = lambda pct: "█" * max(1, round(pct / 5))
+    return env
+
+
+def _context(clients: list[ClientDigest], today: date, *, report: bool = False) -> dict[str, Any]:
+    return {
+        "clients": clients,
+        "today": today,
+        "combined": len(clients) > 1,
+        "report": report,
+        "total_sent": sum(c.sent for c in clients),
+        "total_calls": sum(len(c.calls) for c in clients),
+        "total_approvals": sum(len(c.approvals) for c in clients),
+        "failed_clients": [c for c in clients if c.error or c.exit_code],
+        "generated": datetime.now().astimezone().isoformat(timespec="minutes"),
+    }
+
+
+def subject(clients: list[ClientDigest], today: date) -> str:
+    parts = [f"{sum(c.sent for c in clients)} reminder(s) sent"]
+    calls = sum(len(c.calls) for c in clients)
+    if calls:
+        parts.append(f"{calls} to call")
+    approvals = sum(len(c.approvals) for c in clients)
+    if approvals:
+        parts.append(f"{approvals} awaiting approval")
+    problems = [c for c in clients if c.error or c.exit_code]
+    if problems:
+        parts.append(f"{len(problems)} problem(s)")
+    who = clients[0].name if len(clients) == 1 else f"{len(clients)} clients"
+    return f"xlsdun {today.isoformat()} — {who}: " + ", ".join(parts)
+
+
+def build_message(clients: list[ClientDigest], *, to: str, sender_name: str, sender_email: str,
+                  today: date, now: datetime | None = None) -> EmailMessage:
+    """The digest as a multipart/alternative email (text + HTML with table bars, no images)."""
+    env = _env()
+    ctx = _context(clients, today)
+    msg = EmailMessage()
+    msg["Subject"] = subject(clients, today)
+    msg["From"] = Address(display_name=f"xlsdun for {sender_name}", addr_spec=sender_email)
+    msg["To"] = to
+    msg["Date"] = format_datetime(now or datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain=sender_email.rpartition("@")[2] or "xlsdun.local")
+    msg["X-Xlsdun-Digest"] = today.isoformat()
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(env.get_template("digest.txt.j2").render(ctx))
+    msg.add_alternative(env.get_template("digest.html.j2").render(ctx), subtype="html")
+    return msg
+
+
+def render_report(clients: list[ClientDigest], today: date) -> str:
+    return _env().get_template("report.html.j2").render(_context(clients, today, report=True))
+
+
+# -- writing and sending -----------------------------------------------------------------------
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def report_path(config: Config, today: date) -> Path:
+    return config.state_dir / "reports" / f"{today.isoformat()}.html"
+
+
+def write_report(config: Config, client: ClientDigest) -> Path:
+    path = report_path(config, client.today)
+    client.report_path = str(path)
+    _atomic_write(path, render_report([client], client.today).encode("utf-8"))
+    return path
+
+
+def latest_report(config: Config) -> Path | None:
+    folder = config.state_dir / "reports"
+    found = sorted(folder.glob("????-??-??.html")) if folder.exists() else []
+    return found[-1] if found else None
+
+
+def send(config: Config, clients: list[ClientDigest], today: date) -> str:
+    """Deliver a digest through the config's own backend; return where it went."""
+    if not config.owner_email:
+        raise ValueError(f"{config.source}: no [owner] email to send the digest to")
+    msg = build_message(clients, to=config.owner_email, sender_name=config.sender.name,
+                        sender_email=config.sender.email, today=today)
+    if config.delivery.backend == "outbox":
+        stem = "digest-combined" if len(clients) > 1 else "digest"
+        folder = config.delivery.outbox_dir
+        path = folder / f"{stem}-{today.isoformat()}.eml"
+        n = 2
+        while path.exists():
+            path = folder / f"{stem}-{today.isoformat()}-{n}.eml"
+            n += 1
+        _atomic_write(path, msg.as_bytes())
+        return str(path)
+    from .engine import make_backend
+
+    backend = make_backend(config, today)
+    backend.open()
+    try:
+        backend.send(msg)
+    finally:
+        backend.close()
+    return config.owner_email
+
+
+def after_run(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest | None:
+    """Write today's HTML report and (per client) send the digest. Never fails the run.
+
+    A problem here is logged and noted in the report: the reminders already went out and
+    their outcomes are in the ledger, which matters more than the summary of them.
+    """
+    try:
+        client = collect(config, report, ledger)
+        write_report(config, client)
+        logs.log.info("report written: %s", client.report_path)
+        if config.owner_digest == "per_client" and config.owner_email and did_anything(report):
+            where = send(config, [client], report.today)
+            logs.log.info("owner digest sent: %s", where)
+        return client
+    except Exception as exc:  # noqa: BLE001 - the run's outcomes must survive any digest bug
+        logs.log.exception("owner digest or report failed")
+        report.notes.append(f"the owner digest or report could not be made ({exc}); "
+                            f"the reminders and their outcomes are not affected")
+        return None

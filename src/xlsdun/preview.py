@@ -1,0 +1,90 @@
+"""`xlsdun preview`: today's messages (or every tier in every language) as a browsable gallery.
+
+So the owner can read exactly what debtors will receive, in a browser, before anything is
+sent. Writes only into the preview folder.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from .deliver.outbox import slug
+from .models import EMAIL_TIERS, Action
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewItem:
+    title: str
+    language: str
+    tier: str
+    subject: str
+    html_file: str
+    text_file: str
+    eml_file: str
+
+
+def all_tier_actions(today: date) -> list[Action]:
+    """A sample debtor at every tier and variant, in every language."""
+    from .render import LANGUAGES, sample_action
+
+    actions = []
+    for language in LANGUAGES:
+        for tier in EMAIL_TIERS:
+            actions.append(sample_action(language, tier, today=today))
+        actions.append(sample_action(language, "direct", "broken_promise", today=today))
+        actions.append(sample_action(language, "friendly", "thank_you", today=today))
+    return actions
+
+
+def write_gallery(renderer, actions: list[Action], out: Path, today: date,
+                  now: datetime) -> Path:
+    """Render each action into out/ (html, txt, eml) and write out/index.html linking them."""
+    out.mkdir(parents=True, exist_ok=True)
+    items: list[PreviewItem] = []
+    for n, action in enumerate(actions, start=1):
+        parts = renderer.render_parts(action, today=today)
+        message = renderer.render(action, today=today, now=now)
+        label = action.variant if action.variant != "standard" else action.tier
+        stem = f"{n:03d}-{action.language}-{label}-{slug(action.customer, 24)}"
+        (out / f"{stem}.html").write_text(parts.html, encoding="utf-8")
+        (out / f"{stem}.txt").write_text(parts.text, encoding="utf-8")
+        (out / f"{stem}.eml").write_bytes(message.as_bytes())
+        items.append(PreviewItem(action.customer, action.language, label or "", parts.subject,
+                                 f"{stem}.html", f"{stem}.txt", f"{stem}.eml"))
+    index = out / "index.html"
+    index.write_text(_index_html(items, today), encoding="utf-8")
+    return index
+
+
+def _index_html(items: list[PreviewItem], today: date) -> str:
+    e = html.escape
+    cards = []
+    for item in items:
+        direction = "rtl" if item.language == "he" else "ltr"
+        cards.append(
+            f'<section class="card"><h2><span class="tag">{e(item.language)}</span> '
+            f'<span class="tag">{e(item.tier)}</span> {e(item.title)}</h2>'
+            f'<p class="subject" dir="{direction}">{e(item.subject)}</p>'
+            f'<p><a href="{e(item.html_file)}">HTML</a> · <a href="{e(item.text_file)}">text</a>'
+            f' · <a href="{e(item.eml_file)}">.eml</a></p>'
+            f'<iframe src="{e(item.html_file)}" title="{e(item.title)}" loading="lazy"></iframe>'
+            f"</section>"
+        )
+    return (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>xlsdun preview {today.isoformat()}</title>"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<style>body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f4f5}"
+        ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1rem}"
+        ".card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:.8rem}"
+        ".card h2{font-size:1rem;margin:.2rem 0}.subject{font-weight:600}"
+        ".tag{background:#eef;border-radius:4px;padding:0 .4rem;font-size:.8rem}"
+        "iframe{width:100%;height:520px;border:1px solid #eee}</style></head><body>"
+        f"<h1>xlsdun — {len(items)} message(s), {today.isoformat()}</h1>"
+        "<p>Nothing here has been sent. Each card links the HTML, the plain text and the .eml "
+        "file a mail client opens.</p>"
+        f"<div class=\"grid\">{''.join(cards)}</div></body></html>\n"
+    )

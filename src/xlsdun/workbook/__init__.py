@@ -1,0 +1,24 @@
+"""Reading and lossless writing of the user's receivables workbook."""
+
+from .guard import (
+    Fingerprint,
+    WorkbookChanged,
+    WorkbookError,
+    WorkbookLocked,
+    fingerprint,
+    is_encrypted,
+    open_elsewhere,
+)
+from .patch import WriteResult, write_back
+
+__all__ = [
+    "Fingerprint",
+    "WorkbookChanged",
+    "WorkbookError",
+    "WorkbookLocked",
+    "WriteResult",
+    "fingerprint",
+    "is_encrypted",
+    "open_elsewhere",
+    "write_back",
+]

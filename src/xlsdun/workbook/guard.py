@@ -1,0 +1,270 @@
+"""The safety around writing a user's workbook.
+
+The workbook belongs to the user, who may have it open in Excel, may save it while
+xlsdun runs, and must never find it half-written. Everything here exists so that a
+write either lands completely or leaves the original untouched: lock detection,
+content fingerprints, crash-safe replacement and private backups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = [
+    "Fingerprint",
+    "WorkbookChanged",
+    "WorkbookError",
+    "WorkbookLocked",
+    "atomic_replace",
+    "cleanup_stale_temp_files",
+    "fingerprint",
+    "is_encrypted",
+    "open_elsewhere",
+    "read_with_fingerprint",
+    "rotate_backups",
+    "temp_path_for",
+]
+
+OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+"""Excel stores password-protected .xlsx files as OLE2 compound files, not zips."""
+
+_ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+_TEMP_MARK = ".xlsdun-tmp-"
+
+
+class WorkbookError(Exception):
+    """A problem the user can act on; the message names the file and what to do."""
+
+
+class WorkbookLocked(WorkbookError):
+    """The workbook is open elsewhere; outcomes stay in the ledger for the next run."""
+
+
+class WorkbookChanged(WorkbookError):
+    """Someone saved the workbook after xlsdun read it; writing now would lose their edit."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the workbook looked like when read, to detect a save made in between."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def fingerprint(path: str | Path) -> Fingerprint:
+    """Fingerprint the file as it is on disk now."""
+    return read_with_fingerprint(path)[1]
+
+
+def read_with_fingerprint(path: str | Path) -> tuple[bytes, Fingerprint]:
+    """Read the whole file and fingerprint exactly those bytes.
+
+    Stat before and after the read so that a save racing with the read is noticed
+    instead of producing a fingerprint of a file that never existed.
+    """
+    p = Path(path)
+    before = os.stat(p)
+    data = p.read_bytes()
+    after = os.stat(p)
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(
+        data
+    ) != after.st_size:
+        raise WorkbookChanged(
+            f"{p.name} was being saved while xlsdun read it. Nothing was written; "
+            "the outcomes are kept and will be written on the next run."
+        )
+    return data, Fingerprint(len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+
+def open_elsewhere(path: str | Path) -> str | None:
+    """Say why the workbook looks open in another program, or None if it does not.
+
+    Excel leaves ``~$NAME`` beside an open workbook and LibreOffice ``.~lock.NAME#``;
+    on Windows an open workbook also refuses a write-mode open. Replacing a file
+    that Excel holds would make Excel's next save silently undo xlsdun's write.
+    """
+    p = Path(path)
+    excel_owner = p.with_name(f"~${p.name}")
+    if excel_owner.exists():
+        return (
+            f"{p.name} is open in Microsoft Excel ({excel_owner.name} is beside it). "
+            "Close the workbook in Excel; the outcomes are kept and will be written on the "
+            f"next run. If Excel is not running, delete {excel_owner.name}."
+        )
+    libre_lock = p.with_name(f".~lock.{p.name}#")
+    if libre_lock.exists():
+        return (
+            f"{p.name} is open in LibreOffice ({libre_lock.name} is beside it). "
+            "Close the workbook in LibreOffice; the outcomes are kept and will be written "
+            f"on the next run. If LibreOffice is not running, delete {libre_lock.name}."
+        )
+    if os.name == "nt" and p.exists():
+        try:
+            fd = os.open(p, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        except PermissionError:
+            return (
+                f"{p.name} is open in another program. Close it there; the outcomes are "
+                "kept and will be written on the next run."
+            )
+        os.close(fd)
+    return None
+
+
+def is_encrypted(path: str | Path) -> bool:
+    """Tell whether an .xlsx/.xlsm is password-protected (an OLE2 file, not a zip)."""
+    p = Path(path)
+    if p.suffix.lower() not in _ZIP_SUFFIXES:
+        return False
+    with open(p, "rb") as f:
+        return f.read(len(OLE2_MAGIC)) == OLE2_MAGIC
+
+
+def temp_path_for(path: str | Path) -> Path:
+    """A temp name beside the workbook that no one can mistake for it.
+
+    Same folder, so that ``os.replace`` is an atomic rename on the same file system;
+    hidden, marked, and without the workbook's extension; it carries the pid so a
+    later run can tell a crashed writer's leftover from a live one.
+    """
+    p = Path(path)
+    return p.with_name(f".{p.name}{_TEMP_MARK}{os.getpid()}-{os.urandom(4).hex()}")
+
+
+def cleanup_stale_temp_files(path: str | Path, older_than: float) -> list[Path]:
+    """Remove temp files left beside the workbook by an earlier, crashed write.
+
+    A file counts as stale when it was last modified before ``older_than`` (a
+    ``time.time()`` value) and, where that can be checked, its writer is gone.
+    """
+    p = Path(path)
+    pattern = re.compile(rf"^\.{re.escape(p.name)}{re.escape(_TEMP_MARK)}(\d+)-[0-9a-f]+$")
+    removed: list[Path] = []
+    try:
+        candidates = list(p.parent.iterdir())
+    except OSError:
+        return removed
+    for candidate in candidates:
+        match = pattern.match(candidate.name)
+        if not match:
+            continue
+        try:
+            if candidate.stat().st_mtime >= older_than:
+                continue
+            pid = int(match.group(1))
+            if pid != os.getpid() and _process_alive(pid):
+                continue
+            candidate.unlink()
+        except OSError:
+            continue
+        removed.append(candidate)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def atomic_replace(
+    path: str | Path,
+    data_writer: Callable[[BinaryIO], None],
+    *,
+    verify: Callable[[Path], None] | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
+    """Replace ``path`` with what ``data_writer`` writes, all or nothing.
+
+    The new content goes to a temp file in the same folder, is flushed to disk and
+    verified, and only then renamed over the original; the folder is synced so the
+    rename itself survives a power cut. On any failure the temp file is removed and
+    the original is untouched. A symlinked workbook stays a symlink: its target is
+    replaced.
+    """
+    target = Path(os.path.realpath(path))
+    tmp = temp_path_for(target)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            data_writer(f)
+            f.flush()
+            os.fsync(f.fileno())
+        with suppress(OSError):
+            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+        if verify is not None:
+            verify(tmp)
+        if before_replace is not None:
+            before_replace()
+        try:
+            os.replace(tmp, target)
+        except PermissionError as exc:
+            raise WorkbookLocked(
+                f"{target.name} could not be replaced ({exc.strerror}); it is probably open in "
+                "another program. Close it; the outcomes are kept and will be written on the "
+                "next run."
+            ) from exc
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
+        return
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def rotate_backups(path: str | Path, state_dir: str | Path, keep: int) -> Path:
+    """Copy the workbook into ``state_dir/backups`` and keep only the newest ``keep``.
+
+    Backups hold the user's customer data, so the folder is private (0o700) and each
+    copy readable by the user only (0o600). Names sort by time and keep the
+    extension, so a backup opens in Excel as it is.
+    """
+    p = Path(path)
+    folder = Path(state_dir) / "backups"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with suppress(OSError):
+        os.chmod(folder, 0o700)
+    data = p.read_bytes()
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    dest = folder / f"{p.stem}.{stamp}{p.suffix}"
+    while dest.exists():
+        time.sleep(0.000_001)
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        dest = folder / f"{p.stem}.{stamp}{p.suffix}"
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    pattern = re.compile(rf"^{re.escape(p.stem)}\.\d{{8}}T\d{{12}}{re.escape(p.suffix)}$")
+    ours = sorted(b for b in folder.iterdir() if pattern.match(b.name))
+    for old in ours[: max(len(ours) - max(keep, 1), 0)]:
+        with suppress(OSError):
+            old.unlink()
+    return dest
