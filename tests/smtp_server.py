@@ -17,6 +17,7 @@ import sqlite3
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ class Script:
     stall_seconds: float = 3.0
     on_data: Callable[[int], None] | None = None  # called with the DATA number, before replying
     on_connect: Callable[[int], None] | None = None  # called at each new session's EHLO
+    on_mail: Callable[[int], None] | None = None  # called with the MAIL FROM number
 
 
 class ScriptedHandler:
@@ -97,6 +99,8 @@ class ScriptedHandler:
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:
         self.mails += 1
+        if self.script.on_mail:
+            self.script.on_mail(self.mails)
         if self.mails in self.script.drop_on_mail:
             server.transport.close()
             return "421 4.4.2 closing"
@@ -236,15 +240,16 @@ def sheet_statuses(folder: Path) -> dict[str, set[str]]:
     return found
 
 
-def ledger_rows(folder: Path) -> dict[str, sqlite3.Row]:
+def ledger_rows(folder: Path, day: date = date(2026, 11, 26)) -> dict[str, sqlite3.Row]:
     """Customer -> their send row for the day (one per debtor per day)."""
     db = sqlite3.connect(folder / ".xlsdun" / "ledger.sqlite3")
     db.row_factory = sqlite3.Row
     try:
-        return {r["customer"]: r for r in db.execute("SELECT * FROM sends ORDER BY id")}
+        rows = db.execute("SELECT * FROM sends WHERE today = ? ORDER BY id", (day.isoformat(),))
+        return {r["customer"]: r for r in rows}
     finally:
         db.close()
 
 
-def ledger_states(folder: Path) -> dict[str, str]:
-    return {c: r["state"] for c, r in ledger_rows(folder).items()}
+def ledger_states(folder: Path, day: date = date(2026, 11, 26)) -> dict[str, str]:
+    return {c: r["state"] for c, r in ledger_rows(folder, day).items()}

@@ -35,10 +35,16 @@ EXPECTED_SENDS = {
     "Silverline Fitness Studio": "plan",
     'קבוצת נדל"ן השרון': "plan",
     "Coastal Pharmacy Herzliya": "plan",
-    'משרד רו"ח גולדברג ושות\'': "final",
+    "משרד רו\"ח גולדברג ושות'": "final",
 }
-OWNED_PARTS = {"xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-               "[Content_Types].xml", "xl/styles.xml", "docProps/app.xml"}
+OWNED_PARTS = {
+    "xl/worksheets/sheet1.xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "xl/styles.xml",
+    "docProps/app.xml",
+}
 
 
 @pytest.fixture
@@ -54,8 +60,9 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 
 def run_json(folder: Path, *extra: str) -> dict:
-    code, out, err = invoke("run", "--config", str(folder / "xlsdun.toml"), "--today", TODAY,
-                            "--json", *extra)
+    code, out, err = invoke(
+        "run", "--config", str(folder / "xlsdun.toml"), "--today", TODAY, "--json", *extra
+    )
     assert code == 0, err
     return json.loads(out)
 
@@ -66,16 +73,26 @@ def test_sample_run_sends_every_tier_once_and_writes_back(demo: Path) -> None:
 
     data = run_json(demo)
     assert data["today"] == TODAY and data["run_id"]
-    sent = {d["customer"]: d["tier"] for d in data["debtors"]
-            if d["outcome"] == "written_to_outbox"}
+    sent = {
+        d["customer"]: d["tier"] for d in data["debtors"] if d["outcome"] == "written_to_outbox"
+    }
     assert sent == EXPECTED_SENDS
     actions = {d["customer"]: d["action"] for d in data["debtors"]}
     assert actions["Meridian Print House"] == "await_approval"
     assert actions["מאפיית האחים כהן"] == "manual"  # escalate: the call list
     assert actions["פלאפל הדקל"] == "manual"  # no email address
     for entry in data["debtors"]:
-        assert set(entry) >= {"customer", "email", "tier", "action", "reason", "invoices",
-                              "balance", "outcome", "message_id"}
+        assert set(entry) >= {
+            "customer",
+            "email",
+            "tier",
+            "action",
+            "reason",
+            "invoices",
+            "balance",
+            "outcome",
+            "message_id",
+        }
     emls = sorted((demo / "outbox" / TODAY).glob("*.eml"))
     assert len(emls) == len(EXPECTED_SENDS)
 
@@ -84,8 +101,9 @@ def test_sample_run_sends_every_tier_once_and_writes_back(demo: Path) -> None:
         if info.filename in before and info.filename not in OWNED_PARTS:
             assert after.read(info) == before[info.filename], info.filename
     assert set(before) <= {i.filename for i in after.infolist()}
-    sheet = pd.read_excel(demo / "receivables.xlsx", sheet_name="Receivables", header=3,
-                          engine="calamine")
+    sheet = pd.read_excel(
+        demo / "receivables.xlsx", sheet_name="Receivables", header=3, engine="calamine"
+    )
     invoices = sheet[sheet["Invoice #"].notna()]
     assert invoices["Balance"].notna().all()
     assert (invoices["Balance"] == invoices["Amount"] - invoices["Paid"]).all()
@@ -107,8 +125,11 @@ def test_second_run_the_same_day_sends_nothing_and_says_so(demo: Path) -> None:
     assert sorted((demo / "outbox").rglob("*.eml")) == emls
     assert (demo / "receivables.xlsx").read_bytes() == workbook  # nothing changed to write
     again = run_json(demo)
-    assert not [d for d in again["debtors"] if d["outcome"] == "written_to_outbox"
-                and "already" not in d.get("detail", "")]
+    assert not [
+        d
+        for d in again["debtors"]
+        if d["outcome"] == "written_to_outbox" and "already" not in d.get("detail", "")
+    ]
 
 
 def test_hebrew_message_is_right_to_left(demo: Path) -> None:
@@ -132,8 +153,10 @@ def test_missing_required_column_exits_2_naming_it(demo: Path, tmp_path: Path) -
     wb.active.append(["Acme", "a@acme.example.com", "1", 10])
     wb.save(book)
     toml = demo / "xlsdun.toml"
-    toml.write_text(toml.read_text().replace('path = "receivables.xlsx"',
-                                             f'path = "{book.as_posix()}"'), encoding="utf-8")
+    toml.write_text(
+        toml.read_text().replace('path = "receivables.xlsx"', f'path = "{book.as_posix()}"'),
+        encoding="utf-8",
+    )
     toml.write_text(toml.read_text().replace('sheet = "Receivables"', ""), encoding="utf-8")
     code, out, err = invoke("run", "--config", str(toml), "--today", TODAY)
     assert code == 2
@@ -144,8 +167,9 @@ def test_missing_required_column_exits_2_naming_it(demo: Path, tmp_path: Path) -
 
 def test_bad_config_names_file_and_key(demo: Path) -> None:
     toml = demo / "xlsdun.toml"
-    toml.write_text(toml.read_text().replace("cadence_days = 7", 'cadence_days = "weekly"'),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text().replace("cadence_days = 7", 'cadence_days = "weekly"'), encoding="utf-8"
+    )
     code, _, err = invoke("plan", "--config", str(toml), "--today", TODAY)
     assert code == 2
     assert "xlsdun.toml" in err and "policy.cadence_days" in err
@@ -153,8 +177,7 @@ def test_bad_config_names_file_and_key(demo: Path) -> None:
 
 def test_plan_json_writes_and_sends_nothing(demo: Path) -> None:
     workbook = (demo / "receivables.xlsx").read_bytes()
-    code, out, _ = invoke("plan", "--config", str(demo / "xlsdun.toml"), "--today", TODAY,
-                          "--json")
+    code, out, _ = invoke("plan", "--config", str(demo / "xlsdun.toml"), "--today", TODAY, "--json")
     assert code == 0
     data = json.loads(out)
     assert {d["action"] for d in data["debtors"]} == {"send", "skip", "manual", "await_approval"}
@@ -167,7 +190,9 @@ def test_quiet_prints_nothing_and_real_console_script(demo: Path) -> None:
     exe = Path(sys.executable).with_name("xlsdun")
     result = subprocess.run(
         [str(exe), "run", "--config", str(demo / "xlsdun.toml"), "--today", TODAY, "--quiet"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
@@ -200,9 +225,21 @@ def test_version_init_and_check(tmp_path: Path, demo: Path) -> None:
 
 def test_wheel_ships_the_templates(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     (wheel,) = tmp_path.glob("xlsdun-*.whl")

@@ -31,8 +31,9 @@ def inv(days_overdue: int = 10, **kw: object) -> Invoice:
     return Invoice(**base)  # type: ignore[arg-type]
 
 
-def one(*invoices: Invoice, history: DebtorHistory | None = None, today: date = TODAY,
-        policy=POLICY):
+def one(
+    *invoices: Invoice, history: DebtorHistory | None = None, today: date = TODAY, policy=POLICY
+):
     hist = {invoices[0].debtor_key: history} if history else {}
     p = plan(Receivables(invoices=invoices), hist, today, policy)
     assert len(p.actions) == 1
@@ -41,16 +42,32 @@ def one(*invoices: Invoice, history: DebtorHistory | None = None, today: date = 
 
 def contacted(tier: str, days_ago: int, variant: str = "standard") -> DebtorHistory:
     return DebtorHistory(
-        contacts=(Contact(day=TODAY - timedelta(days=days_ago), tier=tier, variant=variant,
-                          message_id="<m1@acme>"),)
+        contacts=(
+            Contact(
+                day=TODAY - timedelta(days=days_ago),
+                tier=tier,
+                variant=variant,
+                message_id="<m1@acme>",
+            ),
+        )
     )
 
 
 @pytest.mark.parametrize(
     ("days", "tier"),
-    [(0, None), (1, "friendly"), (14, "friendly"), (15, "direct"), (29, "direct"),
-     (30, "plan"), (59, "plan"), (60, "final"), (89, "final"), (90, "escalate"),
-     (400, "escalate")],
+    [
+        (0, None),
+        (1, "friendly"),
+        (14, "friendly"),
+        (15, "direct"),
+        (29, "direct"),
+        (30, "plan"),
+        (59, "plan"),
+        (60, "final"),
+        (89, "final"),
+        (90, "escalate"),
+        (400, "escalate"),
+    ],
 )
 def test_natural_tier_boundaries(days: int, tier: str | None) -> None:
     found = natural_tier(days, POLICY)
@@ -82,8 +99,8 @@ def test_first_contact(days: int, kind: str, tier: str | None) -> None:
 
 def test_courtesy_when_enabled() -> None:
     policy = replace(
-        POLICY, ladder=tuple(replace(t, enabled=True) if t.id == "courtesy" else t
-                             for t in POLICY.ladder)
+        POLICY,
+        ladder=tuple(replace(t, enabled=True) if t.id == "courtesy" else t for t in POLICY.ladder),
     )
     assert one(inv(-3), policy=policy).tier == "courtesy"
     assert one(inv(0), policy=policy).tier == "courtesy"
@@ -106,7 +123,9 @@ def test_later_contacts_rise_one_tier(last: str, days_overdue: int, expected: st
     assert action.tier == expected
 
 
-@pytest.mark.parametrize(("days_ago", "kind"), [(0, "skip"), (6, "skip"), (7, "send"), (30, "send")])
+@pytest.mark.parametrize(
+    ("days_ago", "kind"), [(0, "skip"), (6, "skip"), (7, "send"), (30, "send")]
+)
 def test_cadence(days_ago: int, kind: str) -> None:
     action = one(inv(20), history=contacted("friendly", days_ago))
     assert action.kind == kind
@@ -124,8 +143,9 @@ def test_final_repeats_every_14_days(days_ago: int, kind: str) -> None:
 def test_final_needs_approval_and_approved_column_sends() -> None:
     assert one(inv(70), history=contacted("plan", 10)).kind == "await_approval"
     assert one(inv(70, approved=True), history=contacted("plan", 10)).kind == "send"
-    approved = DebtorHistory(contacts=contacted("plan", 10).contacts,
-                             approved_tiers=frozenset({"final"}))
+    approved = DebtorHistory(
+        contacts=contacted("plan", 10).contacts, approved_tiers=frozenset({"final"})
+    )
     assert one(inv(70), history=approved).kind == "send"
 
 
@@ -173,8 +193,12 @@ def test_missing_email_goes_to_call_list() -> None:
 
 
 def test_one_action_per_debtor_with_all_open_invoices_and_oldest_decides() -> None:
-    invoices = (inv(40, invoice="A", row=5), inv(5, invoice="B", row=6),
-                inv(-3, invoice="C", row=7), inv(70, invoice="D", row=8, balance=Decimal("0")))
+    invoices = (
+        inv(40, invoice="A", row=5),
+        inv(5, invoice="B", row=6),
+        inv(-3, invoice="C", row=7),
+        inv(70, invoice="D", row=8, balance=Decimal("0")),
+    )
     action = one(*invoices)
     assert action.tier == "plan"
     assert action.invoice_ids == ("A", "B", "C")
@@ -211,8 +235,9 @@ def test_fees_are_separate_lines() -> None:
     policy = replace(
         POLICY,
         late_interest_annual=Decimal("0.0365"),
-        ladder=tuple(replace(t, late_fee=Decimal("25")) if t.id == "direct" else t
-                     for t in POLICY.ladder),
+        ladder=tuple(
+            replace(t, late_fee=Decimal("25")) if t.id == "direct" else t for t in POLICY.ladder
+        ),
     )
     action = one(inv(20, balance=Decimal("1000")), policy=policy)
     fees = {f.label: f.amount for f in action.fees}
@@ -221,8 +246,9 @@ def test_fees_are_separate_lines() -> None:
 
 
 def test_sheet_history_used_only_for_unknown_debtors() -> None:
-    rec = Receivables(invoices=(inv(70, reminder_level="plan",
-                                    last_reminder=TODAY - timedelta(days=9)),))
+    rec = Receivables(
+        invoices=(inv(70, reminder_level="plan", last_reminder=TODAY - timedelta(days=9)),)
+    )
     found = history_from_sheet(rec, (), POLICY)
     assert found[rec.invoices[0].debtor_key].last == Contact(TODAY - timedelta(days=9), "plan")
     assert history_from_sheet(rec, {rec.invoices[0].debtor_key}, POLICY) == {}
@@ -231,3 +257,20 @@ def test_sheet_history_used_only_for_unknown_debtors() -> None:
 def test_plan_is_pure_and_independent_of_today_clock() -> None:
     rec = Receivables(invoices=(inv(20),))
     assert plan(rec, {}, TODAY, POLICY) == plan(rec, {}, TODAY, POLICY)
+
+
+def test_tone_never_drops_for_the_same_debt_and_broken_promise_is_said_once() -> None:
+    promised = TODAY - timedelta(days=12)
+    first = Contact(TODAY - timedelta(days=7), "plan", "broken_promise", "<m@x>", ("INV-1",))
+    action = one(inv(26, promise_date=promised), history=DebtorHistory(contacts=(first,)))
+    assert (action.tier, action.variant) == ("plan", "standard")
+    later = Contact(TODAY - timedelta(days=7), "plan", "standard", "<m2@x>", ("INV-1",))
+    both = DebtorHistory(contacts=(first, later))
+    action = one(inv(26, promise_date=promised), history=both)
+    assert (action.tier, action.variant) == ("plan", "standard")
+
+
+def test_a_new_younger_debt_starts_low_again() -> None:
+    old = Contact(TODAY - timedelta(days=10), "plan", "standard", "<m@x>", ("OLD-1",))
+    action = one(inv(5, invoice="NEW-1"), history=DebtorHistory(contacts=(old,)))
+    assert action.tier == "friendly"

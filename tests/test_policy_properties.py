@@ -15,8 +15,12 @@ from xlsdun.policy import plan
 
 TODAY = date(2026, 11, 26)
 POLICY = default_policy()
-DEBTORS = [("Acme", "a@acme.example.com"), ("בית קפה", "cafe@example.co.il"),
-           ("Beta", "b@beta.example.com"), ("No Mail", None)]
+DEBTORS = [
+    ("Acme", "a@acme.example.com"),
+    ("בית קפה", "cafe@example.co.il"),
+    ("Beta", "b@beta.example.com"),
+    ("No Mail", None),
+]
 
 
 @st.composite
@@ -31,17 +35,22 @@ def invoices(draw: st.DrawFn) -> tuple[Invoice, ...]:
                 customer=customer,
                 invoice=f"INV-{n}",
                 due_date=TODAY - timedelta(days=draw(st.integers(-10, 200))),
-                balance=draw(st.sampled_from([Decimal("0"), Decimal("0.5"), Decimal("120"),
-                                              Decimal("4999.99")])),
+                balance=draw(
+                    st.sampled_from(
+                        [Decimal("0"), Decimal("0.5"), Decimal("120"), Decimal("4999.99")]
+                    )
+                ),
                 currency=draw(st.sampled_from(["ILS", "ILS", "USD"])),
                 email=email,
                 disputed=draw(st.booleans()) and draw(st.booleans()),
                 do_not_contact=draw(st.integers(0, 9)) == 0,
                 approved=draw(st.booleans()),
-                hold_until=draw(st.none() | st.dates(TODAY - timedelta(days=20),
-                                                     TODAY + timedelta(days=20))),
-                promise_date=draw(st.none() | st.dates(TODAY - timedelta(days=20),
-                                                       TODAY + timedelta(days=20))),
+                hold_until=draw(
+                    st.none() | st.dates(TODAY - timedelta(days=20), TODAY + timedelta(days=20))
+                ),
+                promise_date=draw(
+                    st.none() | st.dates(TODAY - timedelta(days=20), TODAY + timedelta(days=20))
+                ),
             )
         )
     return tuple(result)

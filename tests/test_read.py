@@ -18,8 +18,12 @@ from xlsdun.workbook.read import (
 )
 
 
-def make_book(path: Path, rows: list[list[object]], title: str = "Sheet1",
-              extra_sheets: dict[str, list[list[object]]] | None = None) -> Path:
+def make_book(
+    path: Path,
+    rows: list[list[object]],
+    title: str = "Sheet1",
+    extra_sheets: dict[str, list[list[object]]] | None = None,
+) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = title
@@ -37,12 +41,18 @@ HEADER = ["Customer", "Email", "Invoice #", "Due date", "Amount", "Paid", "Curre
 
 
 def test_title_rows_above_header_and_row_numbers(tmp_path: Path) -> None:
-    path = make_book(tmp_path / "r.xlsx", [
-        ["Receivables — Acme"], [], HEADER,
-        ["Acme", "a@acme.example.com", "INV-1", datetime(2026, 11, 1), 500, 100, "ILS"],
-        ["Beta", "b@beta.example.com", 1002, datetime(2026, 10, 1), 80.5, None, None],
-        [], ["Total", None, None, None, 580.5, 100, None],
-    ])
+    path = make_book(
+        tmp_path / "r.xlsx",
+        [
+            ["Receivables — Acme"],
+            [],
+            HEADER,
+            ["Acme", "a@acme.example.com", "INV-1", datetime(2026, 11, 1), 500, 100, "ILS"],
+            ["Beta", "b@beta.example.com", 1002, datetime(2026, 10, 1), 80.5, None, None],
+            [],
+            ["Total", None, None, None, 580.5, 100, None],
+        ],
+    )
     rec = read_receivables(path)
     assert rec.sheet.header_row == 3
     assert [i.row for i in rec.invoices] == [4, 5]
@@ -53,10 +63,13 @@ def test_title_rows_above_header_and_row_numbers(tmp_path: Path) -> None:
 
 
 def test_hebrew_headers(tmp_path: Path) -> None:
-    path = make_book(tmp_path / "he.xlsx", [
-        ["לקוח", "אימייל", "מספר חשבונית", "תאריך פירעון", "יתרה", "שפה"],
-        ["מספרת שירן", "shiran@example.co.il", "1001", "20/10/2026", "₪1,200.50", "עברית"],
-    ])
+    path = make_book(
+        tmp_path / "he.xlsx",
+        [
+            ["לקוח", "אימייל", "מספר חשבונית", "תאריך פירעון", "יתרה", "שפה"],
+            ["מספרת שירן", "shiran@example.co.il", "1001", "20/10/2026", "₪1,200.50", "עברית"],
+        ],
+    )
     (inv,) = read_receivables(path).invoices
     assert inv.due_date == date(2026, 10, 20)
     assert inv.balance == Decimal("1200.50") and inv.currency == "ILS"
@@ -64,12 +77,16 @@ def test_hebrew_headers(tmp_path: Path) -> None:
 
 
 def test_configured_columns_override_aliases(tmp_path: Path) -> None:
-    path = make_book(tmp_path / "c.xlsx", [
-        ["Client", "Mail", "Doc", "Pay by", "Open"],
-        ["Acme", "a@acme.example.com", "D1", datetime(2026, 11, 1), 10],
-    ])
-    rec = read_receivables(path, columns={"invoice": "Doc", "due_date": "Pay by",
-                                          "balance": "Open"})
+    path = make_book(
+        tmp_path / "c.xlsx",
+        [
+            ["Client", "Mail", "Doc", "Pay by", "Open"],
+            ["Acme", "a@acme.example.com", "D1", datetime(2026, 11, 1), 10],
+        ],
+    )
+    rec = read_receivables(
+        path, columns={"invoice": "Doc", "due_date": "Pay by", "balance": "Open"}
+    )
     assert rec.invoices[0].invoice == "D1"
 
 
@@ -78,11 +95,14 @@ def test_terms_give_due_dates(tmp_path: Path) -> None:
     assert due_from_terms(date(2026, 1, 15), "EOM+30") == date(2026, 3, 2)
     assert due_from_terms(date(2026, 2, 3), "שוטף+60") == date(2026, 4, 29)
     assert due_from_terms(date(2026, 2, 3), "שוטף + 30") == date(2026, 3, 30)
-    path = make_book(tmp_path / "t.xlsx", [
-        ["Customer", "Email", "Invoice", "Invoice date", "Terms", "Balance"],
-        ["Acme", "a@acme.example.com", "1", datetime(2026, 1, 15), "שוטף+30", 10],
-        ["Acme", "a@acme.example.com", "2", datetime(2026, 1, 15), "whenever", 10],
-    ])
+    path = make_book(
+        tmp_path / "t.xlsx",
+        [
+            ["Customer", "Email", "Invoice", "Invoice date", "Terms", "Balance"],
+            ["Acme", "a@acme.example.com", "1", datetime(2026, 1, 15), "שוטף+30", 10],
+            ["Acme", "a@acme.example.com", "2", datetime(2026, 1, 15), "whenever", 10],
+        ],
+    )
     rec = read_receivables(path)
     assert rec.invoices[0].due_date == date(2026, 3, 2)
     assert [(f.row, f.field) for f in rec.findings] == [(3, "terms")]
@@ -90,9 +110,15 @@ def test_terms_give_due_dates(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "amount", "currency"),
-    [("₪1,200.50", "1200.50", "ILS"), ("1.200,50 €", "1200.50", "EUR"), ("$ 99", "99.00", "USD"),
-     ("1,234", "1234.00", None), ("12,5", "12.50", None), ("(50)", "-50.00", None),
-     ("1200 ש\"ח", "1200.00", "ILS")],
+    [
+        ("₪1,200.50", "1200.50", "ILS"),
+        ("1.200,50 €", "1200.50", "EUR"),
+        ("$ 99", "99.00", "USD"),
+        ("1,234", "1234.00", None),
+        ("12,5", "12.50", None),
+        ("(50)", "-50.00", None),
+        ('1200 ש"ח', "1200.00", "ILS"),
+    ],
 )
 def test_money_text(text: str, amount: str, currency: str | None) -> None:
     assert to_money(text) == (Decimal(amount), currency)
@@ -108,27 +134,38 @@ def test_dates_text_and_serial() -> None:
 
 
 def test_row_problems_become_findings_and_the_rest_goes_on(tmp_path: Path) -> None:
-    path = make_book(tmp_path / "f.xlsx", [
-        HEADER,
-        ["Good", "g@good.example.com", "1", datetime(2026, 11, 1), 10, 0, "ILS"],
-        ["Bad date", "b@x.example.com", "2", "someday", 10, 0, "ILS"],
-        ["Negative", "n@x.example.com", "3", datetime(2026, 11, 1), 10, 20, "ILS"],
-        ["Bad email", "not-an-email", "4", datetime(2026, 11, 1), 10, 0, "ILS"],
-        ["Dup", "d@x.example.com", "5", datetime(2026, 11, 1), 10, 0, "ILS"],
-        ["Dup", "d@x.example.com", "5", datetime(2026, 11, 2), 10, 0, "ILS"],
-        ["Bad amount", "m@x.example.com", "6", datetime(2026, 11, 1), "lots", 0, "ILS"],
-    ])
+    path = make_book(
+        tmp_path / "f.xlsx",
+        [
+            HEADER,
+            ["Good", "g@good.example.com", "1", datetime(2026, 11, 1), 10, 0, "ILS"],
+            ["Bad date", "b@x.example.com", "2", "someday", 10, 0, "ILS"],
+            ["Negative", "n@x.example.com", "3", datetime(2026, 11, 1), 10, 20, "ILS"],
+            ["Bad email", "not-an-email", "4", datetime(2026, 11, 1), 10, 0, "ILS"],
+            ["Dup", "d@x.example.com", "5", datetime(2026, 11, 1), 10, 0, "ILS"],
+            ["Dup", "d@x.example.com", "5", datetime(2026, 11, 2), 10, 0, "ILS"],
+            ["Bad amount", "m@x.example.com", "6", datetime(2026, 11, 1), "lots", 0, "ILS"],
+        ],
+    )
     rec = read_receivables(path)
     assert {i.invoice for i in rec.invoices} == {"1", "4"}
     assert rec.invoices[1].email is None  # kept, so the owner is told to call
     problems = {(f.row, f.field) for f in rec.findings}
-    assert problems == {(3, "due_date"), (4, "balance"), (5, "email"), (6, "invoice"),
-                        (7, "invoice"), (8, "amount")}
+    assert problems == {
+        (3, "due_date"),
+        (4, "balance"),
+        (5, "email"),
+        (6, "invoice"),
+        (7, "invoice"),
+        (8, "amount"),
+    }
 
 
 def test_missing_required_column_names_it_and_the_headers_found(tmp_path: Path) -> None:
-    path = make_book(tmp_path / "m.xlsx", [["Customer", "Email", "Invoice #", "Amount"],
-                                           ["Acme", "a@x.example.com", "1", 5]])
+    path = make_book(
+        tmp_path / "m.xlsx",
+        [["Customer", "Email", "Invoice #", "Amount"], ["Acme", "a@x.example.com", "1", 5]],
+    )
     with pytest.raises(WorkbookReadError) as err:
         read_receivables(path)
     message = str(err.value)
@@ -137,9 +174,14 @@ def test_missing_required_column_names_it_and_the_headers_found(tmp_path: Path) 
 
 
 def test_finds_the_matching_sheet_among_several(tmp_path: Path) -> None:
-    path = make_book(tmp_path / "s.xlsx", [["Notes"], ["nothing here"]], title="Notes",
-                     extra_sheets={"AR": [HEADER, ["Acme", "a@x.example.com", "1",
-                                                   datetime(2026, 1, 1), 5, 0, "ILS"]]})
+    path = make_book(
+        tmp_path / "s.xlsx",
+        [["Notes"], ["nothing here"]],
+        title="Notes",
+        extra_sheets={
+            "AR": [HEADER, ["Acme", "a@x.example.com", "1", datetime(2026, 1, 1), 5, 0, "ILS"]]
+        },
+    )
     assert read_receivables(path).sheet.sheet == "AR"
     with pytest.raises(WorkbookReadError, match="no sheet named 'Missing'"):
         read_receivables(path, sheet="Missing")

@@ -46,8 +46,9 @@ def local(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
 class FakeTime:
     """A clock and a sleep: sleeping moves the clock; `jumps` model a suspended machine."""
 
-    def __init__(self, start: datetime, end: datetime,
-                 jumps: dict[datetime, datetime] | None = None) -> None:
+    def __init__(
+        self, start: datetime, end: datetime, jumps: dict[datetime, datetime] | None = None
+    ) -> None:
         self.now, self.end = start, end
         self.jumps = dict(jumps or {})
         self.daemon: Daemon | None = None
@@ -87,8 +88,9 @@ class Recorder:
 def drive(config: Path, start: datetime, end: datetime, **kw) -> tuple[Recorder, Daemon, FakeTime]:
     fake = FakeTime(start, end, kw.pop("jumps", None))
     recorder = Recorder(fake, kw.pop("fail_on", None))
-    daemon = Daemon([str(config)], run_job=recorder, clock=fake.clock, sleep=fake.sleep,
-                    poll_seconds=600)
+    daemon = Daemon(
+        [str(config)], run_job=recorder, clock=fake.clock, sleep=fake.sleep, poll_seconds=600
+    )
     fake.daemon = daemon
     assert daemon.serve() == 0
     return recorder, daemon, fake
@@ -100,8 +102,7 @@ def log_text(config: Path) -> str:
 
 def test_runs_once_a_day_at_the_set_time(client: Path) -> None:
     rec, _, _ = drive(client, local(2026, 11, 26, 6), local(2026, 11, 28, 20))
-    assert [d for d, _ in rec.calls] == [date(2026, 11, 26), date(2026, 11, 27),
-                                         date(2026, 11, 28)]
+    assert [d for d, _ in rec.calls] == [date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 28)]
     for _, at in rec.calls:
         assert at.astimezone(ZONE).time() >= datetime(2000, 1, 1, 9).time()
     text = log_text(client)
@@ -125,14 +126,19 @@ def test_no_catch_up_when_the_ledger_says_today_is_done(client: Path) -> None:
 
 def test_a_missed_day_is_caught_up_exactly_once(client: Path) -> None:
     # The machine sleeps from the evening of the 26th to 10:00 on the 29th.
-    rec, _, _ = drive(client, local(2026, 11, 26, 8), local(2026, 11, 30, 8),
-                      jumps={local(2026, 11, 26, 20): local(2026, 11, 29, 10)})
+    rec, _, _ = drive(
+        client,
+        local(2026, 11, 26, 8),
+        local(2026, 11, 30, 8),
+        jumps={local(2026, 11, 26, 20): local(2026, 11, 29, 10)},
+    )
     assert [d for d, _ in rec.calls] == [date(2026, 11, 26), date(2026, 11, 29)]
 
 
 def test_a_failed_run_is_not_retried_every_tick_and_tomorrow_still_runs(client: Path) -> None:
-    rec, _, _ = drive(client, local(2026, 11, 26, 6), local(2026, 11, 27, 20),
-                      fail_on={date(2026, 11, 26)})
+    rec, _, _ = drive(
+        client, local(2026, 11, 26, 6), local(2026, 11, 27, 20), fail_on={date(2026, 11, 26)}
+    )
     assert [d for d, _ in rec.calls] == [date(2026, 11, 26), date(2026, 11, 27)]
     text = log_text(client)
     assert "the daily run failed" in text and "RuntimeError" in text
@@ -167,7 +173,9 @@ def test_sigterm_stops_the_process_cleanly(client: Path) -> None:
         ledger.finish_run("done", 0, {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "xlsdun", "schedule", "--config", str(client), "--poll", "0.5"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     log = client.parent / ".xlsdun" / "logs" / "xlsdun.log"
     deadline = wall.monotonic() + 30

@@ -105,6 +105,8 @@ def _config_paths(func: Callable[..., int], given: tuple[str, ...]) -> str | lis
     """Expand globs here (Windows shells don't); one path for single-config commands."""
     from .multi import expand
 
+    if getattr(func, "xlsdun_keep_globs", False):
+        return list(given or ("xlsdun.toml",))
     paths = expand(given or ("xlsdun.toml",))
     if getattr(func, "xlsdun_many_configs", False):
         return paths

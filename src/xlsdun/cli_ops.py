@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,13 @@ from .models import Delivery, RunReport
 from .report import print_run, run_json
 
 
+def keep_globs(func: Callable[..., int]) -> Callable[..., int]:
+    """Pass `--config` patterns through unexpanded: a trigger that keeps a glob picks up a
+    new client folder without reinstalling."""
+    func.xlsdun_keep_globs = True  # type: ignore[attr-defined]
+    return func
+
+
 def _day(today: str | None) -> date | None:
     return date.fromisoformat(today) if today else None
 
@@ -29,8 +37,13 @@ def _progress(enabled: bool) -> Progress | None:
     """A live line while sending, only on a terminal (never under cron or --json)."""
     if not enabled or not sys.stdout.isatty():
         return None
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.completed} done  {task.fields[last]}"), transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} done  {task.fields[last]}"),
+        transient=True,
+    )
 
 
 def _progress_callback(progress: Progress | None, label: str) -> Any:
@@ -44,15 +57,20 @@ def _progress_callback(progress: Progress | None, label: str) -> Any:
     return advance
 
 
-def run_one_config(path: str, today: str | None, *, show_progress: bool,
-                   dry_run: bool) -> RunReport:
+def run_one_config(
+    path: str, today: str | None, *, show_progress: bool, dry_run: bool
+) -> RunReport:
     """`xlsdun run` for one config: errors propagate to `common`, output stays as before."""
     progress = _progress(show_progress)
     try:
         with progress or nullcontext():
-            result = multi.run_client(path, today=_day(today), dry_run=dry_run,
-                                      on_delivery=_progress_callback(progress, "Sending"),
-                                      reraise=True)
+            result = multi.run_client(
+                path,
+                today=_day(today),
+                dry_run=dry_run,
+                on_delivery=_progress_callback(progress, "Sending"),
+                reraise=True,
+            )
         if not dry_run:
             multi.send_combined([result], _day(today))
     finally:
@@ -61,8 +79,9 @@ def run_one_config(path: str, today: str | None, *, show_progress: bool,
     return result.report
 
 
-def run_many_configs(paths: list[str], today: str | None, *, as_json: bool, quiet: bool,
-                     dry_run: bool) -> int:
+def run_many_configs(
+    paths: list[str], today: str | None, *, as_json: bool, quiet: bool, dry_run: bool
+) -> int:
     progress = _progress(not (as_json or quiet))
     callback: dict[str, Any] = {}
 
@@ -75,18 +94,32 @@ def run_many_configs(paths: list[str], today: str | None, *, as_json: bool, quie
 
     try:
         with progress or nullcontext():
-            results = multi.run_many(paths, today=_day(today), dry_run=dry_run, on_start=start,
-                                     on_delivery=delivered)
+            results = multi.run_many(
+                paths, today=_day(today), dry_run=dry_run, on_start=start, on_delivery=delivered
+            )
     finally:
         logs.detach_all()
     code = multi.worst(r.exit_code for r in results)
     if as_json:
-        click.echo(json.dumps({
-            "exit_code": code,
-            "clients": [{"config": r.path, "name": r.name, "exit_code": r.exit_code,
-                         "error": r.error, "run": run_json(r.report) if r.report else None}
-                        for r in results],
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "exit_code": code,
+                    "clients": [
+                        {
+                            "config": r.path,
+                            "name": r.name,
+                            "exit_code": r.exit_code,
+                            "error": r.error,
+                            "run": run_json(r.report) if r.report else None,
+                        }
+                        for r in results
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         console = _console(quiet)
         for r in results:
@@ -108,8 +141,9 @@ def run_many_configs(paths: list[str], today: str | None, *, as_json: bool, quie
 def _clients_table(results: list[multi.ClientResult]) -> Table:
     table = Table(title="Clients", title_justify="left")
     for col in ("Client", "Result", "Sent", "Failed", "Deferred", "Exit"):
-        table.add_column(col, justify="right" if col in ("Sent", "Failed", "Deferred", "Exit")
-                         else "left")
+        table.add_column(
+            col, justify="right" if col in ("Sent", "Failed", "Deferred", "Exit") else "left"
+        )
     for r in results:
         outcomes: dict[str, int] = {}
         for d in r.report.deliveries if r.report else []:
@@ -122,18 +156,30 @@ def _clients_table(results: list[multi.ClientResult]) -> Table:
         else:
             result = "[green]ok[/]"
         sent = outcomes.get("sent", 0) + outcomes.get("written_to_outbox", 0)
-        table.add_row(r.name, result, str(sent), str(outcomes.get("failed", 0)),
-                      str(outcomes.get("deferred", 0)), str(r.exit_code))
+        table.add_row(
+            r.name,
+            result,
+            str(sent),
+            str(outcomes.get("failed", 0)),
+            str(outcomes.get("deferred", 0)),
+            str(r.exit_code),
+        )
     return table
 
 
 @main.command()
 @common
-@click.option("--poll", "poll_seconds", default=60.0, hidden=True,
-              help="Longest sleep between checks, in seconds.")
+@click.option(
+    "--poll",
+    "poll_seconds",
+    default=60.0,
+    hidden=True,
+    help="Longest sleep between checks, in seconds.",
+)
 @many_configs
-def schedule(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
-             poll_seconds: float) -> int:
+def schedule(
+    config_path: list[str], today: str | None, as_json: bool, quiet: bool, poll_seconds: float
+) -> int:
     """Stay running and do the daily batch at [schedule] time, catching up a missed day.
 
     Stop it with Ctrl-C or SIGTERM: a run in progress stops after its current send.
@@ -159,12 +205,22 @@ def schedule(config_path: list[str], today: str | None, as_json: bool, quiet: bo
 @click.option("--cron", "kind", flag_value="cron", help="A crontab line (Linux, macOS).")
 @click.option("--windows", "kind", flag_value="windows", help="A Task Scheduler task (XML).")
 @click.option("--launchd", "kind", flag_value="launchd", help="A launchd agent (macOS).")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="Where to write the files (default: where the system looks for them).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Where to write the files (default: where the system looks for them).",
+)
 @click.option("--name", help="Name of the unit/task (default: xlsdun-<folder>).")
-@many_configs
-def install_schedule(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
-                     kind: str | None, out: str | None, name: str | None) -> int:
+@keep_globs
+def install_schedule(
+    config_path: list[str],
+    today: str | None,
+    as_json: bool,
+    quiet: bool,
+    kind: str | None,
+    out: str | None,
+    name: str | None,
+) -> int:
     """Write the files that make the OS start 'xlsdun run' daily, and say how to enable them."""
     from . import install
 
@@ -172,12 +228,23 @@ def install_schedule(config_path: list[str], today: str | None, as_json: bool, q
     trigger = install.make_trigger(config_path, name)
     done = install.install(kind, trigger, Path(out) if out else None)
     if as_json:
-        click.echo(json.dumps({"kind": kind, "files": [str(f) for f in done.files],
-                               "steps": done.steps, "warnings": done.warnings}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "kind": kind,
+                    "files": [str(f) for f in done.files],
+                    "steps": done.steps,
+                    "warnings": done.warnings,
+                },
+                indent=2,
+            )
+        )
         return 0
     console = _console(quiet)
-    console.print(f"Wrote the {kind} files for a daily run at "
-                  f"{trigger.at_hour:02d}:{trigger.at_minute:02d} ({trigger.timezone}):")
+    console.print(
+        f"Wrote the {kind} files for a daily run at "
+        f"{trigger.at_hour:02d}:{trigger.at_minute:02d} ({trigger.timezone}):"
+    )
     for f in done.files:
         console.print(f"  {f}")
     console.print("To enable it:")
@@ -192,8 +259,9 @@ def install_schedule(config_path: list[str], today: str | None, as_json: bool, q
 @common
 @click.option("--open", "open_", is_flag=True, help="Open the report in the browser.")
 @many_configs
-def report(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
-           open_: bool) -> int:
+def report(
+    config_path: list[str], today: str | None, as_json: bool, quiet: bool, open_: bool
+) -> int:
     """Show the latest HTML report (or --today's) from the state folder."""
     from .digest import latest_report, report_path
 
@@ -201,8 +269,9 @@ def report(config_path: list[str], today: str | None, as_json: bool, quiet: bool
     for path in config_path:
         cfg = config_mod.load(path)
         page = report_path(cfg, date.fromisoformat(today)) if today else latest_report(cfg)
-        found.append({"config": path,
-                      "report": str(page) if page is not None and page.exists() else None})
+        found.append(
+            {"config": path, "report": str(page) if page is not None and page.exists() else None}
+        )
     if as_json:
         click.echo(json.dumps({"reports": found}, indent=2))
     else:
@@ -224,16 +293,22 @@ def report(config_path: list[str], today: str | None, as_json: bool, quiet: bool
 @common
 @click.option("--no-login", is_flag=True, help="Do not try the mail server login.")
 @many_configs
-def doctor(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
-           no_login: bool) -> int:
+def doctor(
+    config_path: list[str], today: str | None, as_json: bool, quiet: bool, no_login: bool
+) -> int:
     """Check config, workbook, locks, templates, mail login, time zone and scheduler."""
     from .doctor import FAIL, WARN, check_all
 
     checks = check_all(config_path, smtp_login=not no_login)
     failed = any(c.status == FAIL for c in checks)
     if as_json:
-        click.echo(json.dumps({"ok": not failed, "checks": [c.as_dict() for c in checks]},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"ok": not failed, "checks": [c.as_dict() for c in checks]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return EXIT_INPUT if failed else 0
     console = _console(quiet)
     marks = {"ok": "[green]✓[/]", WARN: "[yellow]![/]", FAIL: "[bold red]✗[/]"}

@@ -148,8 +148,12 @@ class ClientDigest:
     def status(self) -> str:
         if self.error:
             return "run failed"
-        return {0: "ok", 1: "some deliveries failed", 2: "stopped: fix the settings",
-                3: "workbook not updated (open elsewhere)"}.get(self.exit_code, "problem")
+        return {
+            0: "ok",
+            1: "some deliveries failed",
+            2: "stopped: fix the settings",
+            3: "workbook not updated (open elsewhere)",
+        }.get(self.exit_code, "problem")
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -213,8 +217,11 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
             tier_totals[(tier, currency)] = (total + amount, n + 1)
         for inv in open_invoices:
             days = (today - inv.due_date).days
-            label = next(lb for lb, lo, hi in AGING_BUCKETS
-                         if (lo is None or days >= lo) and (hi is None or days <= hi))
+            label = next(
+                lb
+                for lb, lo, hi in AGING_BUCKETS
+                if (lo is None or days >= lo) and (hi is None or days <= hi)
+            )
             total, n = aging.get((label, inv.currency), (Decimal(0), 0))
             aging[(label, inv.currency)] = (total + inv.balance, n + 1)
     ladder = ["not yet due", *(t.id for t in config.policy.ladder)]
@@ -233,21 +240,35 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
             kind = "escalate"
         if kind is None:
             continue
-        detail = delivery.detail if delivery is not None and delivery.outcome == "failed" else (
-            a.reason)
-        d.calls.append(CallItem(
-            customer=a.customer, kind=kind, why=CALL_WHY[kind], phone=a.phone, email=a.email,
-            balance=_balance(_open_balance(a)), detail=detail,
-            points=tuple(p.format(plan_offer=plan_offer) for p in TALKING_POINTS[kind]),
-        ))
+        detail = (
+            delivery.detail if delivery is not None and delivery.outcome == "failed" else (a.reason)
+        )
+        d.calls.append(
+            CallItem(
+                customer=a.customer,
+                kind=kind,
+                why=CALL_WHY[kind],
+                phone=a.phone,
+                email=a.email,
+                balance=_balance(_open_balance(a)),
+                detail=detail,
+                points=tuple(p.format(plan_offer=plan_offer) for p in TALKING_POINTS[kind]),
+            )
+        )
     for rec in ledger.sends(states=("ambiguous",)):
-        d.calls.append(CallItem(
-            customer=rec.customer, kind="ambiguous", why=CALL_WHY["ambiguous"], phone=None,
-            email=rec.email, balance=_balance(rec.balance),
-            detail=f"{rec.tier or ''} reminder of {rec.today.isoformat()} "
-                   f"(Message-ID {rec.message_id or 'unknown'})",
-            points=TALKING_POINTS["ambiguous"],
-        ))
+        d.calls.append(
+            CallItem(
+                customer=rec.customer,
+                kind="ambiguous",
+                why=CALL_WHY["ambiguous"],
+                phone=None,
+                email=rec.email,
+                balance=_balance(rec.balance),
+                detail=f"{rec.tier or ''} reminder of {rec.today.isoformat()} "
+                f"(Message-ID {rec.message_id or 'unknown'})",
+                points=TALKING_POINTS["ambiguous"],
+            )
+        )
     phones = {a.debtor: a.phone for a in plan.actions if a.phone}
     for rec in ledger.sends(states=("ambiguous",)):
         for item in d.calls:
@@ -257,25 +278,39 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     for a in plan.actions:
         due_today = [i for i in a.invoices if i.promise_date == today and i.balance > 0]
         if due_today:
-            d.promises_today.append(Line(
-                a.customer, _balance(_open_balance(a)),
-                "promised to pay today: invoice " + ", ".join(i.invoice for i in due_today)))
+            d.promises_today.append(
+                Line(
+                    a.customer,
+                    _balance(_open_balance(a)),
+                    "promised to pay today: invoice " + ", ".join(i.invoice for i in due_today),
+                )
+            )
         if a.variant == "broken_promise":
             promised = sorted({i.promise_date for i in a.invoices if i.promise_date})
             when = ", ".join(p.isoformat() for p in promised) or "earlier"
-            d.promises_broken.append(Line(a.customer, _balance(_open_balance(a)),
-                                          f"promised {when}, still unpaid"))
+            d.promises_broken.append(
+                Line(a.customer, _balance(_open_balance(a)), f"promised {when}, still unpaid")
+            )
         if a.kind == "await_approval":
-            d.approvals.append(Line(
-                a.customer, _balance(_open_balance(a)),
-                f"'{a.tier}' reminder: write yes in the Approved column or run "
-                f"xlsdun approve \"{a.customer}\""))
+            d.approvals.append(
+                Line(
+                    a.customer,
+                    _balance(_open_balance(a)),
+                    f"'{a.tier}' reminder: write yes in the Approved column or run "
+                    f'xlsdun approve "{a.customer}"',
+                )
+            )
         if a.kind == "defer":
             d.deferred.append(Line(a.customer, _balance(_open_balance(a)), a.reason))
     for x in report.deliveries:
         if x.outcome == "deferred":
-            d.deferred.append(Line(x.action.customer, _balance(_open_balance(x.action)),
-                                   x.detail or "deferred to the next run"))
+            d.deferred.append(
+                Line(
+                    x.action.customer,
+                    _balance(_open_balance(x.action)),
+                    x.detail or "deferred to the next run",
+                )
+            )
     d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
     return d
 
@@ -288,19 +323,25 @@ def _plan_offer(config: Config) -> str:
     return "; " + " ".join(parts)
 
 
-def failed(config_path: str, error: str, exit_code: int, today: date,
-           config: Config | None = None) -> ClientDigest:
+def failed(
+    config_path: str, error: str, exit_code: int, today: date, config: Config | None = None
+) -> ClientDigest:
     """A client whose run did not happen: the owner must hear about it too."""
     name = (config.sender.business if config else "") or Path(config_path).parent.name
-    return ClientDigest(name=name or config_path, config=config_path, today=today,
-                        exit_code=exit_code, error=error,
-                        workbook=str(config.workbook.path) if config else "")
+    return ClientDigest(
+        name=name or config_path,
+        config=config_path,
+        today=today,
+        exit_code=exit_code,
+        error=error,
+        workbook=str(config.workbook.path) if config else "",
+    )
 
 
 def did_anything(report: RunReport) -> bool:
-    """A run worth a digest: it sent something, changed the workbook, or hit a problem."""
+    """A run worth a digest: it sent (or tried to send) something, or hit a problem."""
     fresh = [x for x in report.deliveries if not x.detail.startswith("already done")]
-    return bool(fresh) or report.workbook_written or report.exit_code != 0
+    return bool(fresh) or report.exit_code != 0
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -350,8 +391,15 @@ def subject(clients: list[ClientDigest], today: date) -> str:
     return f"xlsdun {today.isoformat()} — {who}: " + ", ".join(parts)
 
 
-def build_message(clients: list[ClientDigest], *, to: str, sender_name: str, sender_email: str,
-                  today: date, now: datetime | None = None) -> EmailMessage:
+def build_message(
+    clients: list[ClientDigest],
+    *,
+    to: str,
+    sender_name: str,
+    sender_email: str,
+    today: date,
+    now: datetime | None = None,
+) -> EmailMessage:
     """The digest as a multipart/alternative email (text + HTML with table bars, no images)."""
     env = _env()
     ctx = _context(clients, today)
@@ -410,8 +458,13 @@ def send(config: Config, clients: list[ClientDigest], today: date) -> str:
     """Deliver a digest through the config's own backend; return where it went."""
     if not config.owner_email:
         raise ValueError(f"{config.source}: no [owner] email to send the digest to")
-    msg = build_message(clients, to=config.owner_email, sender_name=config.sender.name,
-                        sender_email=config.sender.email, today=today)
+    msg = build_message(
+        clients,
+        to=config.owner_email,
+        sender_name=config.sender.name,
+        sender_email=config.sender.email,
+        today=today,
+    )
     if config.delivery.backend == "outbox":
         stem = "digest-combined" if len(clients) > 1 else "digest"
         folder = config.delivery.outbox_dir
@@ -449,6 +502,8 @@ def after_run(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest
         return client
     except Exception as exc:  # noqa: BLE001 - the run's outcomes must survive any digest bug
         logs.log.exception("owner digest or report failed")
-        report.notes.append(f"the owner digest or report could not be made ({exc}); "
-                            f"the reminders and their outcomes are not affected")
+        report.notes.append(
+            f"the owner digest or report could not be made ({exc}); "
+            f"the reminders and their outcomes are not affected"
+        )
         return None

@@ -34,16 +34,16 @@ class Check:
         return asdict(self)
 
 
-def check_all(paths: list[str], *, smtp_login: bool = True,
-              now: datetime | None = None) -> list[Check]:
+def check_all(
+    paths: list[str], *, smtp_login: bool = True, now: datetime | None = None
+) -> list[Check]:
     checks: list[Check] = []
     for path in paths:
         checks.extend(check_config(path, smtp_login=smtp_login, now=now))
     return checks
 
 
-def check_config(path: str, *, smtp_login: bool = True,
-                 now: datetime | None = None) -> list[Check]:
+def check_config(path: str, *, smtp_login: bool = True, now: datetime | None = None) -> list[Check]:
     out: list[Check] = []
 
     def add(name: str, status: str, message: str, fix: str = "") -> None:
@@ -52,8 +52,12 @@ def check_config(path: str, *, smtp_login: bool = True,
     try:
         cfg = config_mod.load(path)
     except config_mod.ConfigError as exc:
-        add("config", FAIL, str(exc), "Fix the key named above; 'xlsdun init' writes a "
-            "complete example.")
+        add(
+            "config",
+            FAIL,
+            str(exc),
+            "Fix the key named above; 'xlsdun init' writes a complete example.",
+        )
         return out
     add("config", OK, f"{cfg.source} reads fine")
     _workbook(cfg, add)
@@ -72,29 +76,55 @@ def _workbook(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
 
     book = cfg.workbook.path
     if not book.exists():
-        add("workbook", FAIL, f"{book} not found",
-            "Set [workbook] path to your receivables workbook (relative to the config file).")
+        add(
+            "workbook",
+            FAIL,
+            f"{book} not found",
+            "Set [workbook] path to your receivables workbook (relative to the config file).",
+        )
         return
     if is_encrypted(book):
-        add("workbook", FAIL, f"{book} is password-protected",
-            "Save a copy without a password to open (File > Info > Protect workbook).")
+        add(
+            "workbook",
+            FAIL,
+            f"{book} is password-protected",
+            "Save a copy without a password to open (File > Info > Protect workbook).",
+        )
         return
     try:
         receivables = load_receivables(cfg)
     except Exception as exc:  # noqa: BLE001 - any read problem is the finding itself
-        add("workbook", FAIL, f"{book}: {exc}", "Fix the sheet or the [columns] mapping; "
-            "'xlsdun check' shows which headers were found.")
+        add(
+            "workbook",
+            FAIL,
+            f"{book}: {exc}",
+            "Fix the sheet or the [columns] mapping; "
+            "'xlsdun check' shows which headers were found.",
+        )
         return
     sheet = receivables.sheet
-    add("workbook", OK, f"{book.name}: sheet '{sheet.sheet if sheet else '?'}', "
-        f"{len(receivables.invoices)} invoice row(s), {len(receivables.findings)} skipped")
+    add(
+        "workbook",
+        OK,
+        f"{book.name}: sheet '{sheet.sheet if sheet else '?'}', "
+        f"{len(receivables.invoices)} invoice row(s), {len(receivables.findings)} skipped",
+    )
     if not os.access(book, os.W_OK) or not os.access(book.parent, os.W_OK):
-        add("workbook write access", FAIL, f"cannot write {book} or its folder",
-            "Give your user write permission on the workbook and its folder.")
+        add(
+            "workbook write access",
+            FAIL,
+            f"cannot write {book} or its folder",
+            "Give your user write permission on the workbook and its folder.",
+        )
     held = open_elsewhere(book)
     if held:
-        add("lock files", WARN, held, "Close the workbook before the daily run time; "
-            "reminders still go out, only the write-back waits.")
+        add(
+            "lock files",
+            WARN,
+            held,
+            "Close the workbook before the daily run time; "
+            "reminders still go out, only the write-back waits.",
+        )
     else:
         add("lock files", OK, "the workbook is not open in Excel or LibreOffice")
 
@@ -104,8 +134,12 @@ def _state(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
     try:
         state.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        add("state folder", FAIL, f"cannot create {state}: {exc}",
-            "Set state_dir to a folder you can write.")
+        add(
+            "state folder",
+            FAIL,
+            f"cannot create {state}: {exc}",
+            "Set state_dir to a folder you can write.",
+        )
         return
     if not os.access(state, os.W_OK):
         add("state folder", FAIL, f"{state} is not writable", "Fix its permissions.")
@@ -119,8 +153,13 @@ def _state(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
             with run_lock(state):
                 pass
         except RunError as exc:
-            add("run lock", WARN, str(exc), "Wait for that run to end; if no xlsdun is "
-                "running, the lock is released by itself.")
+            add(
+                "run lock",
+                WARN,
+                str(exc),
+                "Wait for that run to end; if no xlsdun is "
+                "running, the lock is released by itself.",
+            )
             return
     add("run lock", OK, "no run in progress")
 
@@ -133,8 +172,12 @@ def _templates(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
     except Exception as exc:  # noqa: BLE001
         problems = [str(exc)]
     if problems:
-        add("templates", FAIL, "; ".join(problems[:5]),
-            "Fix the template at the file:line shown, or delete it to use the built-in one.")
+        add(
+            "templates",
+            FAIL,
+            "; ".join(problems[:5]),
+            "Fix the template at the file:line shown, or delete it to use the built-in one.",
+        )
     else:
         add("templates", OK, "every tier renders in English and Hebrew")
 
@@ -142,22 +185,33 @@ def _templates(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
 def _delivery(cfg: Config, add, smtp_login: bool) -> None:  # type: ignore[no-untyped-def]
     d = cfg.delivery
     if d.backend == "outbox":
-        add("delivery", OK, f"outbox: reminders are written as .eml files to {d.outbox_dir} "
-            "(nothing is emailed)", "")
+        add(
+            "delivery",
+            OK,
+            f"outbox: reminders are written as .eml files to {d.outbox_dir} (nothing is emailed)",
+            "",
+        )
         return
     from .deliver.smtp import resolve_password
 
     password = resolve_password(d.smtp)
     logs.add_secret(password)
     if d.smtp.username and not password:
-        add("delivery", FAIL, f"no password for {d.smtp.username}",
+        add(
+            "delivery",
+            FAIL,
+            f"no password for {d.smtp.username}",
             f"Set the environment variable {d.smtp.password_env} for the scheduled run "
             f"(or store it in the OS keyring, service 'xlsdun', user "
-            f"'{d.smtp.username}@{d.smtp.host}').")
+            f"'{d.smtp.username}@{d.smtp.host}').",
+        )
         return
     if not smtp_login:
-        add("delivery", WARN, f"{d.backend} via {d.smtp.host}:{d.smtp.port}: login not tried "
-            "(--no-login)")
+        add(
+            "delivery",
+            WARN,
+            f"{d.backend} via {d.smtp.host}:{d.smtp.port}: login not tried (--no-login)",
+        )
         return
     from .engine import make_backend
 
@@ -166,36 +220,57 @@ def _delivery(cfg: Config, add, smtp_login: bool) -> None:  # type: ignore[no-un
         backend.open()
         backend.close()
     except Exception as exc:  # noqa: BLE001 - any failure is what the user must see
-        add("delivery", FAIL, logs.redact(f"{d.smtp.host}:{d.smtp.port}: {exc}"),
-            "Check host, port, security and the username/password; for Gmail use an app "
-            "password.")
+        add(
+            "delivery",
+            FAIL,
+            logs.redact(f"{d.smtp.host}:{d.smtp.port}: {exc}"),
+            "Check host, port, security and the username/password; for Gmail use an app password.",
+        )
         return
-    add("delivery", OK, f"logged in to {d.smtp.host}:{d.smtp.port} as "
-        f"{d.smtp.username or '(no login)'}; nothing was sent")
+    add(
+        "delivery",
+        OK,
+        f"logged in to {d.smtp.host}:{d.smtp.port} as "
+        f"{d.smtp.username or '(no login)'}; nothing was sent",
+    )
 
 
 def _owner(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
     if cfg.owner_digest == "off":
-        add("owner digest", WARN, "the daily digest is off ([owner] digest = \"off\")",
-            "Set digest = \"per_client\" to hear what happened and whom to call.")
+        add(
+            "owner digest",
+            WARN,
+            'the daily digest is off ([owner] digest = "off")',
+            'Set digest = "per_client" to hear what happened and whom to call.',
+        )
     elif not cfg.owner_email:
-        add("owner digest", WARN, "no [owner] email: nobody gets the daily digest",
-            "Set [owner] email so failures and the call list reach you.")
+        add(
+            "owner digest",
+            WARN,
+            "no [owner] email: nobody gets the daily digest",
+            "Set [owner] email so failures and the call list reach you.",
+        )
     else:
-        add("owner digest", OK, f"{cfg.owner_digest.replace('_', ' ')} digest to "
-            f"{cfg.owner_email}")
+        add("owner digest", OK, f"{cfg.owner_digest.replace('_', ' ')} digest to {cfg.owner_email}")
 
 
 def _zone(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[no-untyped-def]
     now = now or datetime.now(UTC)
     there = now.astimezone(cfg.zone)
     local = now.astimezone()
-    msg = (f"{cfg.locale.timezone}: {there:%Y-%m-%d %H:%M}; this machine: "
-           f"{local:%Y-%m-%d %H:%M} (UTC{local:%z})")
+    msg = (
+        f"{cfg.locale.timezone}: {there:%Y-%m-%d %H:%M}; this machine: "
+        f"{local:%Y-%m-%d %H:%M} (UTC{local:%z})"
+    )
     if there.utcoffset() != local.utcoffset():
-        add("time zone", WARN, msg, "cron, launchd and Task Scheduler use the machine's clock: "
+        add(
+            "time zone",
+            WARN,
+            msg,
+            "cron, launchd and Task Scheduler use the machine's clock: "
             "set their time in machine time, or use 'xlsdun schedule' / a systemd timer, "
-            "which follow the config's time zone.")
+            "which follow the config's time zone.",
+        )
     else:
         add("time zone", OK, msg)
 
@@ -223,8 +298,11 @@ def _os_triggers(cfg: Config) -> list[str]:
     needle = str(cfg.source.absolute())
     folder = str(cfg.source.parent.absolute())
     found = []
-    places = [Path.home() / ".config" / "systemd" / "user", Path("/etc/systemd/system"),
-              Path.home() / "Library" / "LaunchAgents"]
+    places = [
+        Path.home() / ".config" / "systemd" / "user",
+        Path("/etc/systemd/system"),
+        Path.home() / "Library" / "LaunchAgents",
+    ]
     for place in places:
         if place.is_dir():
             for f in list(place.glob("*xlsdun*.service")) + list(place.glob("*xlsdun*.plist")):
@@ -240,8 +318,12 @@ def _os_triggers(cfg: Config) -> list[str]:
             pass
     if os.name == "nt":  # pragma: no cover - Windows only
         try:
-            q = subprocess.run(["schtasks", "/Query", "/FO", "LIST", "/V"], capture_output=True,
-                               text=True, timeout=30)
+            q = subprocess.run(
+                ["schtasks", "/Query", "/FO", "LIST", "/V"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             if re.search(re.escape(needle), q.stdout, re.IGNORECASE):
                 found.append("Task Scheduler")
         except (OSError, subprocess.SubprocessError):
@@ -262,24 +344,38 @@ def _scheduler(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[
     elif alive:
         add("scheduler", OK, f"'xlsdun schedule' is running (heartbeat {beat:%H:%M})")
     else:
-        add("scheduler", WARN, "no daily trigger found for this config",
+        add(
+            "scheduler",
+            WARN,
+            "no daily trigger found for this config",
             "Run 'xlsdun install-schedule' (systemd, cron, Task Scheduler or launchd), or keep "
-            "'xlsdun schedule' running; see the README, 'Running it every day'.")
+            "'xlsdun schedule' running; see the README, 'Running it every day'.",
+        )
     last = None
     if ledger_path(cfg).exists():
         with Ledger(ledger_path(cfg)) as ledger:
             last = ledger.last_finished_run()
     if last is None:
-        add("last run", WARN, "xlsdun has not run on this workbook yet",
-            "Run 'xlsdun run' once by hand to see it work.")
+        add(
+            "last run",
+            WARN,
+            "xlsdun has not run on this workbook yet",
+            "Run 'xlsdun run' once by hand to see it work.",
+        )
         return
     finished = datetime.fromisoformat(last["finished_at"])
     age = now - finished
-    text = (f"{last['today']} (exit {last['exit_code']}), finished "
-            f"{finished.astimezone(cfg.zone):%Y-%m-%d %H:%M}")
+    text = (
+        f"{last['today']} (exit {last['exit_code']}), finished "
+        f"{finished.astimezone(cfg.zone):%Y-%m-%d %H:%M}"
+    )
     if age > timedelta(days=4):
-        add("last run", WARN, text + f": {age.days} days ago",
-            "Is the scheduler running? Check the log in the state folder.")
+        add(
+            "last run",
+            WARN,
+            text + f": {age.days} days ago",
+            "Is the scheduler running? Check the log in the state folder.",
+        )
     elif last["exit_code"]:
         add("last run", WARN, text, "Look at the last digest or report for what went wrong.")
     else:

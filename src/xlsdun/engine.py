@@ -108,6 +108,7 @@ def load_receivables(config: Config) -> Receivables:
         date_order=date_order,
         default_currency=config.locale.currency,
         default_language=config.locale.language,
+        include_hidden_rows=wb.include_hidden_rows,
     )
 
 
@@ -312,7 +313,7 @@ def run_once(
 
     run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"
     logs.bind_run(run_id)
-    now = now or datetime.now(config.zone)
+    now = now or run_clock(config, today)
     with run_lock(config.state_dir):
         before = fingerprint(config.workbook.path) if config.workbook.path.exists() else None
         receivables = load_receivables(config)
@@ -388,9 +389,15 @@ def run_once(
             todays = {r.debtor: r for r in ledger.sends() if r.today == today}
             try:
                 written = _write_back(config, receivables, plan, history, todays, ledger, before)
-                report.workbook_written = written
-                if not written:
+                report.workbook_written = written is not None
+                if written is None:
                     report.notes.append("workbook already up to date")
+                elif written != config.workbook.path:
+                    report.workbook_path = str(written)
+                    report.notes.append(
+                        f"{config.workbook.path.name} is a read-only format for xlsdun: the "
+                        f"outcomes are in {written.name} beside it"
+                    )
             except WorkbookLocked as exc:
                 report.notes.append(str(exc))
                 report.exit_code = max(report.exit_code, EXIT_LOCKED)
@@ -430,16 +437,17 @@ def _limit(sends: tuple[Action, ...], ledger: Ledger, today: date, config: Confi
 
 def _write_back(config: Config, receivables: Receivables, plan: Plan,
                 history: dict[str, DebtorHistory], todays: dict[str, SendRecord],
-                ledger: Ledger, before: object) -> bool:
+                ledger: Ledger, before: object) -> Path | None:
+    """Write the owned cells and log lines not yet in the workbook; the file written, if any."""
     from .workbook.patch import write_back
 
     info = receivables.sheet
     updates = owned_updates(receivables, plan, history, todays, config.owned_columns)
     records = ledger.unlogged()
     if not updates and not records:
-        return False
+        return None
     if info is None or info.read_only:
-        raise_read_only(config)
+        return _write_sidecar(config, receivables, updates, ledger)
     write_back(
         config.workbook.path,
         sheet=info.sheet,
@@ -454,16 +462,35 @@ def _write_back(config: Config, receivables: Receivables, plan: Plan,
         allow_protected=config.workbook.allow_protected_sheet,
     )
     ledger.mark_logged([r.id for r in records])
-    return True
+    return config.workbook.path
 
 
-def raise_read_only(config: Config) -> None:
-    from .workbook.guard import WorkbookError
+def _write_sidecar(config: Config, receivables: Receivables,
+                   updates: dict[int, dict[str, object]], ledger: Ledger) -> Path:
+    """.xls/.xlsb/.ods: the whole view, rebuilt from the ledger, in NAME.xlsdun.xlsx."""
+    from .workbook.sidecar import write_sidecar
 
-    raise WorkbookError(
-        f"{config.workbook.path}: this file type is read-only for xlsdun; outcomes are kept in "
-        f"the ledger. Save the workbook as .xlsx to have them written into it."
+    owned = config.owned_columns
+    rows = {i.row: (i.customer, i.invoice) for i in receivables.invoices}
+    records = ledger.sends(states=("sent", "written_to_outbox", "failed", "deferred",
+                                   "ambiguous"))
+    path = write_sidecar(
+        config.workbook.path,
+        rows=rows,
+        owned=updates,
+        owned_headers=[owned[k] for k in ("status", "last", "level", "count", "next")],
+        log_sheet=owned["log_sheet"],
+        log_header=LOG_HEADER,
+        log_rows=log_rows(records),
     )
+    ledger.mark_logged([r.id for r in records])
+    return path
+
+
+def run_clock(config: Config, today: date) -> datetime:
+    """The messages' Date: now, moved onto `today` when the run is as of another date."""
+    now = datetime.now(config.zone)
+    return now if now.date() == today else datetime.combine(today, now.timetz())
 
 
 def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
@@ -476,7 +503,7 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     report.outbox_dir = str(backend.root)
     renderer = make_renderer(config)
     backend.open()
-    now = now or datetime.now(config.zone)
+    now = now or run_clock(config, today)
     for action in plan.sends:
         message = renderer.render(action, today=today, now=now)
         result = backend.send(message)

@@ -206,16 +206,18 @@ def windows_task_xml(t: Trigger, start: date | None = None) -> str:
 
 
 def launchd_plist(t: Trigger) -> bytes:
-    return plistlib.dumps({
-        "Label": f"com.xlsdun.{t.name}",
-        "ProgramArguments": t.command,
-        "WorkingDirectory": str(t.workdir),
-        "StartCalendarInterval": {"Hour": t.at_hour, "Minute": t.at_minute},
-        "StandardOutPath": str(t.log_dir / "launchd.out.log"),
-        "StandardErrorPath": str(t.log_dir / "launchd.err.log"),
-        "ProcessType": "Background",
-        "RunAtLoad": False,
-    })
+    return plistlib.dumps(
+        {
+            "Label": f"com.xlsdun.{t.name}",
+            "ProgramArguments": t.command,
+            "WorkingDirectory": str(t.workdir),
+            "StartCalendarInterval": {"Hour": t.at_hour, "Minute": t.at_minute},
+            "StandardOutPath": str(t.log_dir / "launchd.out.log"),
+            "StandardErrorPath": str(t.log_dir / "launchd.err.log"),
+            "ProcessType": "Background",
+            "RunAtLoad": False,
+        }
+    )
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -247,45 +249,68 @@ def install(kind: str, t: Trigger, out: Path | None = None) -> Installed:
         for name, text in systemd_units(t).items():
             (folder / name).write_text(text, encoding="utf-8")
             done.files.append(folder / name)
-        link = "" if folder == default_dir(kind, t) else (
-            f"systemctl --user link {folder / (t.name + '.service')} "
-            f"{folder / (t.name + '.timer')}")
-        done.steps = [s for s in (
-            link,
-            "systemctl --user daemon-reload",
-            f"systemctl --user enable --now {t.name}.timer",
-            "loginctl enable-linger $USER    # keep it running while you are logged out",
-            f"systemctl --user list-timers {t.name}.timer    # check the next run",
-        ) if s]
+        link = (
+            ""
+            if folder == default_dir(kind, t)
+            else (
+                f"systemctl --user link {folder / (t.name + '.service')} "
+                f"{folder / (t.name + '.timer')}"
+            )
+        )
+        done.steps = [
+            s
+            for s in (
+                link,
+                "systemctl --user daemon-reload",
+                f"systemctl --user enable --now {t.name}.timer",
+                "loginctl enable-linger $USER    # keep it running while you are logged out",
+                f"systemctl --user list-timers {t.name}.timer    # check the next run",
+            )
+            if s
+        ]
     elif kind == "cron":
         path = folder / f"{t.name}.cron"
         path.write_text(cron_line(t), encoding="utf-8")
         done.files.append(path)
-        done.steps = [f"(crontab -l 2>/dev/null; cat {shlex.quote(str(path))}) | crontab -",
-                      "crontab -l    # check it is there"]
-        done.warnings.append("cron does not catch up a day the machine was off; a systemd "
-                             "timer does (install-schedule --systemd).")
+        done.steps = [
+            f"(crontab -l 2>/dev/null; cat {shlex.quote(str(path))}) | crontab -",
+            "crontab -l    # check it is there",
+        ]
+        done.warnings.append(
+            "cron does not catch up a day the machine was off; a systemd "
+            "timer does (install-schedule --systemd)."
+        )
         if _zone_differs(t.timezone):
-            done.warnings.append(f"this machine's time zone differs from the config's "
-                                 f"({t.timezone}): cron runs at {t.at_hour:02d}:"
-                                 f"{t.at_minute:02d} machine time; edit the line if needed.")
+            done.warnings.append(
+                f"this machine's time zone differs from the config's "
+                f"({t.timezone}): cron runs at {t.at_hour:02d}:"
+                f"{t.at_minute:02d} machine time; edit the line if needed."
+            )
     elif kind == "windows":
         path = folder / f"{t.name}.xml"
         path.write_text(windows_task_xml(t), encoding="utf-16")
         done.files.append(path)
-        done.steps = [f'schtasks /Create /TN "xlsdun\\{t.name}" /XML "{path}"',
-                      f'schtasks /Run /TN "xlsdun\\{t.name}"    # try it once now']
-        done.warnings.append("The task runs while you are logged on; to run it logged out, "
-                             "open it in Task Scheduler and choose 'Run whether user is "
-                             "logged on or not'.")
+        done.steps = [
+            f'schtasks /Create /TN "xlsdun\\{t.name}" /XML "{path}"',
+            f'schtasks /Run /TN "xlsdun\\{t.name}"    # try it once now',
+        ]
+        done.warnings.append(
+            "The task runs while you are logged on; to run it logged out, "
+            "open it in Task Scheduler and choose 'Run whether user is "
+            "logged on or not'."
+        )
     elif kind == "launchd":
         path = folder / f"com.xlsdun.{t.name}.plist"
         path.write_bytes(launchd_plist(t))
         done.files.append(path)
-        done.steps = [f"launchctl bootstrap gui/$(id -u) {shlex.quote(str(path))}",
-                      f"launchctl print gui/$(id -u)/com.xlsdun.{t.name}    # check it"]
-        done.warnings.append("launchd runs a missed time after the Mac wakes from sleep, but "
-                             "not a day it was switched off; the next day's run catches up.")
+        done.steps = [
+            f"launchctl bootstrap gui/$(id -u) {shlex.quote(str(path))}",
+            f"launchctl print gui/$(id -u)/com.xlsdun.{t.name}    # check it",
+        ]
+        done.warnings.append(
+            "launchd runs a missed time after the Mac wakes from sleep, but "
+            "not a day it was switched off; the next day's run catches up."
+        )
     else:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     return done

@@ -22,6 +22,7 @@ from pathlib import Path
 from .models import Action, Contact, DebtorHistory
 
 CONTACT_STATES = ("sent", "written_to_outbox", "ambiguous", "sending")
+RESEND_DETAIL = "to be sent again (xlsdun resolve --resend)"
 DONE_STATES = ("sent", "written_to_outbox", "ambiguous", "sending", "failed")
 
 SCHEMA = """
@@ -318,7 +319,7 @@ class Ledger:
         state, detail = (
             ("sent", "confirmed as arrived by the owner (xlsdun resolve --sent)")
             if arrived
-            else ("deferred", "to be sent again (xlsdun resolve --resend)")
+            else ("deferred", RESEND_DETAIL)
         )
         with self._tx() as db:
             cur = db.execute(
@@ -327,6 +328,15 @@ class Ledger:
                 (state, detail, _now(), send_id),
             )
         return cur.rowcount == 1
+
+    def resent_debtors(self) -> set[str]:
+        """Debtors whose possible contact the owner retracted (`resolve --resend`). The sheet's
+        `Last reminder` may still show that contact (xlsdun wrote it); it must not count."""
+        rows = self.db.execute(
+            "SELECT DISTINCT debtor FROM sends WHERE state = 'deferred' AND detail = ?",
+            (RESEND_DETAIL,),
+        )
+        return {r[0] for r in rows}
 
     # -- approvals and history --------------------------------------------------------------
 

@@ -107,8 +107,9 @@ def attach(state_dir: Path) -> logging.Handler:
             return h
     path = log_file(state_dir)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
-                                  delay=True)
+    handler = RotatingFileHandler(
+        path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+    )
     handler.xlsdun_state_dir = own  # type: ignore[attr-defined]
     handler.setFormatter(_formatter())
     handler.addFilter(_Context(own))

@@ -71,8 +71,10 @@ def error_exit(exc: BaseException) -> tuple[str, int]:
         return str(exc), EXIT_LOCKED
     if isinstance(exc, (WorkbookReadError, WorkbookError)):
         return str(exc), EXIT_INPUT
-    return (f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the ledger; "
-            f"the log in the state folder has the details."), EXIT_FAILED
+    return (
+        f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the ledger; "
+        f"the log in the state folder has the details."
+    ), EXIT_FAILED
 
 
 def _remember_secrets(cfg: Config) -> None:
@@ -106,9 +108,14 @@ def run_client(
     day = today or datetime.now(cfg.zone).date()
 
     def delivered(d: Delivery) -> None:
-        logs.log.info("%s: %s (%s%s) %s", d.action.customer, d.outcome, d.action.tier or "-",
-                      "" if d.action.variant == "standard" else f", {d.action.variant}",
-                      d.message_id or "")
+        logs.log.info(
+            "%s: %s (%s%s) %s",
+            d.action.customer,
+            d.outcome,
+            d.action.tier or "-",
+            "" if d.action.variant == "standard" else f", {d.action.variant}",
+            d.message_id or "",
+        )
         if on_delivery:
             on_delivery(d)
         if should_stop and should_stop():
@@ -124,22 +131,29 @@ def run_client(
             return result
         except Exception as exc:
             result.error, result.exit_code = error_exit(exc)
-            logs.log.error("run failed (exit %s): %s", result.exit_code, result.error,
-                           exc_info=result.exit_code == EXIT_FAILED)
-            if not dry_run:
-                _notify_failure(cfg, result, day)
+            logs.log.error(
+                "run failed (exit %s): %s",
+                result.exit_code,
+                result.error,
+                exc_info=result.exit_code == EXIT_FAILED,
+            )
             if reraise:
                 raise
+            if not dry_run:
+                _notify_failure(cfg, result, day)
             return result
         result.report = report
         result.exit_code = report.exit_code
         outcomes: dict[str, int] = {}
         for d in report.deliveries:
             outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
-        logs.log.info("run finished: exit %s, %s, workbook %s%s", report.exit_code,
-                      ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing sent",
-                      "updated" if report.workbook_written else "unchanged",
-                      "".join(f"; note: {n}" for n in report.notes))
+        logs.log.info(
+            "run finished: exit %s, %s, workbook %s%s",
+            report.exit_code,
+            ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing sent",
+            "updated" if report.workbook_written else "unchanged",
+            "".join(f"; note: {n}" for n in report.notes),
+        )
     return result
 
 
@@ -175,8 +189,9 @@ def run_many(
             break
         if on_start:
             on_start(path)
-        result = run_client(path, today=today, dry_run=dry_run, on_delivery=on_delivery,
-                            should_stop=should_stop)
+        result = run_client(
+            path, today=today, dry_run=dry_run, on_delivery=on_delivery, should_stop=should_stop
+        )
         results.append(result)
         if result.stopped:
             break
@@ -191,8 +206,7 @@ def _client_digest(result: ClientResult, today: date) -> digest_mod.ClientDigest
     if cfg is not None and result.report is not None:
         with Ledger(ledger_path(cfg)) as ledger:
             return digest_mod.collect(cfg, result.report, ledger)
-    return digest_mod.failed(result.path, result.error or "did not run", result.exit_code, day,
-                             cfg)
+    return digest_mod.failed(result.path, result.error or "did not run", result.exit_code, day, cfg)
 
 
 def send_combined(results: list[ClientResult], today: date | None = None) -> list[str]:

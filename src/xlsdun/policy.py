@@ -215,7 +215,10 @@ def plan_debtor(
     base["excluded"] = paid_rows
     if any(i.do_not_contact for i in open_):
         return Action(
-            **base, kind="skip", reason="do not contact", invoices=tuple(open_),
+            **base,
+            kind="skip",
+            reason="do not contact",
+            invoices=tuple(open_),
             balance=_totals(open_),
         )
 
@@ -227,29 +230,47 @@ def plan_debtor(
         if inv.disputed:
             excluded.append((inv, "disputed", None))
         elif inv.hold_until and today <= inv.hold_until:
-            excluded.append((inv, f"on hold until {inv.hold_until.isoformat()}",
-                             inv.hold_until + timedelta(days=1)))
+            excluded.append(
+                (
+                    inv,
+                    f"on hold until {inv.hold_until.isoformat()}",
+                    inv.hold_until + timedelta(days=1),
+                )
+            )
         elif inv.promise_date and today <= inv.promise_date + grace:
-            excluded.append((inv, f"promise date {inv.promise_date.isoformat()}",
-                             inv.promise_date + grace + timedelta(days=1)))
+            excluded.append(
+                (
+                    inv,
+                    f"promise date {inv.promise_date.isoformat()}",
+                    inv.promise_date + grace + timedelta(days=1),
+                )
+            )
         else:
             contactable.append(inv)
-            if inv.promise_date and not (last and last.variant == "broken_promise"
-                                         and last.day > inv.promise_date):
+            if inv.promise_date and not any(
+                c.variant == "broken_promise" and c.day > inv.promise_date for c in history.contacts
+            ):
                 broken.append(inv)
     base["excluded"] = paid_rows + tuple((inv.row, why) for inv, why, _ in excluded)
     if not contactable:
         reasons = list(dict.fromkeys(r for _, r, _ in excluded))
         resume = [d for _, _, d in excluded if d is not None]
         return Action(
-            **base, kind="skip", reason="; ".join(reasons), invoices=tuple(open_),
-            balance=_totals(open_), next_date=min(resume) if resume else None,
+            **base,
+            kind="skip",
+            reason="; ".join(reasons),
+            invoices=tuple(open_),
+            balance=_totals(open_),
+            next_date=min(resume) if resume else None,
         )
 
     totals = _totals(contactable)
     if all(amount < policy.min_balance for amount in totals.values()):
         return Action(
-            **base, kind="skip", reason="balance below minimum", invoices=tuple(contactable),
+            **base,
+            kind="skip",
+            reason="balance below minimum",
+            invoices=tuple(contactable),
             balance=totals,
         )
 
@@ -262,8 +283,10 @@ def plan_debtor(
     common = dict(invoices=tuple(contactable), balance=totals)
     if natural is None:
         return Action(
-            **base, kind="skip",
-            reason=f"not yet due ({_overdue_text(days)})" if days <= 0
+            **base,
+            kind="skip",
+            reason=f"not yet due ({_overdue_text(days)})"
+            if days <= 0
             else f"{_fmt_days(days)} overdue: below the first tier",
             **common,
         )
@@ -285,6 +308,9 @@ def plan_debtor(
             reason += f"; first contact, so '{tier.id}' rather than '{natural.id}'"
     else:
         tier = _cap(natural, _step_up(last.tier, policy), policy)
+        same_debt = basis.invoice in last.invoices
+        if same_debt and _rank(policy, tier.id) < _rank(policy, last.tier):
+            tier = _tier_or_none(policy, last.tier) or tier  # the tone never drops for one debt
         reason = f"{_fmt_days(days)} overdue; last reminder '{last.tier}' on {last.day.isoformat()}"
 
     call_list = not natural.email or not tier.email
@@ -296,15 +322,24 @@ def plan_debtor(
         if since < wait:
             when = last.day + timedelta(days=wait)
             return Action(
-                **base, kind="skip", tier=tier.id, variant=variant,
-                reason=f"cadence: last reminder {_fmt_days(since)} ago" if since
+                **base,
+                kind="skip",
+                tier=tier.id,
+                variant=variant,
+                reason=f"cadence: last reminder {_fmt_days(since)} ago"
+                if since
                 else "already reminded today",
-                next_date=when, call_list=call_list and not tier.email, **common,
+                next_date=when,
+                call_list=call_list and not tier.email,
+                **common,
             )
 
     if not tier.email:
         return Action(
-            **base, kind="manual", tier=tier.id, call_list=True,
+            **base,
+            kind="manual",
+            tier=tier.id,
+            call_list=True,
             reason=f"{_fmt_days(days)} overdue: call the customer; consider legal advice",
             **common,
         )
@@ -313,15 +348,24 @@ def plan_debtor(
         bad = next((i for i in contactable if i.phone), None)
         phone = f": call {bad.phone}" if bad else ""
         return Action(
-            **base, kind="manual", tier=tier.id, variant=variant, call_list=True,
-            reason=f"no valid email address{phone}", **common,
+            **base,
+            kind="manual",
+            tier=tier.id,
+            variant=variant,
+            call_list=True,
+            reason=f"no valid email address{phone}",
+            **common,
         )
 
     fees = _fees(tuple(contactable), tier, basis, today, policy)
     approved = any(i.approved for i in contactable) or tier.id in history.approved_tiers
     if tier.approve and not approved:
         return Action(
-            **base, kind="await_approval", tier=tier.id, variant=variant, fees=fees,
+            **base,
+            kind="await_approval",
+            tier=tier.id,
+            variant=variant,
+            fees=fees,
             call_list=call_list,
             reason=f"'{tier.id}' needs your approval: write yes in the Approved column "
             f"or run 'xlsdun approve'",
@@ -332,13 +376,24 @@ def plan_debtor(
     if not_today:
         when = next_send_day(today, policy)
         return Action(
-            **base, kind="defer", tier=tier.id, variant=variant, fees=fees, call_list=call_list,
+            **base,
+            kind="defer",
+            tier=tier.id,
+            variant=variant,
+            fees=fees,
+            call_list=call_list,
             reason=f"not a send day ({not_today}); next send day {when.isoformat()}",
-            next_date=when, **common,
+            next_date=when,
+            **common,
         )
 
     return Action(
-        **base, kind="send", tier=tier.id, variant=variant, fees=fees, call_list=call_list,
+        **base,
+        kind="send",
+        tier=tier.id,
+        variant=variant,
+        fees=fees,
+        call_list=call_list,
         reason=reason,
         next_date=next_send_day(today + timedelta(days=policy.cadence_days), policy),
         **common,

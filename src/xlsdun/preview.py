@@ -39,8 +39,7 @@ def all_tier_actions(today: date) -> list[Action]:
     return actions
 
 
-def write_gallery(renderer, actions: list[Action], out: Path, today: date,
-                  now: datetime) -> Path:
+def write_gallery(renderer, actions: list[Action], out: Path, today: date, now: datetime) -> Path:
     """Render each action into out/ (html, txt, eml) and write out/index.html linking them."""
     out.mkdir(parents=True, exist_ok=True)
     items: list[PreviewItem] = []
@@ -52,8 +51,17 @@ def write_gallery(renderer, actions: list[Action], out: Path, today: date,
         (out / f"{stem}.html").write_text(parts.html, encoding="utf-8")
         (out / f"{stem}.txt").write_text(parts.text, encoding="utf-8")
         (out / f"{stem}.eml").write_bytes(message.as_bytes())
-        items.append(PreviewItem(action.customer, action.language, label or "", parts.subject,
-                                 f"{stem}.html", f"{stem}.txt", f"{stem}.eml"))
+        items.append(
+            PreviewItem(
+                action.customer,
+                action.language,
+                label or "",
+                parts.subject,
+                f"{stem}.html",
+                f"{stem}.txt",
+                f"{stem}.eml",
+            )
+        )
     index = out / "index.html"
     index.write_text(_index_html(items, today), encoding="utf-8")
     return index
@@ -74,9 +82,9 @@ def _index_html(items: list[PreviewItem], today: date) -> str:
             f"</section>"
         )
     return (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>xlsdun preview {today.isoformat()}</title>"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<style>body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f4f5}"
         ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1rem}"
         ".card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:.8rem}"
@@ -86,5 +94,5 @@ def _index_html(items: list[PreviewItem], today: date) -> str:
         f"<h1>xlsdun — {len(items)} message(s), {today.isoformat()}</h1>"
         "<p>Nothing here has been sent. Each card links the HTML, the plain text and the .eml "
         "file a mail client opens.</p>"
-        f"<div class=\"grid\">{''.join(cards)}</div></body></html>\n"
+        f'<div class="grid">{"".join(cards)}</div></body></html>\n'
     )

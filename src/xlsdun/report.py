@@ -19,8 +19,13 @@ OUTCOME_STYLE = {
     "ambiguous": "bold magenta",
     "skipped": "dim",
 }
-KIND_STYLE = {"send": "green", "skip": "dim", "manual": "bold yellow", "await_approval": "cyan",
-              "defer": "yellow"}
+KIND_STYLE = {
+    "send": "green",
+    "skip": "dim",
+    "manual": "bold yellow",
+    "await_approval": "cyan",
+    "defer": "yellow",
+}
 
 
 def money(balance: dict[str, Decimal]) -> str:
@@ -55,8 +60,7 @@ def plan_json(plan: Plan, run_id: str | None = None) -> dict[str, Any]:
         "run_id": run_id,
         "send_day": plan.send_day,
         "debtors": [_debtor_json(a, None, False) for a in plan.actions],
-        "findings": [{"row": f.row, "field": f.field, "problem": f.problem}
-                     for f in plan.findings],
+        "findings": [{"row": f.row, "field": f.field, "problem": f.problem} for f in plan.findings],
     }
 
 
@@ -76,8 +80,12 @@ def run_json(report: RunReport) -> dict[str, Any]:
 
 
 def _table(plan: Plan, deliveries: dict[str, Delivery] | None) -> Table:
-    table = Table(title=f"xlsdun — {plan.today.isoformat()}", title_justify="left",
-                  show_lines=False, expand=False)
+    table = Table(
+        title=f"xlsdun — {plan.today.isoformat()}",
+        title_justify="left",
+        show_lines=False,
+        expand=False,
+    )
     table.add_column("Debtor", overflow="fold", max_width=32)
     table.add_column("Tier")
     table.add_column("Amount", justify="right")
@@ -94,8 +102,10 @@ def _table(plan: Plan, deliveries: dict[str, Delivery] | None) -> Table:
             tier += " (promise)"
         elif a.variant == "thank_you":
             tier = "thank-you"
-        why = d.detail if d is not None and d.outcome not in ("sent", "written_to_outbox") else (
-            a.reason
+        why = (
+            d.detail
+            if d is not None and d.outcome not in ("sent", "written_to_outbox")
+            else (a.reason)
         )
         if a.call_list and a.kind != "manual":
             why += " · on the call list"
@@ -130,11 +140,15 @@ def print_run(report: RunReport, console: Console) -> None:
     outcomes = Counter(d.outcome for d in report.deliveries)
     fresh = [d for d in report.deliveries if not d.detail.startswith("already done")]
     if report.dry_run:
-        console.print(f"Dry run: {len(report.deliveries)} message(s) rendered into "
-                      f"{report.outbox_dir}; nothing sent, nothing recorded.")
+        console.print(
+            f"Dry run: {len(report.deliveries)} message(s) rendered into "
+            f"{report.outbox_dir}; nothing sent, nothing recorded."
+        )
     elif not fresh:
-        console.print("Nothing new to send today: every reminder due today was already sent "
-                      "(or nothing is due).")
+        console.print(
+            "Nothing new to send today: every reminder due today was already sent "
+            "(or nothing is due)."
+        )
     else:
         parts = [f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items())]
         console.print("Reminders: " + ", ".join(parts) + ".")
@@ -145,8 +159,10 @@ def print_run(report: RunReport, console: Console) -> None:
         console.print(f"Call list: {', '.join(a.customer for a in calls)}.")
     waiting = [a for a in report.plan.actions if a.kind == "await_approval"]
     if waiting:
-        console.print(f"Awaiting your approval: {', '.join(a.customer for a in waiting)} "
-                      f"(write yes in the Approved column).")
+        console.print(
+            f"Awaiting your approval: {', '.join(a.customer for a in waiting)} "
+            f"(write yes in the Approved column)."
+        )
     if report.workbook_written:
         console.print(f"Workbook updated: {report.workbook_path}")
     for note in report.notes:

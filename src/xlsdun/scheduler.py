@@ -202,8 +202,11 @@ class Daemon:
         today = local.date()
         try:
             if local.time() < group.at:
-                logs.log.info("a missed run fired early (the machine was asleep?); today's run "
-                              "at %s covers it", group.at.strftime("%H:%M"))
+                logs.log.info(
+                    "a missed run fired early (the machine was asleep?); today's run "
+                    "at %s covers it",
+                    group.at.strftime("%H:%M"),
+                )
                 return
             todo = self.due(group, local)
             if not todo:
@@ -221,8 +224,10 @@ class Daemon:
         return multi.worst(r.exit_code for r in results)
 
     def _notify(self, paths: Sequence[str], today: date, exc: Exception) -> None:
-        error = (f"the daily run stopped with an unexpected {type(exc).__name__}: {exc}. "
-                 "Nothing was sent twice; the log in the state folder has the details.")
+        error = (
+            f"the daily run stopped with an unexpected {type(exc).__name__}: {exc}. "
+            "Nothing was sent twice; the log in the state folder has the details."
+        )
         for path in paths:
             try:
                 cfg = config_mod.load(path)
@@ -237,8 +242,9 @@ class Daemon:
         for g in self.groups:
             todo = self.due(g)
             if todo:
-                logs.log.info("catching up: today's run has not happened yet (due %s)",
-                              g.at.strftime("%H:%M"))
+                logs.log.info(
+                    "catching up: today's run has not happened yet (due %s)", g.at.strftime("%H:%M")
+                )
                 self._job(g)
                 ran += 1
         return ran
@@ -250,13 +256,18 @@ class Daemon:
         if self._last_beat is None or now - self._last_beat >= self.heartbeat:
             self._last_beat = now
             nxt = self.trigger.next_run
-            logs.log.info("heartbeat: alive; next run %s",
-                          nxt.isoformat(timespec="minutes") if nxt else "none")
+            logs.log.info(
+                "heartbeat: alive; next run %s",
+                nxt.isoformat(timespec="minutes") if nxt else "none",
+            )
 
     def serve(self) -> int:
         """The main loop; returns 0 after a clean stop."""
-        logs.log.info("scheduler started: %d config(s); daily at %s", len(self.paths),
-                      ", ".join(f"{g.at.strftime('%H:%M')} {g.zone.key}" for g in self.groups))
+        logs.log.info(
+            "scheduler started: %d config(s); daily at %s",
+            len(self.paths),
+            ", ".join(f"{g.at.strftime('%H:%M')} {g.zone.key}" for g in self.groups),
+        )
         if not self.stopping:
             self.catch_up()
         while not self.stopping:

@@ -16,8 +16,17 @@ from .models import Action, DebtorHistory, Plan, Receivables
 from .workbook.read import is_blank
 
 LOG_HEADER = [
-    "Key", "Date", "Customer", "Email", "Level", "Variant", "Invoices", "Balance", "Outcome",
-    "Message-ID", "Detail",
+    "Key",
+    "Date",
+    "Customer",
+    "Email",
+    "Level",
+    "Variant",
+    "Invoices",
+    "Balance",
+    "Outcome",
+    "Message-ID",
+    "Detail",
 ]
 
 _SEND_STATUS = {
@@ -63,8 +72,10 @@ def _same(current: object, wanted: object) -> bool:
         if isinstance(current, datetime):
             current = current.date()
         return current == wanted
-    if isinstance(wanted, int) and isinstance(current, int | float) and not isinstance(
-        current, bool
+    if (
+        isinstance(wanted, int)
+        and isinstance(current, int | float)
+        and not isinstance(current, bool)
     ):
         return float(current) == float(wanted)
     return str(current) == str(wanted)

@@ -16,6 +16,7 @@ import os
 import re
 import smtplib
 import ssl
+import urllib.error
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -389,7 +390,18 @@ def _yagmail_client() -> Any:
 
         def _login_oauth2(self, oauth2_info: dict[str, Any]) -> None:
             info = {k: v for k, v in oauth2_info.items() if k != "email_address"}
-            auth_string = self.get_oauth_string(self.user, info)
+            try:
+                auth_string = self.get_oauth_string(self.user, info)
+            except OSError as exc:
+                if not isinstance(exc, urllib.error.HTTPError):
+                    raise  # no network: not a login problem
+                raise smtplib.SMTPAuthenticationError(
+                    exc.code, f"Google refused the OAuth2 refresh token: {exc.reason}"
+                ) from None
+            except (KeyError, ValueError) as exc:
+                raise smtplib.SMTPAuthenticationError(
+                    535, f"unexpected answer from Google's OAuth2 endpoint ({exc!r})"
+                ) from None
             self.smtp = self.connection(self.host, self.port, **self.kwargs)
             self.smtp.ehlo()
             if self.starttls:

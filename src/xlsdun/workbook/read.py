@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from .columns import ALIASES, find_header_row, map_headers, missing_required, normalize
+from .layout import hidden_rows, sheet_tables
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
@@ -230,6 +231,7 @@ def read_receivables(
     date_order: str = "DMY",
     default_currency: str = "ILS",
     default_language: str = "en",
+    include_hidden_rows: bool = True,
 ) -> Receivables:
     """Find the receivables in a workbook and return them typed, with row-level findings."""
     path = Path(path)
@@ -254,7 +256,9 @@ def read_receivables(
                     f"({len(rows)}). Fix 'workbook.header_row' or remove it to detect the header."
                 )
         else:
-            found = find_header_row(rows, columns)
+            found = _table_header(path, name, rows, columns)
+            if found is None:
+                found = find_header_row(rows, columns)
             if found is None:
                 tried.append(f"'{name}' (no header row recognised)")
                 continue
@@ -281,6 +285,10 @@ def read_receivables(
             read_only=path.suffix.lower() in READ_ONLY_SUFFIXES,
         )
         owned = _owned_indexes(mapping.headers, owned_columns or {})
+        rows = _within_table(path, name, index, rows)
+        if not include_hidden_rows:
+            hidden = hidden_rows(path, name)
+            rows = [None if i + 1 in hidden else r for i, r in enumerate(rows)]
         return _parse_rows(
             rows, index, info, owned, date_order, default_currency.upper(), default_language
         )
@@ -309,6 +317,29 @@ def _owned_indexes(headers: Mapping[int, str], owned: Mapping[str, str]) -> dict
     return {key: by_norm[normalize(h)] for key, h in owned.items() if normalize(h) in by_norm}
 
 
+def _table_header(
+    path: Path, sheet: str, rows: Sequence[Sequence[object]], columns: Mapping[str, str] | None
+) -> int | None:
+    """0-based header row of an Excel Table on the sheet that holds the receivables."""
+    for table in sheet_tables(path, sheet):
+        index = table.first_row - 1
+        if index < len(rows) and not missing_required(map_headers(rows[index], columns).fields):
+            return index
+    return None
+
+
+def _within_table(
+    path: Path, sheet: str, header_index: int, rows: list[Sequence[object]]
+) -> list[Sequence[object] | None]:
+    """Rows cut to the Excel Table whose header row this is (no totals row, nothing below)."""
+    for table in sheet_tables(path, sheet):
+        if table.first_row == header_index + 1:
+            return [
+                row if i < table.last_row else None for i, row in enumerate(rows)
+            ]
+    return rows
+
+
 def _parse_rows(
     rows: Sequence[Sequence[object]],
     header_index: int,
@@ -327,6 +358,8 @@ def _parse_rows(
     duplicates: set[str] = set()
     current: dict[int, dict[str, object]] = {}
     for offset, raw in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if raw is None:
+            continue  # below the Excel Table, or a hidden row left out by configuration
         cells = list(raw) + [None] * (full - len(raw)) if len(raw) < full else raw
         if all(is_blank(c) for c in cells):
             continue

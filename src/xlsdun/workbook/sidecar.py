@@ -1,0 +1,68 @@
+"""Outcomes for workbooks xlsdun can read but not patch (.xls, .xlsb, .ods): a sidecar file.
+
+`NAME.xlsdun.xlsx` beside the original holds one row per invoice row of the source (its row
+number, customer, invoice) with the owned columns, and the Reminder log. The sidecar is
+xlsdun's own file, so it is rebuilt whole from the ledger on every run (openpyxl is fine
+for a new workbook) and replaced atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import openpyxl
+from openpyxl.styles import Font
+
+from .guard import WorkbookLocked, atomic_replace, open_elsewhere
+
+
+def sidecar_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(f"{path.stem}.xlsdun.xlsx")
+
+
+def write_sidecar(
+    source: str | Path,
+    *,
+    rows: Mapping[int, tuple[str, str]],
+    owned: Mapping[int, Mapping[str, object]],
+    owned_headers: Sequence[str],
+    log_sheet: str,
+    log_header: Sequence[str],
+    log_rows: Sequence[Sequence[object]],
+) -> Path:
+    """Rebuild the sidecar for `source`; `rows` maps a source row to (customer, invoice)."""
+    target = sidecar_path(source)
+    reason = open_elsewhere(target) if target.exists() else None
+    if reason:
+        raise WorkbookLocked(
+            f"{target.name}: {reason}. Close it; the outcomes are kept and will be written on "
+            f"the next run."
+        )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Outcomes"
+    header = ["Row in " + Path(source).name, "Customer", "Invoice", *owned_headers]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for number in sorted(set(rows) | set(owned)):
+        customer, invoice = rows.get(number, ("", ""))
+        values = owned.get(number, {})
+        sheet.append([number, customer, invoice, *(values.get(h) for h in owned_headers)])
+        for cell in sheet[sheet.max_row]:
+            if hasattr(cell.value, "year"):
+                cell.number_format = "yyyy-mm-dd"
+    log = book.create_sheet(log_sheet)
+    log.append(list(log_header))
+    for line in log_rows:
+        log.append(list(line))
+    sheet.freeze_panes = "A2"
+
+    def write(fh: BinaryIO) -> None:
+        book.save(fh)
+
+    atomic_replace(target, write)
+    return target

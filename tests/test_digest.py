@@ -1,0 +1,199 @@
+"""The owner digest (a parsed .eml), the HTML report, and the logs, on the sample run."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from xlsdun import logs
+from xlsdun.cli import main
+from xlsdun.ledger import Ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+TODAY = "2026-11-26"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _close_logs():
+    yield
+    logs.detach_all()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    for name in ("receivables.xlsx", "xlsdun.toml"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
+    return tmp_path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run(folder: Path, *extra: str) -> dict:
+    code, out, err = invoke(
+        "run", "--config", str(folder / "xlsdun.toml"), "--today", TODAY, "--json", *extra
+    )
+    assert code == 0, err
+    return json.loads(out)
+
+
+def parse(path: Path) -> email.message.EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+
+
+def test_digest_is_one_email_with_every_section_and_the_ledgers_numbers(demo: Path) -> None:
+    run(demo)
+    msg = parse(demo / "outbox" / f"digest-{TODAY}.eml")
+    assert msg["To"] == "owner@example.co.il"
+    assert msg.get_content_type() == "multipart/alternative"
+    assert "14 reminder(s) sent" in msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    for section in ("outcomes", "tiers", "calls", "promises", "approvals", "deferred"):
+        assert f'data-section="{section}"' in html, section
+    for heading in (
+        "TODAY'S REMINDERS",
+        "OUTSTANDING BY TIER",
+        "CALL LIST",
+        "PROMISES DUE TODAY",
+        "BROKEN PROMISES",
+        "AWAITING YOUR APPROVAL",
+        "DEFERRED, AND WHY",
+    ):
+        assert heading in text, heading
+
+    with Ledger(demo / ".xlsdun" / "ledger.sqlite3") as ledger:
+        counts = ledger.state_counts(date.fromisoformat(TODAY))
+    assert counts == {"written_to_outbox": 14}
+    shown = dict(re.findall(r'data-outcome="(\w+)"><strong>(\d+)</strong>', html))
+    assert {k: int(v) for k, v in shown.items()} == counts
+    assert "written to the outbox: 14" in text
+
+    # The call list: escalate, no address, 90+ first contact; phones and talking points.
+    assert "04-6771234" in text and "052-7654321" in text
+    assert "no valid email address" in text and "legal advice" in text
+    assert 'href="tel:052-7654321"' in html
+    assert "Meridian Print House" in text.split("AWAITING YOUR APPROVAL")[1]
+    assert "Coastal Pharmacy Herzliya" in text.split("BROKEN PROMISES")[1]
+    # Email-safe bars: table cells with widths, no images or scripts.
+    assert "bgcolor=" in html and "<img" not in html and "<script" not in html
+
+
+def test_outstanding_by_tier_adds_up_to_the_open_balances(demo: Path) -> None:
+    data = run(demo)
+    msg = parse(demo / "outbox" / f"digest-{TODAY}.eml")
+    text = msg.get_body(("plain",)).get_content()
+    block = text.split("OUTSTANDING BY TIER")[1].split("CALL LIST")[0]
+    shown: dict[str, float] = {}
+    for amount, currency in re.findall(r"([\d,]+\.\d\d) ([A-Z]{3})", block):
+        shown[currency] = shown.get(currency, 0) + float(amount.replace(",", ""))
+    expected: dict[str, float] = {}
+    for d in data["debtors"]:
+        if d["reason"] != "paid":
+            for currency, amount in d["balance"].items():
+                expected[currency] = expected.get(currency, 0) + amount
+    assert shown == pytest.approx(expected)
+
+
+def test_no_second_digest_when_a_run_did_nothing(demo: Path) -> None:
+    run(demo)
+    run(demo)
+    assert [p.name for p in (demo / "outbox").glob("digest-*.eml")] == [f"digest-{TODAY}.eml"]
+
+
+def test_digest_off_sends_nothing_but_the_report_is_still_written(demo: Path) -> None:
+    toml = demo / "xlsdun.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'email = "owner@example.co.il"', 'email = "owner@example.co.il"\ndigest = "off"'
+        ),
+        encoding="utf-8",
+    )
+    run(demo)
+    assert not list((demo / "outbox").glob("digest-*"))
+    assert (demo / ".xlsdun" / "reports" / f"{TODAY}.html").exists()
+
+
+def test_a_broken_digest_never_fails_the_run(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlsdun.digest
+
+    def boom(*args: object, **kwargs: object) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xlsdun.digest, "send", boom)
+    data = run(demo)
+    assert sum(d["outcome"] == "written_to_outbox" for d in data["debtors"]) == 14
+    assert any("digest" in n and "disk full" in n for n in data["notes"])
+    log = (demo / ".xlsdun" / "logs" / "xlsdun.log").read_text(encoding="utf-8")
+    assert "owner digest or report failed" in log
+
+
+def test_report_command_shows_the_latest_report(demo: Path) -> None:
+    code, _, err = invoke("report", "--config", str(demo / "xlsdun.toml"))
+    assert code == 2 and "no report yet" in err
+    run(demo)
+    page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
+    code, out, _ = invoke("report", "--config", str(demo / "xlsdun.toml"))
+    assert code == 0 and out.strip() == str(page)
+    html = page.read_text(encoding="utf-8")
+    assert 'data-section="aging"' in html and 'data-section="calls"' in html
+    assert "over 90 days" in html
+
+
+def test_log_lines_carry_the_run_id_and_never_a_secret(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = run(demo)
+    lines = (demo / ".xlsdun" / "logs" / "xlsdun.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 16 and all(f"run={data['run_id']}" in ln for ln in lines)
+    logs.add_secret("hunter2-very-secret")
+    assert logs.redact("login failed for bob with hunter2-very-secret") == (
+        "login failed for bob with ***"
+    )
+    assert "s3cr" not in logs.redact("smtp password=s3cr3t and AUTH PLAIN AGJvYgBzM2NyM3Q=")
+    assert "AGJvYgBz" not in logs.redact("AUTH PLAIN AGJvYgBzM2NyM3Q=")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed")
+def test_report_opens_in_headless_chromium(demo: Path, tmp_path: Path) -> None:
+    run(demo)
+    page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
+    shot = tmp_path / "report.png"
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                f"--screenshot={shot}",
+                "--window-size=1000,1400",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.exists() and shot.stat().st_size > 20_000
+    assert "Uncaught" not in proc.stderr and "CONSOLE" not in proc.stderr

@@ -1,0 +1,161 @@
+"""xlsdun doctor: each check, and what it tells the user to fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from xlsdun import logs
+from xlsdun.cli import main
+from xlsdun.engine import run_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no real crontab/units are looked at
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    yield
+    logs.detach_all()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    for name in ("receivables.xlsx", "xlsdun.toml"):
+        shutil.copy(SAMPLE / name, folder / name)
+    return folder / "xlsdun.toml"
+
+
+def doctor(config: Path, *extra: str) -> tuple[int, dict[str, dict]]:
+    result = CliRunner().invoke(main, ["doctor", "--config", str(config), "--json", *extra])
+    data = json.loads(result.stdout)
+    return result.exit_code, {c["name"]: c for c in data["checks"]}
+
+
+def test_a_healthy_setup(demo: Path) -> None:
+    code, checks = doctor(demo)
+    assert code == 0
+    for name in (
+        "config",
+        "workbook",
+        "lock files",
+        "state folder",
+        "run lock",
+        "templates",
+        "delivery",
+        "owner digest",
+        "time zone",
+        "scheduler",
+        "last run",
+    ):
+        assert name in checks, name
+    assert all(c["status"] != "fail" for c in checks.values())
+    assert checks["scheduler"]["status"] == "warn"
+    assert "install-schedule" in checks["scheduler"]["fix"]
+
+
+def test_finds_an_installed_timer_and_the_last_run(demo: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["install-schedule", "--systemd", "--config", str(demo)]).exit_code == 0
+    )
+    assert runner.invoke(main, ["run", "--config", str(demo), "--quiet"]).exit_code == 0
+    _, checks = doctor(demo)
+    assert checks["scheduler"]["status"] == "ok"
+    assert "xlsdun-shop.service" in checks["scheduler"]["message"]
+    assert checks["last run"]["status"] == "ok"
+
+
+def test_locked_workbook_and_held_run_lock_are_reported(demo: Path) -> None:
+    (demo.parent / "~$receivables.xlsx").write_bytes(b"x")
+    with run_lock(demo.parent / ".xlsdun"):
+        code, checks = doctor(demo)
+    assert code == 0  # warnings: the run still sends; the write-back waits
+    assert checks["lock files"]["status"] == "warn"
+    assert "~$receivables.xlsx" in checks["lock files"]["message"]
+    assert checks["run lock"]["status"] == "warn"
+
+
+def test_broken_config_and_missing_workbook_fail_with_a_fix(demo: Path) -> None:
+    text = demo.read_text(encoding="utf-8")
+    demo.write_text(text.replace('language = "he"', 'language = "fr"'), encoding="utf-8")
+    code, checks = doctor(demo)
+    assert code == 2 and checks["config"]["status"] == "fail"
+    assert "locale.language" in checks["config"]["message"] and checks["config"]["fix"]
+
+    demo.write_text(
+        text.replace('path = "receivables.xlsx"', 'path = "gone.xlsx"'), encoding="utf-8"
+    )
+    code, checks = doctor(demo)
+    assert code == 2 and checks["workbook"]["status"] == "fail"
+    assert "gone.xlsx" in checks["workbook"]["message"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_is_tried_without_sending(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    received: list[object] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            received.append(envelope)
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"right-pass"
+        return AuthResult(success=ok, handled=False)
+
+    port = _free_port()
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=port,
+        auth_required=True,
+        auth_require_tls=False,
+        authenticator=authenticator,
+    )
+    controller.start()
+    try:
+        text = demo.read_text(encoding="utf-8").replace('backend = "outbox"', 'backend = "smtp"')
+        demo.write_text(
+            text.replace(
+                'outbox_dir = "outbox"\n',
+                f'outbox_dir = "outbox"\n[delivery.smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+                f'security = "none"\nusername = "rina"\n',
+            ),
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("XLSDUN_SMTP_PASSWORD", "right-pass")
+        code, checks = doctor(demo)
+        assert checks["delivery"]["status"] == "ok", checks["delivery"]
+        assert "nothing was sent" in checks["delivery"]["message"]
+
+        monkeypatch.setenv("XLSDUN_SMTP_PASSWORD", "wrong-pass")
+        code, checks = doctor(demo)
+        assert code == 2 and checks["delivery"]["status"] == "fail"
+        assert "wrong-pass" not in json.dumps(checks)
+
+        monkeypatch.delenv("XLSDUN_SMTP_PASSWORD")
+        code, checks = doctor(demo)
+        assert checks["delivery"]["status"] == "fail"
+        assert "XLSDUN_SMTP_PASSWORD" in checks["delivery"]["fix"]
+    finally:
+        controller.stop()
+    assert received == []

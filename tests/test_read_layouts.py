@@ -1,0 +1,146 @@
+"""Real-world sheet layouts: Excel Tables, hidden rows, merged titles, read-only formats."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+
+from xlsdun.cli import main
+from xlsdun.workbook.layout import hidden_rows, sheet_tables
+from xlsdun.workbook.read import read_receivables
+from xlsdun.workbook.sidecar import sidecar_path
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+HEADER = ["Customer", "Email", "Invoice", "Due date", "Balance"]
+
+
+def test_excel_table_is_the_range(tmp_path: Path) -> None:
+    path = tmp_path / "table.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("AR")
+    dates = book.add_format({"num_format": "dd/mm/yyyy"})
+    sheet.merge_range("A1:E1", "Receivables — Acme Ltd", book.add_format({"bold": True}))
+    data = [
+        ["Acme", "a@acme.example.com", "INV-1", datetime(2026, 10, 1), 100],
+        ["Beta", "b@beta.example.com", "INV-2", datetime(2026, 11, 1), 250],
+    ]
+    sheet.add_table(
+        "A3:E6",
+        {
+            "name": "Receivables",
+            "columns": [{"header": h} for h in HEADER[:4]]
+            + [{"header": "Balance", "total_function": "sum"}],
+            "total_row": True,
+        },
+    )
+    for r, row in enumerate(data, start=3):
+        for c, value in enumerate(row):
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, dates)
+            else:
+                sheet.write(r, c, value)
+    # Below the table: a note that looks like an invoice row, which must not be read as one.
+    sheet.write_row(8, 0, ["Gamma", "g@gamma.example.com", "INV-9", "see notes", 999])
+    book.close()
+
+    (table,) = sheet_tables(path, "AR")
+    assert (table.first_row, table.last_row, table.first_col, table.last_col) == (3, 5, 0, 4)
+    rec = read_receivables(path)
+    assert rec.sheet.header_row == 3
+    assert [i.invoice for i in rec.invoices] == ["INV-1", "INV-2"]
+    assert rec.findings == ()
+    assert rec.invoices[0].due_date == date(2026, 10, 1)
+
+
+def test_hidden_rows_are_configurable(tmp_path: Path) -> None:
+    path = tmp_path / "hidden.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(["Acme", "a@acme.example.com", "1", datetime(2026, 10, 1), 10])
+    ws.append(["Old", "o@old.example.com", "2", datetime(2025, 1, 1), 10])
+    ws.row_dimensions[3].hidden = True
+    wb.save(path)
+    assert hidden_rows(path, "Sheet") == {3}
+    assert len(read_receivables(path).invoices) == 2
+    assert [i.invoice for i in read_receivables(path, include_hidden_rows=False).invoices] == ["1"]
+
+
+def _ods_demo(tmp_path: Path) -> Path:
+    sheet = pd.read_excel(
+        SAMPLE / "receivables.xlsx", sheet_name="Receivables", header=3, engine="calamine"
+    )
+    sheet = sheet[sheet["Invoice #"].notna()].drop(columns=["Balance"])
+    with pd.ExcelWriter(tmp_path / "receivables.ods", engine="odf") as writer:
+        sheet.to_excel(writer, sheet_name="Receivables", index=False)
+    shutil.copy(SAMPLE / "xlsdun.toml", tmp_path / "xlsdun.toml")
+    toml = tmp_path / "xlsdun.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("receivables.xlsx", "receivables.ods"),
+        encoding="utf-8",
+    )
+    return tmp_path / "receivables.ods"
+
+
+def test_read_only_format_gets_a_sidecar(tmp_path: Path) -> None:
+    ods = _ods_demo(tmp_path)
+    before = ods.read_bytes()
+    args = ["run", "--config", str(tmp_path / "xlsdun.toml"), "--today", "2026-11-26"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    assert "receivables.xlsdun.xlsx" in result.stdout
+    assert ods.read_bytes() == before
+    side = sidecar_path(ods)
+    outcomes = pd.read_excel(side, sheet_name="Outcomes", engine="calamine")
+    statuses = dict(zip(outcomes["Customer"], outcomes["Reminder status"], strict=False))
+    assert statuses["Blue Cedar Catering"] == "In outbox: friendly reminder"
+    assert statuses["Pinecrest Architects"] == "Paid"
+    log = pd.read_excel(side, sheet_name="Reminder log", engine="calamine")
+    assert len(log) == 14
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and "Nothing new to send today" in again.stdout
+    assert len(pd.read_excel(side, sheet_name="Reminder log", engine="calamine")) == 14
+
+
+def test_sidecar_open_in_excel_keeps_outcomes_for_next_run(tmp_path: Path) -> None:
+    ods = _ods_demo(tmp_path)
+    lock = ods.with_name("~$receivables.xlsdun.xlsx")
+    args = ["run", "--config", str(tmp_path / "xlsdun.toml"), "--today", "2026-11-26"]
+    CliRunner().invoke(main, args)
+    lock.write_bytes(b"owner")
+    shutil.copy(sidecar_path(ods), tmp_path / "copy.xlsx")
+    result = CliRunner().invoke(main, [*args[:-1], "2026-11-29"])
+    assert result.exit_code == 3
+    lock.unlink()
+    result = CliRunner().invoke(main, [*args[:-1], "2026-11-29"])
+    assert result.exit_code == 0
+    log = pd.read_excel(sidecar_path(ods), sheet_name="Reminder log", engine="calamine")
+    assert len(log) > 14  # the 2026-11-29 sends, written once the file was closed
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_merged_title_and_trailing_blank_rows(tmp_path: Path, suffix: str) -> None:
+    frame = pd.DataFrame(
+        [
+            ["Acme", "a@acme.example.com", "1", "01/10/2026", "₪1,200.50"],
+            ["", "", "", "", ""],
+            ["", "", "", "", ""],
+        ],
+        columns=HEADER,
+    )
+    path = tmp_path / f"t{suffix}"
+    engine = "odf" if suffix == ".ods" else "openpyxl"
+    with pd.ExcelWriter(path, engine=engine) as writer:
+        frame.to_excel(writer, sheet_name="AR", index=False, startrow=2)
+    rec = read_receivables(path)
+    assert rec.sheet.header_row == 3
+    assert [(i.invoice, str(i.balance), i.due_date) for i in rec.invoices] == [
+        ("1", "1200.50", date(2026, 10, 1))
+    ]
