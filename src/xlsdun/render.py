@@ -213,6 +213,15 @@ class _Formatter:
         return self._isolate(ctx, value, "ltr")
 
     @jinja2.pass_context
+    def phone(self, ctx: jinja2.runtime.Context, value: object) -> Any:
+        """A phone number that never breaks across lines (at its hyphen) or flips in RTL."""
+        if value is None:
+            return ""
+        if self._mode(ctx) == "html":
+            return Markup(f'<span dir="ltr" style="white-space:nowrap">{escape(value)}</span>')
+        return self._isolate(ctx, value, "ltr")
+
+    @jinja2.pass_context
     def bdi(self, ctx: jinja2.runtime.Context, value: object) -> Any:
         """Isolate user text of unknown direction (a customer name) from its surroundings."""
         if value is None:
@@ -309,6 +318,7 @@ class _Formatter:
             "percent": self.percent,
             "ltr": self.ltr,
             "bdi": self.bdi,
+            "phone": self.phone,
             "days": self.days,
             "nl2br": self.nl2br,
         }
