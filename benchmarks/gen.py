@@ -78,7 +78,7 @@ def _rows(n_invoices: int, seed: int = 8) -> list[tuple]:
     for i in range(n_invoices):
         d = i % n_debtors
         k = i // n_debtors  # the debtor's k-th invoice: older ones are more often paid
-        days = rng.randint(-20, 75) if k else rng.randint(2, 58)  # the first is overdue
+        days = rng.randint(-25, 45) if k else rng.randint(2, 58)  # the first is overdue
         amount = round(rng.uniform(150, 25_000), 2)
         paid = amount if k and rng.random() < 0.45 else 0.0
         if not paid and rng.random() < 0.15:

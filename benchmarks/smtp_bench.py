@@ -119,14 +119,23 @@ def run_smtp_bench(n: int = 1000) -> dict[str, Any]:
         b.close()
 
     def yag_loop() -> None:
-        yag = yagmail.SMTP("bench@example.com", host="127.0.0.1", port=port,
-                           smtp_starttls=False, smtp_ssl=False, smtp_skip_login=True,
-                           soft_email_validation=False)
+        yag = yagmail.SMTP(
+            "bench@example.com",
+            host="127.0.0.1",
+            port=port,
+            smtp_starttls=False,
+            smtp_ssl=False,
+            smtp_skip_login=True,
+            soft_email_validation=False,
+        )
         yag.set_logging(None)
         for msg in messages:
             body = msg.get_body(("plain",))
-            yag.send(to=str(msg["To"]), subject=str(msg["Subject"]),
-                     contents=[body.get_content() if body else ""])
+            yag.send(
+                to=str(msg["To"]),
+                subject=str(msg["Subject"]),
+                contents=[body.get_content() if body else ""],
+            )
         yag.close()
 
     try:
@@ -164,6 +173,8 @@ if __name__ == "__main__":
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
-    print(f"\nxlsdun SmtpBackend: {result['ratio_vs_raw_smtplib']}x raw smtplib "
-          f"(target >= {TARGET}x), {result['ratio_vs_yagmail_loop']}x a yagmail.send() loop; "
-          f"with the ledger: {result['ratio_with_ledger_vs_raw_smtplib']}x raw smtplib.")
+    print(
+        f"\nxlsdun SmtpBackend: {result['ratio_vs_raw_smtplib']}x raw smtplib "
+        f"(target >= {TARGET}x), {result['ratio_vs_yagmail_loop']}x a yagmail.send() loop; "
+        f"with the ledger: {result['ratio_with_ledger_vs_raw_smtplib']}x raw smtplib."
+    )

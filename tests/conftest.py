@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from smtp_server import PASSWORD, SmtpServer
 
 

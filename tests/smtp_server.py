@@ -87,8 +87,9 @@ class ScriptedHandler:
     def connections(self) -> int:
         return len(self.sessions)
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
-                          responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
         session.host_name = hostname
         if not any(s is server for s in self.sessions):  # one SMTP instance per connection
             self.sessions.append(server)
@@ -96,8 +97,9 @@ class ScriptedHandler:
                 self.script.on_connect(len(self.sessions))
         return responses
 
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         self.mails += 1
         if self.script.on_mail:
             self.script.on_mail(self.mails)
@@ -111,8 +113,9 @@ class ScriptedHandler:
         envelope.mail_options.extend(options)
         return "250 OK"
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         reply = self.script.rcpt_replies.get(address.lower())
         if reply:
             return reply
@@ -161,17 +164,27 @@ def free_port() -> int:
 class SmtpServer:
     """A running aiosmtpd server: security "none", "starttls" or "ssl"; login optional."""
 
-    def __init__(self, folder: Path, *, security: str = "none",
-                 login: tuple[str, str] | None = None, script: Script | None = None,
-                 oauth_token: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        security: str = "none",
+        login: tuple[str, str] | None = None,
+        script: Script | None = None,
+        oauth_token: str | None = None,
+    ) -> None:
         self.security = security
         self.login = login
         self.handler = ScriptedHandler(script or Script(), oauth_token)
         self.host = "127.0.0.1"
         self.port = free_port()
         self.ca_file: Path | None = None
-        kwargs: dict[str, Any] = {"hostname": self.host, "port": self.port,
-                                  "server_hostname": "localhost", "ready_timeout": 5.0}
+        kwargs: dict[str, Any] = {
+            "hostname": self.host,
+            "port": self.port,
+            "server_hostname": "localhost",
+            "ready_timeout": 5.0,
+        }
         if security != "none":
             ca = trustme.CA()
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -183,8 +196,11 @@ class SmtpServer:
             else:
                 kwargs.update(tls_context=context, require_starttls=True)
         if login or oauth_token:
-            kwargs.update(auth_required=True, authenticator=self._authenticate,
-                          auth_require_tls=security == "starttls")
+            kwargs.update(
+                auth_required=True,
+                authenticator=self._authenticate,
+                auth_require_tls=security == "starttls",
+            )
         else:
             kwargs["auth_require_tls"] = False
         self.controller = Controller(self.handler, **kwargs)
@@ -193,10 +209,14 @@ class SmtpServer:
     def received(self) -> list[Received]:
         return self.handler.received
 
-    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                      data: Any) -> AuthResult:
-        if (self.login and isinstance(data, LoginPassword)
-                and (data.login.decode(), data.password.decode()) == self.login):
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        if (
+            self.login
+            and isinstance(data, LoginPassword)
+            and (data.login.decode(), data.password.decode()) == self.login
+        ):
             return AuthResult(success=True, auth_data=data)
         return AuthResult(success=False, handled=False)
 
@@ -211,28 +231,34 @@ class SmtpServer:
 # -- the sample, set up to send through a test server ------------------------------------------
 
 
-def smtp_sample(folder: Path, server: SmtpServer, *, backend: str = "smtp",
-                delivery: str = "", smtp: str = "") -> Path:
+def smtp_sample(
+    folder: Path, server: SmtpServer, *, backend: str = "smtp", delivery: str = "", smtp: str = ""
+) -> Path:
     """Copy the sample workbook and config into `folder`, sending through `server`."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("receivables.xlsx", "xlsdun.toml"):
         shutil.copy(SAMPLE / name, folder / name)
     toml = folder / "xlsdun.toml"
     text = toml.read_text(encoding="utf-8")
-    text = text.replace('\nbackend = "outbox"\n', f'\nbackend = "{backend}"\n'
-                        f"retry_initial_seconds = 0.01\n{delivery}\n")
+    text = text.replace(
+        '\nbackend = "outbox"\n',
+        f'\nbackend = "{backend}"\nretry_initial_seconds = 0.01\n{delivery}\n',
+    )
     text = text.replace("[owner]\n", '[owner]\ndigest = "off"\n')
     username = f'username = "{USER}"\n' if server.login else ""
-    text += (f'\n[delivery.smtp]\nhost = "{server.host}"\nport = {server.port}\n'
-             f'security = "{server.security}"\n{username}timeout = 2\n{smtp}')
+    text += (
+        f'\n[delivery.smtp]\nhost = "{server.host}"\nport = {server.port}\n'
+        f'security = "{server.security}"\n{username}timeout = 2\n{smtp}'
+    )
     toml.write_text(text, encoding="utf-8")
     return toml
 
 
 def sheet_statuses(folder: Path) -> dict[str, set[str]]:
     """Customer -> the `Reminder status` texts of their invoice rows, as the file holds them."""
-    sheet = pd.read_excel(folder / "receivables.xlsx", sheet_name="Receivables", header=3,
-                          engine="calamine")
+    sheet = pd.read_excel(
+        folder / "receivables.xlsx", sheet_name="Receivables", header=3, engine="calamine"
+    )
     rows = sheet[sheet["Invoice #"].notna()]
     found: dict[str, set[str]] = {}
     for customer, status in zip(rows["Customer"], rows["Reminder status"], strict=True):

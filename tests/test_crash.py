@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from smtp_server import (
     SERVER_WARNINGS,
     Script,
@@ -55,13 +56,25 @@ class Runner:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.killed_at = where
 
-    def run(self, point: tuple[str, int] | None = None,
-            watch: Callable[[], bool] | None = None) -> int:
+    def run(
+        self, point: tuple[str, int] | None = None, watch: Callable[[], bool] | None = None
+    ) -> int:
         self.point, self.killed_at = point, None
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "xlsdun.cli", "run", "--config", str(self.toml), "--today",
-             TODAY, "--quiet"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "xlsdun.cli",
+                "run",
+                "--config",
+                str(self.toml),
+                "--today",
+                TODAY,
+                "--quiet",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         if watch is not None:
             threading.Thread(target=self._watch, args=(watch,), daemon=True).start()
@@ -118,7 +131,8 @@ def test_sigkill_at_every_point_loses_nothing_and_sends_nothing_twice(
 
     # During the write-back: as soon as the new workbook's temp file appears beside it.
     assert runner.run(watch=lambda: any(folder.glob(".receivables.xlsx.xlsdun-tmp-*"))) == (
-        -signal.SIGKILL)
+        -signal.SIGKILL
+    )
     assert runner.killed_at == "write-back"
     pd.read_excel(book, sheet_name="Receivables", header=3, engine="calamine")
 
@@ -154,7 +168,8 @@ def test_sigkill_at_every_point_loses_nothing_and_sends_nothing_twice(
     for customer, state in states.items():
         wanted = "Sent: " if state == "sent" else "Check: "
         assert {s for s in statuses[customer] if s != "Paid"} and all(
-            s.startswith(wanted) for s in statuses[customer] if s != "Paid"), statuses[customer]
+            s.startswith(wanted) for s in statuses[customer] if s != "Paid"
+        ), statuses[customer]
     log = pd.read_excel(book, sheet_name="Reminder log", engine="calamine")
     assert log["Key"].is_unique
     assert set(log["Customer"]) == set(EXPECTED_SENDS)

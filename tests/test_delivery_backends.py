@@ -18,6 +18,7 @@ import keyring.backend
 import pandas as pd
 import pytest
 import yagmail.oauth2
+
 from smtp_server import (
     PASSWORD,
     SERVER_WARNINGS,
@@ -29,7 +30,6 @@ from smtp_server import (
     smtp_sample,
 )
 from test_cli_e2e import EXPECTED_SENDS
-
 from xlsdun import config as config_mod
 from xlsdun.config import ConfigError, SmtpConfig
 from xlsdun.deliver.base import (
@@ -65,8 +65,9 @@ def message(to: str, cc: str | None = None) -> EmailMessage:
 
 
 def cfg(server: SmtpServer, **extra: object) -> SmtpConfig:
-    return SmtpConfig(host=server.host, port=server.port, security=server.security,
-                      timeout=2.0, **extra)  # type: ignore[arg-type]
+    return SmtpConfig(
+        host=server.host, port=server.port, security=server.security, timeout=2.0, **extra
+    )  # type: ignore[arg-type]
 
 
 # -- recipients -------------------------------------------------------------------------------
@@ -82,8 +83,10 @@ def test_refused_cc_is_recorded_and_the_debtor_still_gets_it(smtp_server: Start)
     assert result.outcome == "sent"
     assert result.detail == f"250 2.0.0 Ok: queued as Q1; refused: old@client.example ({refusal})"
     assert json.loads(result.envelope or "") == {
-        "from": "accounts@example.co.il", "to": ["debtor@client.example"],
-        "refused": {"old@client.example": refusal}}
+        "from": "accounts@example.co.il",
+        "to": ["debtor@client.example"],
+        "refused": {"old@client.example": refusal},
+    }
     (got,) = server.received
     assert got.rcpt_tos == ["debtor@client.example"]
     assert got.message.get_content().replace("\r\n", "\n") == ".leading dot survives\nsecond line\n"
@@ -109,12 +112,17 @@ def test_cc_refusal_from_the_workbook_lands_in_the_ledger(
     smtp_env(server)
     folder = tmp_path / "demo"
     toml = smtp_sample(folder, server)
-    sheet = pd.read_excel(folder / "receivables.xlsx", sheet_name="Receivables", header=3,
-                          engine="calamine")
+    sheet = pd.read_excel(
+        folder / "receivables.xlsx", sheet_name="Receivables", header=3, engine="calamine"
+    )
     rows = [i + 5 for i, c in enumerate(sheet["Customer"]) if c == "Blue Cedar Catering"]
     both = f"office.bluecedar@example.com; {cc}"  # the second address in the cell goes to Cc
-    write_back(folder / "receivables.xlsx", sheet="Receivables", header_row=4,
-               updates={r: {"Email": both} for r in rows})
+    write_back(
+        folder / "receivables.xlsx",
+        sheet="Receivables",
+        header_row=4,
+        updates={r: {"Email": both} for r in rows},
+    )
 
     report = run_once(config_mod.load(toml), TODAY)
     assert report.exit_code == 0
@@ -128,23 +136,34 @@ def test_cc_refusal_from_the_workbook_lands_in_the_ledger(
 # -- what a reply means -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "text", "stage", "kind"), [
-    (421, "4.7.0 Try again later, closing connection", "rcpt", TemporaryFailure),
-    (451, "4.3.0 Mail server temporarily rejected message", "data", TemporaryFailure),
-    (450, "4.2.1 The user you are trying to contact is receiving mail too quickly", "rcpt",
-     TemporaryFailure),
-    (550, "5.1.1 The email account that you tried to reach does not exist", "rcpt",
-     RecipientRejected),
-    (553, "5.1.3 invalid address", "rcpt", RecipientRejected),
-    (554, "5.7.1 Message rejected: spam", "data", RecipientRejected),
-    (550, "5.4.5 Daily user sending limit exceeded", "data", QuotaExceeded),
-    (550, "5.4.5 Daily user sending limit exceeded", "mail", QuotaExceeded),
-    (452, "4.5.3 Your message has too many recipients", "rcpt", QuotaExceeded),
-    (535, "5.7.8 Username and Password not accepted", "connect", AuthenticationFailed),
-    (530, "5.7.0 Authentication Required", "mail", AuthenticationFailed),
-    (553, "5.7.1 Sender address rejected: not owned by user", "mail", AuthenticationFailed),
-    (554, "5.3.2 service unavailable", "connect", ServerUnavailable),
-])
+@pytest.mark.parametrize(
+    ("code", "text", "stage", "kind"),
+    [
+        (421, "4.7.0 Try again later, closing connection", "rcpt", TemporaryFailure),
+        (451, "4.3.0 Mail server temporarily rejected message", "data", TemporaryFailure),
+        (
+            450,
+            "4.2.1 The user you are trying to contact is receiving mail too quickly",
+            "rcpt",
+            TemporaryFailure,
+        ),
+        (
+            550,
+            "5.1.1 The email account that you tried to reach does not exist",
+            "rcpt",
+            RecipientRejected,
+        ),
+        (553, "5.1.3 invalid address", "rcpt", RecipientRejected),
+        (554, "5.7.1 Message rejected: spam", "data", RecipientRejected),
+        (550, "5.4.5 Daily user sending limit exceeded", "data", QuotaExceeded),
+        (550, "5.4.5 Daily user sending limit exceeded", "mail", QuotaExceeded),
+        (452, "4.5.3 Your message has too many recipients", "rcpt", QuotaExceeded),
+        (535, "5.7.8 Username and Password not accepted", "connect", AuthenticationFailed),
+        (530, "5.7.0 Authentication Required", "mail", AuthenticationFailed),
+        (553, "5.7.1 Sender address rejected: not owned by user", "mail", AuthenticationFailed),
+        (554, "5.3.2 service unavailable", "connect", ServerUnavailable),
+    ],
+)
 def test_classify(code: int, text: str, stage: str, kind: type) -> None:
     error = classify(code, text.encode(), stage=stage)
     assert type(error) is kind
@@ -215,8 +234,10 @@ def test_password_from_env_then_keyring_never_from_the_file(
     with pytest.raises(ConfigError, match="allow_plaintext_password") as err:
         config_mod.load(toml)
     assert "hunter2" not in str(err.value)
-    toml.write_text(base + 'username = "rina"\npassword = "hunter2"\n'
-                    'allow_plaintext_password = true\npassword_env = "UNSET_PW"\n')
+    toml.write_text(
+        base + 'username = "rina"\npassword = "hunter2"\n'
+        'allow_plaintext_password = true\npassword_env = "UNSET_PW"\n'
+    )
     assert resolve_password(config_mod.load(toml).delivery.smtp) == "hunter2"
     toml.write_text(base + 'pasword = "typo"\n')
     with pytest.raises(ConfigError, match="unknown key 'delivery.smtp.pasword'"):
@@ -225,13 +246,20 @@ def test_password_from_env_then_keyring_never_from_the_file(
 
 def test_delivery_config_keys(tmp_path: Path) -> None:
     toml = tmp_path / "xlsdun.toml"
-    toml.write_text('[workbook]\npath = "r.xlsx"\n[delivery]\nbackend = "gmail"\n'
-                    'retry_budget_seconds = 30\nretry_initial_seconds = 0.5\nper_minute = 20\n'
-                    'max_per_run = 50\n[delivery.smtp]\nusername = "me@gmail.com"\n'
-                    'oauth2_file = "oauth2.json"\n')
+    toml.write_text(
+        '[workbook]\npath = "r.xlsx"\n[delivery]\nbackend = "gmail"\n'
+        "retry_budget_seconds = 30\nretry_initial_seconds = 0.5\nper_minute = 20\n"
+        'max_per_run = 50\n[delivery.smtp]\nusername = "me@gmail.com"\n'
+        'oauth2_file = "oauth2.json"\n'
+    )
     d = config_mod.load(toml).delivery
-    assert (d.retry_budget_seconds, d.retry_initial_seconds, d.per_minute, d.max_per_run,
-            d.max_per_day) == (30.0, 0.5, 20, 50, 400)
+    assert (
+        d.retry_budget_seconds,
+        d.retry_initial_seconds,
+        d.per_minute,
+        d.max_per_run,
+        d.max_per_day,
+    ) == (30.0, 0.5, 20, 50, 400)
     assert (d.smtp.host, d.smtp.port, d.smtp.security) == ("smtp.gmail.com", 587, "starttls")
     assert d.smtp.oauth2_file == tmp_path / "oauth2.json"
     toml.write_text('[workbook]\npath = "r.xlsx"\n[delivery]\nretry_initial_seconds = 0\n')
@@ -266,31 +294,39 @@ def test_gmail_oauth2_through_yagmail(
     smtp_env(server)
     calls = []
 
-    def google_token_endpoint(google_client_id: str, google_client_secret: str,
-                              google_refresh_token: str) -> tuple[str, int]:
+    def google_token_endpoint(
+        google_client_id: str, google_client_secret: str, google_refresh_token: str
+    ) -> tuple[str, int]:
         calls.append((google_client_id, google_refresh_token))
         return "ya29.test-token", 3600
 
     monkeypatch.setattr(yagmail.oauth2, "refresh_authorization", google_token_endpoint)
     oauth = tmp_path / "oauth2.json"
-    oauth.write_text(json.dumps({"email_address": USER, "google_client_id": "cid",
-                                 "google_client_secret": "csecret",
-                                 "google_refresh_token": "rtoken"}))
+    oauth.write_text(
+        json.dumps(
+            {
+                "email_address": USER,
+                "google_client_id": "cid",
+                "google_client_secret": "csecret",
+                "google_refresh_token": "rtoken",
+            }
+        )
+    )
     backend = GmailBackend(cfg(server, username=USER), None, oauth)
     backend.send(message("debtor@client.example"))
     backend.close()
     assert calls == [("cid", "rtoken")]
     assert [r.login for r in server.received] == [USER]
 
-    monkeypatch.setattr(yagmail.oauth2, "refresh_authorization",
-                        lambda **_: ("ya29.expired", 3600))
+    monkeypatch.setattr(yagmail.oauth2, "refresh_authorization", lambda **_: ("ya29.expired", 3600))
     with pytest.raises(AuthenticationFailed, match="Gmail|refused the login"):
         GmailBackend(cfg(server, username=USER), None, oauth).open()
 
 
 def test_gmail_missing_oauth2_file_refuses_instead_of_prompting(tmp_path: Path) -> None:
-    backend = GmailBackend(SmtpConfig(host="127.0.0.1", port=9, username=USER), None,
-                           tmp_path / "absent.json")
+    backend = GmailBackend(
+        SmtpConfig(host="127.0.0.1", port=9, username=USER), None, tmp_path / "absent.json"
+    )
     with pytest.raises(AuthenticationFailed, match="OAuth2 file .* missing or incomplete"):
         backend.open()
 
@@ -305,14 +341,29 @@ def test_wrong_password_with_debug_never_shows_the_password(
     folder = tmp_path / "demo"
     toml = smtp_sample(folder, server)
     toml.write_text(toml.read_text().replace('digest = "off"\n', ""))  # the digest tries too
-    env = {**os.environ, "XLSDUN_SMTP_PASSWORD": PASSWORD,
-           "XLSDUN_SMTP_CAFILE": str(server.ca_file)}
+    env = {
+        **os.environ,
+        "XLSDUN_SMTP_PASSWORD": PASSWORD,
+        "XLSDUN_SMTP_CAFILE": str(server.ca_file),
+    }
     outputs = []
     for extra in (["--debug"], ["--debug", "--json"]):
         result = subprocess.run(
-            [sys.executable, "-m", "xlsdun.cli", "run", "--config", str(toml), "--today",
-             TODAY.isoformat(), *extra],
-            capture_output=True, text=True, timeout=60, env=env,
+            [
+                sys.executable,
+                "-m",
+                "xlsdun.cli",
+                "run",
+                "--config",
+                str(toml),
+                "--today",
+                TODAY.isoformat(),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
         )
         assert result.returncode == 2, result.stderr
         outputs.append(result.stdout + result.stderr)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from smtp_server import (
     PASSWORD,
     SERVER_WARNINGS,
@@ -25,7 +26,6 @@ from smtp_server import (
     smtp_sample,
 )
 from test_cli_e2e import EXPECTED_SENDS
-
 from xlsdun import config as config_mod
 from xlsdun.cli import main
 from xlsdun.deliver.base import Timing
@@ -196,10 +196,12 @@ def test_451_past_the_retry_budget_defers_that_debtor_to_the_next_run(
     assert timing.sleeps == [0.01, 0.02]  # the next wait (0.04) would pass the budget
     assert third_email not in reminders_to(server)
     assert len(server.received) == len(EXPECTED_SENDS) - 1
-    assert ledger_states(folder) == {c: "deferred" if c == third else "sent"
-                                     for c in EXPECTED_SENDS}
+    assert ledger_states(folder) == {
+        c: "deferred" if c == third else "sent" for c in EXPECTED_SENDS
+    }
     assert open_statuses(folder)[third] == (
-        "Deferred: waits for the next run: temporary failure (451 4.3.0 Mail server busy)")
+        "Deferred: waits for the next run: temporary failure (451 4.3.0 Mail server busy)"
+    )
 
     report = run(toml)
     assert_all_sent_once(server, folder, report)
@@ -224,8 +226,7 @@ def test_550_5_1_1_fails_that_debtor_only(
     assert email not in reminders_to(server)
     assert len(server.received) == len(EXPECTED_SENDS) - 1
     states = ledger_states(folder)
-    assert states == {c: "failed" if c == "Blue Cedar Catering" else "sent"
-                      for c in EXPECTED_SENDS}
+    assert states == {c: "failed" if c == "Blue Cedar Catering" else "sent" for c in EXPECTED_SENDS}
     assert ledger_rows(folder)["Blue Cedar Catering"]["detail"] == f"address rejected: {bounce}"
     assert open_statuses(folder)["Blue Cedar Catering"] == f"Failed: address rejected: {bounce}"
     failed = [d for d in report.deliveries if d.outcome == "failed"]
@@ -250,12 +251,15 @@ def test_quota_reply_stops_sending_and_defers_the_rest(
     assert report.exit_code == 0  # a quota is not a failure: tomorrow sends the rest
     assert len(server.received) == 5
     assert server.handler.datas == 6  # nothing offered after the quota reply
-    assert ledger_states(folder) == {c: "sent" if c in first_five else "deferred"
-                                     for c in EXPECTED_SENDS}
+    assert ledger_states(folder) == {
+        c: "sent" if c in first_five else "deferred" for c in EXPECTED_SENDS
+    }
     statuses = open_statuses(folder)
     for customer in set(EXPECTED_SENDS) - first_five:
-        assert statuses[customer].startswith("Deferred: not sent, waits for the next run: the "
-                                             "mail account hit a sending limit (550 5.4.5")
+        assert statuses[customer].startswith(
+            "Deferred: not sent, waits for the next run: the "
+            "mail account hit a sending limit (550 5.4.5"
+        )
     assert "failed" not in {d.outcome for d in report.deliveries}
 
     server.handler.script.quota_after = None
@@ -278,8 +282,9 @@ def test_drop_after_data_is_ambiguous_never_resent_until_resolved(
     assert report.exit_code == 1
     assert reminders_to(server) == {e: 1 for _, e in order(report)}  # it did arrive
     assert server.handler.connections == 2  # reconnected once for the rest
-    assert ledger_states(folder) == {c: "ambiguous" if c == fourth else "sent"
-                                     for c in EXPECTED_SENDS}
+    assert ledger_states(folder) == {
+        c: "ambiguous" if c == fourth else "sent" for c in EXPECTED_SENDS
+    }
     assert open_statuses(folder)[fourth].startswith("Check: the ")
 
     again = run(toml)
@@ -310,8 +315,9 @@ def test_stall_past_the_timeout_is_ambiguous_and_not_resent(
     assert second_email not in reminders_to(server)
     assert len(server.received) == len(EXPECTED_SENDS) - 1
     assert server.handler.connections == 2
-    assert ledger_states(folder) == {c: "ambiguous" if c == second else "sent"
-                                     for c in EXPECTED_SENDS}
+    assert ledger_states(folder) == {
+        c: "ambiguous" if c == second else "sent" for c in EXPECTED_SENDS
+    }
     assert open_statuses(folder)[second].startswith("Check: the ")
     run(toml)
     assert len(server.received) == len(EXPECTED_SENDS) - 1
@@ -341,10 +347,14 @@ def test_resend_sends_an_ambiguous_reminder_once_more(
     assert again.exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.full_history must not take the sheet's Last reminder (written by xlsdun from the "
-    "ambiguous send) as hand-kept history for a debtor the owner resolved with --resend: "
-    "known = {...} | ledger.resent_debtors()"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "engine.full_history must not take the sheet's Last reminder (written by xlsdun from the "
+        "ambiguous send) as hand-kept history for a debtor the owner resolved with --resend: "
+        "known = {...} | ledger.resent_debtors()"
+    ),
+)
 def test_resend_of_a_first_contact_is_sent_the_same_day(
     smtp_server: Start, smtp_env: Callable, tmp_path: Path
 ) -> None:
@@ -389,8 +399,9 @@ def test_second_drop_stops_the_run_and_defers_the_rest(
 
     assert report.exit_code == 1
     assert len(server.received) == 3
-    assert ledger_states(folder) == {c: "sent" if c in first_three else "deferred"
-                                     for c in EXPECTED_SENDS}
+    assert ledger_states(folder) == {
+        c: "sent" if c in first_three else "deferred" for c in EXPECTED_SENDS
+    }
     assert "failed" not in {d.outcome for d in report.deliveries}
     server.handler.script.drop_on_mail.clear()
     assert_all_sent_once(server, folder, run(toml))
@@ -436,7 +447,8 @@ def test_max_per_run_and_max_per_day_hold_the_rest_for_later(
     held = [c for c, s in ledger_states(folder).items() if s == "deferred"]
     assert len(held) == len(EXPECTED_SENDS) - 4
     assert open_statuses(folder)[held[0]] == (
-        "Deferred: sending limit per run reached (max_per_run = 4): waits for the next run")
+        "Deferred: sending limit per run reached (max_per_run = 4): waits for the next run"
+    )
     assert first.exit_code == 0
 
     run(toml)

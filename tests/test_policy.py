@@ -274,3 +274,30 @@ def test_a_new_younger_debt_starts_low_again() -> None:
     old = Contact(TODAY - timedelta(days=10), "plan", "standard", "<m@x>", ("OLD-1",))
     action = one(inv(5, invoice="NEW-1"), history=DebtorHistory(contacts=(old,)))
     assert action.tier == "friendly"
+
+
+def test_catch_up_after_missed_days_sends_one_reminder() -> None:
+    # last reminder 30 days ago, machine off since: one reminder today, one tier up, not four
+    action = one(inv(45), history=contacted("friendly", 30))
+    assert (action.kind, action.tier) == ("send", "direct")
+
+
+def test_thank_you_only_when_enabled_and_after_a_reminder() -> None:
+    paid = inv(20, balance=Decimal("0"))
+    reminded = DebtorHistory(
+        contacts=(Contact(TODAY - timedelta(days=5), "direct", "standard", "<m@x>", ("INV-1",)),)
+    )
+    assert one(paid, history=reminded).reason == "paid"
+    policy = replace(POLICY, thank_you=True)
+    action = one(paid, history=reminded, policy=policy)
+    assert (action.kind, action.variant) == ("send", "thank_you")
+    thanked = replace(reminded, thanked_invoices=frozenset({"INV-1"}))
+    assert one(paid, history=thanked, policy=policy).kind == "skip"
+    assert one(paid, policy=policy).kind == "skip"  # never reminded: nothing to thank for
+
+
+def test_grouping_by_customer_id_over_email() -> None:
+    a = inv(20, invoice="A", customer_id="C-7", email="one@acme.example.com")
+    b = inv(20, invoice="B", customer_id="C-7", email="two@acme.example.com", row=6)
+    p = plan(Receivables(invoices=(a, b)), {}, TODAY, POLICY)
+    assert len(p.actions) == 1 and p.actions[0].invoice_ids == ("A", "B")

@@ -395,9 +395,16 @@ def plan_debtor(
         fees=fees,
         call_list=call_list,
         reason=reason,
-        next_date=next_send_day(today + timedelta(days=policy.cadence_days), policy),
+        next_date=next_send_day(today + timedelta(days=_wait_after(tier, policy)), policy),
         **common,
     )
+
+
+def _wait_after(tier: Tier, policy: PolicyConfig) -> int:
+    """Days until the next reminder after one at `tier` (a final notice repeats more slowly)."""
+    if tier.id == "final":
+        return max(policy.cadence_days, policy.repeat_final_days)
+    return policy.cadence_days
 
 
 def _tier_or_none(policy: PolicyConfig, tier_id: str) -> Tier | None:

@@ -42,6 +42,11 @@ def _debtor_json(action: Action, delivery: Delivery | None, with_outcome: bool) 
         "invoices": list(action.invoice_ids),
         "balance": {c: float(a) for c, a in action.balance.items()},
     }
+    if action.fees:
+        entry["fees"] = [
+            {"kind": f.label, "currency": f.currency, "amount": float(f.amount), "detail": f.detail}
+            for f in action.fees
+        ]
     if action.variant != "standard":
         entry["variant"] = action.variant
     if action.call_list:
@@ -109,7 +114,10 @@ def _table(plan: Plan, deliveries: dict[str, Delivery] | None) -> Table:
         )
         if a.call_list and a.kind != "manual":
             why += " · on the call list"
-        table.add_row(a.customer, tier, money(a.balance), f"[{style}]{what}[/]", why)
+        amount = money(a.balance)
+        if a.fees:
+            amount += "\n+ " + ", ".join(f"{f.amount:,.2f} {f.currency}" for f in a.fees) + " fees"
+        table.add_row(a.customer, tier, amount, f"[{style}]{what}[/]", why)
     return table
 
 

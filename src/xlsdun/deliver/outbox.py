@@ -58,8 +58,9 @@ class OutboxBackend:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._append_index(target, message)
-        return SendResult("written_to_outbox", detail=str(target), path=str(target),
-                          envelope=to_addr)
+        return SendResult(
+            "written_to_outbox", detail=str(target), path=str(target), envelope=to_addr
+        )
 
     def _append_index(self, target: Path, message: EmailMessage) -> None:
         new = not self.index.exists()

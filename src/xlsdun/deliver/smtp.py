@@ -136,7 +136,6 @@ class SmtpBackend:
         self.cfg = cfg
         self._password = password
         self.conn: smtplib.SMTP | None = None
-        self.connections = 0
 
     def __repr__(self) -> str:  # never show the password
         return f"{type(self).__name__}(host={self.cfg.host!r}, port={self.cfg.port})"
@@ -178,7 +177,6 @@ class SmtpBackend:
                 f"cannot connect to the mail server {self.cfg.host}:{self.cfg.port} "
                 f"({type(exc).__name__}: {exc})"
             ) from None
-        self.connections += 1
 
     def _connect(self) -> smtplib.SMTP:
         cfg = self.cfg
@@ -225,9 +223,14 @@ class SmtpBackend:
         assert conn is not None
         sender = parseaddr(str(message["Sender"] or message["From"]))[1]
         to = [a for _, a in getaddresses(message.get_all("To", []))]
-        others = [a for _, a in getaddresses(message.get_all("Cc", []) + message.get_all("Bcc", []))]
+        others = [
+            a for _, a in getaddresses(message.get_all("Cc", []) + message.get_all("Bcc", []))
+        ]
         rcpts = list(dict.fromkeys(to + others))
-        data, international = _flatten(message)
+        try:
+            data, international = _flatten(message)
+        except (LookupError, UnicodeError, ValueError) as exc:
+            raise DeliveryError(f"the message could not be encoded for sending ({exc})") from None
         options: list[str] = []
         if conn.does_esmtp and conn.has_extn("size"):
             options.append(f"size={len(data)}")

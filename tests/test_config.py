@@ -1,0 +1,102 @@
+"""Config: typed values, defaults, and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from xlsdun import config as config_mod
+from xlsdun.config import ConfigError
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "xlsdun.toml"
+    path.write_text('[workbook]\npath = "book.xlsx"\n' + body, encoding="utf-8")
+    return path
+
+
+def test_defaults_and_relative_paths(tmp_path: Path) -> None:
+    cfg = config_mod.load(write(tmp_path, ""))
+    assert cfg.workbook.path == tmp_path.resolve() / "book.xlsx"
+    assert cfg.state_dir == tmp_path.resolve() / ".xlsdun"
+    assert cfg.delivery.backend == "outbox" and cfg.delivery.max_per_day == 400
+    ladder = {t.id: t for t in cfg.policy.ladder}
+    assert not ladder["courtesy"].enabled
+    assert ladder["final"].approve and not ladder["escalate"].email
+    assert (ladder["friendly"].min_days, ladder["friendly"].max_days) == (1, 14)
+    assert cfg.policy.cadence_days == 7 and cfg.policy.repeat_final_days == 14
+    assert cfg.policy.min_balance == Decimal("1.00") and cfg.policy.promise_grace_days == 2
+    assert cfg.policy.country == "IL"
+
+
+def test_ladder_overrides(tmp_path: Path) -> None:
+    cfg = config_mod.load(
+        write(
+            tmp_path,
+            """
+[policy]
+late_interest_annual = 0.04
+send_days = ["mon", "tue", "wed"]
+[[policy.ladder]]
+id = "final"
+approve = false
+late_fee = 25
+[[policy.ladder]]
+id = "courtesy"
+enabled = true
+""",
+        )
+    )
+    ladder = {t.id: t for t in cfg.policy.ladder}
+    assert not ladder["final"].approve and ladder["final"].late_fee == Decimal("25")
+    assert ladder["courtesy"].enabled
+    assert cfg.policy.send_days == (1, 2, 3)
+    assert cfg.policy.late_interest_annual == Decimal("0.04")
+
+
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        ('[policy]\ncadence_days = "weekly"\n', "policy.cadence_days"),
+        ("[policy]\ncadence_days = 0\n", "policy.cadence_days"),
+        ("[policy]\ncadense_days = 7\n", "policy.cadense_days"),
+        ('[sender]\nemail = "nobody"\n', "sender.email"),
+        ('[locale]\nlanguage = "fr"\n', "locale.language"),
+        ('[locale]\ntimezone = "Mars/Olympus"\n', "locale.timezone"),
+        ('[delivery]\nbackend = "pigeon"\n', "delivery.backend"),
+        ('[delivery.smtp]\nsecurity = "tls"\n', "delivery.smtp.security"),
+        ('[columns]\ninvoce = "Doc"\n', "columns.invoce"),
+        ('[[policy.ladder]]\nid = "panic"\n', "panic"),
+        ('[[policy.ladder]]\nid = "friendly"\nmax_days = 40\n', "overlap"),
+        ('[schedule]\ntime = "nine"\n', "schedule.time"),
+    ],
+)
+def test_errors_name_the_file_and_key(tmp_path: Path, body: str, names: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config_mod.load(write(tmp_path, body))
+    assert "xlsdun.toml" in str(err.value)
+    assert names in str(err.value)
+
+
+def test_plaintext_password_refused_unless_allowed(tmp_path: Path) -> None:
+    body = '[delivery.smtp]\nusername = "u"\npassword = "hunter2"\n'
+    with pytest.raises(ConfigError) as err:
+        config_mod.load(write(tmp_path, body))
+    assert "hunter2" not in str(err.value) and "password_env" in str(err.value)
+    cfg = config_mod.load(write(tmp_path, body + "allow_plaintext_password = true\n"))
+    assert cfg.delivery.smtp.password == "hunter2"
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found.*xlsdun init"):
+        config_mod.load(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[workbook\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad.toml: not valid TOML"):
+        config_mod.load(bad)
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError, match="workbook.path"):
+        config_mod.load(empty)
