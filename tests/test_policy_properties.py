@@ -93,8 +93,8 @@ def test_no_send_to_excluded_paid_held_promised_or_disputed(invs, hist) -> None:
         assert action.email is not None
         for i in action.invoices:
             assert i.balance > 0 and not i.disputed
-            assert not (i.hold_until and TODAY <= i.hold_until)
-            assert not (i.promise_date and TODAY <= i.promise_date + grace)
+            assert not (i.hold_until and i.hold_until >= TODAY)
+            assert not (i.promise_date and i.promise_date + grace >= TODAY)
         assert any(total >= POLICY.min_balance for total in action.balance.values())
 
 

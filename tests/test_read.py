@@ -198,3 +198,23 @@ def test_file_level_errors(tmp_path: Path) -> None:
     enc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     with pytest.raises(WorkbookReadError, match="password-protected"):
         read_receivables(enc)
+
+
+def test_cc_column_and_several_addresses(tmp_path: Path) -> None:
+    path = make_book(
+        tmp_path / "cc.xlsx",
+        [
+            ["Customer", "Email", "Invoice", "Due date", "Balance", "CC"],
+            [
+                "Acme",
+                "a@acme.example.com; boss@acme.example.com",
+                "1",
+                datetime(2026, 10, 1),
+                10,
+                "books@acme.example.com",
+            ],
+        ],
+    )
+    (inv,) = read_receivables(path).invoices
+    assert inv.email == "a@acme.example.com"
+    assert inv.cc == ("boss@acme.example.com", "books@acme.example.com")

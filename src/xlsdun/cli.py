@@ -118,12 +118,22 @@ def _config_paths(func: Callable[..., int], given: tuple[str, ...]) -> str | lis
 def common(func: Callable[..., int]) -> Callable[..., Any]:
     """The options every command takes, and the one place errors become exit codes."""
 
-    @click.option("--config", "config_path", multiple=True, default=("xlsdun.toml",),
-                  show_default=True, type=click.Path(dir_okay=False),
-                  help="The config file; repeat it, or give a quoted glob such as "
-                       "'clients/*/xlsdun.toml', to run several (run, schedule, doctor, report).")
-    @click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD",
-                  help="Run as of this date (default: today in the configured time zone).")
+    @click.option(
+        "--config",
+        "config_path",
+        multiple=True,
+        default=("xlsdun.toml",),
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="The config file; repeat it, or give a quoted glob such as "
+        "'clients/*/xlsdun.toml', to run several (run, schedule, doctor, report).",
+    )
+    @click.option(
+        "--today",
+        callback=_parse_today,
+        metavar="YYYY-MM-DD",
+        help="Run as of this date (default: today in the configured time zone).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary on stdout.")
     @click.option("--quiet", is_flag=True, help="Print nothing but errors (for cron).")
     @click.option("--debug", is_flag=True, help="Show tracebacks.")
@@ -213,8 +223,9 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
         "header_row": info.header_row if info else None,
         "columns": {f: info.headers[i] for f, i in info.fields.items()} if info else {},
         "invoices": len(receivables.invoices),
-        "findings": [{"row": f.row, "field": f.field, "problem": f.problem}
-                     for f in receivables.findings],
+        "findings": [
+            {"row": f.row, "field": f.field, "problem": f.problem} for f in receivables.findings
+        ],
         "template_errors": problems,
     }
     if as_json:
@@ -222,8 +233,10 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
     else:
         console = _console(quiet)
         console.print(f"Config: {cfg.source} [green]ok[/]")
-        console.print(f"Workbook: {cfg.workbook.path}, sheet '{result['sheet']}', header row "
-                      f"{result['header_row']}: {result['invoices']} invoice row(s).")
+        console.print(
+            f"Workbook: {cfg.workbook.path}, sheet '{result['sheet']}', header row "
+            f"{result['header_row']}: {result['invoices']} invoice row(s)."
+        )
         for field, header in result["columns"].items():
             console.print(f"  {field:<15} ← '{header}'")
         for f in receivables.findings:
@@ -251,11 +264,15 @@ def plan_cmd(config_path: str, today: str | None, as_json: bool, quiet: bool) ->
 
 @main.command()
 @common
-@click.option("--dry-run", is_flag=True,
-              help="Render today's messages into the preview folder; send and record nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Render today's messages into the preview folder; send and record nothing.",
+)
 @many_configs
-def run(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
-        dry_run: bool) -> int:
+def run(
+    config_path: list[str], today: str | None, as_json: bool, quiet: bool, dry_run: bool
+) -> int:
     """The daily batch: send today's reminders and write the outcomes into the workbook.
 
     With several configs (a bookkeeper's clients) each runs in turn; one client's failure
@@ -264,10 +281,10 @@ def run(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
     from .cli_ops import run_many_configs, run_one_config
 
     if len(config_path) > 1:
-        return run_many_configs(config_path, today, as_json=as_json, quiet=quiet,
-                                dry_run=dry_run)
-    report = run_one_config(config_path[0], today, show_progress=not (as_json or quiet),
-                            dry_run=dry_run)
+        return run_many_configs(config_path, today, as_json=as_json, quiet=quiet, dry_run=dry_run)
+    report = run_one_config(
+        config_path[0], today, show_progress=not (as_json or quiet), dry_run=dry_run
+    )
     if as_json:
         click.echo(json.dumps(run_json(report), ensure_ascii=False, indent=2))
     else:
@@ -280,13 +297,26 @@ def run(config_path: list[str], today: str | None, as_json: bool, quiet: bool,
 
 @main.command()
 @common
-@click.option("--all-tiers", is_flag=True,
-              help="Every tier and variant in every language, for a sample debtor.")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="Folder for the gallery (default: STATE_DIR/preview/DATE).")
+@click.option(
+    "--all-tiers",
+    is_flag=True,
+    help="Every tier and variant in every language, for a sample debtor.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for the gallery (default: STATE_DIR/preview/DATE).",
+)
 @click.option("--open", "open_", is_flag=True, help="Open the gallery in the browser.")
-def preview(config_path: str, today: str | None, as_json: bool, quiet: bool, all_tiers: bool,
-            out: str | None, open_: bool) -> int:
+def preview(
+    config_path: str,
+    today: str | None,
+    as_json: bool,
+    quiet: bool,
+    all_tiers: bool,
+    out: str | None,
+    open_: bool,
+) -> int:
     """Render today's messages (or every tier) into an index.html gallery. Sends nothing."""
     from .engine import make_renderer
     from .preview import all_tier_actions, write_gallery
@@ -297,8 +327,9 @@ def preview(config_path: str, today: str | None, as_json: bool, quiet: bool, all
         actions = all_tier_actions(day)
     else:
         _, plan = make_plan(cfg, day)
-        actions = [a for a in plan.actions if a.kind in ("send", "await_approval", "defer")
-                   and a.email]
+        actions = [
+            a for a in plan.actions if a.kind in ("send", "await_approval", "defer") and a.email
+        ]
     folder = Path(out) if out else cfg.state_dir / "preview" / day.isoformat()
     index = write_gallery(make_renderer(cfg), actions, folder, day, datetime.now(cfg.zone))
     if as_json:
@@ -315,8 +346,7 @@ def preview(config_path: str, today: str | None, as_json: bool, quiet: bool, all
 @main.command()
 @common
 @click.argument("customer")
-def approve(config_path: str, today: str | None, as_json: bool, quiet: bool,
-            customer: str) -> int:
+def approve(config_path: str, today: str | None, as_json: bool, quiet: bool, customer: str) -> int:
     """Approve the reminder awaiting approval for CUSTOMER (name, email or customer id)."""
     from .engine import ledger_path
     from .ledger import Ledger
@@ -325,16 +355,21 @@ def approve(config_path: str, today: str | None, as_json: bool, quiet: bool,
     day = _today(today, cfg)
     _, plan = make_plan(cfg, day)
     wanted = customer.strip().casefold()
-    matches = [a for a in plan.actions
-               if wanted in (a.customer.casefold(), (a.email or "").casefold())
-               or a.debtor.split(":", 1)[1] == wanted]
+    matches = [
+        a
+        for a in plan.actions
+        if wanted in (a.customer.casefold(), (a.email or "").casefold())
+        or a.debtor.split(":", 1)[1] == wanted
+    ]
     if not matches:
         matches = [a for a in plan.actions if wanted in a.customer.casefold()]
     waiting = [a for a in matches if a.kind == "await_approval"]
     if len({a.debtor for a in waiting}) > 1:
         names = ", ".join(sorted(a.customer for a in waiting))
-        raise RunError(f"'{customer}' matches several customers awaiting approval: {names}. "
-                       f"Give the full name or email.")
+        raise RunError(
+            f"'{customer}' matches several customers awaiting approval: {names}. "
+            f"Give the full name or email."
+        )
     if not waiting:
         found = ", ".join(f"{a.customer} ({a.kind.replace('_', ' ')})" for a in matches)
         raise RunError(
@@ -345,20 +380,35 @@ def approve(config_path: str, today: str | None, as_json: bool, quiet: bool,
     with Ledger(ledger_path(cfg)) as ledger:
         ledger.approve(action.debtor, action.tier)
     if not quiet:
-        click.echo(f"Approved: the {action.tier} reminder to {action.customer} goes out on the "
-                   f"next run.")
+        click.echo(
+            f"Approved: the {action.tier} reminder to {action.customer} goes out on the next run."
+        )
     return 0
 
 
 @main.command()
 @common
 @click.argument("customer")
-@click.option("--sent", "answer", flag_value="sent",
-              help="It arrived: record it as sent (it counts as a reminder).")
-@click.option("--resend", "answer", flag_value="resend",
-              help="It did not arrive: the next run sends it again.")
-def resolve(config_path: str, today: str | None, as_json: bool, quiet: bool, customer: str,
-            answer: str | None) -> int:
+@click.option(
+    "--sent",
+    "answer",
+    flag_value="sent",
+    help="It arrived: record it as sent (it counts as a reminder).",
+)
+@click.option(
+    "--resend",
+    "answer",
+    flag_value="resend",
+    help="It did not arrive: the next run sends it again.",
+)
+def resolve(
+    config_path: str,
+    today: str | None,
+    as_json: bool,
+    quiet: bool,
+    customer: str,
+    answer: str | None,
+) -> int:
     """Settle a reminder that may or may not have arrived (a send cut off by a crash or a
     dropped connection) for CUSTOMER (name, email or customer id)."""
     from .engine import ledger_path, run_lock
@@ -372,29 +422,47 @@ def resolve(config_path: str, today: str | None, as_json: bool, quiet: bool, cus
     wanted = customer.strip().casefold()
     with run_lock(cfg.state_dir), Ledger(ledger_path(cfg)) as ledger:
         waiting = ledger.sends(states=("ambiguous",))
-        matches = [r for r in waiting
-                   if wanted in (r.customer.casefold(), (r.email or "").casefold())
-                   or r.debtor.split(":", 1)[-1] == wanted]
+        matches = [
+            r
+            for r in waiting
+            if wanted in (r.customer.casefold(), (r.email or "").casefold())
+            or r.debtor.split(":", 1)[-1] == wanted
+        ]
         if not matches:
             matches = [r for r in waiting if wanted in r.customer.casefold()]
         if len({r.debtor for r in matches}) > 1:
             names = ", ".join(sorted({r.customer for r in matches}))
-            raise RunError(f"'{customer}' matches several customers: {names}. Give the full "
-                           f"name or email.")
+            raise RunError(
+                f"'{customer}' matches several customers: {names}. Give the full name or email."
+            )
         if not matches:
             names = ", ".join(sorted({r.customer for r in waiting})) or "none"
-            raise RunError(f"no reminder to '{customer}' is waiting to be resolved; waiting: "
-                           f"{names}")
+            raise RunError(
+                f"no reminder to '{customer}' is waiting to be resolved; waiting: {names}"
+            )
         done = [r for r in matches if ledger.resolve_ambiguous(r.id, arrived=answer == "sent")]
     if as_json:
-        click.echo(json.dumps({"resolved": [
-            {"customer": r.customer, "today": r.today.isoformat(), "tier": r.tier,
-             "message_id": r.message_id, "state": "sent" if answer == "sent" else "deferred"}
-            for r in done]}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "resolved": [
+                        {
+                            "customer": r.customer,
+                            "today": r.today.isoformat(),
+                            "tier": r.tier,
+                            "message_id": r.message_id,
+                            "state": "sent" if answer == "sent" else "deferred",
+                        }
+                        for r in done
+                    ]
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif not quiet:
         for r in done:
-            what = ("recorded as sent" if answer == "sent"
-                    else "will be sent again by the next run")
+            what = "recorded as sent" if answer == "sent" else "will be sent again by the next run"
             click.echo(f"{r.customer}: the {r.tier} reminder of {r.today.isoformat()} {what}.")
     return 0
 

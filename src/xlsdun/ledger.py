@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS approvals (
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _json_balance(balance: dict[str, Decimal]) -> str:
@@ -143,7 +143,17 @@ class Ledger:
         self.close()
 
     @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group several writes into one commit (one fsync): used by the outbox's batches,
+        where the order of commits, not their number, carries the exactly-once guarantee."""
+        with self._tx() as db:
+            yield db
+
+    @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self.db.in_transaction:  # inside transaction(): the outer block commits
+            yield self.db
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db

@@ -14,6 +14,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from email import policy as email_policy
@@ -32,7 +33,8 @@ from babel.numbers import format_currency, format_percent, get_currency_symbol
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from .config import LocaleConfig, PolicyConfig, SenderConfig, default_policy
+from . import mime
+from .config import LocaleConfig, PolicyConfig, SenderConfig, Tier, default_policy
 from .models import Action, FeeLine, Invoice
 
 TEMPLATE_NAMES: tuple[str, ...] = (
@@ -324,6 +326,27 @@ class _Formatter:
         }
 
 
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox with a fast path for xlsdun's own frozen value types.
+
+    Their public fields hold plain values (text, numbers, dates), so the sandbox's checks on
+    every attribute read, about a third of a render, are skipped for those fields only;
+    anything else, and every method, still goes through the full check.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        fields = _PLAIN_FIELDS.get(type(obj))
+        if fields is not None and attribute in fields:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
+_PLAIN_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in dataclass_fields(cls))
+    for cls in (InvoiceView, Total, FeeView, InvoiceLink, SenderConfig, PolicyConfig, Tier)
+}
+
+
 def _autoescape(name: str | None) -> bool:
     return bool(name) and name.endswith((".html.j2", ".html"))
 
@@ -366,6 +389,8 @@ class Renderer:
         self._envs: dict[str, SandboxedEnvironment] = {}
         self._templates: dict[tuple[str, str, str], jinja2.Template] = {}
         self._sender_domain = sender.email.rpartition("@")[2].strip() or "localhost"
+        self._sender_pair: tuple[tuple[str, str], tuple[str, str]] | None = None
+        self._date_cache: tuple[datetime, str] | None = None
 
     # -- environments
 
@@ -375,7 +400,7 @@ class Renderer:
     def _env(self, language: str) -> SandboxedEnvironment:
         env = self._envs.get(language)
         if env is None:
-            env = SandboxedEnvironment(
+            env = _Sandbox(
                 loader=self._loader,
                 autoescape=_autoescape,
                 undefined=jinja2.StrictUndefined,
@@ -545,16 +570,90 @@ class Renderer:
         return RenderedParts(subject=subject, text=text, html=html)
 
     def render(self, action: Action, *, today: date, now: datetime) -> EmailMessage:
-        """The complete message for one action, ready for any transport."""
+        """The complete message for one action, ready for any transport.
+
+        Assembled directly (mime.py) for the shapes a daily run sends; a message with a
+        non-ASCII address or Message-ID goes through the email package instead.
+        """
         if not action.email:
             raise RenderError(f"{clean_line(action.customer)}: no email address")
         attachments = self._attachments(action)
         parts = self.render_parts(action, today=today)
+        to = (header_safe(action.customer), _addr_spec(action.email, "customer email"))
+        cc = [("", _addr_spec(c, "cc")) for c in action.cc if c and c.strip()]
+        previous = ""
+        if action.previous_message_id:
+            previous = header_safe(action.previous_message_id).strip("<> ")
+        sender, reply_to = self._sender_addresses()
+        date_text = self._date_header(now)
+        if not all(a.isascii() for _, a in [to, *cc, sender, reply_to]) or not (
+            previous.isascii() and self._sender_domain.isascii()
+        ):
+            return self._render_with_email_package(action, parts, attachments, now)
 
+        message_id = make_msgid(domain=self._sender_domain)
+        headers = [
+            ("Subject", mime.fold("Subject", mime.unstructured_tokens(parts.subject))),
+            ("From", mime.fold("From", mime.mailbox_tokens(*sender))),
+            ("To", mime.fold("To", mime.mailbox_tokens(*to))),
+        ]
+        if cc:
+            headers.append(("Cc", mime.fold("Cc", mime.address_list_tokens(cc))))
+        headers += [
+            ("Reply-To", mime.fold("Reply-To", mime.mailbox_tokens(*reply_to))),
+            ("Date", date_text),
+            ("Message-ID", message_id),
+        ]
+        if previous:
+            headers += [("In-Reply-To", f"<{previous}>"), ("References", f"<{previous}>")]
+        headers.append(("X-Mailer", "xlsdun"))
+        files = [
+            mime.attachment_part(filename, data, *_mime_type(filename))
+            for filename, data in attachments
+        ]
+        summary = {
+            "Message-ID": message_id,
+            "To": mime.display_address(*to),
+            "Cc": ", ".join(a for _, a in cc),
+            "Subject": parts.subject,
+            "Date": date_text,
+        }
+        return mime.assemble(
+            headers,
+            mime.text_part(parts.text, "plain", _cte(parts.text)),
+            mime.text_part(parts.html, "html", _cte(parts.html)),
+            files,
+            summary,
+            to,
+        )
+
+    def _sender_addresses(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """(From, Reply-To) as (display name, address), validated once per renderer."""
+        if self._sender_pair is None:
+            name = header_safe(self.sender.name)
+            self._sender_pair = (
+                (name, _addr_spec(self.sender.email, "sender.email")),
+                (name, _addr_spec(self.sender.reply_to or self.sender.email, "sender.reply_to")),
+            )
+        return self._sender_pair
+
+    def _date_header(self, now: datetime) -> str:
+        if self._date_cache is None or self._date_cache[0] != now:
+            self._date_cache = (now, format_datetime(self._aware(now)))
+        return self._date_cache[1]
+
+    def _render_with_email_package(
+        self,
+        action: Action,
+        parts: RenderedParts,
+        attachments: list[tuple[str, bytes]],
+        now: datetime,
+    ) -> EmailMessage:
+        """The same message built with EmailMessage: for addresses mime.py does not encode."""
         msg = EmailMessage(policy=email_policy.SMTP)
         msg["Subject"] = parts.subject
         msg["From"] = _address(self.sender.name, self.sender.email, "sender.email")
-        msg["To"] = _address(action.customer, action.email, "customer email")
+        msg["To"] = _address(action.customer, action.email or "", "customer email")
         cc = [_address("", c, "cc") for c in action.cc if c and c.strip()]
         if cc:
             msg["Cc"] = cc
@@ -676,6 +775,14 @@ def _address(name: str, email: str, what: str) -> Address:
         return Address(display_name=header_safe(name), addr_spec=addr)
     except (ValueError, IndexError, MessageError) as exc:
         raise RenderError(f"invalid {what} {addr!r}: {exc}") from None
+
+
+def _addr_spec(email: str, what: str) -> str:
+    """The address as it goes into a header; a plain dot-atom address needs no parsing."""
+    addr = email.strip()
+    if mime.SIMPLE_ADDRESS.fullmatch(addr):
+        return addr
+    return _address("", addr, what).addr_spec
 
 
 def _cte(body: str) -> str:

@@ -2,15 +2,22 @@
 
 The default backend, and the one `make demo` uses: nothing leaves the machine, so a new
 user can read exactly what would be sent before connecting a real mail account.
+
+`send` makes one message durable on its own. A daily run writes thousands, and an fsync per
+file costs more than building the message, so the engine uses `write` for a batch and then
+one `flush`, which makes every file of the batch durable at once before the ledger records
+any of them as written (docs/architecture.md, "Batched outbox writes").
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import os
 import re
-import tempfile
+import sys
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -18,6 +25,8 @@ from pathlib import Path
 from .base import SendResult
 
 INDEX_FIELDS = ("file", "message_id", "to", "cc", "subject", "date")
+_HEAD_BYTES = 8192
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -27,6 +36,56 @@ def slug(text: str, limit: int = 40) -> str:
     return (text or "customer")[:limit]
 
 
+def _load_syncfs():  # -> Callable[[int], int] | None
+    """Linux's syncfs(2): one call makes every file written on the file system durable."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_SYNCFS = _load_syncfs()
+
+
+def _fsync_path(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
+        return
+    _fsync_path(folder)
+
+
+def make_durable(paths: list[Path], folder: Path) -> None:
+    """Every file in `paths` (all in `folder`) and their names on disk, with few syncs.
+
+    syncfs where the OS has it; elsewhere the fsyncs run in parallel, which the file system
+    folds into a few journal commits instead of one per file.
+    """
+    if not paths:
+        return
+    if _SYNCFS is not None:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    with ThreadPoolExecutor(max_workers=min(16, len(paths))) as pool:
+        list(pool.map(_fsync_path, paths))
+    _fsync_dir(folder)
+
+
 class OutboxBackend:
     name = "outbox"
 
@@ -34,59 +93,88 @@ class OutboxBackend:
         self.root = Path(directory)
         self.folder = self.root / today_folder
         self.index = self.root / "index.csv"
+        self._next: int | None = None
+        self._unsynced: list[Path] = []
+        self._index_rows: list[list[str]] = []
+        self._by_id: dict[str, str] | None = None
 
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self._next is None:
+            self._next = sum(1 for p in os.scandir(self.folder) if p.name.endswith(".eml")) + 1
 
     def close(self) -> None:
-        pass
+        self.flush()
 
     def send(self, message: EmailMessage) -> SendResult:
+        """Write one message and make it durable before returning."""
+        result = self.write(message)
+        self.flush()
+        return result
+
+    def write(self, message: EmailMessage) -> SendResult:
+        """Write one message atomically (temp file + rename); durable only after `flush`."""
+        self.open()
         to_name, to_addr = parseaddr(str(message["To"]))
-        number = len(list(self.folder.glob("*.eml"))) + 1
-        name = f"{number:04d}-{slug(to_name or to_addr)}.eml"
-        target = self.folder / name
         data = message.as_bytes()
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.folder)
+        stem = slug(to_name or to_addr)
+        while True:
+            target = self.folder / f"{self._next:04d}-{stem}.eml"
+            self._next += 1
+            if not target.exists():
+                break
+        tmp = self.folder / f".tmp-{os.getpid()}-{target.name}"
         try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
+                         0o644)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
-        self._append_index(target, message)
-        return SendResult(
-            "written_to_outbox", detail=str(target), path=str(target), envelope=to_addr
-        )
+        self._unsynced.append(target)
+        message_id = str(message["Message-ID"])
+        self._index_rows.append([
+            str(target.relative_to(self.root)),
+            message_id,
+            str(message["To"]),
+            str(message["Cc"] or ""),
+            str(message["Subject"]),
+            str(message["Date"]),
+        ])
+        if self._by_id is not None:
+            self._by_id[message_id] = str(target)
+        return SendResult("written_to_outbox", detail=str(target), path=str(target),
+                          envelope=to_addr)
 
-    def _append_index(self, target: Path, message: EmailMessage) -> None:
-        new = not self.index.exists()
-        with self.index.open("a", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            if new:
-                writer.writerow(INDEX_FIELDS)
-            writer.writerow(
-                [
-                    str(target.relative_to(self.root)),
-                    message["Message-ID"],
-                    message["To"],
-                    message["Cc"] or "",
-                    message["Subject"],
-                    message["Date"],
-                ]
-            )
+    def flush(self) -> None:
+        """Make every message written since the last flush durable, then index them."""
+        if self._unsynced:
+            make_durable(self._unsynced, self.folder)
+            self._unsynced = []
+        if self._index_rows:
+            new = not self.index.exists()
+            with self.index.open("a", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                if new:
+                    writer.writerow(INDEX_FIELDS)
+                writer.writerows(self._index_rows)
+            self._index_rows = []
 
     def find(self, message_id: str | None) -> str | None:
-        """The .eml already written for a Message-ID (crash recovery), or None."""
+        """The .eml already written for a Message-ID (crash recovery), or None.
+
+        The first call reads the head of every .eml once; later calls are dictionary lookups.
+        """
         if not message_id or not self.root.exists():
             return None
-        needle = f"Message-ID: {message_id}".encode()
-        for path in self.root.rglob("*.eml"):
-            with path.open("rb") as fh:
-                head = fh.read(8192)
-            if needle.lower() in head.lower():
-                return str(path)
-        return None
+        if self._by_id is None:
+            self._by_id = {}
+            for path in self.root.rglob("*.eml"):
+                with path.open("rb") as fh:
+                    head = fh.read(_HEAD_BYTES)
+                match = _MESSAGE_ID.search(head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0])
+                if match:
+                    self._by_id.setdefault(match.group(1).decode("ascii", "replace"), str(path))
+        return self._by_id.get(message_id.strip())

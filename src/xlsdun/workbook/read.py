@@ -417,7 +417,8 @@ def _parse_rows(
             row_problems.append(("balance", f"negative balance {balance} (a credit note?)"))
 
         email, cc_more, bad_email = split_emails(get("email"))
-        _, cc, bad_cc = split_emails(get("cc"))
+        cc_first, cc_rest, bad_cc = split_emails(get("cc"))
+        cc = ((cc_first,) if cc_first else ()) + cc_rest
         if bad_email:
             findings.append(
                 Finding(offset, "email", f"invalid email address {bad_email!r}", invoice_id)
