@@ -365,7 +365,8 @@ def _deliver_to_outbox(sender: _Sender, actions: tuple[Action, ...]) -> Iterator
                     ledger.mark(send_id, "deferred", detail=f"template error: {exc}")
                     done.append(Delivery(action, "deferred", None, f"template error: {exc}"))
                     continue
-                message_id = str(message["Message-ID"])
+                known = message.known_headers() if hasattr(message, "known_headers") else None
+                message_id = known[0]["Message-ID"] if known else str(message["Message-ID"])
                 ledger.mark(send_id, "sending", message_id=message_id)
                 ready.append((send_id, action, message, message_id))
         results = [backend.write(message) for _, _, message, _ in ready]

@@ -9,7 +9,8 @@ few tens of microseconds, with the same headers and the same meaning.
 The result is still a real `EmailMessage` (`AssembledMessage`): headers are stored raw, as a
 parser stores them, and parsed only when someone reads them; any generator can flatten it,
 and `as_bytes()` returns the assembled bytes as long as nothing was changed after assembly.
-Plain-text copies of the headers a transport needs (`summary`) spare it from parsing them.
+Plain-text copies of the headers a transport needs (`known_headers()`) spare it from parsing
+them.
 """
 
 from __future__ import annotations
@@ -197,14 +198,23 @@ class AssembledMessage(EmailMessage):
     """An EmailMessage that keeps the bytes it was assembled from (see the module doc)."""
 
     wire: bytes
-    summary: dict[str, str]  # Message-ID, To, Cc, Subject, Date as plain text
-    recipient: tuple[str, str]  # (display name, address) of To
+    _summary: dict[str, str]
+    _recipient: tuple[str, str]
     _assembled: object
 
+    def unchanged(self) -> bool:
+        """True while headers and parts are as assembled (nobody edited the message)."""
+        return _state(self) == self._assembled
+
     def as_bytes(self, unixfrom: bool = False, policy: object = None) -> bytes:
-        if not unixfrom and policy is None and _state(self) == self._assembled:
+        if not unixfrom and policy is None and self.unchanged():
             return self.wire
         return super().as_bytes(unixfrom=unixfrom, policy=policy)
+
+    def known_headers(self) -> tuple[dict[str, str], tuple[str, str]] | None:
+        """(Message-ID, To, Cc, Subject and Date as plain text; To's (name, address)),
+        or None once the message was edited."""
+        return (self._summary, self._recipient) if self.unchanged() else None
 
 
 def _state(msg: EmailMessage) -> object:
@@ -260,7 +270,7 @@ def assemble(
         msg.set_raw(name, value)
     head = "".join(f"{name}: {value}{CRLF}" for name, value in all_headers)
     msg.wire = (head + CRLF + body).encode("ascii")
-    msg.summary = summary
-    msg.recipient = recipient
+    msg._summary = summary
+    msg._recipient = recipient
     msg._assembled = _state(msg)
     return msg

@@ -330,7 +330,7 @@ def plan_debtor(
                 if since
                 else "already reminded today",
                 next_date=when,
-                call_list=call_list and not tier.email,
+                call_list=call_list,
                 **common,
             )
 

@@ -86,15 +86,19 @@ def make_durable(paths: list[Path], folder: Path) -> None:
     _fsync_dir(folder)
 
 
-def _summary(message: EmailMessage) -> dict[str, str]:
-    """The index fields as text; a message xlsdun assembled carries them ready-made, which
-    spares parsing five headers per message."""
-    ready = getattr(message, "summary", None)
-    names = {"message_id": "Message-ID", "to": "To", "cc": "Cc", "subject": "Subject",
-             "date": "Date"}
-    if ready is not None:
-        return {key: ready.get(name, "") for key, name in names.items()}
-    return {key: str(message[name] or "") for key, name in names.items()}
+_INDEX_HEADERS = {"message_id": "Message-ID", "to": "To", "cc": "Cc", "subject": "Subject",
+                  "date": "Date"}
+
+
+def _summary(message: EmailMessage) -> tuple[dict[str, str], tuple[str, str]]:
+    """The index fields as text and To's (name, address). A message xlsdun assembled carries
+    them ready-made, which spares parsing five headers per message."""
+    known = message.known_headers() if hasattr(message, "known_headers") else None
+    if known is not None:
+        ready, recipient = known
+        return {key: ready.get(name, "") for key, name in _INDEX_HEADERS.items()}, recipient
+    info = {key: str(message[name] or "") for key, name in _INDEX_HEADERS.items()}
+    return info, parseaddr(info["to"])
 
 
 class OutboxBackend:
@@ -126,8 +130,7 @@ class OutboxBackend:
     def write(self, message: EmailMessage) -> SendResult:
         """Write one message atomically (temp file + rename); durable only after `flush`."""
         self.open()
-        info = _summary(message)
-        to_name, to_addr = getattr(message, "recipient", None) or parseaddr(info["To"])
+        info, (to_name, to_addr) = _summary(message)
         data = message.as_bytes()
         stem = slug(to_name or to_addr)
         while True:
