@@ -40,18 +40,84 @@ HEADERS = (
 HEADER_ROW = 3  # 1-based Excel row of the headers (a title and a blank row above)
 INVOICES_PER_DEBTOR = 5
 
-_EN_FIRST = ("Northwind", "Blue Cedar", "Atlas", "Harbor Light", "Fjord", "Oakridge",
-             "Silverline", "Meridian", "Pinecrest", "Brightwave", "Coastal", "Sunrise",
-             "Granite", "Maple", "Riverside", "Summit", "Lakeview", "Ironwood")
-_EN_KIND = ("Interiors Ltd", "Catering", "Software Inc.", "Dental Clinic", "Design AB",
-            "Property Management", "Fitness Studio", "Print House", "Architects",
-            "Media Productions", "Pharmacy", "Yoga Studio", "Logistics", "Bakery")
-_HE_FIRST = ("מכולת", "מספרת", "נגרות", "קפה", "משרד רו\"ח", "מאפיית", "סטודיו", "גלריה",
-             "מוסך", "אולמי", "עמותת", "פלאפל", "מרפאת", "חנות")
-_HE_NAME = ("השכונה", "שירן", "אבו-חצירא", "לנדוור", "גולדברג", "האחים כהן", "נועה לוי",
-            "בית מרים", "האחים עזרא", "הדר", "יד לקהילה", "הדקל", "השרון", "הגליל")
-_NOTES = ("", "", "", "", "Paid part by bank transfer", "עבודת חשמל במפעל",
-          "Promised by phone", "תחזוקת בניין - רבעון 2")
+_EN_FIRST = (
+    "Northwind",
+    "Blue Cedar",
+    "Atlas",
+    "Harbor Light",
+    "Fjord",
+    "Oakridge",
+    "Silverline",
+    "Meridian",
+    "Pinecrest",
+    "Brightwave",
+    "Coastal",
+    "Sunrise",
+    "Granite",
+    "Maple",
+    "Riverside",
+    "Summit",
+    "Lakeview",
+    "Ironwood",
+)
+_EN_KIND = (
+    "Interiors Ltd",
+    "Catering",
+    "Software Inc.",
+    "Dental Clinic",
+    "Design AB",
+    "Property Management",
+    "Fitness Studio",
+    "Print House",
+    "Architects",
+    "Media Productions",
+    "Pharmacy",
+    "Yoga Studio",
+    "Logistics",
+    "Bakery",
+)
+_HE_FIRST = (
+    "מכולת",
+    "מספרת",
+    "נגרות",
+    "קפה",
+    'משרד רו"ח',
+    "מאפיית",
+    "סטודיו",
+    "גלריה",
+    "מוסך",
+    "אולמי",
+    "עמותת",
+    "פלאפל",
+    "מרפאת",
+    "חנות",
+)
+_HE_NAME = (
+    "השכונה",
+    "שירן",
+    "אבו-חצירא",
+    "לנדוור",
+    "גולדברג",
+    "האחים כהן",
+    "נועה לוי",
+    "בית מרים",
+    "האחים עזרא",
+    "הדר",
+    "יד לקהילה",
+    "הדקל",
+    "השרון",
+    "הגליל",
+)
+_NOTES = (
+    "",
+    "",
+    "",
+    "",
+    "Paid part by bank transfer",
+    "עבודת חשמל במפעל",
+    "Promised by phone",
+    "תחזוקת בניין - רבעון 2",
+)
 
 
 def debtors_for(n_invoices: int) -> int:
@@ -90,8 +156,21 @@ def _rows(n_invoices: int, seed: int = 8) -> list[tuple]:
     rows = []
     for number, (invoice_date, d, due, amount, paid, notes) in enumerate(lines, start=10_001):
         name, email, phone, language, currency = debtors[d]
-        rows.append((name, email, phone, language, f"INV-{number}", invoice_date, due, amount,
-                     paid, currency, notes))
+        rows.append(
+            (
+                name,
+                email,
+                phone,
+                language,
+                f"INV-{number}",
+                invoice_date,
+                due,
+                amount,
+                paid,
+                currency,
+                notes,
+            )
+        )
     return rows
 
 
@@ -101,8 +180,9 @@ def generate(n_invoices: int, out: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = _rows(n_invoices)
     wb = xlsxwriter.Workbook(str(out), {"strings_to_numbers": False})
-    wb.set_properties({"title": "Receivables", "author": "xlsdun bench",
-                       "created": datetime(2026, 1, 1)})
+    wb.set_properties(
+        {"title": "Receivables", "author": "xlsdun bench", "created": datetime(2026, 1, 1)}
+    )
     ws = wb.add_worksheet(SHEET)
     title = wb.add_format({"bold": True, "font_size": 14})
     datef = wb.add_format({"num_format": "dd/mm/yyyy"})
@@ -127,9 +207,15 @@ def generate(n_invoices: int, out: str | Path) -> Path:
         if notes:
             ws.write_string(r, 11, notes)
     ws.add_table(
-        HEADER_ROW - 1, 0, last, len(HEADERS) - 1,
-        {"name": "Invoices", "style": "Table Style Medium 2",
-         "columns": [{"header": h} for h in HEADERS]},
+        HEADER_ROW - 1,
+        0,
+        last,
+        len(HEADERS) - 1,
+        {
+            "name": "Invoices",
+            "style": "Table Style Medium 2",
+            "columns": [{"header": h} for h in HEADERS],
+        },
     )
     ws.conditional_format(first, 9, last, 9, {"type": "data_bar", "bar_color": "#63BE7B"})
     ws.freeze_panes(HEADER_ROW, 1)

@@ -248,3 +248,16 @@ def test_wheel_ships_the_templates(tmp_path: Path) -> None:
         for tier in ("courtesy", "friendly", "direct", "plan", "final"):
             for part in ("subject", "txt", "html"):
                 assert f"xlsdun/templates/{lang}/{tier}.{part}.j2" in names
+
+
+def test_run_dates_that_would_rewrite_history_are_refused(demo: Path) -> None:
+    run_json(demo)
+    toml = str(demo / "xlsdun.toml")
+    code, out, err = invoke("run", "--config", toml, "--today", "2026-11-19")
+    assert code == 2 and "already run as of 2026-11-26" in err and "--force" in err
+    code, out, err = invoke("run", "--config", toml, "--today", "2099-11-26")
+    assert code == 2 and "--today 2099-11-26 is after today" in err
+    code, out, _ = invoke("plan", "--config", toml, "--today", "2026-11-19")
+    assert code == 0  # looking at another date is always fine
+    code, _, err = invoke("run", "--config", toml, "--today", "2026-11-19", "--force")
+    assert code == 0, err

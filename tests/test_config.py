@@ -71,6 +71,9 @@ enabled = true
         ('[[policy.ladder]]\nid = "panic"\n', "panic"),
         ('[[policy.ladder]]\nid = "friendly"\nmax_days = 40\n', "overlap"),
         ('[schedule]\ntime = "nine"\n', "schedule.time"),
+        ("[policy]\nearly_payment_discount = 2\n", "policy.early_payment_discount"),
+        ('[owner]\nemail = "o@example.com"\nstate_dir = "s"\n', "above the first [table]"),
+        ("[policy]\nlate_interest_annual = 4\n", "0.02 means 2%"),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path: Path, body: str, names: str) -> None:

@@ -144,9 +144,11 @@ def test_final_needs_approval_and_approved_column_sends() -> None:
     assert one(inv(70), history=contacted("plan", 10)).kind == "await_approval"
     assert one(inv(70, approved=True), history=contacted("plan", 10)).kind == "send"
     approved = DebtorHistory(
-        contacts=contacted("plan", 10).contacts, approved_tiers=frozenset({"final"})
+        contacts=contacted("plan", 10).contacts, approvals=frozenset({("final", "INV-1")})
     )
     assert one(inv(70), history=approved).kind == "send"
+    # an approval is for that debt: a new debt at the final tier needs a new one
+    assert one(inv(70, invoice="INV-2"), history=approved).kind == "await_approval"
 
 
 def test_escalate_is_manual_call() -> None:
@@ -301,3 +303,23 @@ def test_grouping_by_customer_id_over_email() -> None:
     b = inv(20, invoice="B", customer_id="C-7", email="two@acme.example.com", row=6)
     p = plan(Receivables(invoices=(a, b)), {}, TODAY, POLICY)
     assert len(p.actions) == 1 and p.actions[0].invoice_ids == ("A", "B")
+
+
+@pytest.mark.parametrize(("days", "tier"), [(6, "direct"), (20, "plan"), (70, "plan")])
+def test_broken_promise_on_a_first_contact_keeps_the_first_contact_cap(
+    days: int, tier: str
+) -> None:
+    action = one(inv(days, promise_date=TODAY - timedelta(days=5), approved=True))
+    assert (action.tier, action.variant) == (tier, "broken_promise")
+
+
+def test_credit_notes_are_never_ignored() -> None:
+    invoice = inv(20, invoice="I1", balance=Decimal("1000"))
+    full_credit = inv(5, invoice="CN1", balance=Decimal("-1000"), row=6)
+    action = one(invoice, full_credit)
+    assert (action.kind, action.reason) == ("skip", "credit notes cover the balance")
+    assert dict(action.excluded)[6] == "credit note"
+    part = inv(5, invoice="CN2", balance=Decimal("-300"), row=6)
+    action = one(invoice, part)
+    assert action.kind == "manual" and "CN2" in action.reason
+    assert action.balance == {"ILS": Decimal("700")}

@@ -107,10 +107,7 @@ def test_tiers_rise_at_most_one_step_and_first_contact_at_most_plan(invs, hist) 
             continue
         last = hist.get(action.debtor).last if action.debtor in hist else None
         if last is None:
-            if action.variant == "standard":
-                assert rank(action.tier) <= rank("plan")
-            else:
-                assert rank(action.tier) <= rank("final")
+            assert rank(action.tier) <= rank("plan")
         else:
             assert rank(action.tier) <= rank(last.tier) + 1
 

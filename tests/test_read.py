@@ -148,12 +148,12 @@ def test_row_problems_become_findings_and_the_rest_goes_on(tmp_path: Path) -> No
         ],
     )
     rec = read_receivables(path)
-    assert {i.invoice for i in rec.invoices} == {"1", "4"}
-    assert rec.invoices[1].email is None  # kept, so the owner is told to call
+    assert {i.invoice for i in rec.invoices} == {"1", "3", "4"}
+    assert rec.invoices[2].email is None  # kept, so the owner is told to call
+    assert rec.invoices[1].balance == Decimal("-10.00")  # a credit: kept, the policy nets it
     problems = {(f.row, f.field) for f in rec.findings}
     assert problems == {
         (3, "due_date"),
-        (4, "balance"),
         (5, "email"),
         (6, "invoice"),
         (7, "invoice"),
@@ -218,3 +218,22 @@ def test_cc_column_and_several_addresses(tmp_path: Path) -> None:
     (inv,) = read_receivables(path).invoices
     assert inv.email == "a@acme.example.com"
     assert inv.cc == ("boss@acme.example.com", "books@acme.example.com")
+
+
+def test_language_and_currency_spellings_become_one_code(tmp_path: Path) -> None:
+    path = make_book(
+        tmp_path / "names.xlsx",
+        [
+            ["Customer", "Email", "Invoice", "Due date", "Balance", "Currency", "Language"],
+            ["A", "a@x.example.com", "1", datetime(2026, 10, 1), 10, "₪", "עב"],
+            ["B", "b@x.example.com", "2", datetime(2026, 10, 1), 10, "nis", "Hebrew"],
+            ["C", "c@x.example.com", "3", datetime(2026, 10, 1), 10, "$", "EN"],
+            ["D", "d@x.example.com", "4", datetime(2026, 10, 1), 10, "usd", "he-IL"],
+            ["E", "e@x.example.com", "5", datetime(2026, 10, 1), 10, None, "something"],
+        ],
+    )
+    got = [
+        (i.currency, i.language)
+        for i in read_receivables(path, default_language="en", default_currency="EUR").invoices
+    ]
+    assert got == [("ILS", "he"), ("ILS", "he"), ("USD", "en"), ("USD", "he"), ("EUR", "en")]

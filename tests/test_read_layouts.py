@@ -116,10 +116,10 @@ def test_sidecar_open_in_excel_keeps_outcomes_for_next_run(tmp_path: Path) -> No
     CliRunner().invoke(main, args)
     lock.write_bytes(b"owner")
     shutil.copy(sidecar_path(ods), tmp_path / "copy.xlsx")
-    result = CliRunner().invoke(main, [*args[:-1], "2026-11-29"])
+    result = CliRunner().invoke(main, [*args[:-1], "2026-11-29", "--force"])
     assert result.exit_code == 3
     lock.unlink()
-    result = CliRunner().invoke(main, [*args[:-1], "2026-11-29"])
+    result = CliRunner().invoke(main, [*args[:-1], "2026-11-29", "--force"])
     assert result.exit_code == 0
     log = pd.read_excel(sidecar_path(ods), sheet_name="Reminder log", engine="calamine")
     assert len(log) > 14  # the 2026-11-29 sends, written once the file was closed
@@ -144,3 +144,23 @@ def test_merged_title_and_trailing_blank_rows(tmp_path: Path, suffix: str) -> No
     assert [(i.invoice, str(i.balance), i.due_date) for i in rec.invoices] == [
         ("1", "1200.50", date(2026, 10, 1))
     ]
+
+
+def test_protected_sheet_stops_before_anything_is_sent(tmp_path: Path) -> None:
+    for name in ("receivables.xlsx", "xlsdun.toml"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
+    wb = openpyxl.Workbook()  # a protected copy of a small receivables sheet
+    ws = wb.active
+    ws.title = "Receivables"
+    ws.append(HEADER)
+    ws.append(["Acme", "a@acme.example.com", "INV-1", datetime(2026, 10, 1), 100])
+    ws.protection.sheet = True
+    wb.save(tmp_path / "receivables.xlsx")
+    before = (tmp_path / "receivables.xlsx").read_bytes()
+    result = CliRunner().invoke(
+        main, ["run", "--config", str(tmp_path / "xlsdun.toml"), "--today", "2026-11-26"]
+    )
+    assert result.exit_code == 2
+    assert "protected" in result.stderr and "allow_protected_sheet" in result.stderr
+    assert not (tmp_path / "outbox").exists()
+    assert (tmp_path / "receivables.xlsx").read_bytes() == before

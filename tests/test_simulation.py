@@ -98,6 +98,9 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
         (52, "plan"),
         (59, "plan"),
     ],
+    # promised to pay by 2026-12-05; two days' grace; broken on Tuesday 2026-12-08: one
+    # "you promised" message (a first contact, so no higher than plan), then normal reminders
+    "אולמי הדר אירועים": [(12, "plan*"), (19, "plan"), (26, "plan"), (33, "plan")],
     # on hold until 2026-12-10; Friday and Saturday are not send days: first contact Sunday
     "מוסך האחים עזרא": [(17, "plan"), (24, "plan")],
     "מכולת השכונה - יוסי ובניו": [

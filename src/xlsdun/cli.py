@@ -265,13 +265,23 @@ def plan_cmd(config_path: str, today: str | None, as_json: bool, quiet: bool) ->
 @main.command()
 @common
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Run even though --today is ahead of the clock or before the last run.",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Render today's messages into the preview folder; send and record nothing.",
 )
 @many_configs
 def run(
-    config_path: list[str], today: str | None, as_json: bool, quiet: bool, dry_run: bool
+    config_path: list[str],
+    today: str | None,
+    as_json: bool,
+    quiet: bool,
+    dry_run: bool,
+    force: bool,
 ) -> int:
     """The daily batch: send today's reminders and write the outcomes into the workbook.
 
@@ -281,9 +291,11 @@ def run(
     from .cli_ops import run_many_configs, run_one_config
 
     if len(config_path) > 1:
-        return run_many_configs(config_path, today, as_json=as_json, quiet=quiet, dry_run=dry_run)
+        return run_many_configs(
+            config_path, today, as_json=as_json, quiet=quiet, dry_run=dry_run, force=force
+        )
     report = run_one_config(
-        config_path[0], today, show_progress=not (as_json or quiet), dry_run=dry_run
+        config_path[0], today, show_progress=not (as_json or quiet), dry_run=dry_run, force=force
     )
     if as_json:
         click.echo(json.dumps(run_json(report), ensure_ascii=False, indent=2))
@@ -378,7 +390,7 @@ def approve(config_path: str, today: str | None, as_json: bool, quiet: bool, cus
         )
     action = waiting[0]
     with Ledger(ledger_path(cfg)) as ledger:
-        ledger.approve(action.debtor, action.tier)
+        ledger.approve(action.debtor, action.tier, action.invoice_ids)
     if not quiet:
         click.echo(
             f"Approved: the {action.tier} reminder to {action.customer} goes out on the next run."

@@ -58,7 +58,7 @@ def _progress_callback(progress: Progress | None, label: str) -> Any:
 
 
 def run_one_config(
-    path: str, today: str | None, *, show_progress: bool, dry_run: bool
+    path: str, today: str | None, *, show_progress: bool, dry_run: bool, force: bool = False
 ) -> RunReport:
     """`xlsdun run` for one config: errors propagate to `common`, output stays as before."""
     progress = _progress(show_progress)
@@ -70,6 +70,7 @@ def run_one_config(
                 dry_run=dry_run,
                 on_delivery=_progress_callback(progress, "Sending"),
                 reraise=True,
+                force=force,
             )
         if not dry_run:
             multi.send_combined([result], _day(today))
@@ -80,7 +81,13 @@ def run_one_config(
 
 
 def run_many_configs(
-    paths: list[str], today: str | None, *, as_json: bool, quiet: bool, dry_run: bool
+    paths: list[str],
+    today: str | None,
+    *,
+    as_json: bool,
+    quiet: bool,
+    dry_run: bool,
+    force: bool = False,
 ) -> int:
     progress = _progress(not (as_json or quiet))
     callback: dict[str, Any] = {}
@@ -95,7 +102,12 @@ def run_many_configs(
     try:
         with progress or nullcontext():
             results = multi.run_many(
-                paths, today=_day(today), dry_run=dry_run, on_start=start, on_delivery=delivered
+                paths,
+                today=_day(today),
+                dry_run=dry_run,
+                on_start=start,
+                on_delivery=delivered,
+                force=force,
             )
     finally:
         logs.detach_all()

@@ -218,6 +218,13 @@ class _Reader:
             raise self.fail(key, "a number of at least 0")
         return result
 
+    def fraction(self, key: str) -> Decimal:
+        """A rate written as a fraction: 0.02 means 2%."""
+        value = self.decimal(key, Decimal("0"))
+        if value >= 1:
+            raise self.fail(key, "a fraction below 1 (0.02 means 2%)")
+        return value
+
     def table(self, key: str) -> _Reader:
         value = self.get(key, dict, {}, "a table")
         return _Reader(self.source, value, f"{self._name(key)}.")
@@ -225,11 +232,19 @@ class _Reader:
     def check_unknown(self, known: set[str] | None = None) -> None:
         for key in self.data:
             if key not in (known or self.used):
+                if self.prefix and key in TOP_LEVEL_KEYS:
+                    raise ConfigError(
+                        f"{self.source}: '{key}' is read as '{self._name(key)}' because it comes "
+                        f"after a [table] heading. Move '{key} = ...' to the top of the file, "
+                        f"above the first [table]."
+                    )
                 raise ConfigError(
                     f"{self.source}: unknown key '{self._name(key)}'. "
                     f"Check the spelling against the config reference in the README."
                 )
 
+
+TOP_LEVEL_KEYS = ("state_dir", "templates")
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
@@ -305,9 +320,9 @@ def _policy(r: _Reader) -> PolicyConfig:
         send_days=send_days,
         skip_holidays=r.bool("skip_holidays", True),
         thank_you=r.bool("thank_you", False),
-        late_interest_annual=r.decimal("late_interest_annual", Decimal("0")),
+        late_interest_annual=r.fraction("late_interest_annual"),
         installments=r.int("installments", 3, minimum=1),
-        early_payment_discount=r.decimal("early_payment_discount", Decimal("0")),
+        early_payment_discount=r.fraction("early_payment_discount"),
         final_deadline_days=r.int("final_deadline_days", 10, minimum=1),
     )
     r.check_unknown()

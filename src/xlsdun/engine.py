@@ -37,6 +37,7 @@ from .deliver.outbox import OutboxBackend
 from .digest import after_run
 from .ledger import Ledger, SendRecord
 from .models import Action, DebtorHistory, Delivery, Plan, Receivables, RunReport
+from .outbox_batch import deliver_to_outbox
 from .sheetview import LOG_HEADER, log_rows, owned_updates
 from .workbook.read import read_receivables
 
@@ -131,7 +132,7 @@ def full_history(
     for key, h in policy_mod.history_from_sheet(receivables, known, config.policy).items():
         prior = history.get(key)
         history[key] = (
-            DebtorHistory(h.contacts, prior.approved_tiers, prior.thanked_invoices) if prior else h
+            DebtorHistory(h.contacts, prior.approvals, prior.thanked_invoices) if prior else h
         )
     return history
 
@@ -321,73 +322,6 @@ class _Sender:
         self.backend.close()
 
 
-OUTBOX_BATCH = 256
-
-
-def _deliver_to_outbox(sender: _Sender, actions: tuple[Action, ...]) -> Iterator[Delivery]:
-    """The outbox path of `_Sender.deliver`, a batch at a time: three commits and one file
-    sync per batch instead of three commits and an fsync per message.
-
-    The order per batch keeps the exactly-once guarantee (docs/architecture.md): every
-    message of the batch is `sending` with its Message-ID (committed) before its file is
-    written; the files are durable before any of them is recorded as written. A crash in
-    between leaves `sending` rows that recovery settles by finding the .eml by Message-ID.
-    """
-    from .render import MissingAttachment, RenderError
-
-    ledger, backend = sender.ledger, sender.backend
-    backend.open()
-    for start in range(0, len(actions), OUTBOX_BATCH):
-        done: list[Delivery] = []
-        ready: list[tuple[int, Action, object, str]] = []
-        with ledger.transaction():
-            for action in actions[start : start + OUTBOX_BATCH]:
-                send_id = ledger.begin(sender.run_id, sender.today, action, backend.name)
-                if send_id is None:
-                    rec = ledger.existing(action.debtor, sender.today)
-                    done.append(
-                        Delivery(
-                            action,
-                            _outcome(rec.state),
-                            rec.message_id,
-                            f"already done today: {rec.state}",
-                            rec.path,
-                        )
-                    )
-                    continue
-                try:
-                    message = sender.renderer.render(action, today=sender.today, now=sender.now)
-                except MissingAttachment as exc:
-                    ledger.mark(send_id, "failed", detail=f"attachment missing: {exc}")
-                    done.append(Delivery(action, "failed", None, f"attachment missing: {exc}"))
-                    continue
-                except RenderError as exc:
-                    ledger.mark(send_id, "deferred", detail=f"template error: {exc}")
-                    done.append(Delivery(action, "deferred", None, f"template error: {exc}"))
-                    continue
-                known = message.known_headers() if hasattr(message, "known_headers") else None
-                message_id = known[0]["Message-ID"] if known else str(message["Message-ID"])
-                ledger.mark(send_id, "sending", message_id=message_id)
-                ready.append((send_id, action, message, message_id))
-        results = [backend.write(message) for _, _, message, _ in ready]
-        backend.flush()
-        with ledger.transaction():
-            for (send_id, action, _, message_id), result in zip(ready, results, strict=True):
-                ledger.mark(
-                    send_id,
-                    result.outcome,
-                    message_id=message_id,
-                    detail=result.detail,
-                    envelope=result.envelope,
-                    path=result.path,
-                )
-                done.append(
-                    Delivery(action, result.outcome, message_id, result.detail, result.path)
-                )
-        order = {id(a): i for i, a in enumerate(actions[start : start + OUTBOX_BATCH])}
-        yield from sorted(done, key=lambda d: order[id(d.action)])
-
-
 def _outcome(state: str) -> str:
     return {"sending": "ambiguous", "pending": "deferred"}.get(state, state)
 
@@ -404,6 +338,7 @@ def run_once(
     backend: Backend | None = None,
     on_delivery: Callable[[Delivery], None] | None = None,
     timing: Timing | None = None,
+    allow_earlier: bool = False,
 ) -> RunReport:
     """The daily batch. Raises RunError for file, config and lock problems (exit 2 or 3)."""
     if dry_run:
@@ -418,6 +353,15 @@ def run_once(
         receivables = load_receivables(config)
         with Ledger(ledger_path(config)) as ledger:
             outbox = OutboxBackend(config.delivery.outbox_dir, today.isoformat())
+            latest = ledger.latest_run_day()
+            if latest and today < latest and not allow_earlier:
+                raise RunError(
+                    f"xlsdun has already run as of {latest.isoformat()}; a run as of "
+                    f"{today.isoformat()} would rewrite the contact history and the workbook "
+                    f"with an older picture. Check --today (use 'xlsdun plan' to look at a past "
+                    f"date), or add --force if you really mean it."
+                )
+            _preflight(config, receivables)
             recovered = ledger.recover(outbox.find)
             history = full_history(receivables, ledger, config)
             plan = policy_mod.plan(receivables, history, today, config.policy)
@@ -471,7 +415,7 @@ def run_once(
                 )
                 try:
                     deliveries = (
-                        _deliver_to_outbox(sender, sends)
+                        deliver_to_outbox(sender, sends)  # type: ignore[arg-type]
                         if isinstance(sender.backend, OutboxBackend)
                         else (sender.deliver(action) for action in sends)
                     )
@@ -505,6 +449,25 @@ def run_once(
             # Owner digest + HTML report (digest.py): logged and noted on failure, never fatal.
             after_run(config, report, ledger)
     return report
+
+
+def _preflight(config: Config, receivables: Receivables) -> None:
+    """Problems the write-back would hit every day, found before anything is sent."""
+    from .workbook.layout import sheet_protected
+
+    info = receivables.sheet
+    if (
+        info is not None
+        and not info.read_only
+        and not config.workbook.allow_protected_sheet
+        and sheet_protected(config.workbook.path, info.sheet)
+    ):
+        raise RunError(
+            f"{config.workbook.path}, sheet '{info.sheet}': the sheet is protected, so xlsdun "
+            f"cannot write the outcomes into it; nothing was sent. Unprotect it (Review > "
+            f"Unprotect Sheet), or set allow_protected_sheet = true under [workbook] to let "
+            f"xlsdun write its own columns anyway."
+        )
 
 
 def _write_outcomes(
@@ -541,13 +504,13 @@ def _limit(
     sends: tuple[Action, ...], ledger: Ledger, today: date, config: Config, report: RunReport
 ) -> tuple[tuple[Action, ...], tuple[Action, ...], str]:
     """Apply max_per_run and max_per_day: (to send now, to hold for the next run, why)."""
-    from .ledger import DONE_STATES
+    from .ledger import settled
 
     delivery = config.delivery
     todo = []
     for a in sends:
         rec = ledger.existing(a.debtor, today)
-        if rec is None or rec.state not in DONE_STATES:
+        if rec is None or not settled(rec.state, rec.message_id):
             todo.append(a)
     room = max(delivery.max_per_day - ledger.sent_on(today), 0)
     why = f"daily sending limit reached (max_per_day = {delivery.max_per_day})"

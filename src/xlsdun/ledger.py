@@ -62,10 +62,19 @@ CREATE INDEX IF NOT EXISTS sends_by_state ON sends (state);
 CREATE TABLE IF NOT EXISTS approvals (
     debtor TEXT NOT NULL,
     tier TEXT NOT NULL,
+    invoice TEXT NOT NULL,
     approved_at TEXT NOT NULL,
-    PRIMARY KEY (debtor, tier)
+    PRIMARY KEY (debtor, tier, invoice)
 );
 """
+
+
+def settled(state: str, message_id: str | None) -> bool:
+    """Whether today's send for a debtor is done with. A failure before the message was built
+    (a missing attachment) reached no server: once the owner fixes it, a rerun may try again."""
+    if state == "failed" and message_id is None:
+        return False
+    return state in DONE_STATES
 
 
 def _now() -> str:
@@ -184,6 +193,11 @@ class Ledger:
             "SELECT * FROM runs WHERE status = 'finished' ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
 
+    def latest_run_day(self) -> date | None:
+        """The latest date any finished run was made as of (`--today` included)."""
+        row = self.db.execute("SELECT MAX(today) FROM runs WHERE status = 'finished'").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
     def finished_run_on(self, today: date) -> sqlite3.Row | None:
         """The last finished run for `today`: the scheduler's memory of whether it is done."""
         return self.db.execute(
@@ -251,7 +265,7 @@ class Ledger:
         """Record a planned send as `pending`; None if today's send for this debtor is done."""
         with self._tx() as db:
             row = db.execute(
-                "SELECT id, state FROM sends WHERE debtor = ? AND today = ?",
+                "SELECT id, state, message_id FROM sends WHERE debtor = ? AND today = ?",
                 (action.debtor, today.isoformat()),
             ).fetchone()
             values = (
@@ -273,7 +287,7 @@ class Ledger:
                     (*values, action.debtor, today.isoformat(), _now()),
                 )
                 return cur.lastrowid
-            if row["state"] in DONE_STATES:
+            if settled(row["state"], row["message_id"]):
                 return None
             db.execute(
                 "UPDATE sends SET run_id = ?, customer = ?, email = ?, tier = ?, variant = ?, "
@@ -350,11 +364,13 @@ class Ledger:
 
     # -- approvals and history --------------------------------------------------------------
 
-    def approve(self, debtor: str, tier: str) -> None:
+    def approve(self, debtor: str, tier: str, invoices: tuple[str, ...]) -> None:
+        """The owner's go-ahead for `tier` about these invoices (not for a later, new debt)."""
         with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO approvals (debtor, tier, approved_at) VALUES (?, ?, ?)",
-                (debtor, tier, _now()),
+            db.executemany(
+                "INSERT OR REPLACE INTO approvals (debtor, tier, invoice, approved_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(debtor, tier, invoice, _now()) for invoice in invoices],
             )
 
     def history(self) -> dict[str, DebtorHistory]:
@@ -380,14 +396,14 @@ class Ledger:
                     invoices=invoices,
                 )
             )
-        approvals: dict[str, set[str]] = defaultdict(set)
-        for row in self.db.execute("SELECT debtor, tier FROM approvals"):
-            approvals[row["debtor"]].add(row["tier"])
+        approvals: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for row in self.db.execute("SELECT debtor, tier, invoice FROM approvals"):
+            approvals[row["debtor"]].add((row["tier"], row["invoice"]))
         keys = set(contacts) | set(approvals) | set(thanked)
         return {
             k: DebtorHistory(
                 contacts=tuple(contacts.get(k, ())),
-                approved_tiers=frozenset(approvals.get(k, ())),
+                approvals=frozenset(approvals.get(k, ())),
                 thanked_invoices=frozenset(thanked.get(k, ())),
             )
             for k in keys

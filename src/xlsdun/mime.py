@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -274,3 +275,31 @@ def assemble(
     msg._recipient = recipient
     msg._assembled = _state(msg)
     return msg
+
+
+class WireMessage:
+    """A message assembled in a helper process, as its bytes and plain-text headers: all the
+    outbox needs. Anything else asking for a header gets the parsed message."""
+
+    def __init__(self, wire: bytes, summary: dict[str, str], recipient: tuple[str, str]) -> None:
+        self.wire = wire
+        self._summary = summary
+        self._recipient = recipient
+        self._parsed: EmailMessage | None = None
+
+    @staticmethod
+    def parse(wire: bytes) -> EmailMessage:
+        parsed = email.message_from_bytes(wire, policy=POLICY)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    def as_bytes(self) -> bytes:
+        return self.wire
+
+    def known_headers(self) -> tuple[dict[str, str], tuple[str, str]]:
+        return self._summary, self._recipient
+
+    def __getitem__(self, name: str) -> object:
+        if self._parsed is None:
+            self._parsed = self.parse(self.wire)
+        return self._parsed[name]

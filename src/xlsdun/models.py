@@ -103,7 +103,8 @@ class Contact:
 @dataclass(frozen=True, slots=True)
 class DebtorHistory:
     contacts: tuple[Contact, ...] = ()
-    approved_tiers: frozenset[str] = frozenset()  # approvals given with `xlsdun approve`
+    # (tier, invoice) approvals given with `xlsdun approve`: they hold for that debt only
+    approvals: frozenset[tuple[str, str]] = frozenset()
     thanked_invoices: frozenset[str] = frozenset()
 
     @property

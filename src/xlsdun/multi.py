@@ -13,7 +13,7 @@ import glob
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import config as config_mod
@@ -84,6 +84,18 @@ def _remember_secrets(cfg: Config) -> None:
     logs.add_secret(cfg.delivery.smtp.password)
 
 
+def check_run_date(cfg: Config, day: date, *, today_given: bool, force: bool) -> None:
+    """A real run as of a date well ahead of the clock is almost always a typo (2027 for 2026),
+    and it would make every later reminder wait for that date."""
+    real = datetime.now(cfg.zone).date()
+    if today_given and not force and day > real + timedelta(days=1):
+        raise RunError(
+            f"--today {day.isoformat()} is after today ({real.isoformat()}); reminders would be "
+            f"recorded as sent on that date and the next ones would wait for it. Check the date, "
+            f"or add --force if you really mean it."
+        )
+
+
 def run_client(
     path: str,
     *,
@@ -92,6 +104,7 @@ def run_client(
     on_delivery: Callable[[Delivery], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     reraise: bool = False,
+    force: bool = False,
 ) -> ClientResult:
     """One client's daily run; every failure becomes part of the result (unless `reraise`)."""
     result = ClientResult(path=path)
@@ -123,7 +136,8 @@ def run_client(
 
     with logs.client(cfg.state_dir):
         try:
-            report = run_once(cfg, day, dry_run=dry_run, on_delivery=delivered)
+            check_run_date(cfg, day, today_given=today is not None, force=force or dry_run)
+            report = run_once(cfg, day, dry_run=dry_run, on_delivery=delivered, allow_earlier=force)
         except StopRequested:
             result.stopped = True
             result.error = "stopped on request; the remaining reminders go out on the next run"
@@ -181,6 +195,7 @@ def run_many(
     on_start: Callable[[str], None] | None = None,
     on_delivery: Callable[[Delivery], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    force: bool = False,
 ) -> list[ClientResult]:
     """Run every client in turn; a failure in one never stops the others (only a stop does)."""
     results = []
@@ -190,7 +205,12 @@ def run_many(
         if on_start:
             on_start(path)
         result = run_client(
-            path, today=today, dry_run=dry_run, on_delivery=on_delivery, should_stop=should_stop
+            path,
+            today=today,
+            dry_run=dry_run,
+            on_delivery=on_delivery,
+            should_stop=should_stop,
+            force=force,
         )
         results.append(result)
         if result.stopped:

@@ -168,6 +168,14 @@ def _overdue_text(days: int) -> str:
     return "due today" if days == 0 else f"due in {_fmt_days(-days)}"
 
 
+def _cadence_text(since: int, last_day: date) -> str:
+    if since > 0:
+        return f"cadence: last reminder {_fmt_days(since)} ago"
+    if since == 0:
+        return "already reminded today"
+    return f"a reminder is recorded for a later date ({last_day.isoformat()})"
+
+
 def _fmt_days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
@@ -183,6 +191,7 @@ def plan_debtor(
     invoices = sorted(invoices, key=lambda i: (i.due_date, i.invoice, i.row))
     first = invoices[0]
     open_ = [i for i in invoices if i.balance > 0]
+    credits = [i for i in invoices if i.balance < 0]
     last = history.last
     base = dict(
         debtor=key,
@@ -211,7 +220,9 @@ def plan_debtor(
             )
         return Action(**base, kind="skip", reason="paid", invoices=tuple(invoices))
 
-    paid_rows = tuple((i.row, "paid") for i in invoices if i.balance <= 0)
+    paid_rows = tuple(
+        (i.row, "paid" if i.balance == 0 else "credit note") for i in invoices if i.balance <= 0
+    )
     base["excluded"] = paid_rows
     if any(i.do_not_contact for i in open_):
         return Action(
@@ -265,6 +276,26 @@ def plan_debtor(
         )
 
     totals = _totals(contactable)
+    if credits:
+        net = _totals([*contactable, *credits])
+        if all(amount < policy.min_balance for amount in net.values()):
+            return Action(
+                **base,
+                kind="skip",
+                reason="credit notes cover the balance",
+                invoices=tuple(contactable),
+                balance=net,
+            )
+        notes = ", ".join(f"{c.invoice} ({c.balance} {c.currency})" for c in credits)
+        return Action(
+            **base,
+            kind="manual",
+            reason=f"has credit notes {notes}: check what is really "
+            f"owed, then remind by hand or settle the credit in the sheet",
+            invoices=tuple(contactable),
+            balance=net,
+            call_list=True,
+        )
     if all(amount < policy.min_balance for amount in totals.values()):
         return Action(
             **base,
@@ -300,6 +331,8 @@ def plan_debtor(
         top = _top_email_tier(policy)
         if not tier.email and top is not None:
             tier = top
+        if last is None:  # the promise was made outside xlsdun: the first-contact cap holds
+            tier = _cap(tier, _tier_or_none(policy, policy.first_contact_max), policy)
         reason = f"broken promise: promised {promised.isoformat()}, still unpaid"
     elif last is None:
         tier = _cap(natural, _tier_or_none(policy, policy.first_contact_max), policy)
@@ -326,9 +359,7 @@ def plan_debtor(
                 kind="skip",
                 tier=tier.id,
                 variant=variant,
-                reason=f"cadence: last reminder {_fmt_days(since)} ago"
-                if since
-                else "already reminded today",
+                reason=_cadence_text(since, last.day),
                 next_date=when,
                 call_list=call_list,
                 **common,
@@ -358,7 +389,9 @@ def plan_debtor(
         )
 
     fees = _fees(tuple(contactable), tier, basis, today, policy)
-    approved = any(i.approved for i in contactable) or tier.id in history.approved_tiers
+    approved = any(i.approved for i in contactable) or any(
+        (tier.id, i.invoice) in history.approvals for i in contactable
+    )
     if tier.approve and not approved:
         return Action(
             **base,

@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -36,7 +37,7 @@ def slug(text: str, limit: int = 40) -> str:
     return (text or "customer")[:limit]
 
 
-def _load_syncfs():  # -> Callable[[int], int] | None
+def _load_syncfs() -> Callable[[int], int] | None:
     """Linux's syncfs(2): one call makes every file written on the file system durable."""
     if not sys.platform.startswith("linux"):
         return None
@@ -86,8 +87,13 @@ def make_durable(paths: list[Path], folder: Path) -> None:
     _fsync_dir(folder)
 
 
-_INDEX_HEADERS = {"message_id": "Message-ID", "to": "To", "cc": "Cc", "subject": "Subject",
-                  "date": "Date"}
+_INDEX_HEADERS = {
+    "message_id": "Message-ID",
+    "to": "To",
+    "cc": "Cc",
+    "subject": "Subject",
+    "date": "Date",
+}
 
 
 def _summary(message: EmailMessage) -> tuple[dict[str, str], tuple[str, str]]:
@@ -140,8 +146,9 @@ class OutboxBackend:
                 break
         tmp = self.folder / f".tmp-{os.getpid()}-{target.name}"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
-                         0o644)
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
+            )
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, target)
@@ -153,8 +160,9 @@ class OutboxBackend:
         self._index_rows.append([relative, *(info[k] for k in INDEX_FIELDS[1:])])
         if self._by_id is not None:
             self._by_id[info["message_id"]] = str(target)
-        return SendResult("written_to_outbox", detail=str(target), path=str(target),
-                          envelope=to_addr)
+        return SendResult(
+            "written_to_outbox", detail=str(target), path=str(target), envelope=to_addr
+        )
 
     def flush(self) -> None:
         """Make every message written since the last flush durable, then index them."""

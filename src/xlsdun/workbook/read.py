@@ -1,4 +1,4 @@
-"""Read the receivables sheet into typed Invoices (pandas + calamine).
+"""Read the receivables sheet into typed Invoices (calamine, as pandas' read_excel uses it).
 
 Row-level problems become Findings (the row is skipped, the batch goes on); file-level
 problems raise WorkbookReadError with a message that names the file, the sheet, what was
@@ -8,16 +8,20 @@ expected and what was found, before anything is sent.
 from __future__ import annotations
 
 import calendar
+import gc
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import Path
 
-import pandas as pd
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from ..models import Finding, Invoice, Receivables, SheetInfo
+from ..names import currency_code, language_code
 from .columns import ALIASES, find_header_row, map_headers, missing_required, normalize
 from .layout import hidden_rows, sheet_tables
 
@@ -30,9 +34,32 @@ class WorkbookReadError(Exception):
     """The workbook as a whole cannot be used; nothing is sent. The message is for the user."""
 
 
+# pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES): read as empty cells.
+_CENT = Decimal("0.01")
+_NA_TEXT = frozenset(
+    {
+        "",
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    }
+)
 _TRUE = {"yes", "y", "true", "x", "1", "v", "✓", "✔", "כן", "y es", "on"}
-_HE = {"he", "heb", "hebrew", "עברית", "iw", "he il"}
-_EN = {"en", "eng", "english", "אנגלית", "en us", "en gb", "en il"}
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
 _SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", 'ש"ח': "ILS", "ש״ח": "ILS"}
@@ -48,12 +75,14 @@ def is_blank(value: object) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    if value is pd.NaT:
+    if value.__class__.__name__ == "NaTType":  # pandas' missing date, from a caller's frame
         return True
     return isinstance(value, str) and value.strip() == ""
 
 
 def to_text(value: object) -> str | None:
+    if value.__class__ is str:  # the usual cell: what the checks below come to for text
+        return " ".join(value.split()) or None  # type: ignore[attr-defined]
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -74,12 +103,7 @@ def to_bool(value: object) -> bool:
 
 
 def to_language(value: object, default: str) -> str:
-    key = normalize(value)
-    if key in _HE:
-        return "he"
-    if key in _EN:
-        return "en"
-    return default
+    return language_code(value, default)
 
 
 def excel_serial_to_date(serial: float, date1904: bool = False) -> date:
@@ -94,8 +118,6 @@ def to_date(value: object, date_order: str = "DMY") -> date | None:
     """
     if is_blank(value):
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -127,6 +149,9 @@ def to_date(value: object, date_order: str = "DMY") -> date | None:
 
 def to_money(value: object, decimal_comma: bool = False) -> tuple[Decimal | None, str | None]:
     """An amount and the currency its text names, if any. Raises ValueError if not a number."""
+    if value.__class__ is float and -1e12 < value < 1e12:  # the usual cell, checks skipped
+        # below 10^12 this is exactly the general path's value, formatted once, not thrice
+        return Decimal(f"{value:.2f}"), None
     if is_blank(value):
         return None, None
     if isinstance(value, bool):
@@ -189,9 +214,14 @@ def split_emails(value: object) -> tuple[str | None, tuple[str, ...], str | None
     return good[0], tuple(good[1:]), None
 
 
-def _list_sheets(path: Path) -> pd.ExcelFile:
+def _list_sheets(path: Path) -> CalamineWorkbook:
+    """The workbook opened with calamine, the engine pandas' `read_excel` uses.
+
+    Called directly: the reader converts row by row anyway, and building a DataFrame first
+    took as long as reading the file.
+    """
     try:
-        return pd.ExcelFile(path, engine="calamine")
+        return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for a bad file
         raise WorkbookReadError(
             f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc}). "
@@ -237,7 +267,7 @@ def read_receivables(
     path = Path(path)
     _check_file(path)
     book = _list_sheets(path)
-    names = list(book.sheet_names)
+    names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
     if sheet is not None and sheet not in names:
         raise WorkbookReadError(
             f"{path}: no sheet named '{sheet}'. Sheets found: {', '.join(names)}. "
@@ -246,8 +276,7 @@ def read_receivables(
     candidates = [sheet] if sheet else names
     tried: list[str] = []
     for name in candidates:
-        grid = _read_grid(book, path, name)
-        rows = grid.to_numpy(dtype=object, na_value=None).tolist() if len(grid) else []
+        rows = _read_grid(book, path, name)
         if header_row is not None:
             index = header_row - 1
             if index >= len(rows):
@@ -289,9 +318,10 @@ def read_receivables(
         if not include_hidden_rows:
             hidden = hidden_rows(path, name)
             rows = [None if i + 1 in hidden else r for i, r in enumerate(rows)]
-        return _parse_rows(
-            rows, index, info, owned, date_order, default_currency.upper(), default_language
-        )
+        with _gc_paused():
+            return _parse_rows(
+                rows, index, info, owned, date_order, default_currency.upper(), default_language
+            )
     examples = "; ".join(
         f"{f}: {', '.join(repr(a) for a in ALIASES[f][:3])}"
         for f in ("customer", "email", "invoice", "due_date", "balance")
@@ -303,9 +333,17 @@ def read_receivables(
     )
 
 
-def _read_grid(book: pd.ExcelFile, path: Path, name: str) -> pd.DataFrame:
+def _read_grid(book: CalamineWorkbook, path: Path, name: str) -> list[list[object]]:
+    """The sheet's cells as rows; empty cells and pandas' NA spellings ("N/A", "NULL", ...)
+    read as None, as `read_excel` reads them. Numbers stay floats and dates stay dates: every
+    converter below treats 3.0 like 3 and a date like midnight of that day."""
     try:
-        return pd.read_excel(book, sheet_name=name, header=None, dtype=object)
+        with _gc_paused():
+            raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            return [
+                row if _NA_TEXT.isdisjoint(row) else [None if c in _NA_TEXT else c for c in row]
+                for row in raw
+            ]
     except Exception as exc:
         raise WorkbookReadError(
             f"{path}, sheet '{name}': cannot be read ({type(exc).__name__}: {exc})."
@@ -334,9 +372,7 @@ def _within_table(
     """Rows cut to the Excel Table whose header row this is (no totals row, nothing below)."""
     for table in sheet_tables(path, sheet):
         if table.first_row == header_index + 1:
-            return [
-                row if i < table.last_row else None for i, row in enumerate(rows)
-            ]
+            return [row if i < table.last_row else None for i, row in enumerate(rows)]
     return rows
 
 
@@ -352,28 +388,62 @@ def _parse_rows(
     f = info.fields
     full = max([*f.values(), *owned.values()]) + 1
 
+    body = rows[header_index + 1 :]
+    decimal_comma = date_order == "DMY" and default_currency == "EUR"
+
+    rectangular = all(r is not None and len(r) >= full for r in body)
+
+    def column(field: str, convert: Callable[[object], object]) -> list[object]:
+        i = f.get(field)
+        if i is None:
+            return [_attempt(convert, None)] * len(body)
+        if rectangular:
+            return _convert_column(list(map(itemgetter(i), body)), convert)
+        values = [None if r is None or i >= len(r) else r[i] for r in body]
+        return _convert_column(values, convert)
+
+    customers = column("customer", to_text)
+    invoice_ids = column("invoice", to_text)
+    date_columns = [
+        (field, column(field, lambda v: to_date(v, date_order)))
+        for field in ("invoice_date", "due_date", "hold_until", "promise_date")
+    ]
+    terms_column = column("terms", to_text)
+    money_columns = [
+        (field, column(field, lambda v: to_money(v, decimal_comma=decimal_comma)))
+        for field in ("amount", "paid", "balance")
+    ]
+    emails, ccs = column("email", split_emails), column("cc", split_emails)
+    texts = {
+        field: column(field, to_text)
+        for field in ("currency", "customer_id", "phone", "pay_link", "attachment", "notes")
+    }
+    languages = column("language", lambda v: to_language(v, default_language))
+    flags = {field: column(field, to_bool) for field in ("disputed", "do_not_contact", "approved")}
+
     invoices: list[Invoice] = []
     findings: list[Finding] = []
     seen: dict[str, int] = {}
     duplicates: set[str] = set()
     current: dict[int, dict[str, object]] = {}
-    for offset, raw in enumerate(rows[header_index + 1 :], start=header_index + 2):
+    for k, raw in enumerate(body):
+        offset = header_index + 2 + k
         if raw is None:
             continue  # below the Excel Table, or a hidden row left out by configuration
+        customer = customers[k]
+        invoice_id = invoice_ids[k]
+        if invoice_id is None and (customer is None or normalize(customer) in _TOTAL):
+            continue  # a blank row, a totals row, a note or a subtotal: not an invoice
         cells = list(raw) + [None] * (full - len(raw)) if len(raw) < full else raw
-        if all(is_blank(c) for c in cells):
-            continue
 
         def get(field: str, cells: Sequence[object] = cells) -> object:
             i = f.get(field)
             return None if i is None else cells[i]
 
-        customer = to_text(get("customer"))
-        invoice_id = to_text(get("invoice"))
-        if invoice_id is None and (customer is None or normalize(customer) in _TOTAL):
-            continue  # a totals row, a note or a subtotal: not an invoice
         if owned:
-            current[offset] = {k: cells[i] for k, i in owned.items() if i < len(cells)}
+            current[offset] = {
+                key: _as_pandas(cells[i]) for key, i in owned.items() if i < len(cells)
+            }
         row_problems: list[tuple[str, str]] = []
         if customer is None:
             row_problems.append(("customer", "customer name is empty"))
@@ -381,17 +451,18 @@ def _parse_rows(
             row_problems.append(("invoice", "invoice number is empty"))
 
         dates: dict[str, date | None] = {}
-        for field in ("invoice_date", "due_date", "hold_until", "promise_date"):
-            try:
-                dates[field] = to_date(get(field), date_order)
-            except ValueError:
+        for field, values in date_columns:
+            value = values[k]
+            if value is _INVALID:
                 dates[field] = None
                 row_problems.append((field, f"{to_text(get(field))!r} is not a date"))
+            else:
+                dates[field] = value  # type: ignore[assignment]
         due = dates["due_date"]
         if due is None and "due_date" not in dict(row_problems):
-            terms = to_text(get("terms"))
+            terms = terms_column[k]
             if dates["invoice_date"] and terms:
-                due = due_from_terms(dates["invoice_date"], terms)
+                due = due_from_terms(dates["invoice_date"], terms)  # type: ignore[arg-type]
                 if due is None:
                     row_problems.append(("terms", f"payment terms {terms!r} not understood"))
             else:
@@ -399,25 +470,22 @@ def _parse_rows(
 
         money: dict[str, Decimal | None] = {}
         hinted = None
-        for field in ("amount", "paid", "balance"):
-            try:
-                money[field], hint = to_money(
-                    get(field), decimal_comma=date_order == "DMY" and default_currency == "EUR"
-                )
-                hinted = hinted or hint
-            except ValueError:
+        for field, values in money_columns:
+            value = values[k]
+            if value is _INVALID:
                 money[field] = None
                 row_problems.append((field, f"{to_text(get(field))!r} is not an amount"))
+            else:
+                money[field], hint = value  # type: ignore[misc]
+                hinted = hinted or hint
         balance = money["balance"]
         if balance is None and money["amount"] is not None:
             balance = money["amount"] - (money["paid"] or Decimal("0"))
         if balance is None and not any(p[0] in ("amount", "paid", "balance") for p in row_problems):
             row_problems.append(("balance", "no balance (and no amount)"))
-        if balance is not None and balance < 0:
-            row_problems.append(("balance", f"negative balance {balance} (a credit note?)"))
 
-        email, cc_more, bad_email = split_emails(get("email"))
-        cc_first, cc_rest, bad_cc = split_emails(get("cc"))
+        email, cc_more, bad_email = emails[k]  # type: ignore[misc]
+        cc_first, cc_rest, bad_cc = ccs[k]  # type: ignore[misc]
         cc = ((cc_first,) if cc_first else ()) + cc_rest
         if bad_email:
             findings.append(
@@ -437,8 +505,7 @@ def _parse_rows(
                 findings.append(Finding(offset, field, problem, invoice_id))
             continue
 
-        currency = (to_text(get("currency")) or hinted or default_currency).upper()
-        currency = "ILS" if currency in ("NIS", "₪", 'ש"ח', "ש״ח") else currency
+        currency = currency_code(texts["currency"][k] or hinted, default_currency)
         level = _owned_text(cells, owned, "level")
         try:
             last = to_date(cells[owned["last"]], date_order) if "last" in owned else None
@@ -455,18 +522,18 @@ def _parse_rows(
                 email=email,
                 invoice_date=dates["invoice_date"],
                 amount=money["amount"],
-                customer_id=to_text(get("customer_id")),
-                language=to_language(get("language"), default_language),
-                phone=to_text(get("phone")),
+                customer_id=texts["customer_id"][k],
+                language=languages[k],
+                phone=texts["phone"][k],
                 hold_until=dates["hold_until"],
                 promise_date=dates["promise_date"],
-                disputed=to_bool(get("disputed")),
-                do_not_contact=to_bool(get("do_not_contact")),
-                approved=to_bool(get("approved")),
-                cc=tuple(dict.fromkeys(cc_more + cc)),
-                pay_link=to_text(get("pay_link")),
-                attachment=to_text(get("attachment")),
-                notes=to_text(get("notes")),
+                disputed=flags["disputed"][k],
+                do_not_contact=flags["do_not_contact"][k],
+                approved=flags["approved"][k],
+                cc=tuple(dict.fromkeys(cc_more + cc)) if cc_more or cc else (),
+                pay_link=texts["pay_link"][k],
+                attachment=texts["attachment"][k],
+                notes=texts["notes"][k],
                 reminder_level=level.casefold() if level else None,
                 last_reminder=last,
             )
@@ -493,6 +560,56 @@ def _parse_rows(
     return Receivables(
         invoices=tuple(invoices), findings=tuple(findings), sheet=info, owned=current
     )
+
+
+_INVALID = object()  # a cell a converter rejected (ValueError): the row gets a finding
+_NUMERIC = frozenset({int, float, bool})
+
+
+def _convert_column(values: list[object], convert: Callable[[object], object]) -> list[object]:
+    """`convert` applied down a column, once per distinct value: names, addresses, dates and
+    empty cells repeat from row to row, so a column costs a few distinct conversions."""
+    numeric = _NUMERIC.intersection(map(type, values))
+    if len(numeric) > 1:  # 1, 1.0 and True are equal keys: tell them apart by type
+        keys: list[object] = list(zip(map(type, values), values, strict=True))
+        done = {key: _attempt(convert, key[1]) for key in dict.fromkeys(keys)}  # type: ignore[index]
+    else:
+        keys = values
+        done = {value: _attempt(convert, value) for value in dict.fromkeys(values)}
+    try:
+        return list(map(done.__getitem__, keys))
+    except KeyError:  # a value unequal to itself (NaN): converted one by one
+        return [_attempt(convert, v) for v in values]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while rows become Invoices: the parse allocates hundreds
+    of thousands of small objects and no cycles, and the collector's repeated scans of the
+    growing heap cost a fifth of the read."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _attempt(convert: Callable[[object], object], value: object) -> object:
+    try:
+        return convert(value)
+    except ValueError:
+        return _INVALID
+
+
+def _as_pandas(value: object) -> object:
+    """A cell as pandas' read_excel gave it (whole numbers as int, dates as datetime)."""
+    if value.__class__ is float and value.is_integer():  # type: ignore[attr-defined]
+        return int(value)  # type: ignore[call-overload]
+    if value.__class__ is date:
+        return datetime(value.year, value.month, value.day)  # type: ignore[attr-defined]
+    return value
 
 
 def _owned_text(cells: Sequence[object], owned: Mapping[str, int], key: str) -> str | None:

@@ -1,0 +1,458 @@
+"""xlsdun's performance, measured side by side with the baselines it must beat (issue 8).
+
+For workbooks of 2,000, 20,000 and 200,000 invoices (benchmarks/gen.py) this measures, in
+one invocation:
+
+- xlsdun end to end: `run_once` with the outbox backend and the real write-back, on a
+  fresh copy of the workbook and an empty state folder each repetition;
+- each stage alone, on the same kind of fresh copy: read, plan, render, deliver (ledger
+  commits, .eml files, syncs; messages rendered beforehand), write-back;
+- the baselines on the same file: `openpyxl.load_workbook` + `save`,
+  `pandas.read_excel(engine="openpyxl")` and `pandas.read_excel(engine="calamine")`;
+- peak RSS of xlsdun's run and of openpyxl loading the workbook;
+- SMTP throughput against raw smtplib, when benchmarks/smtp_bench.py is there.
+
+Every measurement runs in its own fresh Python process, so none warms another's caches or
+raises its peak memory, and nothing is deleted until all are done (see `run_benchmark`).
+Times are medians over the repetitions: 5 at 2,000 invoices, 3 at 20,000, 1 at 200,000,
+where one openpyxl load+save alone takes about a minute. The table and each ratio against
+its target are printed; everything goes to benchmarks/results/latest.json.
+
+Usage:  python benchmarks/run.py [--sizes 2000,20000,200000] [--reps 5,3,1] [--no-smtp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for _path in (str(ROOT), str(ROOT / "src")):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from benchmarks import gen  # noqa: E402
+
+RESULTS = HERE / "results"
+SIZES = (2_000, 20_000, 200_000)
+REPS = {2_000: 5, 20_000: 3, 200_000: 1}
+STAGES = ("read", "plan", "render", "deliver", "write_back")
+SMTP_MESSAGES = 1000
+CONFIG = """\
+state_dir = ".xlsdun"
+[workbook]
+path = "receivables.xlsx"
+sheet = "{sheet}"
+[sender]
+name = "Rina Dahan"
+email = "accounts@example.co.il"
+business = "Bench Co Ltd"
+phone = "03-5551234"
+bank_details = "Bank Hapoalim, branch 123, account 456789"
+pay_link = "https://pay.example.co.il/bench"
+[locale]
+language = "he"
+currency = "ILS"
+country = "IL"
+timezone = "Asia/Jerusalem"
+[delivery]
+backend = "outbox"
+outbox_dir = "outbox"
+max_per_day = 10000000
+"""
+
+# (name, numerator, denominator, size, target, stretch); a "@size" picks another size
+TARGETS: tuple[tuple[str, str, str, int, float, float | None], ...] = (
+    ("end to end / openpyxl load+save", "end_to_end", "openpyxl_load_save", 20_000, 0.75, 0.5),
+    ("write-back / openpyxl load+save", "write_back", "openpyxl_load_save", 20_000, 0.25, None),
+    ("read / pandas calamine", "read", "pandas_calamine", 20_000, 1.3, None),
+    ("end to end 200k / 20k", "end_to_end@200000", "end_to_end@20000", 0, 12.0, None),
+    ("peak RSS run / openpyxl load", "rss_run", "rss_openpyxl_load", 200_000, 0.5, None),
+)
+
+
+# -- workbooks ---------------------------------------------------------------------------------
+
+
+def workbook(n: int, folder: Path) -> Path:
+    """The benchmark workbook with n invoices, generated once per version of gen.py."""
+    version = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()[:10]
+    path = folder / f"receivables-{n}-{version}.xlsx"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.xlsx")
+        gen.generate(n, tmp)
+        os.replace(tmp, path)
+    return path
+
+
+def _fresh_copy(source: Path, work: Path) -> Path:
+    """A folder with a copy of the workbook and a config: what a user's first run sees."""
+    work.mkdir(parents=True)
+    shutil.copyfile(source, work / "receivables.xlsx")
+    (work / "xlsdun.toml").write_text(CONFIG.format(sheet=gen.SHEET), encoding="utf-8")
+    return work / "xlsdun.toml"
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+# -- the measurements, each in a fresh process -------------------------------------------------
+
+
+def job_xlsdun_run(source: str, reps: int, work: str) -> dict[str, Any]:
+    """`run_once` end to end; copying the workbook is outside the timed part."""
+    from xlsdun import config as config_mod
+    from xlsdun.engine import run_once
+
+    times, sent = [], 0
+    for rep in range(reps):
+        cfg = config_mod.load(_fresh_copy(Path(source), Path(work) / f"run{rep}"))
+        start = time.perf_counter()
+        report = run_once(cfg, gen.TODAY)
+        times.append(time.perf_counter() - start)
+        sent = sum(d.outcome == "written_to_outbox" for d in report.deliveries)
+        if not report.workbook_written or report.exit_code:
+            raise RuntimeError(f"the benchmark run did not complete: {report.notes}")
+        del report
+        gc.collect()
+    return {"times": {"end_to_end": times}, "messages": sent, "peak_rss_mb": _peak_rss_mb()}
+
+
+def job_xlsdun_stages(source: str, reps: int, work: str) -> dict[str, Any]:
+    """Each stage alone, in pipeline order, on a fresh copy per repetition."""
+    times: dict[str, list[float]] = {k: [] for k in STAGES}
+    for rep in range(reps):
+        for stage, seconds in _stages_once(Path(source), Path(work) / f"stages{rep}").items():
+            times[stage].append(seconds)
+        gc.collect()
+    return {"times": times}
+
+
+def _stages_once(source: Path, folder: Path) -> dict[str, float]:
+    """render: every planned message, in this process only; deliver: the outbox path with
+    those messages; write_back: owned cells and log lines from the ledger into the file."""
+    from xlsdun import config as config_mod
+    from xlsdun import engine, outbox_batch
+    from xlsdun import policy as policy_mod
+    from xlsdun.ledger import Ledger
+    from xlsdun.workbook.guard import fingerprint
+
+    cfg = config_mod.load(_fresh_copy(source, folder))
+    before = fingerprint(cfg.workbook.path)
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter
+
+    start = clock()
+    receivables = engine.load_receivables(cfg)
+    seconds["read"] = clock() - start
+    with Ledger(engine.ledger_path(cfg)) as ledger:
+        start = clock()
+        history = engine.full_history(receivables, ledger, cfg)
+        plan = policy_mod.plan(receivables, history, gen.TODAY, cfg.policy)
+        seconds["plan"] = clock() - start
+
+        renderer = engine.make_renderer(cfg)
+        renderer.check()  # compiles the templates, as the run does before sending
+        with outbox_batch._gc_frozen():
+            start = clock()
+            messages = {id(a): renderer.render(a, today=gen.TODAY, now=now) for a in plan.sends}
+            seconds["render"] = clock() - start
+
+        sender = engine._Sender(
+            ledger=ledger,
+            backend=engine.make_backend(cfg, gen.TODAY),
+            renderer=_Prerendered(messages),
+            run_id="bench",
+            today=gen.TODAY,
+            now=now,
+        )
+        ledger.start_run("bench", gen.TODAY)
+        os.environ["XLSDUN_RENDER_PROCESSES"] = "1"  # nothing left to render
+        try:
+            start = clock()
+            for _ in outbox_batch.deliver_to_outbox(sender, plan.sends):  # type: ignore[arg-type]
+                pass
+            seconds["deliver"] = clock() - start
+        finally:
+            del os.environ["XLSDUN_RENDER_PROCESSES"]
+        del messages, sender
+
+        history = engine.full_history(receivables, ledger, cfg)
+        todays = {r.debtor: r for r in ledger.sends() if r.today == gen.TODAY}
+        start = clock()
+        engine._write_back(cfg, receivables, plan, history, todays, ledger, before)
+        seconds["write_back"] = clock() - start
+    return seconds
+
+
+class _Prerendered:
+    """Hands the deliver stage the messages rendered beforehand."""
+
+    def __init__(self, messages: dict[int, Any]) -> None:
+        self.messages = messages
+
+    def render(self, action: Any, **_: Any) -> Any:
+        return self.messages[id(action)]
+
+
+def job_openpyxl(source: str, reps: int, work: str) -> dict[str, Any]:
+    """openpyxl load_workbook + save; its peak RSS taken right after the first load."""
+    import openpyxl
+
+    times, load_rss = [], 0.0
+    for rep in range(reps):
+        start = time.perf_counter()
+        wb = openpyxl.load_workbook(source)
+        load_rss = load_rss or _peak_rss_mb()
+        wb.save(Path(work) / f"saved{rep}.xlsx")
+        times.append(time.perf_counter() - start)
+        del wb
+    return {"times": {"openpyxl_load_save": times}, "load_peak_rss_mb": load_rss}
+
+
+def job_pandas(source: str, reps: int, work: str, engine: str) -> dict[str, Any]:
+    import pandas as pd
+
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        pd.read_excel(source, sheet_name=gen.SHEET, engine=engine)
+        times.append(time.perf_counter() - start)
+    return {"times": {f"pandas_{engine}": times}}
+
+
+def _in_child(func: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """One measurement in a fresh process, after earlier jobs' writes are flushed to disk."""
+    if hasattr(os, "sync"):
+        os.sync()
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(func, *args).result()
+
+
+def measure_size(
+    n: int, reps: int, results_dir: Path, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    source = str(workbook(n, results_dir / "workbooks"))
+    log(f"{n:,} invoices, {reps} repetition(s) ...")
+    work = results_dir / "work" / str(n)
+    folders = {name: work / name for name in ("run", "stages", "openpyxl", "pandas")}
+    for folder in folders.values():
+        folder.mkdir(parents=True)
+    run = _in_child(job_xlsdun_run, source, reps, str(folders["run"]))
+    parts = [
+        run,
+        _in_child(job_xlsdun_stages, source, reps, str(folders["stages"])),
+        openpyxl := _in_child(job_openpyxl, source, reps, str(folders["openpyxl"])),
+        _in_child(job_pandas, source, reps, str(folders["pandas"]), "openpyxl"),
+        _in_child(job_pandas, source, reps, str(folders["pandas"]), "calamine"),
+    ]
+    times: dict[str, list[float]] = {}
+    for part in parts:
+        times.update(part["times"])
+    median = {k: statistics.median(v) for k, v in times.items()}
+    median["other"] = median["end_to_end"] - sum(median[k] for k in STAGES)
+    return {
+        "workbook": source,
+        "reps": reps,
+        "messages": run["messages"],
+        "times_s": times,
+        "median_s": median,
+        "peak_rss_mb": {"run": run["peak_rss_mb"], "openpyxl_load": openpyxl["load_peak_rss_mb"]},
+    }
+
+
+def smtp_row(n: int = SMTP_MESSAGES) -> dict[str, Any]:
+    """benchmarks/smtp_bench.py's numbers, or why the row is skipped."""
+    try:
+        from benchmarks import smtp_bench
+    except ImportError as exc:
+        return {"skipped": f"benchmarks/smtp_bench.py not available ({exc})"}
+    try:
+        return smtp_bench.run_smtp_bench(n=n)
+    except Exception as exc:  # noqa: BLE001 - a failing extra row must not lose the others
+        return {"skipped": f"smtp_bench failed: {type(exc).__name__}: {exc}"}
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def _size_for(results: dict[str, Any], preferred: int) -> int:
+    """The size a ratio is taken at: its own, else (a quick run) the largest measured."""
+    measured = [int(s) for s in results["sizes"]]
+    return preferred if preferred in measured or not measured else max(measured)
+
+
+def _value(results: dict[str, Any], key: str, size: int) -> float | None:
+    if "@" in key:
+        key, at = key.split("@")
+        size = int(at)
+    entry = results["sizes"].get(str(size))
+    if entry is None:
+        return None
+    if key.startswith("rss_"):
+        return entry["peak_rss_mb"].get(key[4:])
+    return entry["median_s"].get(key)
+
+
+def ratios(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target's ratio, where the sizes it needs were measured."""
+    rows = []
+    for name, num, den, preferred, target, stretch in TARGETS:
+        size = _size_for(results, preferred) if preferred else 0
+        a, b = _value(results, num, size), _value(results, den, size)
+        if a is None or not b:
+            continue
+        value = a / b
+        where = f" ({size:,})" if size else ""
+        rows.append(
+            {
+                "ratio": name + where,
+                "value": round(value, 3),
+                "target": f"<= {target}",
+                "holds": value <= target,
+                "stretch": None if stretch is None else f"<= {stretch}",
+                "stretch_holds": None if stretch is None else value <= stretch,
+            }
+        )
+    smtp = results.get("smtp") or {}
+    if "ratio_vs_raw_smtplib" in smtp:
+        value, target = smtp["ratio_vs_raw_smtplib"], smtp.get("target_vs_raw_smtplib", 0.8)
+        rows.append(
+            {
+                "ratio": f"SMTP backend / raw smtplib (msgs/s, {smtp.get('messages')})",
+                "value": value,
+                "target": f">= {target}",
+                "holds": value >= target,
+                "stretch": None,
+                "stretch_holds": None,
+            }
+        )
+    return rows
+
+
+def table(results: dict[str, Any]) -> str:
+    sizes = list(results["sizes"])
+    label = 24
+    head = f"{'median seconds':<{label}}" + "".join(f"{int(s):>12,}" for s in sizes)
+    lines = [head]
+    for key in (
+        "end_to_end",
+        *STAGES,
+        "other",
+        "openpyxl_load_save",
+        "pandas_openpyxl",
+        "pandas_calamine",
+    ):
+        cells = [results["sizes"][s]["median_s"].get(key) for s in sizes]
+        lines.append(
+            f"{key:<{label}}"
+            + "".join(f"{c:>12.3f}" if c is not None else f"{'-':>12}" for c in cells)
+        )
+    for key, text in (("run", "peak RSS run (MB)"), ("openpyxl_load", "peak RSS openpyxl (MB)")):
+        cells = [results["sizes"][s]["peak_rss_mb"].get(key) for s in sizes]
+        lines.append(f"{text:<{label}}" + "".join(f"{c:>12.0f}" for c in cells))
+    for key, text in (("messages", "messages written"), ("reps", "repetitions")):
+        lines.append(
+            f"{text:<{label}}" + "".join(f"{results['sizes'][s][key]:>12,}" for s in sizes)
+        )
+    lines += ["", f"{'ratio':<48}{'value':>8}  {'target':<8}  holds  stretch"]
+    for r in results["ratios"]:
+        stretch = (
+            ""
+            if r["stretch"] is None
+            else (f"{r['stretch']} {'yes' if r['stretch_holds'] else 'no'}")
+        )
+        lines.append(
+            f"{r['ratio']:<48}{r['value']:>8.3f}  {r['target']:<8}  "
+            f"{'yes' if r['holds'] else 'NO':<5}  {stretch}"
+        )
+    smtp = results.get("smtp")
+    if smtp is None:
+        lines.append("SMTP row skipped: --no-smtp")
+    elif "skipped" in smtp:
+        lines.append(f"SMTP row skipped: {smtp['skipped']}")
+    return "\n".join(lines)
+
+
+def run_benchmark(
+    sizes: tuple[int, ...] = SIZES,
+    reps: dict[int, int] | None = None,
+    *,
+    smtp: int | None = SMTP_MESSAGES,
+    results_dir: Path = RESULTS,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Measure every size, compute the ratios, write results_dir/latest.json; return all."""
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "sizes": {},
+    }
+    # Nothing is deleted while measuring: on this kind of disk (ext4 mounted with discard),
+    # creating files right after deleting thousands is several times slower, which would
+    # bill one measurement for the previous one's clean-up.
+    work = results_dir / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        for n in sizes:
+            results["sizes"][str(n)] = measure_size(n, (reps or REPS).get(n, 1), results_dir, log)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if smtp:
+        log(f"SMTP, {smtp} messages ...")
+        results["smtp"] = smtp_row(smtp)
+    results["ratios"] = ratios(results)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / "latest.json").write_text(
+        json.dumps(results, indent=2, default=str), encoding="utf-8"
+    )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--sizes", default=",".join(map(str, SIZES)), help="invoice counts, comma-separated"
+    )
+    parser.add_argument("--reps", help="repetitions per size, e.g. 5,3,1")
+    parser.add_argument("--no-smtp", action="store_true", help="skip the SMTP row")
+    args = parser.parse_args(argv)
+    sizes = tuple(int(s) for s in args.sizes.split(","))
+    reps = (
+        dict(zip(sizes, (int(r) for r in args.reps.split(",")), strict=True)) if args.reps else None
+    )
+    results = run_benchmark(sizes, reps, smtp=None if args.no_smtp else SMTP_MESSAGES)
+    print()
+    print(table(results))
+    print(f"\n{results['seconds']} s; all numbers in {RESULTS / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""The outbox path of a run: messages rendered, recorded and written a batch at a time.
+
+Sending through the outbox is local, so its cost is the run's own work: rendering, the
+ledger's commits and creating files. Per message that was an fsync for the .eml and three
+fsynced commits (more than the rendering itself); per batch of 256 it is now two commits and
+one file-system sync, with the files written by a helper thread and, on a machine with more
+than one core, two thirds of the rendering done by a helper process.
+
+The exactly-once order per batch (docs/architecture.md, "Batched outbox writes"): every
+message of the batch is `sending` with its Message-ID, committed, before its file is
+written; the files are durable before any of them is recorded as written. A crash in
+between leaves `sending` rows, which recovery settles by finding the .eml by Message-ID
+(found: written; not found: nothing left the machine, sent again next run).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from .deliver.base import SendResult
+from .deliver.outbox import OutboxBackend
+from .ledger import Ledger
+from .mime import WireMessage
+from .models import Action, Delivery
+
+BATCH = 256
+LOCAL_SHARE = 3  # with a helper process, this process renders every third batch itself
+AHEAD = 2  # batches queued for the helper at any time
+
+Rendered = tuple[str, Any]  # ("message", message) | ("failed" | "deferred", detail)
+
+
+class Sender(Protocol):
+    ledger: Ledger
+    backend: OutboxBackend
+    renderer: Any
+    run_id: str
+    today: date
+    now: datetime
+
+
+def deliver_to_outbox(sender: Sender, actions: tuple[Action, ...]) -> Iterator[Delivery]:
+    """Deliveries for `actions`, in their order, a batch at a time."""
+    sender.backend.open()
+    batches = [actions[i : i + BATCH] for i in range(0, len(actions), BATCH)]
+    with _gc_frozen(), _helper(sender, len(batches)) as helper:
+        rendered = _rendered(sender, batches, helper)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsdun-outbox") as writer:
+            in_flight = None
+            for batch, results in zip(batches, rendered, strict=True):
+                done, ready = _record_sending(sender, batch, results)
+                if in_flight is not None:
+                    yield from _record_written(sender.ledger, *in_flight)
+                in_flight = (writer.submit(_write, sender.backend, ready), ready, done, batch)
+            if in_flight is not None:
+                yield from _record_written(sender.ledger, *in_flight)
+
+
+@contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Leave the objects that exist now (receivables, plan, history) out of the cyclic garbage
+    collector's scans while thousands of messages are built: those scans of the whole heap
+    otherwise cost a fifth of the rendering."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+# -- rendering, here and in a helper process -----------------------------------------------------
+
+_HELPER_STATE: tuple[Any, date, datetime] | None = None
+
+
+def _start_helper(renderer: Any, today: date, now: datetime) -> None:
+    global _HELPER_STATE
+    _HELPER_STATE = (renderer, today, now)
+
+
+@contextmanager
+def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A forked helper process that renders, when it pays: Linux (fork is cheap and safe
+    here: it happens before the writer thread starts), two cores or more, several batches.
+    Elsewhere everything renders in this process, with the same results."""
+    usable = (
+        sys.platform.startswith("linux")
+        and (os.cpu_count() or 1) > 1
+        and batches >= 2
+        and os.environ.get("XLSDUN_RENDER_PROCESSES", "2") != "1"
+    )
+    if not usable:
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=context,
+        initializer=_start_helper,
+        initargs=(sender.renderer, sender.today, sender.now),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render_remote(batch: tuple[Action, ...]) -> list[tuple[str, Any]]:
+    """In the helper: each action's message as bytes and plain headers (a parsed EmailMessage
+    would cost more to send back than to build)."""
+    assert _HELPER_STATE is not None
+    renderer, today, now = _HELPER_STATE
+    out: list[tuple[str, Any]] = []
+    for kind, value in (_render_one(renderer, a, today, now) for a in batch):
+        if kind == "message":
+            known = value.known_headers() if hasattr(value, "known_headers") else None
+            if known is not None:
+                out.append(("wire", (value.as_bytes(), *known)))
+                continue
+            out.append(("bytes", value.as_bytes()))
+        else:
+            out.append((kind, value))
+    return out
+
+
+def _render_one(renderer: Any, action: Action, today: date, now: datetime) -> Rendered:
+    from .render import MissingAttachment, RenderError
+
+    try:
+        return "message", renderer.render(action, today=today, now=now)
+    except MissingAttachment as exc:
+        return "failed", f"attachment missing: {exc}"
+    except RenderError as exc:
+        return "deferred", f"template error: {exc}"
+
+
+def _rendered(
+    sender: Sender, batches: list[tuple[Action, ...]], helper: ProcessPoolExecutor | None
+) -> Iterator[list[Rendered]]:
+    """Each batch's render results, in order. The helper works at most two batches ahead, so
+    a 200,000-invoice run never holds more than a few batches of messages."""
+    remote = [k for k in range(len(batches)) if helper is not None and k % LOCAL_SHARE]
+    futures: dict[int, Future[list[tuple[str, Any]]]] = {}
+
+    def submit_next() -> None:
+        if remote and helper is not None:
+            k = remote.pop(0)
+            futures[k] = helper.submit(_render_remote, batches[k])
+
+    for _ in range(AHEAD):
+        submit_next()
+    for k, batch in enumerate(batches):
+        if k in futures:
+            results = futures.pop(k).result()
+            submit_next()
+            yield [_from_helper(kind, value) for kind, value in results]
+        else:
+            yield [_render_one(sender.renderer, a, sender.today, sender.now) for a in batch]
+
+
+def _from_helper(kind: str, value: Any) -> Rendered:
+    if kind == "wire":
+        return "message", WireMessage(*value)
+    if kind == "bytes":
+        return "message", WireMessage.parse(value)
+    return kind, value
+
+
+# -- the ledger and the files --------------------------------------------------------------------
+
+
+def _outcome(state: str) -> str:
+    return {"sending": "ambiguous", "pending": "deferred"}.get(state, state)
+
+
+def _message_id(message: Any) -> str:
+    known = message.known_headers() if hasattr(message, "known_headers") else None
+    return known[0]["Message-ID"] if known else str(message["Message-ID"])
+
+
+def _record_sending(
+    sender: Sender, batch: tuple[Action, ...], results: list[Rendered]
+) -> tuple[list[Delivery], list[tuple[int, Action, Any, str]]]:
+    """One transaction: each message `sending` with its Message-ID, or why not."""
+    ledger = sender.ledger
+    done: list[Delivery] = []
+    ready: list[tuple[int, Action, Any, str]] = []
+    with ledger.transaction():
+        for action, (kind, value) in zip(batch, results, strict=True):
+            send_id = ledger.begin(sender.run_id, sender.today, action, sender.backend.name)
+            if send_id is None:
+                rec = ledger.existing(action.debtor, sender.today)
+                done.append(
+                    Delivery(
+                        action,
+                        _outcome(rec.state),
+                        rec.message_id,
+                        f"already done today: {rec.state}",
+                        rec.path,
+                    )
+                )
+                continue
+            if kind != "message":
+                ledger.mark(send_id, kind, detail=value)
+                done.append(Delivery(action, kind, None, value))
+                continue
+            message_id = _message_id(value)
+            ledger.mark(send_id, "sending", message_id=message_id)
+            ready.append((send_id, action, value, message_id))
+    return done, ready
+
+
+def _write(backend: OutboxBackend, ready: list[tuple[int, Action, Any, str]]) -> list[SendResult]:
+    """In the writer thread: the batch's files, then one sync that makes them all durable."""
+    results = [backend.write(message) for _, _, message, _ in ready]
+    backend.flush()
+    return results
+
+
+def _record_written(
+    ledger: Ledger,
+    written: Future[list[SendResult]],
+    ready: list[tuple[int, Action, Any, str]],
+    done: list[Delivery],
+    batch: tuple[Action, ...],
+) -> list[Delivery]:
+    """Once a batch's files are durable, one transaction records them as written."""
+    results = written.result()
+    with ledger.transaction():
+        for (send_id, action, _, message_id), result in zip(ready, results, strict=True):
+            ledger.mark(
+                send_id,
+                result.outcome,
+                message_id=message_id,
+                detail=result.detail,
+                envelope=result.envelope,
+                path=result.path,
+            )
+            done.append(Delivery(action, result.outcome, message_id, result.detail, result.path))
+    order = {id(a): i for i, a in enumerate(batch)}
+    return sorted(done, key=lambda d: order[id(d.action)])

@@ -1,0 +1,58 @@
+"""Invoice attachments from the sheet: attached when present; a missing file is the owner's job."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from xlsdun.cli import main
+from xlsdun.workbook import write_back
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+def test_missing_attachment_fails_that_debtor_then_a_same_day_rerun_sends(tmp_path: Path) -> None:
+    for name in ("receivables.xlsx", "xlsdun.toml"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
+    book = tmp_path / "receivables.xlsx"
+    sheet = pd.read_excel(book, sheet_name="Receivables", header=3, engine="calamine")
+    rows = [int(i) + 5 for i in sheet.index[sheet["Customer"] == "Blue Cedar Catering"]]
+    write_back(
+        book,
+        sheet="Receivables",
+        header_row=4,
+        updates={r: {"Attachment": "invoices/INV-1079.pdf"} for r in rows},
+    )
+    args = ["run", "--config", str(tmp_path / "xlsdun.toml"), "--today", "2026-11-26", "--json"]
+
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 1  # a delivery failed: the owner must act
+    import json
+
+    outcome = {d["customer"]: d for d in json.loads(first.stdout)["debtors"]}
+    assert outcome["Blue Cedar Catering"]["outcome"] == "failed"
+    assert "INV-1079.pdf" in outcome["Blue Cedar Catering"]["detail"]
+    assert outcome["Atlas Software Inc."]["outcome"] == "written_to_outbox"  # the run went on
+    status = pd.read_excel(book, sheet_name="Receivables", header=3, engine="calamine")
+    text = status.loc[status["Invoice #"] == "INV-1079", "Reminder status"].iloc[0]
+    assert text.startswith("Failed: attachment missing")
+
+    (tmp_path / "invoices").mkdir()
+    (tmp_path / "invoices" / "INV-1079.pdf").write_bytes(b"%PDF-1.4 invoice\n")
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.stderr
+    outcome = {d["customer"]: d for d in json.loads(second.stdout)["debtors"]}
+    assert outcome["Blue Cedar Catering"]["outcome"] == "written_to_outbox"
+    emls = [p for p in (tmp_path / "outbox").rglob("*.eml") if "Blue-Cedar" in p.name]
+    assert len(emls) == 1
+    msg = email.message_from_bytes(emls[0].read_bytes(), policy=email.policy.default)
+    (attachment,) = list(msg.iter_attachments())
+    assert attachment.get_filename() == "INV-1079.pdf"
+    assert attachment.get_content() == b"%PDF-1.4 invoice\n"
+    # everyone else was not sent twice
+    assert len([p for p in (tmp_path / "outbox").rglob("*.eml") if "digest" not in p.name]) == 14

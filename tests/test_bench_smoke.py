@@ -1,0 +1,40 @@
+"""The benchmark code runs (on 200 invoices), so `make bench` cannot rot. No timing is checked."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import gen, run  # noqa: E402
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    first = gen.generate(200, tmp_path / "a.xlsx").read_bytes()
+    assert gen.generate(200, tmp_path / "b.xlsx").read_bytes() == first
+
+
+def test_benchmark_runs_on_200_invoices(tmp_path: Path) -> None:
+    results = run.run_benchmark(
+        (200,), {200: 1}, smtp=None, results_dir=tmp_path, log=lambda _: None
+    )
+    entry = results["sizes"]["200"]
+    assert entry["messages"] == gen.debtors_for(200)
+    for key in (
+        "end_to_end",
+        *run.STAGES,
+        "openpyxl_load_save",
+        "pandas_openpyxl",
+        "pandas_calamine",
+    ):
+        assert entry["median_s"][key] > 0, key
+    assert entry["peak_rss_mb"]["run"] > 0 and entry["peak_rss_mb"]["openpyxl_load"] > 0
+    names = {r["ratio"] for r in results["ratios"]}
+    assert any(n.startswith("end to end / openpyxl") for n in names)
+    assert json.loads((tmp_path / "latest.json").read_text())["sizes"]["200"]["reps"] == 1
+    assert "holds" in run.table(results)
+    assert not (tmp_path / "work").exists()
