@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import shutil
 from pathlib import Path
 
@@ -56,3 +57,26 @@ def test_missing_attachment_fails_that_debtor_then_a_same_day_rerun_sends(tmp_pa
     assert attachment.get_content() == b"%PDF-1.4 invoice\n"
     # everyone else was not sent twice
     assert len([p for p in (tmp_path / "outbox").rglob("*.eml") if "digest" not in p.name]) == 14
+
+
+def test_dry_run_and_preview_show_a_missing_attachment_without_stopping(tmp_path: Path) -> None:
+    for name in ("receivables.xlsx", "xlsdun.toml"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
+    book = tmp_path / "receivables.xlsx"
+    sheet = pd.read_excel(book, sheet_name="Receivables", header=3, engine="calamine")
+    row = int(sheet.index[sheet["Invoice #"] == "INV-1079"][0]) + 5
+    write_back(
+        book, sheet="Receivables", header_row=4, updates={row: {"Attachment": "missing.pdf"}}
+    )
+    toml = str(tmp_path / "xlsdun.toml")
+    dry = CliRunner().invoke(
+        main, ["run", "--dry-run", "--config", toml, "--today", "2026-11-26", "--json"]
+    )
+    assert dry.exit_code == 1
+    outcome = {d["customer"]: d for d in json.loads(dry.stdout)["debtors"]}
+    assert "missing.pdf" in outcome["Blue Cedar Catering"]["detail"]
+    assert outcome["Atlas Software Inc."]["outcome"] == "skipped"  # rendered, not sent
+    shown = CliRunner().invoke(main, ["preview", "--config", toml, "--today", "2026-11-26"])
+    assert shown.exit_code == 0, shown.stderr
+    index = (tmp_path / ".xlsdun" / "preview" / "2026-11-26" / "index.html").read_text("utf-8")
+    assert "Will not be sent" in index and "missing.pdf" in index

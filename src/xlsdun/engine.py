@@ -602,8 +602,15 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     renderer = make_renderer(config)
     backend.open()
     now = now or run_clock(config, today)
+    from .render import RenderError
+
     for action in plan.sends:
-        message = renderer.render(action, today=today, now=now)
+        try:
+            message = renderer.render(action, today=today, now=now)
+        except RenderError as exc:  # one debtor's problem (a missing attachment) is shown
+            report.deliveries.append(Delivery(action, "failed", None, f"would fail: {exc}"))
+            report.exit_code = EXIT_FAILED
+            continue
         result = backend.send(message)
         report.deliveries.append(
             Delivery(

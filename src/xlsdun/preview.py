@@ -24,6 +24,7 @@ class PreviewItem:
     html_file: str
     text_file: str
     eml_file: str
+    problem: str = ""
 
 
 def all_tier_actions(today: date) -> list[Action]:
@@ -43,14 +44,20 @@ def write_gallery(renderer, actions: list[Action], out: Path, today: date, now: 
     """Render each action into out/ (html, txt, eml) and write out/index.html linking them."""
     out.mkdir(parents=True, exist_ok=True)
     items: list[PreviewItem] = []
+    from .render import RenderError
+
     for n, action in enumerate(actions, start=1):
         parts = renderer.render_parts(action, today=today)
-        message = renderer.render(action, today=today, now=now)
+        try:
+            eml = renderer.render(action, today=today, now=now).as_bytes()
+            problem = ""
+        except RenderError as exc:  # e.g. a missing attachment: shown on the card, not fatal
+            eml, problem = b"", str(exc)
         label = action.variant if action.variant != "standard" else action.tier
         stem = f"{n:03d}-{action.language}-{label}-{slug(action.customer, 24)}"
         (out / f"{stem}.html").write_text(parts.html, encoding="utf-8")
         (out / f"{stem}.txt").write_text(parts.text, encoding="utf-8")
-        (out / f"{stem}.eml").write_bytes(message.as_bytes())
+        (out / f"{stem}.eml").write_bytes(eml)
         items.append(
             PreviewItem(
                 action.customer,
@@ -60,6 +67,7 @@ def write_gallery(renderer, actions: list[Action], out: Path, today: date, now: 
                 f"{stem}.html",
                 f"{stem}.txt",
                 f"{stem}.eml",
+                problem,
             )
         )
     index = out / "index.html"
@@ -76,7 +84,12 @@ def _index_html(items: list[PreviewItem], today: date) -> str:
             f'<section class="card"><h2><span class="tag">{e(item.language)}</span> '
             f'<span class="tag">{e(item.tier)}</span> {e(item.title)}</h2>'
             f'<p class="subject" dir="{direction}">{e(item.subject)}</p>'
-            f'<p><a href="{e(item.html_file)}">HTML</a> · <a href="{e(item.text_file)}">text</a>'
+            + (
+                f'<p class="problem">Will not be sent: {e(item.problem)}</p>'
+                if item.problem
+                else ""
+            )
+            + f'<p><a href="{e(item.html_file)}">HTML</a> · <a href="{e(item.text_file)}">text</a>'
             f' · <a href="{e(item.eml_file)}">.eml</a></p>'
             f'<iframe src="{e(item.html_file)}" title="{e(item.title)}" loading="lazy"></iframe>'
             f"</section>"

@@ -107,6 +107,11 @@ def _summary(message: EmailMessage) -> tuple[dict[str, str], tuple[str, str]]:
     return info, parseaddr(info["to"])
 
 
+def _is_message(name: str) -> bool:
+    """A finished .eml (not a temp file left by a write that a crash cut short)."""
+    return name.endswith(".eml") and not name.startswith(".")
+
+
 class OutboxBackend:
     name = "outbox"
 
@@ -121,8 +126,10 @@ class OutboxBackend:
 
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.glob(".tmp-*"):  # a write cut short by a crash: never a message
+            stale.unlink(missing_ok=True)
         if self._next is None:
-            self._next = sum(1 for p in os.scandir(self.folder) if p.name.endswith(".eml")) + 1
+            self._next = sum(1 for p in os.scandir(self.folder) if _is_message(p.name)) + 1
 
     def close(self) -> None:
         self.flush()
@@ -188,6 +195,8 @@ class OutboxBackend:
         if self._by_id is None:
             self._by_id = {}
             for path in self.root.rglob("*.eml"):
+                if not _is_message(path.name):
+                    continue
                 with path.open("rb") as fh:
                     head = fh.read(_HEAD_BYTES)
                 match = _MESSAGE_ID.search(head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0])

@@ -1,0 +1,51 @@
+"""The outbox backend on its own: numbering, the index, and what crash recovery may trust."""
+
+from __future__ import annotations
+
+import csv
+from email.message import EmailMessage
+from pathlib import Path
+
+from xlsdun.deliver.outbox import OutboxBackend
+
+
+def message(n: int) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Accounts <accounts@example.co.il>"
+    msg["To"] = f"Customer {n} <c{n}@example.com>"
+    msg["Subject"] = f"Reminder {n}"
+    msg["Message-ID"] = f"<m{n}@example.co.il>"
+    msg["Date"] = "Thu, 26 Nov 2026 09:00:00 +0200"
+    msg.set_content("hello")
+    return msg
+
+
+def test_files_numbered_index_written_and_found_by_message_id(tmp_path: Path) -> None:
+    box = OutboxBackend(tmp_path / "outbox", "2026-11-26")
+    box.open()
+    results = [box.send(message(n)) for n in range(3)]
+    box.close()
+    names = sorted(Path(r.path).name for r in results)
+    assert [n[:5] for n in names] == ["0001-", "0002-", "0003-"]
+    rows = list(csv.DictReader((tmp_path / "outbox" / "index.csv").open(encoding="utf-8")))
+    assert [r["message_id"] for r in rows] == [
+        "<m0@example.co.il>",
+        "<m1@example.co.il>",
+        "<m2@example.co.il>",
+    ]
+    again = OutboxBackend(tmp_path / "outbox", "2026-11-26")
+    assert again.find("<m1@example.co.il>") == results[1].path
+    assert again.find("<nope@example.co.il>") is None
+    again.open()
+    assert Path(again.send(message(9)).path).name.startswith("0004-")  # numbering goes on
+
+
+def test_a_temp_file_left_by_a_crash_is_not_a_delivered_message(tmp_path: Path) -> None:
+    folder = tmp_path / "outbox" / "2026-11-26"
+    folder.mkdir(parents=True)
+    (folder / ".tmp-999-0001-Customer.eml").write_bytes(message(1).as_bytes())
+    box = OutboxBackend(tmp_path / "outbox", "2026-11-26")
+    assert box.find("<m1@example.co.il>") is None  # recovery must not count it as written
+    box.open()
+    assert not list(folder.glob(".tmp-*"))  # cleaned up
+    assert Path(box.send(message(1)).path).name.startswith("0001-")
