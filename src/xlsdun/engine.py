@@ -213,14 +213,7 @@ class _Sender:
             return self.hold(action, self.stop)
         send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
         if send_id is None:
-            rec = self.ledger.existing(action.debtor, self.today)
-            return Delivery(
-                action,
-                _outcome(rec.state),
-                rec.message_id,
-                f"already done today: {rec.state}",
-                rec.path,
-            )
+            return self.ledger.done_today(action, self.today)
         try:
             message = self.renderer.render(action, today=self.today, now=self.now)
         except MissingAttachment as exc:
@@ -307,23 +300,12 @@ class _Sender:
         """Record a planned send as `deferred` without sending: the next run sends it."""
         send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
         if send_id is None:
-            rec = self.ledger.existing(action.debtor, self.today)
-            return Delivery(
-                action,
-                _outcome(rec.state),
-                rec.message_id,
-                f"already done today: {rec.state}",
-                rec.path,
-            )
+            return self.ledger.done_today(action, self.today)
         self.ledger.mark(send_id, "deferred", detail=why)
         return Delivery(action, "deferred", None, why)
 
     def close(self) -> None:
         self.backend.close()
-
-
-def _outcome(state: str) -> str:
-    return {"sending": "ambiguous", "pending": "deferred"}.get(state, state)
 
 
 # -- the whole run -----------------------------------------------------------------------------

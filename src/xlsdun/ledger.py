@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from .models import Action, Contact, DebtorHistory
+from .models import Action, Contact, DebtorHistory, Delivery
 
 CONTACT_STATES = ("sent", "written_to_outbox", "ambiguous", "sending")
 RESEND_DETAIL = "to be sent again (xlsdun resolve --resend)"
@@ -260,6 +260,19 @@ class Ledger:
             "SELECT * FROM sends WHERE debtor = ? AND today = ?", (debtor, today.isoformat())
         ).fetchone()
         return SendRecord.from_row(row) if row else None
+
+    def done_today(self, action: Action, today: date) -> Delivery:
+        """What already happened to today's send for this debtor, as this run reports it."""
+        rec = self.existing(action.debtor, today)
+        assert rec is not None
+        outcome = {"sending": "ambiguous", "pending": "deferred"}.get(rec.state, rec.state)
+        return Delivery(
+            action,
+            outcome,
+            rec.message_id,
+            f"already done today: {rec.state}",
+            rec.path,  # type: ignore[arg-type]
+        )
 
     def begin(self, run_id: str, today: date, action: Action, backend: str) -> int | None:
         """Record a planned send as `pending`; None if today's send for this debtor is done."""

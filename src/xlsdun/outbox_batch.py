@@ -177,10 +177,6 @@ def _from_helper(kind: str, value: Any) -> Rendered:
 # -- the ledger and the files --------------------------------------------------------------------
 
 
-def _outcome(state: str) -> str:
-    return {"sending": "ambiguous", "pending": "deferred"}.get(state, state)
-
-
 def _message_id(message: Any) -> str:
     known = message.known_headers() if hasattr(message, "known_headers") else None
     return known[0]["Message-ID"] if known else str(message["Message-ID"])
@@ -197,16 +193,7 @@ def _record_sending(
         for action, (kind, value) in zip(batch, results, strict=True):
             send_id = ledger.begin(sender.run_id, sender.today, action, sender.backend.name)
             if send_id is None:
-                rec = ledger.existing(action.debtor, sender.today)
-                done.append(
-                    Delivery(
-                        action,
-                        _outcome(rec.state),
-                        rec.message_id,
-                        f"already done today: {rec.state}",
-                        rec.path,
-                    )
-                )
+                done.append(ledger.done_today(action, sender.today))
                 continue
             if kind != "message":
                 ledger.mark(send_id, kind, detail=value)

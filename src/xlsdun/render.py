@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 from . import mime
 from .config import LocaleConfig, PolicyConfig, SenderConfig, Tier, default_policy
 from .models import Action, FeeLine, Invoice
+from .names import CURRENCY_ALIASES, language_code
 
 TEMPLATE_NAMES: tuple[str, ...] = (
     "courtesy",
@@ -132,24 +133,12 @@ FEE_LABELS: dict[str, dict[str, str]] = {
     "en": {"late_fee": "Late payment fee", "interest": "Interest on the overdue balance"},
     "he": {"late_fee": "דמי פיגורים", "interest": "ריבית פיגורים"},
 }
-CURRENCY_ALIASES: dict[str, str] = {
-    "NIS": "ILS",
-    "₪": "ILS",
-    'ש"ח': "ILS",
-    "ש״ח": "ILS",
-    "שח": "ILS",
-    "$": "USD",
-    "US$": "USD",
-    "€": "EUR",
-    "£": "GBP",
-}
 INTEREST_RATE: dict[str, str] = {"en": "{rate} a year", "he": "{rate} לשנה"}
 
 
 def normalize_language(value: str | None) -> str:
     """Map what people type in a Language column to a template folder ("he" or "en")."""
-    v = (value or "").strip().casefold().replace("_", "-").split("-")[0]
-    return "he" if v in {"he", "iw", "heb", "hebrew", "עברית", "עב", "ע"} else "en"
+    return language_code(value, "en")
 
 
 def clean_line(value: object) -> str:
