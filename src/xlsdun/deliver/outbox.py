@@ -126,9 +126,9 @@ class OutboxBackend:
 
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.glob(".tmp-*"):  # a write cut short by a crash: never a message
-            stale.unlink(missing_ok=True)
-        if self._next is None:
+        if self._next is None:  # first use in this run: nothing of ours is being written yet
+            for stale in self.folder.glob(".tmp-*"):  # a write cut short by a crash
+                stale.unlink(missing_ok=True)
             self._next = sum(1 for p in os.scandir(self.folder) if _is_message(p.name)) + 1
 
     def close(self) -> None:
