@@ -81,3 +81,15 @@ def test_log_sheet_with_a_styled_empty_row_appends_in_order(tmp_path: Path) -> N
         .to_python()
     )
     assert [r[0] for r in grid if r and r[0]] == ["Key", "1:sent", "2:sent", "3:sent"]
+
+
+def test_an_owned_header_spelled_differently_is_found_not_added_again(tmp_path: Path) -> None:
+    path = tmp_path / "spelled.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Customer", "Reminder-Status:"])
+    wb.active.append(["a", None])
+    wb.save(path)
+    result = write_back(path, sheet="Sheet", header_row=1, updates={2: {"Reminder status": "x"}})
+    assert result.columns_added == []
+    grid = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()
+    assert grid == [["Customer", "Reminder-Status:"], ["a", "x"]]

@@ -35,6 +35,7 @@ from xml.parsers import expat
 import python_calamine
 from lxml import etree
 
+from .columns import normalize
 from .guard import (
     Fingerprint,
     WorkbookChanged,
@@ -480,7 +481,8 @@ def _format_range(c1: int, r1: int, c2: int, r2: int) -> str:
 
 
 def _normalize_header(text: object) -> str:
-    return " ".join(str(text).split()).casefold()
+    """The reader's header matching (case, spacing, punctuation), so both find one column."""
+    return normalize(text)
 
 
 # --- shared strings and styles ---------------------------------------------------------
