@@ -119,7 +119,9 @@ def write_back(
     as new columns. Log rows are appended to ``log_sheet`` unless their first value
     (a unique key) is already in its column A, so a retried write adds nothing twice.
     ``cells_changed`` counts the update cells whose content changed (not headers, not
-    log lines). When nothing would change, the file is not rewritten.
+    log lines). When nothing would change, the file is not rewritten. The previous version
+    is kept in ``state_dir``/backups (default: ``.xlsdun`` beside the workbook); ``backups=0``
+    keeps none.
 
     Raises WorkbookError (or its WorkbookLocked / WorkbookChanged) with a message
     naming the file and what to do; the original file is then untouched.
@@ -158,8 +160,9 @@ def write_back(
         return result
 
     def before_replace() -> None:
-        if state_dir is not None and backups > 0:
-            result.backup = rotate_backups(path, state_dir, backups)
+        if backups > 0:  # used on its own, the backups go where the daily run keeps them
+            folder = state_dir if state_dir is not None else path.parent / ".xlsdun"
+            result.backup = rotate_backups(path, folder, backups)
         again = open_elsewhere(path)
         if again:
             raise WorkbookLocked(again)
