@@ -207,6 +207,7 @@ def test_dry_run_records_nothing_outside_preview(demo: Path) -> None:
     assert not (demo / "outbox").exists()
     assert len(list((demo / ".xlsdun" / "preview").rglob("*.eml"))) == len(EXPECTED_SENDS)
     assert not (demo / ".xlsdun" / "ledger.sqlite3").exists()
+    assert sorted(p.name for p in (demo / ".xlsdun").iterdir()) == ["preview"]
 
 
 def test_version_init_and_check(tmp_path: Path, demo: Path) -> None:

@@ -116,7 +116,8 @@ def run_client(
         if reraise:
             raise
         return result
-    logs.attach(cfg.state_dir)
+    if not dry_run:  # a dry run records nothing outside its preview folder, logs included
+        logs.attach(cfg.state_dir)
     _remember_secrets(cfg)
     day = today or datetime.now(cfg.zone).date()
 
