@@ -355,6 +355,19 @@ def preview(
     return 0
 
 
+def _matching(customer: str, items: list[Any] | tuple[Any, ...]) -> list[Any]:
+    """Actions or send records for CUSTOMER: exact name, email or customer id, else part of
+    the name."""
+    wanted = customer.strip().casefold()
+    exact = [
+        x
+        for x in items
+        if wanted in (x.customer.casefold(), (x.email or "").casefold())
+        or x.debtor.split(":", 1)[-1] == wanted
+    ]
+    return exact or [x for x in items if wanted in x.customer.casefold()]
+
+
 @main.command()
 @common
 @click.argument("customer")
@@ -366,15 +379,7 @@ def approve(config_path: str, today: str | None, as_json: bool, quiet: bool, cus
     cfg = config_mod.load(config_path)
     day = _today(today, cfg)
     _, plan = make_plan(cfg, day)
-    wanted = customer.strip().casefold()
-    matches = [
-        a
-        for a in plan.actions
-        if wanted in (a.customer.casefold(), (a.email or "").casefold())
-        or a.debtor.split(":", 1)[1] == wanted
-    ]
-    if not matches:
-        matches = [a for a in plan.actions if wanted in a.customer.casefold()]
+    matches = _matching(customer, plan.actions)
     waiting = [a for a in matches if a.kind == "await_approval"]
     if len({a.debtor for a in waiting}) > 1:
         names = ", ".join(sorted(a.customer for a in waiting))
@@ -431,17 +436,9 @@ def resolve(
     cfg = config_mod.load(config_path)
     if not ledger_path(cfg).exists():
         raise RunError(f"no ledger in {cfg.state_dir}: nothing has been sent yet")
-    wanted = customer.strip().casefold()
     with run_lock(cfg.state_dir), Ledger(ledger_path(cfg)) as ledger:
         waiting = ledger.sends(states=("ambiguous",))
-        matches = [
-            r
-            for r in waiting
-            if wanted in (r.customer.casefold(), (r.email or "").casefold())
-            or r.debtor.split(":", 1)[-1] == wanted
-        ]
-        if not matches:
-            matches = [r for r in waiting if wanted in r.customer.casefold()]
+        matches = _matching(customer, waiting)
         if len({r.debtor for r in matches}) > 1:
             names = ", ".join(sorted({r.customer for r in matches}))
             raise RunError(

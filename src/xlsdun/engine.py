@@ -231,15 +231,7 @@ class _Sender:
                 send_id, state, message_id=message_id, detail=detail, envelope=exc.envelope
             )
             return Delivery(action, state, message_id, detail)
-        self.ledger.mark(
-            send_id,
-            result.outcome,
-            message_id=message_id,
-            detail=result.detail,
-            envelope=result.envelope,
-            path=result.path,
-        )
-        return Delivery(action, result.outcome, message_id, result.detail, result.path)
+        return self.ledger.record(send_id, action, message_id, result)
 
     def _transmit(self, send_id: int, message: object, message_id: str) -> SendResult:
         attempt = 0
@@ -464,7 +456,7 @@ def _write_outcomes(
     from .workbook.guard import WorkbookError
 
     history = full_history(receivables, ledger, config)
-    todays = {r.debtor: r for r in ledger.sends() if r.today == report.today}
+    todays = {r.debtor: r for r in ledger.sends(today=report.today)}
     try:
         written = _write_back(config, receivables, plan, history, todays, ledger, before)
     except WorkbookError as exc:

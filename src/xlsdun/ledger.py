@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from .deliver.base import SendResult
 from .models import Action, Contact, DebtorHistory, Delivery
 
 CONTACT_STATES = ("sent", "written_to_outbox", "ambiguous", "sending")
@@ -274,6 +275,18 @@ class Ledger:
             rec.path,  # type: ignore[arg-type]
         )
 
+    def record(self, send_id: int, action: Action, message_id: str, result: SendResult) -> Delivery:
+        """A backend's answer for one message, stored with its envelope; as the run reports it."""
+        self.mark(
+            send_id,
+            result.outcome,
+            message_id=message_id,
+            detail=result.detail,
+            envelope=result.envelope,
+            path=result.path,
+        )
+        return Delivery(action, result.outcome, message_id, result.detail, result.path)  # type: ignore[arg-type]
+
     def begin(self, run_id: str, today: date, action: Action, backend: str) -> int | None:
         """Record a planned send as `pending`; None if today's send for this debtor is done."""
         with self._tx() as db:
@@ -329,12 +342,18 @@ class Ledger:
                 (state, message_id, detail, envelope, path, _now(), send_id),
             )
 
-    def sends(self, *, states: tuple[str, ...] | None = None) -> list[SendRecord]:
-        sql = "SELECT * FROM sends"
-        args: tuple[str, ...] = ()
+    def sends(
+        self, *, states: tuple[str, ...] | None = None, today: date | None = None
+    ) -> list[SendRecord]:
+        where: list[str] = []
+        args: list[str] = []
         if states:
-            sql += f" WHERE state IN ({', '.join('?' * len(states))})"
-            args = states
+            where.append(f"state IN ({', '.join('?' * len(states))})")
+            args.extend(states)
+        if today is not None:
+            where.append("today = ?")
+            args.append(today.isoformat())
+        sql = "SELECT * FROM sends" + (f" WHERE {' AND '.join(where)}" if where else "")
         return [SendRecord.from_row(r) for r in self.db.execute(sql + " ORDER BY id", args)]
 
     def unlogged(self) -> list[SendRecord]:
@@ -346,9 +365,6 @@ class Ledger:
     def mark_logged(self, ids: list[int]) -> None:
         with self._tx() as db:
             db.executemany("UPDATE sends SET logged = 1 WHERE id = ?", [(i,) for i in ids])
-
-    def resolve(self, send_id: int, state: str, detail: str) -> None:
-        self.mark(send_id, state, detail=detail)
 
     def resolve_ambiguous(self, send_id: int, *, arrived: bool) -> bool:
         """The owner's answer for an `ambiguous` send: it arrived (`sent`), or it did not

@@ -116,9 +116,6 @@ class DebtorHistory:
         return len(self.contacts)
 
 
-History = dict[str, DebtorHistory]  # debtor_key -> history
-
-
 @dataclass(frozen=True, slots=True)
 class FeeLine:
     """A late fee or interest line: shown in the message, never written into the sheet's amounts."""

@@ -223,14 +223,6 @@ def _record_written(
     results = written.result()
     with ledger.transaction():
         for (send_id, action, _, message_id), result in zip(ready, results, strict=True):
-            ledger.mark(
-                send_id,
-                result.outcome,
-                message_id=message_id,
-                detail=result.detail,
-                envelope=result.envelope,
-                path=result.path,
-            )
-            done.append(Delivery(action, result.outcome, message_id, result.detail, result.path))
+            done.append(ledger.record(send_id, action, message_id, result))
     order = {id(a): i for i, a in enumerate(batch)}
     return sorted(done, key=lambda d: order[id(d.action)])

@@ -142,6 +142,10 @@ def _totals(invoices: Iterable[Invoice]) -> dict[str, Decimal]:
     return dict(sorted(totals.items()))
 
 
+def _below_minimum(totals: dict[str, Decimal], policy: PolicyConfig) -> bool:
+    return all(amount < policy.min_balance for amount in totals.values())
+
+
 def _fees(
     invoices: tuple[Invoice, ...], tier: Tier, basis: Invoice, today: date, policy: PolicyConfig
 ) -> tuple[FeeLine, ...]:
@@ -278,7 +282,7 @@ def plan_debtor(
     totals = _totals(contactable)
     if credits:
         net = _totals([*contactable, *credits])
-        if all(amount < policy.min_balance for amount in net.values()):
+        if _below_minimum(net, policy):
             return Action(
                 **base,
                 kind="skip",
@@ -296,7 +300,7 @@ def plan_debtor(
             balance=net,
             call_list=True,
         )
-    if all(amount < policy.min_balance for amount in totals.values()):
+    if _below_minimum(totals, policy):
         return Action(
             **base,
             kind="skip",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from decimal import Decimal
 
 from .ledger import SendRecord
 from .models import Action, DebtorHistory, Plan, Receivables
@@ -149,7 +148,3 @@ def log_rows(records: Iterable[SendRecord]) -> list[list[object]]:
             ]
         )
     return rows
-
-
-def balance_text(balance: Mapping[str, Decimal]) -> str:
-    return ", ".join(f"{amount:,.2f} {currency}" for currency, amount in balance.items())

@@ -225,12 +225,6 @@ def map_headers(row: Sequence[object], overrides: Mapping[str, str] | None = Non
     return ColumnMap(fields=fields, headers=headers)
 
 
-def score(row: Sequence[object], overrides: Mapping[str, str] | None = None) -> int:
-    """How much a row looks like the receivables header row."""
-    mapping = map_headers(row, overrides)
-    return len(mapping.fields) - 2 * len(mapping.missing_required())
-
-
 def find_header_row(
     rows: Sequence[Sequence[object]], overrides: Mapping[str, str] | None = None, scan: int = 30
 ) -> int | None:

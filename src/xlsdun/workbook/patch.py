@@ -844,13 +844,6 @@ class _SheetEdit:
     def has_content(self, cell: Element) -> bool:
         return any(etree.QName(child).localname in ("v", "f", "is") for child in cell)
 
-    def last_used_column(self, number: int) -> int:
-        row = self.rows.get(number)
-        if row is None:
-            return 0
-        used = [col for col, cell in self.cells(row, number) if self.has_content(cell)]
-        return max(used, default=0)
-
     def occupied_columns_after(self, column: int) -> set[int]:
         """Columns right of ``column`` that hold anything, in any row."""
         occupied: set[int] = set()
@@ -994,10 +987,8 @@ class _SheetEdit:
             c1, r1, c2, r2 = self.extent
             self.extent = (min(c1, column), min(r1, number), max(c2, column), max(r2, number))
 
-    def save(self) -> None:
-        if not self.changed:
-            return
-        self._widen_spans()
+    def _grow_dimension(self) -> None:
+        """Widen `<dimension ref>` to cover every cell written."""
         dimension = self.root.find(self.q("dimension"))
         if dimension is not None and self.extent is not None:
             old = _parse_range(dimension.get("ref", ""))
@@ -1006,6 +997,12 @@ class _SheetEdit:
                 c1, r1 = min(c1, old[0]), min(r1, old[1])
                 c2, r2 = max(c2, old[2]), max(r2, old[3])
             dimension.set("ref", _format_range(c1, r1, c2, r2))
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        self._widen_spans()
+        self._grow_dimension()
         self.ctx.package.replace(self.part, _serialize(self.root, self.original))
 
 
@@ -1421,14 +1418,7 @@ class _StreamSheet(_SheetEdit):
             return
         self._widen_spans()
         self._span_growth.clear()
-        dimension = self.root.find(self.q("dimension"))
-        if dimension is not None and self.extent is not None:
-            old = _parse_range(dimension.get("ref", ""))
-            c1, r1, c2, r2 = self.extent
-            if old is not None:
-                c1, r1 = min(c1, old[0]), min(r1, old[1])
-                c2, r2 = max(c2, old[2]), max(r2, old[3])
-            dimension.set("ref", _format_range(c1, r1, c2, r2))
+        self._grow_dimension()
         self.sheet_data.text = _ROWS_MARK
         head, _, tail = _serialize(self.root, self.original).partition(_ROWS_MARK.encode())
 
