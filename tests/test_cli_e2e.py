@@ -132,16 +132,31 @@ def test_second_run_the_same_day_sends_nothing_and_says_so(demo: Path) -> None:
     ]
 
 
-def test_hebrew_message_is_right_to_left(demo: Path) -> None:
-    run_json(demo)
-    found = False
-    for path in (demo / "outbox" / TODAY).glob("*.eml"):
+def test_each_debtor_gets_their_language_and_hebrew_is_right_to_left(demo: Path) -> None:
+    data = run_json(demo)
+    sheet = pd.read_excel(
+        demo / "receivables.xlsx", sheet_name="Receivables", header=3, engine="calamine"
+    )
+    language = dict(zip(sheet["Customer"], sheet["Language"], strict=False))
+    seen = {"he": 0, "en": 0}
+    for entry in data["debtors"]:
+        if entry["outcome"] != "written_to_outbox":
+            continue
+        (path,) = [
+            p
+            for p in (demo / "outbox" / TODAY).glob("*.eml")
+            if entry["message_id"].encode() in p.read_bytes()
+        ]
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         html = msg.get_body(("html",)).get_content()
-        if 'lang="he"' in html:
-            assert 'dir="rtl"' in html
-            found = True
-    assert found
+        lang = language[entry["customer"]]
+        if lang == "he":
+            assert '<html lang="he" dir="rtl">' in html and 'dir="rtl" lang="he"' in html
+            assert "בברכה" in msg.get_body(("plain",)).get_content()
+        else:
+            assert 'dir="rtl"' not in html and "Kind regards" in html
+        seen[lang] += 1
+    assert seen["he"] >= 5 and seen["en"] >= 5
 
 
 def test_missing_required_column_exits_2_naming_it(demo: Path, tmp_path: Path) -> None:

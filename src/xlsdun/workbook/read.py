@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code, language_code
 from .columns import ALIASES, find_header_row, map_headers, missing_required, normalize
-from .layout import hidden_rows, sheet_tables
+from .layout import TableRange, hidden_rows, sheet_tables
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
@@ -277,6 +277,7 @@ def read_receivables(
     tried: list[str] = []
     for name in candidates:
         rows = _read_grid(book, path, name)
+        tables = sheet_tables(path, name)  # read once: used to find the header and the extent
         if header_row is not None:
             index = header_row - 1
             if index >= len(rows):
@@ -285,7 +286,7 @@ def read_receivables(
                     f"({len(rows)}). Fix 'workbook.header_row' or remove it to detect the header."
                 )
         else:
-            found = _table_header(path, name, rows, columns)
+            found = _table_header(tables, rows, columns)
             if found is None:
                 found = find_header_row(rows, columns)
             if found is None:
@@ -314,7 +315,7 @@ def read_receivables(
             read_only=path.suffix.lower() in READ_ONLY_SUFFIXES,
         )
         owned = _owned_indexes(mapping.headers, owned_columns or {})
-        rows = _within_table(path, name, index, rows)
+        rows = _within_table(tables, index, rows)
         if not include_hidden_rows:
             hidden = hidden_rows(path, name)
             rows = [None if i + 1 in hidden else r for i, r in enumerate(rows)]
@@ -356,10 +357,12 @@ def _owned_indexes(headers: Mapping[int, str], owned: Mapping[str, str]) -> dict
 
 
 def _table_header(
-    path: Path, sheet: str, rows: Sequence[Sequence[object]], columns: Mapping[str, str] | None
+    tables: Sequence[TableRange],
+    rows: Sequence[Sequence[object]],
+    columns: Mapping[str, str] | None,
 ) -> int | None:
     """0-based header row of an Excel Table on the sheet that holds the receivables."""
-    for table in sheet_tables(path, sheet):
+    for table in tables:
         index = table.first_row - 1
         if index < len(rows) and not missing_required(map_headers(rows[index], columns).fields):
             return index
@@ -367,10 +370,10 @@ def _table_header(
 
 
 def _within_table(
-    path: Path, sheet: str, header_index: int, rows: list[Sequence[object]]
+    tables: Sequence[TableRange], header_index: int, rows: list[Sequence[object]]
 ) -> list[Sequence[object] | None]:
     """Rows cut to the Excel Table whose header row this is (no totals row, nothing below)."""
-    for table in sheet_tables(path, sheet):
+    for table in tables:
         if table.first_row == header_index + 1:
             return [row if i < table.last_row else None for i, row in enumerate(rows)]
     return rows
