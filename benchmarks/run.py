@@ -197,10 +197,9 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
             del os.environ["XLSDUN_RENDER_PROCESSES"]
         del messages, sender
 
-        history = engine.full_history(receivables, ledger, cfg)
-        todays = {r.debtor: r for r in ledger.sends() if r.today == gen.TODAY}
         start = clock()
-        engine._write_back(cfg, receivables, plan, history, todays, ledger, before)
+        updates = engine.sheet_updates(cfg, receivables, plan, ledger, gen.TODAY)
+        engine._write_back(cfg, receivables, updates, ledger, before)
         seconds["write_back"] = clock() - start
     return seconds
 

@@ -337,8 +337,9 @@ def run_once(
                 )
             _preflight(config, receivables)
             recovered = ledger.recover(outbox.find)
-            history = full_history(receivables, ledger, config)
-            plan = policy_mod.plan(receivables, history, today, config.policy)
+            plan = policy_mod.plan(
+                receivables, full_history(receivables, ledger, config), today, config.policy
+            )  # the write-back reads the history again, with this run's sends in it
             report = RunReport(
                 today=today, run_id=run_id, plan=plan, workbook_path=str(config.workbook.path)
             )
@@ -455,10 +456,9 @@ def _write_outcomes(
     """Write back what the ledger knows; a workbook that can't be written now waits (exit 3)."""
     from .workbook.guard import WorkbookError
 
-    history = full_history(receivables, ledger, config)
-    todays = {r.debtor: r for r in ledger.sends(today=report.today)}
+    updates = sheet_updates(config, receivables, plan, ledger, report.today)
     try:
-        written = _write_back(config, receivables, plan, history, todays, ledger, before)
+        written = _write_back(config, receivables, updates, ledger, before)
     except WorkbookError as exc:
         report.notes.append(str(exc))
         report.exit_code = max(report.exit_code, EXIT_LOCKED)
@@ -500,12 +500,21 @@ def _limit(
     return tuple(a for a in sends if a.debtor not in keys), held, why
 
 
+def sheet_updates(
+    config: Config, receivables: Receivables, plan: Plan, ledger: Ledger, today: date
+) -> dict[int, dict[str, object]]:
+    """The owned cells to change, from the ledger as it stands after today's sends (the
+    history and outcomes it is worked out from are gone before the workbook is written)."""
+    history = full_history(receivables, ledger, config)
+    return owned_updates(
+        receivables, plan, history, ledger.outcomes_on(today), config.owned_columns
+    )
+
+
 def _write_back(
     config: Config,
     receivables: Receivables,
-    plan: Plan,
-    history: dict[str, DebtorHistory],
-    todays: dict[str, SendRecord],
+    updates: dict[int, dict[str, object]],
     ledger: Ledger,
     before: object,
 ) -> Path | None:
@@ -513,9 +522,15 @@ def _write_back(
     from .workbook.patch import write_back
 
     info = receivables.sheet
-    updates = owned_updates(receivables, plan, history, todays, config.owned_columns)
-    records = ledger.unlogged()
-    if not updates and not records:
+    logged: list[int] = []
+
+    def unlogged() -> Iterator[SendRecord]:
+        for record in ledger.unlogged():
+            logged.append(record.id)
+            yield record
+
+    lines = log_rows(unlogged())
+    if not updates and not lines:
         return None
     if info is None or info.read_only:
         return _write_sidecar(config, receivables, updates, ledger)
@@ -526,13 +541,13 @@ def _write_back(
         updates=updates,
         log_sheet=config.owned_columns["log_sheet"],
         log_header=LOG_HEADER,
-        log_rows=log_rows(records),
+        log_rows=lines,
         state_dir=config.state_dir,
         backups=config.workbook.backups,
         expected=before,
         allow_protected=config.workbook.allow_protected_sheet,
     )
-    ledger.mark_logged([r.id for r in records])
+    ledger.mark_logged(logged)
     return config.workbook.path
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from .deliver.base import SendResult
 from .models import Action, Contact, DebtorHistory, Delivery
@@ -84,6 +85,15 @@ def _now() -> str:
 
 def _json_balance(balance: dict[str, Decimal]) -> str:
     return json.dumps({k: str(v) for k, v in balance.items()}, sort_keys=True)
+
+
+class Outcome(NamedTuple):
+    """Where a debtor's send of one day stands: what the sheet's status cell says of it."""
+
+    state: str
+    tier: str | None
+    variant: str
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,11 +366,27 @@ class Ledger:
         sql = "SELECT * FROM sends" + (f" WHERE {' AND '.join(where)}" if where else "")
         return [SendRecord.from_row(r) for r in self.db.execute(sql + " ORDER BY id", args)]
 
-    def unlogged(self) -> list[SendRecord]:
+    def outcomes_on(self, today: date) -> dict[str, Outcome]:
+        """{debtor: outcome} of the day's sends; debtors with the same outcome share one
+        object (a 200,000-invoice run has 40,000 of them and a handful of outcomes)."""
+        rows = self.db.execute(
+            "SELECT debtor, state, tier, variant, detail FROM sends WHERE today = ? ORDER BY id",
+            (today.isoformat(),),
+        )
+        shared: dict[Outcome, Outcome] = {}
+        outcomes = {}
+        for debtor, *rest in rows:
+            outcome = Outcome(*rest)
+            outcomes[debtor] = shared.setdefault(outcome, outcome)
+        return outcomes
+
+    def unlogged(self) -> Iterator[SendRecord]:
+        """The sends not yet in the workbook's log, one at a time (40,000 records at once
+        weigh more than the log lines made from them)."""
         rows = self.db.execute(
             "SELECT * FROM sends WHERE logged = 0 AND state != 'pending' ORDER BY id"
         )
-        return [SendRecord.from_row(r) for r in rows]
+        return map(SendRecord.from_row, rows)
 
     def mark_logged(self, ids: list[int]) -> None:
         with self._tx() as db:
@@ -403,39 +429,46 @@ class Ledger:
             )
 
     def history(self) -> dict[str, DebtorHistory]:
-        """Every debtor's contacts (sent, in the outbox, or possibly sent) and approvals."""
+        """Every debtor's contacts (sent, in the outbox, or possibly sent) and approvals.
+
+        Days, tiers and empty sets repeat across debtors and share one object each: with
+        40,000 debtors this halves the history's memory."""
         contacts: dict[str, list[Contact]] = defaultdict(list)
         thanked: dict[str, set[str]] = defaultdict(set)
         marks = ", ".join("?" * len(CONTACT_STATES))
-        for row in self.db.execute(
+        days: dict[str, date] = {}
+        names: dict[str, str] = {}
+        for debtor, day, tier, variant, message_id, invoices_json in self.db.execute(
             f"SELECT debtor, today, tier, variant, message_id, invoices FROM sends "
             f"WHERE state IN ({marks}) ORDER BY today, id",
             CONTACT_STATES,
         ):
-            invoices = tuple(json.loads(row["invoices"]))
-            if row["variant"] == "thank_you":
-                thanked[row["debtor"]].update(invoices)
+            invoices = tuple(json.loads(invoices_json))
+            if variant == "thank_you":
+                thanked[debtor].update(invoices)
                 continue
-            contacts[row["debtor"]].append(
+            if day not in days:
+                days[day] = date.fromisoformat(day)
+            contacts[debtor].append(
                 Contact(
-                    day=date.fromisoformat(row["today"]),
-                    tier=row["tier"],
-                    variant=row["variant"],
-                    message_id=row["message_id"],
+                    day=days[day],
+                    tier=names.setdefault(tier, tier),
+                    variant=names.setdefault(variant, variant),  # type: ignore[arg-type]
+                    message_id=message_id,
                     invoices=invoices,
                 )
             )
         approvals: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for row in self.db.execute("SELECT debtor, tier, invoice FROM approvals"):
             approvals[row["debtor"]].add((row["tier"], row["invoice"]))
-        keys = set(contacts) | set(approvals) | set(thanked)
+        none: frozenset[str] = frozenset()
         return {
             k: DebtorHistory(
                 contacts=tuple(contacts.get(k, ())),
-                approvals=frozenset(approvals.get(k, ())),
-                thanked_invoices=frozenset(thanked.get(k, ())),
+                approvals=frozenset(approvals[k]) if k in approvals else none,  # type: ignore[arg-type]
+                thanked_invoices=frozenset(thanked[k]) if k in thanked else none,
             )
-            for k in keys
+            for k in {*contacts, *approvals, *thanked}
         }
 
     def sent_on(self, today: date) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
-from .ledger import SendRecord
+from .ledger import Outcome, SendRecord
 from .models import Action, DebtorHistory, Plan, Receivables
 from .workbook.read import is_blank
 
@@ -47,7 +47,7 @@ def _label(tier: str | None, variant: str) -> str:
     return tier or ""
 
 
-def action_status(action: Action, record: SendRecord | None) -> str:
+def action_status(action: Action, record: Outcome | None) -> str:
     """The `Reminder status` text for the invoices this action is about."""
     if record is not None:
         return _SEND_STATUS.get(record.state, record.state).format(
@@ -84,11 +84,35 @@ def owned_updates(
     receivables: Receivables,
     plan: Plan,
     history: Mapping[str, DebtorHistory],
-    today_records: Mapping[str, SendRecord],
+    today_records: Mapping[str, Outcome],
     owned_columns: Mapping[str, str],
 ) -> dict[int, dict[str, object]]:
-    """{row: {header: value}} for every owned cell whose value should change."""
-    wanted: dict[int, dict[str, object]] = {}
+    """{row: {header: value}} for every owned cell whose value should change.
+
+    Rows that should change the same way share one dict (a debtor's invoices usually do):
+    at 200,000 rows a dict per row cost more memory than the rest of the write-back. The
+    dicts are read-only for callers.
+    """
+    status_header = owned_columns["status"]
+    key_of = {v: k for k, v in owned_columns.items()}
+    nothing: dict[str, object] = {}
+    noted = {f.row for f in plan.findings}
+    wanted_at: dict[int, dict[str, object]] = {}  # rows with findings: what they would say
+    changes: dict[int, dict[str, object]] = {}
+
+    def change(rows: Iterable[int], cells: dict[str, object]) -> None:
+        diffs: dict[int, dict[str, object]] = {}  # by id() of the sheet's cells, alive here
+        for row in rows:
+            if row in noted:
+                wanted_at[row] = cells
+                continue
+            now = receivables.owned.get(row, nothing)
+            diff = diffs.get(id(now))
+            if diff is None:
+                diff = diffs[id(now)] = _difference(now, cells, key_of)
+            if diff:
+                changes[row] = diff
+
     for action in plan.actions:
         h = history.get(action.debtor)
         last = h.last if h else None
@@ -99,52 +123,61 @@ def owned_updates(
             owned_columns["next"]: action.next_date,
         }
         status = action_status(action, today_records.get(action.debtor))
-        for inv in action.invoices:
-            wanted[inv.row] = {owned_columns["status"]: status, **common}
-        for row, why in action.excluded:
+        change((inv.row for inv in action.invoices), {status_header: status, **common})
+        for why in dict.fromkeys(why for _, why in action.excluded):
             text = "Paid" if why == "paid" else f"Not sent: {why}"
-            wanted[row] = {owned_columns["status"]: text, **common}
+            rows = (row for row, reason in action.excluded if reason == why)
+            change(rows, {status_header: text, **common})
     for finding in plan.findings:
-        cells = wanted.setdefault(finding.row, {})
+        cells = dict(wanted_at.get(finding.row, nothing))
         note = f"Skipped: {finding.field}: {finding.problem}"
-        previous = cells.get(owned_columns["status"])
+        previous = cells.get(status_header)
         if previous and str(previous).startswith("Skipped:"):
             note = f"{previous}; {finding.field}: {finding.problem}"
         elif previous:
             note = f"{previous} ({finding.field}: {finding.problem})"
-        cells[owned_columns["status"]] = note
-
-    changes: dict[int, dict[str, object]] = {}
-    for row, cells in wanted.items():
-        now = receivables.owned.get(row, {})
-        key_of = {v: k for k, v in owned_columns.items()}
-        diff = {
-            header: value
-            for header, value in cells.items()
-            if not _same(now.get(key_of[header]), value)
-        }
+        cells[status_header] = note
+        wanted_at[finding.row] = cells
+    for row, cells in wanted_at.items():
+        diff = _difference(receivables.owned.get(row, nothing), cells, key_of)
         if diff:
             changes[row] = diff
     return changes
 
 
+def _difference(
+    now: Mapping[str, object], cells: dict[str, object], key_of: Mapping[str, str]
+) -> dict[str, object]:
+    """The cells whose value differs from what the sheet has (`cells` itself if all do)."""
+    diff = {h: v for h, v in cells.items() if not _same(now.get(key_of[h]), v)}
+    return cells if len(diff) == len(cells) else diff
+
+
 def log_rows(records: Iterable[SendRecord]) -> list[list[object]]:
-    """Lines for the append-only `Reminder log` sheet; the key makes appends idempotent."""
+    """Lines for the append-only `Reminder log` sheet; the key makes appends idempotent.
+
+    Days, tiers, states and details repeat from line to line and share one object each
+    (a 200,000-invoice run logs 40,000 lines)."""
+    shared: dict[object, object] = {}
+
+    def one(value: object) -> object:
+        return shared.setdefault((type(value), value), value)
+
     rows = []
     for r in records:
         rows.append(
             [
                 f"{r.id}:{r.state}",
-                r.today,
+                one(r.today),
                 r.customer,
                 r.email or "",
-                r.tier or "",
-                r.variant,
+                one(r.tier or ""),
+                one(r.variant),
                 ", ".join(r.invoices),
                 "; ".join(f"{amount} {currency}" for currency, amount in r.balance.items()),
-                r.state,
+                one(r.state),
                 r.message_id or "",
-                r.detail,
+                one(r.detail),
             ]
         )
     return rows

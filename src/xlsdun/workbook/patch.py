@@ -14,6 +14,7 @@ import bisect
 import gc
 import io
 import math
+import mmap
 import posixpath
 import re
 import shutil
@@ -24,6 +25,7 @@ import zlib
 from array import array
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -146,36 +148,44 @@ def write_back(
         raise WorkbookChanged(_changed_message(path))
 
     package = _Package.load(path, original)
-    editor = _WorkbookEdit(package, path)
-    result = WriteResult(path=path)
-    gc.freeze()  # the caller's objects need no cyclic-GC scans while cells are generated
+    package.scratch = Path(state_dir) if state_dir is not None else path.parent / ".xlsdun"
     try:
-        editor.apply_updates(sheet, header_row, updates, allow_protected, result)
-        if log_sheet is not None and (log_rows or log_header):
-            editor.append_log(log_sheet, log_header or [], log_rows or [], allow_protected, result)
-        editor.finish()
+        editor = _WorkbookEdit(package, path)
+        result = WriteResult(path=path)
+        gc.freeze()  # the caller's objects need no cyclic-GC scans while cells are generated
+        try:
+            editor.apply_updates(sheet, header_row, updates, allow_protected, result)
+            if log_sheet is not None and (log_rows or log_header):
+                editor.append_log(
+                    log_sheet, log_header or [], log_rows or [], allow_protected, result
+                )
+            editor.finish()
+        finally:
+            gc.unfreeze()
+        if not package.dirty:
+            return result
+
+        def before_replace() -> None:
+            if backups > 0:  # used on its own, the backups go where the daily run keeps them
+                folder = state_dir if state_dir is not None else path.parent / ".xlsdun"
+                result.backup = rotate_backups(path, folder, backups)
+            again = open_elsewhere(path)
+            if again:
+                raise WorkbookLocked(again)
+            if fingerprint(path) != original_fp:
+                raise WorkbookChanged(_changed_message(path))
+
+        sheets_to_read = (
+            [sheet] if log_sheet is None else [sheet, editor.log_sheet_name or log_sheet]
+        )
+        atomic_replace(
+            path,
+            package.write,
+            verify=lambda tmp: _verify(tmp, package, sheets_to_read, path),
+            before_replace=before_replace,
+        )
     finally:
-        gc.unfreeze()
-    if not package.dirty:
-        return result
-
-    def before_replace() -> None:
-        if backups > 0:  # used on its own, the backups go where the daily run keeps them
-            folder = state_dir if state_dir is not None else path.parent / ".xlsdun"
-            result.backup = rotate_backups(path, folder, backups)
-        again = open_elsewhere(path)
-        if again:
-            raise WorkbookLocked(again)
-        if fingerprint(path) != original_fp:
-            raise WorkbookChanged(_changed_message(path))
-
-    sheets_to_read = [sheet] if log_sheet is None else [sheet, editor.log_sheet_name or log_sheet]
-    atomic_replace(
-        path,
-        package.write,
-        verify=lambda tmp: _verify(tmp, package, sheets_to_read, path),
-        before_replace=before_replace,
-    )
+        package.close()  # temporary files of big sheets
     return result
 
 
@@ -245,10 +255,12 @@ class _Package:
         self.comment = comment
         self.by_part = {_part_key(info.filename): info.filename for info in infos}
         self.changed: dict[str, bytes | BinaryIO] = {}
-        self.added: dict[str, bytes] = {}
+        self.added: dict[str, bytes | BinaryIO] = {}
         self._zip = zipfile.ZipFile(io.BytesIO(raw))
         self._cache: dict[str, bytes] = {}
         self.sheet_parts: dict[str, str] = {}  # sheet name -> part key, for verification
+        self.scratch: Path | None = None  # where big sheets are unpacked (`read_sheet`)
+        self._mapped: list[tuple[BinaryIO, mmap.mmap]] = []
 
     @classmethod
     def load(cls, path: Path, raw: bytes) -> _Package:
@@ -279,7 +291,11 @@ class _Package:
         if name is None:
             raise KeyError(part)
         if name in self.added:
-            return self.added[name]
+            added = self.added[name]
+            if isinstance(added, bytes):
+                return added
+            added.seek(0)
+            return added.read()
         changed = self.changed.get(name)
         if isinstance(changed, bytes):
             return changed
@@ -292,6 +308,48 @@ class _Package:
         if cache:
             self._cache[name] = content
         return content
+
+    def read_sheet(self, part: str) -> bytes | mmap.mmap:
+        """A worksheet's XML; one over `_MAP_BYTES` unpacked into a temporary file and mapped,
+        so that a 200,000-row sheet (about 100 MB of XML) is never all in memory at once:
+        `_Pages` lets the pages go again as the sheet is swept."""
+        name = self.by_part.get(_part_key(part))
+        info = next((i for i in self.infos if i.filename == name), None)
+        if (
+            info is None
+            or info.file_size <= _MAP_BYTES
+            or name in self.added
+            or name in self.changed
+            or not hasattr(mmap.mmap, "madvise")
+        ):
+            return self.read(part, cache=False)
+        if self.scratch is not None:
+            self.scratch.mkdir(parents=True, exist_ok=True)
+        scratch = tempfile.TemporaryFile(dir=self.scratch)  # noqa: SIM115 - closed in `close`
+        try:
+            with self._zip.open(info) as source:
+                shutil.copyfileobj(source, scratch, _COPY_CHUNK)
+            scratch.flush()
+            mapped = mmap.mmap(scratch.fileno(), 0, access=mmap.ACCESS_READ)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            scratch.close()
+            raise _damaged(self.path, exc) from exc
+        except BaseException:
+            scratch.close()
+            raise
+        self._mapped.append((scratch, mapped))
+        return mapped
+
+    def close(self) -> None:
+        """Drop the temporary files of mapped sheets (and any spooled rewrite)."""
+        for scratch, mapped in self._mapped:
+            with suppress(BufferError):
+                mapped.close()
+            scratch.close()
+        self._mapped.clear()
+        for content in [*self.changed.values(), *self.added.values()]:
+            if not isinstance(content, bytes):
+                content.close()
 
     def replace(self, part: str, content: bytes) -> None:
         name = self.by_part[_part_key(part)]
@@ -306,8 +364,7 @@ class _Package:
         """Replace a part with what `content` holds (read from its start when writing)."""
         name = self.by_part[_part_key(part)]
         if name in self.added:
-            content.seek(0)
-            self.added[name] = content.read()
+            self.added[name] = content
         else:
             self.changed[name] = content
 
@@ -338,7 +395,13 @@ class _Package:
                     entry = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
                     entry.compress_type = zipfile.ZIP_DEFLATED
                     entry.external_attr = 0o644 << 16
-                    zout.writestr(entry, data)
+                    if isinstance(data, bytes):
+                        zout.writestr(entry, data)
+                        continue
+                    entry._compresslevel = _STREAM_LEVEL  # type: ignore[attr-defined]
+                    with zout.open(entry, "w") as dest:
+                        data.seek(0)
+                        shutil.copyfileobj(data, dest, _COPY_CHUNK)
                 zout.comment = self.comment
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise _damaged(self.path, exc) from exc
@@ -1015,7 +1078,10 @@ _R_ATTR = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 _SPANS_ATTR = re.compile(rb"""(\sspans\s*=\s*)(["'])([^"']*)["']""")
 _ROWS_MARK = "xlsdun-rows-placeholder-7c1d"
 _UNKNOWN, _NO_REF = -2, -1  # a row's last cell column: not looked up yet; the cell has no ref
-_SPOOL_BYTES = 32 << 20
+_SPOOL_BYTES = 4 << 20  # a rewritten sheet beyond this goes to a temporary file
+_MAP_BYTES = 16 << 20  # a sheet beyond this is read from a temporary file, not held in memory
+_CALAMINE_CHECK_BYTES = 16 << 20  # see `_verify`
+_RELEASE_STEP = 8 << 20
 _STREAM_LEVEL = 1  # the rewritten sheet only: 4x faster than level 6, a quarter larger
 
 
@@ -1030,6 +1096,44 @@ def _xml_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r", "&#13;")
     return text
+
+
+class _Pages:
+    """Gives a mapped sheet's pages back behind a forward sweep over it, so that reading a
+    100 MB sheet costs a few MB of memory (`_Package.read_sheet`). Nothing to do for bytes."""
+
+    def __init__(self, content: bytes | mmap.mmap) -> None:
+        self.mapped = content if isinstance(content, mmap.mmap) else None
+        self.done = 0
+
+    def behind(self, position: int) -> None:
+        """Called as a sweep moves on: every few MB, the pages before `position` go."""
+        if self.mapped is not None and position - self.done >= _RELEASE_STEP:
+            end = position - position % mmap.PAGESIZE
+            self.mapped.madvise(mmap.MADV_DONTNEED, self.done, end - self.done)
+            self.done = end
+
+    def all(self) -> None:
+        """At the end of a sweep: every page goes (they come back from the file on demand)."""
+        if self.mapped is not None and len(self.mapped):
+            self.mapped.madvise(mmap.MADV_DONTNEED, 0, len(self.mapped))
+        self.done = 0
+
+
+def _find(content: bytes | mmap.mmap, needle: bytes, start: int, end: int) -> int:
+    """`content.find(needle, start, end)`, a window at a time for a mapped sheet."""
+    if not isinstance(content, mmap.mmap):
+        return content.find(needle, start, end)
+    pages = _Pages(content)
+    try:
+        for at in range(start, end, _RELEASE_STEP):
+            found = content.find(needle, at, min(at + _RELEASE_STEP + len(needle) - 1, end))
+            if found >= 0:
+                return found
+            pages.behind(at)
+        return -1
+    finally:
+        pages.all()
 
 
 class _LazyRows(dict):
@@ -1068,7 +1172,7 @@ class _StreamSheet(_SheetEdit):
     """
 
     @staticmethod
-    def layout(content: bytes) -> tuple[re.Match[bytes], int, int] | None:
+    def layout(content: bytes | mmap.mmap) -> tuple[re.Match[bytes], int, int] | None:
         """(the sheetData start tag, start and end of the rows) or None if not streamable."""
         opening = _SHEET_DATA.search(content)
         if opening is None:
@@ -1079,15 +1183,15 @@ class _StreamSheet(_SheetEdit):
         if closing < opening.end():
             return None
         for marker in (b"<!--", b"<![CDATA[", b"<?"):
-            if content.find(marker, opening.end(), closing) >= 0:
+            if _find(content, marker, opening.end(), closing) >= 0:
                 return None
-        if _ROWS_MARK.encode() in content:
+        if _find(content, _ROWS_MARK.encode(), 0, len(content)) >= 0:
             return None
         return opening, opening.end(), closing
 
     def __init__(
         self,
-        content: bytes,
+        content: bytes | mmap.mmap,
         part: str,
         ctx: _WorkbookEdit,
         layout: tuple[re.Match[bytes], int, int],
@@ -1096,8 +1200,9 @@ class _StreamSheet(_SheetEdit):
         prefix = opening.group(1)
         self.part = part
         self.ctx = ctx
-        self.original = content
+        self.original = content[: opening.start()]  # what `_serialize` looks at: the start
         self.content = content
+        self.pages = _Pages(content)
         self.rows_start, self.rows_end = start, end
         self.prefix = prefix.decode("ascii")
         open_tag = opening.group(0)
@@ -1138,8 +1243,9 @@ class _StreamSheet(_SheetEdit):
         """Row numbers and their byte ranges, from one scan of the row tags."""
         numbers, starts, ends = array("q"), array("q"), array("q")
         number = 0
-        content = self.content
+        content, pages = self.content, self.pages
         for match in _ROW_TAG.finditer(content, self.rows_start, self.rows_end):
+            pages.behind(match.start())
             r = _R_ATTR.search(match.group(0))
             number = int(r.group(1)) if r and r.group(1).isdigit() else number + 1
             if numbers and number <= numbers[-1]:
@@ -1155,22 +1261,25 @@ class _StreamSheet(_SheetEdit):
             numbers.append(number)
             starts.append(match.start())
             ends.append(stop)
+        pages.all()
         self.row_numbers = numbers
         self._starts, self._ends = starts, ends
         self._last_columns = array("q", [_UNKNOWN]) * len(numbers)
 
     def _find_array_areas(self) -> list[tuple[int, int, int, int]]:
         areas: list[tuple[int, int, int, int]] = []
-        if self.content.find(b"array", self.rows_start, self.rows_end) < 0:
+        if _find(self.content, b"array", self.rows_start, self.rows_end) < 0:
             return areas
         formula = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f(?=[\s>])([^>]*)>")
         for match in formula.finditer(self.content, self.rows_start, self.rows_end):
+            self.pages.behind(match.start())
             attrs = match.group(1)
             if re.search(rb"""\st\s*=\s*["']array["']""", attrs):
                 ref = re.search(rb"""\sref\s*=\s*["']([^"']*)["']""", attrs)
                 area = _parse_range(ref.group(1).decode("ascii", "replace")) if ref else None
                 if area is not None and area[:2] != area[2:]:
                     areas.append(area)
+        self.pages.all()
         return areas
 
     # -- rows as elements, on demand
@@ -1242,6 +1351,7 @@ class _StreamSheet(_SheetEdit):
     def occupied_columns_after(self, column: int) -> set[int]:
         occupied: set[int] = set()
         for at, number in enumerate(self.row_numbers):
+            self.pages.behind(self._starts[at])
             last = self._last_column(at)
             if last is not None and last <= column:
                 continue
@@ -1249,6 +1359,7 @@ class _StreamSheet(_SheetEdit):
             for col, cell in self.cells(row, number):
                 if col > column and self.has_content(cell):
                     occupied.add(col)
+        self.pages.all()
         return occupied
 
     # -- writing
@@ -1432,6 +1543,7 @@ class _StreamSheet(_SheetEdit):
         position = self.rows_start
         new_at = 0
         for at, number in enumerate(self.row_numbers):
+            self.pages.behind(position)
             while new_at < len(created) and created[new_at] < number:
                 body.write(content[position : self._starts[at]])  # the rows before it first
                 position = self._starts[at]
@@ -1461,6 +1573,8 @@ class _StreamSheet(_SheetEdit):
         body.write(tail)
         body.flush()
         body.detach()
+        content.release()
+        self.pages.all()
         if self.count_into is not None:
             self.count_into.cells_changed += changed_cells
         if not (self.changed or changed_cells):
@@ -1562,7 +1676,7 @@ class _WorkbookEdit:
                     f"{self.path.name}: '{entry.name}' is not a worksheet with cells (it may be a "
                     "chart sheet). Set [workbook] sheet to the sheet that holds the receivables."
                 )
-            content = self.package.read(entry.rel.target, cache=False)
+            content = self.package.read_sheet(entry.rel.target)
             layout = _StreamSheet.layout(content)
             edit: _SheetEdit | None = None
             if layout is not None:
@@ -1570,7 +1684,9 @@ class _WorkbookEdit:
                     edit = _StreamSheet(content, entry.rel.target, self, layout)
                 except _NotStreamable:
                     edit = None
-            self.sheets[entry.name] = edit or _SheetEdit(content, entry.rel.target, self)
+            if edit is None:
+                edit = _SheetEdit(content[:], entry.rel.target, self)  # the tree path: bytes
+            self.sheets[entry.name] = edit
             self._sheet_ids[entry.name] = entry.element.get("sheetId", "")
             self.package.sheet_parts[entry.name] = _part_key(entry.rel.target)
         return self.sheets[entry.name]
@@ -1926,8 +2042,9 @@ def _verify(tmp: Path, package: _Package, sheets: list[str], path: Path) -> None
     Complete: the zip directory lists every entry, and each entry copied unchanged has the
     original's size and CRC-32 (computed over the bytes written). Readable: every changed
     or added part decompresses with a matching CRC and parses as XML (streamed), and calamine
-    opens the workbook and reads the written sheets; a sheet over 32 MB of XML is left to
-    the XML check, as reading it into calamine costs more memory than the whole write.
+    opens the workbook and reads the written sheets; a sheet over 16 MB of XML (about
+    20,000 rows) is left to the XML check, as reading it into calamine costs more memory
+    than the whole write.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:  # calamine runs without the GIL
         readable = pool.submit(_calamine_reads, tmp, package, sheets)
@@ -1964,12 +2081,12 @@ def _check_entries(tmp: Path, package: _Package) -> None:
 
 
 def _calamine_reads(tmp: Path, package: _Package, sheets: list[str]) -> None:
+    with zipfile.ZipFile(tmp) as written:
+        sizes = {_part_key(info.filename): info.file_size for info in written.infolist()}
     workbook = python_calamine.CalamineWorkbook.from_path(str(tmp))
     try:
         for name in sheets:
-            part = package.sheet_parts.get(name)
-            info = next((i for i in package.infos if _part_key(i.filename) == part), None)
-            if info is not None and info.file_size > _SPOOL_BYTES:
+            if sizes.get(package.sheet_parts.get(name, ""), 0) > _CALAMINE_CHECK_BYTES:
                 continue
             workbook.get_sheet_by_name(_calamine_name(workbook, name))
     finally:

@@ -8,14 +8,17 @@ expected and what was found, before anything is sent.
 from __future__ import annotations
 
 import calendar
+import ctypes
 import gc
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
+from functools import partial
+from itertools import islice, repeat
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum
@@ -276,8 +279,9 @@ def read_receivables(
     candidates = [sheet] if sheet else names
     tried: list[str] = []
     for name in candidates:
-        rows = _read_grid(book, path, name)
         tables = sheet_tables(path, name)  # read once: used to find the header and the extent
+        grid = _Grid(book, path, name)
+        rows = grid.head(max([_HEADER_SCAN, header_row or 0, *(t.first_row for t in tables)]))
         if header_row is not None:
             index = header_row - 1
             if index >= len(rows):
@@ -315,14 +319,21 @@ def read_receivables(
             read_only=path.suffix.lower() in READ_ONLY_SUFFIXES,
         )
         owned = _owned_indexes(mapping.headers, owned_columns or {})
-        rows = _within_table(tables, index, rows)
-        if not include_hidden_rows:
-            hidden = hidden_rows(path, name)
-            rows = [None if i + 1 in hidden else r for i, r in enumerate(rows)]
+        body = _Body(
+            info.fields,
+            owned,
+            date_order=date_order,
+            decimal_comma=date_order == "DMY" and default_currency.upper() == "EUR",
+            default_language=default_language,
+        )
+        end = next((t.last_row for t in tables if t.first_row == index + 1), None)
+        hidden = frozenset() if include_hidden_rows else frozenset(hidden_rows(path, name))
         with _gc_paused():
-            return _parse_rows(
-                rows, index, info, owned, date_order, default_currency.upper(), default_language
-            )
+            chunks = body.chunks(grid, index + 1, end, hidden)
+            receivables = _parse_rows(chunks, body, info, default_currency.upper())
+        del grid, book, chunks
+        _return_freed_memory()
+        return receivables
     examples = "; ".join(
         f"{f}: {', '.join(repr(a) for a in ALIASES[f][:3])}"
         for f in ("customer", "email", "invoice", "due_date", "balance")
@@ -334,21 +345,249 @@ def read_receivables(
     )
 
 
-def _read_grid(book: CalamineWorkbook, path: Path, name: str) -> list[list[object]]:
-    """The sheet's cells as rows; empty cells and pandas' NA spellings ("N/A", "NULL", ...)
-    read as None, as `read_excel` reads them. Numbers stay floats and dates stay dates: every
-    converter below treats 3.0 like 3 and a date like midnight of that day."""
-    try:
-        with _gc_paused():
-            raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            return [
-                row if _NA_TEXT.isdisjoint(row) else [None if c in _NA_TEXT else c for c in row]
-                for row in raw
-            ]
-    except Exception as exc:
-        raise WorkbookReadError(
-            f"{path}, sheet '{name}': cannot be read ({type(exc).__name__}: {exc})."
-        ) from None
+_HEADER_SCAN = 30  # rows searched for the header when no Table or header_row says where
+_CHUNK = 4096  # rows converted at a time
+_CACHE = 1 << 16  # distinct values remembered per column
+
+
+class _Grid:
+    """A sheet's rows as calamine yields them, a few thousand at a time.
+
+    The rows are never all Python lists at once: at 200,000 rows that list of lists cost
+    more memory than the rest of the run together. calamine's rows start at row 1 but at
+    the first used column, so the header rows are padded to absolute column positions and a
+    body cell is taken at `column - first_column`.
+    """
+
+    def __init__(self, book: CalamineWorkbook, path: Path, name: str) -> None:
+        self.path, self.name = path, name
+        try:
+            sheet = book.get_sheet_by_name(name)
+        except Exception as exc:
+            raise self.error(exc) from None
+        self.first_column = sheet.start[1] if sheet.start else 0
+        self.rows_expected = sheet.end[0] + 1 if sheet.end else 0
+        self._rows = sheet.iter_rows()
+        self._head: list[list[object]] = []
+        self.count = 0
+
+    def error(self, exc: BaseException) -> WorkbookReadError:
+        return WorkbookReadError(
+            f"{self.path}, sheet '{self.name}': cannot be read ({type(exc).__name__}: {exc})."
+        )
+
+    def head(self, n: int) -> list[list[object]]:
+        """The first n rows at absolute column positions, with pandas' NA spellings ("",
+        "N/A", "NULL", ...) read as None, as `read_excel` reads them."""
+        self._head = self._take(n)
+        pad: list[object] = [None] * self.first_column
+        return [pad + [None if c in _NA_TEXT else c for c in row] for row in self._head]
+
+    def chunks(self, start: int) -> Iterator[tuple[int, list[list[object]]]]:
+        """(0-based index of the first row, the rows as calamine gives them) from `start` on."""
+        head, self._head = self._head, []
+        if start < len(head):
+            yield start, head[start:]
+        while rows := self._take(_CHUNK):
+            first = self.count - len(rows)
+            if first + len(rows) > start:
+                yield max(first, start), rows[max(start - first, 0) :]
+        if self.count != self.rows_expected:  # see the class docstring
+            raise self.error(RuntimeError("calamine returned the rows in an unexpected layout"))
+
+    def _take(self, n: int) -> list[list[object]]:
+        try:
+            rows = list(islice(self._rows, n))
+        except Exception as exc:
+            raise self.error(exc) from None
+        self.count += len(rows)
+        return rows
+
+
+class _Invalid:
+    """A cell a converter rejected (ValueError): its row gets a finding that quotes it."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: object) -> None:
+        self.raw = raw
+
+
+class _Converter:
+    """`convert` applied down a column, once per distinct value: names, addresses, dates and
+    empty cells repeat from row to row, so a column costs a few distinct conversions, and
+    rows that repeat a value share one object. New values are converted by `bulk` where it
+    can (plain text, plain numbers)."""
+
+    __slots__ = ("convert", "bulk", "done", "flags", "invalid")
+
+    def __init__(
+        self,
+        convert: Callable[[object], object],
+        bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+    ) -> None:
+        self.convert = convert
+        self.bulk = bulk
+        self.done: dict[object, object] = {}
+        self.flags: dict[object, object] = {}  # TRUE/FALSE cells: as keys they equal 1 and 0
+        self.invalid = False  # a cell was rejected: rows must be checked one by one
+
+    def one(self, value: object) -> object:
+        if value.__class__ is str and value in _NA_TEXT:
+            value = None
+        try:
+            return self.convert(value)
+        except ValueError:
+            self.invalid = True
+            return _Invalid(value)
+
+    def column(self, values: Sequence[object]) -> list[object]:
+        types = set(map(type, values))
+        if bool in types:
+            return [self._flag(v) if v.__class__ is bool else self._value(v) for v in values]
+        done = self.done
+        try:
+            return list(map(done.__getitem__, values))
+        except KeyError:
+            pass
+        if len(done) > _CACHE:  # a column of distinct values (invoice numbers, amounts)
+            done.clear()
+        new = [v for v in dict.fromkeys(values) if v not in done]  # NaN: found by identity
+        converted = self.bulk(new, types) if self.bulk is not None else None
+        done.update(zip(new, map(self.one, new) if converted is None else converted, strict=True))
+        return list(map(done.__getitem__, values))
+
+    def _value(self, value: object) -> object:
+        if value not in self.done:
+            self.done[value] = self.one(value)
+        return self.done[value]
+
+    def _flag(self, value: object) -> object:
+        if value not in self.flags:
+            self.flags[value] = self.one(value)
+        return self.flags[value]
+
+
+def _texts(values: Sequence[object], types: set[type]) -> list[object] | None:
+    """`to_text` of a chunk that is all text, none of it an NA spelling."""
+    if types != {str} or not _NA_TEXT.isdisjoint(values):
+        return None
+    return [" ".join(v.split()) or None for v in values]  # type: ignore[attr-defined]
+
+
+def _amounts(values: Sequence[object], types: set[type]) -> list[object] | None:
+    """`to_money` of a chunk of ordinary numbers (its short path, row by row)."""
+    if types != {float} or not -1e12 < min(values) <= max(values) < 1e12:  # type: ignore[type-var, operator]
+        return None  # text, infinities, a NaN first: one by one
+    return [(Decimal(f"{v:.2f}"), None) if -1e12 < v < 1e12 else (None, None) for v in values]  # type: ignore[operator]
+
+
+_MONEY = ("amount", "paid", "balance")
+_DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
+_TEXTS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
+_TEXTS += ("attachment", "notes")
+_FLAGS = ("disputed", "do_not_contact", "approved")
+
+
+class _Body:
+    """The data rows below the header, converted column by column, a chunk at a time."""
+
+    def __init__(
+        self,
+        fields: Mapping[str, int],
+        owned: Mapping[str, int],
+        *,
+        date_order: str,
+        decimal_comma: bool,
+        default_language: str,
+    ) -> None:
+        date_of = partial(to_date, date_order=date_order)
+        converters: dict[str, Callable[[object], object]] = {
+            **dict.fromkeys(_TEXTS, to_text),
+            **dict.fromkeys(_DATES, date_of),
+            **dict.fromkeys(_MONEY, partial(to_money, decimal_comma=decimal_comma)),
+            **dict.fromkeys(_FLAGS, to_bool),
+            "email": split_emails,
+            "cc": split_emails,
+            "language": partial(to_language, default=default_language),
+        }
+        self.constant = {k: _Converter(c).one(None) for k, c in converters.items()}
+        bulk = {**dict.fromkeys(_TEXTS, _texts), **dict.fromkeys(_MONEY, _amounts)}
+        wanted = {
+            k: (fields[k], _Converter(c, bulk.get(k))) for k, c in converters.items() if k in fields
+        }
+        owned_converters: dict[str, Callable[[object], object]] = {
+            "level": _level_of,
+            "last": date_of,
+            **{f"owned:{key}": _as_pandas for key in owned},
+        }
+        for key, convert in owned_converters.items():
+            column = owned.get(key.removeprefix("owned:"))
+            if column is not None:
+                wanted[key] = (column, _Converter(convert))
+        self.wanted = wanted
+        self.owned_keys = tuple(owned)
+        self.shared: dict[object, dict[str, object]] = {}  # owned cells, one dict per kind
+
+    def chunks(
+        self, grid: _Grid, start: int, end: int | None, hidden: frozenset[int]
+    ) -> Iterator[tuple[Sequence[int], dict[str, list[object]]]]:
+        """(1-based Excel rows, converted values by field) a chunk at a time, from row index
+        `start` up to the Table's last row `end` (1-based), if any."""
+        offset = grid.first_column
+        for first, chunk in grid.chunks(start):
+            rows = chunk if end is None else chunk[: max(end - first, 0)]
+            numbers: Sequence[int] = range(first + 1, first + 1 + len(rows))
+            if hidden:
+                kept = [(n, r) for n, r in zip(numbers, rows, strict=True) if n not in hidden]
+                numbers, rows = [n for n, _ in kept], [r for _, r in kept]
+            if len(set(map(len, rows))) > 1:  # calamine's rows are all as wide; be sure
+                width = max(map(len, rows))
+                rows = [r + [None] * (width - len(r)) for r in rows]
+            by_column = list(zip(*rows, strict=True))
+            blank = (None,) * len(rows)
+            values = {}
+            for key, (column, converter) in self.wanted.items():
+                at = column - offset
+                values[key] = converter.column(by_column[at] if 0 <= at < len(by_column) else blank)
+            last = end is not None and first + len(chunk) >= end
+            del rows, chunk, by_column  # the raw cells go before the next chunk is read
+            yield numbers, values
+            if last:
+                break
+
+    def column(self, values: dict[str, list[object]], key: str) -> Iterable[object]:
+        """A field's values row by row; the same value in every row if the sheet lacks it."""
+        found = values.get(key)
+        return found if found is not None else repeat(self.constant.get(key))
+
+    def checked(self) -> bool:
+        """Whether a date or an amount cell was rejected so far (rows need a closer look)."""
+        return any(
+            converter.invalid
+            for key, (_, converter) in self.wanted.items()
+            if key in _DATES or key in _MONEY
+        )
+
+    def owned_rows(self, values: dict[str, list[object]]) -> Iterable[dict[str, object] | None]:
+        """Each row's owned cells as {key: value}; rows with the same cells share one dict."""
+        if not self.owned_keys:
+            return repeat(None)
+        shared = self.shared
+
+        def cells(*row: object) -> dict[str, object]:
+            tag = (row, tuple(map(type, row)))  # 1, 1.0 and True are different cells
+            found = shared.get(tag)
+            if found is None:
+                found = shared[tag] = dict(zip(self.owned_keys, row, strict=True))
+            return found
+
+        return map(cells, *(values[f"owned:{key}"] for key in self.owned_keys))
+
+
+def _level_of(value: object) -> str | None:
+    text = to_text(value)
+    return text.casefold() if text else None
 
 
 def _owned_indexes(headers: Mapping[int, str], owned: Mapping[str, str]) -> dict[str, int]:
@@ -369,180 +608,137 @@ def _table_header(
     return None
 
 
-def _within_table(
-    tables: Sequence[TableRange], header_index: int, rows: list[Sequence[object]]
-) -> list[Sequence[object] | None]:
-    """Rows cut to the Excel Table whose header row this is (no totals row, nothing below)."""
-    for table in tables:
-        if table.first_row == header_index + 1:
-            return [row if i < table.last_row else None for i, row in enumerate(rows)]
-    return rows
+_ZERO = Decimal("0")
+_ROW_FIELDS = ("customer", "invoice", *_DATES, "terms", *_MONEY, "email", "cc", "currency")
+_ROW_FIELDS += ("customer_id", "phone", "pay_link", "attachment", "notes", "language", *_FLAGS)
+_ROW_FIELDS += ("level", "last")
 
 
 def _parse_rows(
-    rows: Sequence[Sequence[object]],
-    header_index: int,
+    chunks: Iterable[tuple[Sequence[int], dict[str, list[object]]]],
+    body: _Body,
     info: SheetInfo,
-    owned: Mapping[str, int],
-    date_order: str,
     default_currency: str,
-    default_language: str,
 ) -> Receivables:
-    f = info.fields
-    full = max([*f.values(), *owned.values()]) + 1
-
-    body = rows[header_index + 1 :]
-    decimal_comma = date_order == "DMY" and default_currency == "EUR"
-
-    rectangular = all(r is not None and len(r) >= full for r in body)
-
-    def column(field: str, convert: Callable[[object], object]) -> list[object]:
-        i = f.get(field)
-        if i is None:
-            return [_attempt(convert, None)] * len(body)
-        if rectangular:
-            return _convert_column(list(map(itemgetter(i), body)), convert)
-        values = [None if r is None or i >= len(r) else r[i] for r in body]
-        return _convert_column(values, convert)
-
-    customers = column("customer", to_text)
-    invoice_ids = column("invoice", to_text)
-    date_columns = [
-        (field, column(field, lambda v: to_date(v, date_order)))
-        for field in ("invoice_date", "due_date", "hold_until", "promise_date")
-    ]
-    terms_column = column("terms", to_text)
-    money_columns = [
-        (field, column(field, lambda v: to_money(v, decimal_comma=decimal_comma)))
-        for field in ("amount", "paid", "balance")
-    ]
-    emails, ccs = column("email", split_emails), column("cc", split_emails)
-    texts = {
-        field: column(field, to_text)
-        for field in ("currency", "customer_id", "phone", "pay_link", "attachment", "notes")
-    }
-    languages = column("language", lambda v: to_language(v, default_language))
-    flags = {field: column(field, to_bool) for field in ("disputed", "do_not_contact", "approved")}
-
+    """Invoices from the converted columns, a chunk at a time, so that a chunk's cells are
+    gone before the next is read. A row with nothing wrong takes the short path; any other
+    row goes through `_row_problems`, which says what is wrong with it."""
+    currency_of: dict[object, str] = {}
     invoices: list[Invoice] = []
     findings: list[Finding] = []
     seen: dict[str, int] = {}
     duplicates: set[str] = set()
     current: dict[int, dict[str, object]] = {}
-    for k, raw in enumerate(body):
-        offset = header_index + 2 + k
-        if raw is None:
-            continue  # below the Excel Table, or a hidden row left out by configuration
-        customer = customers[k]
-        invoice_id = invoice_ids[k]
-        if invoice_id is None and (customer is None or normalize(customer) in _TOTAL):
-            continue  # a blank row, a totals row, a note or a subtotal: not an invoice
-        cells = list(raw) + [None] * (full - len(raw)) if len(raw) < full else raw
+    for numbers, values in chunks:
+        checked = body.checked()
+        columns = [body.column(values, key) for key in _ROW_FIELDS]
+        rows = zip(numbers, body.owned_rows(values), *columns, strict=False)  # repeat(): endless
+        for (
+            offset,
+            owned,
+            customer,
+            invoice_id,
+            invoice_date,
+            due,
+            hold,
+            promise,
+            terms,
+            amount,
+            paid,
+            balance,
+            (email, cc_more, bad_email),
+            (cc_first, cc_rest, bad_cc),
+            named,
+            customer_id,
+            phone,
+            pay_link,
+            attachment,
+            notes,
+            language,
+            disputed,
+            do_not_contact,
+            approved,
+            level,
+            last,
+        ) in rows:
+            if invoice_id is None and (customer is None or normalize(customer) in _TOTAL):  # type: ignore[arg-type]
+                continue  # a blank row, a totals row, a note or a subtotal: not an invoice
+            if owned is not None:
+                current[offset] = owned
+            if bad_email:
+                findings.append(
+                    Finding(offset, "email", f"invalid email address {bad_email!r}", invoice_id)  # type: ignore[arg-type]
+                )
+            if bad_cc:
+                findings.append(Finding(offset, "cc", f"invalid cc address {bad_cc!r}", invoice_id))  # type: ignore[arg-type]
+            if invoice_id is not None:
+                if invoice_id in seen:
+                    duplicates.add(invoice_id)  # type: ignore[arg-type]
+                else:
+                    seen[invoice_id] = offset  # type: ignore[index]
 
-        def get(field: str, cells: Sequence[object] = cells) -> object:
-            i = f.get(field)
-            return None if i is None else cells[i]
-
-        if owned:
-            current[offset] = {
-                key: _as_pandas(cells[i]) for key, i in owned.items() if i < len(cells)
-            }
-        row_problems: list[tuple[str, str]] = []
-        if customer is None:
-            row_problems.append(("customer", "customer name is empty"))
-        if invoice_id is None:
-            row_problems.append(("invoice", "invoice number is empty"))
-
-        dates: dict[str, date | None] = {}
-        for field, values in date_columns:
-            value = values[k]
-            if value is _INVALID:
-                dates[field] = None
-                row_problems.append((field, f"{to_text(get(field))!r} is not a date"))
+            if (
+                checked
+                or customer is None
+                or invoice_id is None
+                or due is None
+                or (balance[0] is None and amount[0] is None)  # type: ignore[index]
+            ):
+                problems, dates, money, hinted = _row_problems(
+                    customer,
+                    invoice_id,
+                    (invoice_date, due, hold, promise),
+                    terms,
+                    (amount, paid, balance),
+                )
+                if problems:
+                    for field, problem in problems:
+                        findings.append(Finding(offset, field, problem, invoice_id))  # type: ignore[arg-type]
+                    continue
+                invoice_date, due, hold, promise = dates
+                amount, paid, balance = money
             else:
-                dates[field] = value  # type: ignore[assignment]
-        due = dates["due_date"]
-        if due is None and "due_date" not in dict(row_problems):
-            terms = terms_column[k]
-            if dates["invoice_date"] and terms:
-                due = due_from_terms(dates["invoice_date"], terms)  # type: ignore[arg-type]
-                if due is None:
-                    row_problems.append(("terms", f"payment terms {terms!r} not understood"))
-            else:
-                row_problems.append(("due_date", "no due date (and no invoice date + terms)"))
+                (amount, hint), (paid, paid_hint), (balance, balance_hint) = amount, paid, balance  # type: ignore[misc]
+                hinted = hint or paid_hint or balance_hint
+                if balance is None:
+                    balance = amount - (paid or _ZERO)  # type: ignore[operator]
+                elif balance == amount:
+                    balance = amount  # one object for both: Decimals are 104 bytes each
 
-        money: dict[str, Decimal | None] = {}
-        hinted = None
-        for field, values in money_columns:
-            value = values[k]
-            if value is _INVALID:
-                money[field] = None
-                row_problems.append((field, f"{to_text(get(field))!r} is not an amount"))
-            else:
-                money[field], hint = value  # type: ignore[misc]
-                hinted = hinted or hint
-        balance = money["balance"]
-        if balance is None and money["amount"] is not None:
-            balance = money["amount"] - (money["paid"] or Decimal("0"))
-        if balance is None and not any(p[0] in ("amount", "paid", "balance") for p in row_problems):
-            row_problems.append(("balance", "no balance (and no amount)"))
-
-        email, cc_more, bad_email = emails[k]  # type: ignore[misc]
-        cc_first, cc_rest, bad_cc = ccs[k]  # type: ignore[misc]
-        cc = ((cc_first,) if cc_first else ()) + cc_rest
-        if bad_email:
-            findings.append(
-                Finding(offset, "email", f"invalid email address {bad_email!r}", invoice_id)
+            named = named or hinted
+            currency = currency_of.get(named)
+            if currency is None:
+                currency = currency_of[named] = currency_code(named, default_currency)
+            cc = ((cc_first,) if cc_first else ()) + cc_rest
+            invoices.append(
+                Invoice(  # positional, in the dataclass's field order: a third faster than keywords
+                    offset,
+                    customer,
+                    invoice_id,
+                    due,
+                    balance,
+                    currency,
+                    email,
+                    invoice_date,
+                    amount,
+                    customer_id,
+                    language,
+                    phone,
+                    hold,
+                    promise,
+                    disputed,
+                    do_not_contact,
+                    approved,
+                    tuple(dict.fromkeys(cc_more + cc)) if cc_more or cc else (),
+                    pay_link,
+                    attachment,
+                    notes,
+                    level,
+                    None if last.__class__ is _Invalid else last,
+                )
             )
-        if bad_cc:
-            findings.append(Finding(offset, "cc", f"invalid cc address {bad_cc!r}", invoice_id))
-
-        if invoice_id is not None:
-            if invoice_id in seen:
-                duplicates.add(invoice_id)
-            else:
-                seen[invoice_id] = offset
-
-        if row_problems:
-            for field, problem in row_problems:
-                findings.append(Finding(offset, field, problem, invoice_id))
-            continue
-
-        currency = currency_code(texts["currency"][k] or hinted, default_currency)
-        level = _owned_text(cells, owned, "level")
-        try:
-            last = to_date(cells[owned["last"]], date_order) if "last" in owned else None
-        except ValueError:
-            last = None
-        invoices.append(
-            Invoice(
-                row=offset,
-                customer=customer,
-                invoice=invoice_id,
-                due_date=due,
-                balance=balance,
-                currency=currency,
-                email=email,
-                invoice_date=dates["invoice_date"],
-                amount=money["amount"],
-                customer_id=texts["customer_id"][k],
-                language=languages[k],
-                phone=texts["phone"][k],
-                hold_until=dates["hold_until"],
-                promise_date=dates["promise_date"],
-                disputed=flags["disputed"][k],
-                do_not_contact=flags["do_not_contact"][k],
-                approved=flags["approved"][k],
-                cc=tuple(dict.fromkeys(cc_more + cc)) if cc_more or cc else (),
-                pay_link=texts["pay_link"][k],
-                attachment=texts["attachment"][k],
-                notes=texts["notes"][k],
-                reminder_level=level.casefold() if level else None,
-                last_reminder=last,
-            )
-        )
     if duplicates:
-        rows_of = {}
+        rows_of: dict[str, list[int]] = {}
         for inv in invoices:
             if inv.invoice in duplicates:
                 rows_of.setdefault(inv.invoice, []).append(inv.row)
@@ -565,24 +761,65 @@ def _parse_rows(
     )
 
 
-_INVALID = object()  # a cell a converter rejected (ValueError): the row gets a finding
-_NUMERIC = frozenset({int, float, bool})
+def _row_problems(
+    customer: object,
+    invoice_id: object,
+    dates: tuple[object, ...],
+    terms: object,
+    money: tuple[object, ...],
+) -> tuple[list[tuple[str, str]], list[object], list[Decimal | None], str | None]:
+    """What is wrong with a row, as (field, problem) pairs, with its dates, its amount, paid
+    and balance (missing balance worked out) and the currency its amounts name."""
+    problems: list[tuple[str, str]] = []
+    if customer is None:
+        problems.append(("customer", "customer name is empty"))
+    if invoice_id is None:
+        problems.append(("invoice", "invoice number is empty"))
+    checked_dates: list[object] = []
+    for field, value in zip(_DATES, dates, strict=True):
+        if value.__class__ is _Invalid:
+            problems.append((field, f"{to_text(value.raw)!r} is not a date"))  # type: ignore[attr-defined]
+            value = None
+        checked_dates.append(value)
+    invoice_date, due = checked_dates[0], checked_dates[1]
+    if due is None and dates[1].__class__ is not _Invalid:
+        if invoice_date and terms:
+            due = due_from_terms(invoice_date, terms)  # type: ignore[arg-type]
+            if due is None:
+                problems.append(("terms", f"payment terms {terms!r} not understood"))
+        else:
+            problems.append(("due_date", "no due date (and no invoice date + terms)"))
+    checked_dates[1] = due
+
+    amounts: list[Decimal | None] = []
+    hinted = None
+    for field, value in zip(_MONEY, money, strict=True):
+        if value.__class__ is _Invalid:
+            problems.append((field, f"{to_text(value.raw)!r} is not an amount"))  # type: ignore[attr-defined]
+            amounts.append(None)
+        else:
+            amount, hint = value  # type: ignore[misc]
+            amounts.append(amount)
+            hinted = hinted or hint
+    amount, paid, balance = amounts
+    if balance is None and amount is not None:
+        amounts[2] = amount - (paid or _ZERO)
+    elif balance is None and not any(p[0] in _MONEY for p in problems):
+        problems.append(("balance", "no balance (and no amount)"))
+    return problems, checked_dates, amounts, hinted
 
 
-def _convert_column(values: list[object], convert: Callable[[object], object]) -> list[object]:
-    """`convert` applied down a column, once per distinct value: names, addresses, dates and
-    empty cells repeat from row to row, so a column costs a few distinct conversions."""
-    numeric = _NUMERIC.intersection(map(type, values))
-    if len(numeric) > 1:  # 1, 1.0 and True are equal keys: tell them apart by type
-        keys: list[object] = list(zip(map(type, values), values, strict=True))
-        done = {key: _attempt(convert, key[1]) for key in dict.fromkeys(keys)}  # type: ignore[index]
-    else:
-        keys = values
-        done = {value: _attempt(convert, value) for value in dict.fromkeys(values)}
+def _return_freed_memory() -> None:
+    """calamine's copy of the sheet (150 MB at 200,000 rows) is freed into the C heap, which
+    glibc keeps for the process; `malloc_trim` hands it back to the system, so the rest of
+    the run does not carry it. Nothing to do on other C libraries and systems."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
-        return list(map(done.__getitem__, keys))
-    except KeyError:  # a value unequal to itself (NaN): converted one by one
-        return [_attempt(convert, v) for v in values]
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, ...)
+        return
+    trim(0)
 
 
 @contextmanager
@@ -599,13 +836,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _attempt(convert: Callable[[object], object], value: object) -> object:
-    try:
-        return convert(value)
-    except ValueError:
-        return _INVALID
-
-
 def _as_pandas(value: object) -> object:
     """A cell as pandas' read_excel gave it (whole numbers as int, dates as datetime)."""
     if value.__class__ is float and value.is_integer():  # type: ignore[attr-defined]
@@ -613,8 +843,3 @@ def _as_pandas(value: object) -> object:
     if value.__class__ is date:
         return datetime(value.year, value.month, value.day)  # type: ignore[attr-defined]
     return value
-
-
-def _owned_text(cells: Sequence[object], owned: Mapping[str, int], key: str) -> str | None:
-    i = owned.get(key)
-    return None if i is None or i >= len(cells) else to_text(cells[i])
