@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.conftest_writer import build_receivables, entries
 
+from conftest_writer import build_receivables, entries
 from xlsdun.workbook import patch, write_back
 
 LOG = ["Key", "Date", "Customer"]

@@ -1,7 +1,10 @@
 """The data that flows through the pipeline: read -> plan -> render -> deliver -> write back.
 
-Every stage takes and returns these plain, immutable values, so each stage can be tested
-(and reused from Python) without the others.
+Every stage takes and returns these plain values and changes none it is given, so each
+stage can be tested (and reused from Python) without the others. All are frozen except
+`Invoice`, of which a big sheet has hundreds of thousands: a frozen dataclass sets each field
+through `object.__setattr__`, which made building them a tenth of the read. Treat invoices as
+read-only all the same (tests check that planning changes none).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ TIER_ORDER: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final"
 EMAIL_TIERS: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Invoice:
-    """One open or closed invoice, typed, with the sheet row it came from."""
+    """One open or closed invoice, typed, with the sheet row it came from. Read-only by
+    convention, not frozen: see the module docstring."""
 
     row: int  # 1-based Excel row number in the source sheet
     customer: str

@@ -711,7 +711,7 @@ def _parse_rows(
                 currency = currency_of[named] = currency_code(named, default_currency)
             cc = ((cc_first,) if cc_first else ()) + cc_rest
             invoices.append(
-                Invoice(  # positional, in the dataclass's field order: a third faster than keywords
+                Invoice(  # positional, in the field order: faster than keywords
                     offset,
                     customer,
                     invoice_id,
