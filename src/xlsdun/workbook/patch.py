@@ -320,7 +320,8 @@ class _Package:
             or info.file_size <= _MAP_BYTES
             or name in self.added
             or name in self.changed
-            or not hasattr(mmap.mmap, "madvise")
+            or not hasattr(mmap.mmap, "madvise")  # Windows: the sheet stays in memory
+            or not hasattr(mmap, "MADV_DONTNEED")
         ):
             return self.read(part, cache=False)
         if self.scratch is not None:
