@@ -38,3 +38,13 @@ def test_benchmark_runs_on_200_invoices(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "latest.json").read_text())["sizes"]["200"]["reps"] == 1
     assert "holds" in run.table(results)
     assert not (tmp_path / "work").exists()
+
+
+def test_a_childs_peak_memory_is_its_own() -> None:
+    """The run is measured in a spawned child: its peak must not include the parent's size
+    (Linux keeps `ru_maxrss` across exec, which once reported 0.70 instead of 0.43)."""
+    if not sys.platform.startswith("linux"):
+        return
+    ballast = b"y" * (400 << 20)  # the parent at its largest, as after generating a workbook
+    child = run._in_child(run._peak_rss_mb)
+    assert child < 200 < len(ballast) >> 20, child
