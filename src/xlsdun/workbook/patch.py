@@ -11,6 +11,7 @@ entry keeps its exact content, order and compression type.
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import io
 import math
@@ -1157,6 +1158,24 @@ class _LazyRows(dict):
         return row
 
 
+@functools.lru_cache(maxsize=256)
+def _widened(whole: bytes, name: bytes, quote: bytes, value: bytes, low: int, high: int) -> bytes:
+    """A row's `spans` attribute (`whole`, split by `_SPANS_ATTR` into name, quote and value)
+    grown to cover new cells in columns low..high, as `_widen_spans` does. Rows repeat the
+    same spans, so this is cached."""
+    ranges = []
+    for item in value.split():
+        lo, _, hi = item.partition(b":")
+        if lo.isdigit() and hi.isdigit():
+            ranges.append((int(lo), int(hi)))
+    if not ranges:
+        return whole
+    first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
+    if low >= first and high <= last:
+        return whole
+    return name + quote + f"{min(low, first)}:{max(high, last)}".encode() + quote
+
+
 class _StreamSheet(_SheetEdit):
     """A worksheet edited without parsing it whole: the daily write-back's path.
 
@@ -1465,7 +1484,9 @@ class _StreamSheet(_SheetEdit):
         spans = _SPANS_ATTR.search(start_tag)
         if spans is not None:
             start_tag = (
-                start_tag[: spans.start()] + self._widened(spans, items) + start_tag[spans.end() :]
+                start_tag[: spans.start()]
+                + _widened(*spans.group(0, 1, 2, 3), items[0][0], items[-1][0])
+                + start_tag[spans.end() :]
             )
         text = "".join(cells).encode("utf-8")
         if chunk[tag_end - 2 : tag_end] == b"/>":
@@ -1475,24 +1496,6 @@ class _StreamSheet(_SheetEdit):
             body = start_tag + chunk[tag_end : -len(b"</" + self._tag("row").encode() + b">")]
             body += text + b"</" + self._tag("row").encode() + b">"
         return body, len(cells)
-
-    @staticmethod
-    def _widened(spans: re.Match[bytes], items: list[tuple[int, object]]) -> bytes:
-        """The `spans` attribute grown to cover the new cells, as `_widen_spans` does."""
-        ranges = []
-        for item in spans.group(3).split():
-            lo, _, hi = item.partition(b":")
-            if lo.isdigit() and hi.isdigit():
-                ranges.append((int(lo), int(hi)))
-        low, high = items[0][0], items[-1][0]
-        if not ranges:
-            return spans.group(0)
-        first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
-        if low >= first and high <= last:
-            return spans.group(0)
-        quote = spans.group(2)
-        value = f"{min(low, first)}:{max(high, last)}".encode()
-        return spans.group(1) + quote + value + quote
 
     def _element_row(
         self, number: int, row: Element, items: list[tuple[int, object]] | None
