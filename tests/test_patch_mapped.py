@@ -4,6 +4,7 @@ writer sweeps over it. That path must write exactly what the in-memory path writ
 
 from __future__ import annotations
 
+import gc
 import mmap
 import shutil
 import zipfile
@@ -84,4 +85,46 @@ def test_a_damaged_big_sheet_is_refused_and_the_workbook_kept(
     monkeypatch.setattr(patch, "_MAP_BYTES", 1024)
     with pytest.raises(patch.WorkbookError, match="damaged|cannot|not"):
         _write(path, tmp_path / "state")
+    assert path.read_bytes() == original
+
+
+def test_an_error_while_writing_a_mapped_sheet_closes_the_mapping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary copy of a big sheet goes with the failed write, not with some later
+    garbage collection (it is 100 MB at 200,000 rows)."""
+    if not Path("/proc/self/maps").exists():
+        pytest.skip("needs /proc")
+    path = build_receivables(tmp_path / "wb.xlsx", rows=400)
+    original = path.read_bytes()
+    monkeypatch.setattr(patch, "_MAP_BYTES", 1024)
+    calls = {"n": 0}
+    real = patch._StreamSheet._element_row
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise patch.WorkbookError("injected")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(patch._StreamSheet, "_element_row", failing)
+    state = tmp_path / "state"
+    gc_was = gc.isenabled()
+    gc.disable()  # the mapping must go without the cyclic collector's help
+    try:
+        with pytest.raises(patch.WorkbookError, match="injected"):
+            write_back(
+                path,
+                sheet="Receivables",
+                header_row=1,
+                updates={r: {"Customer": f"Renamed {r}"} for r in range(2, 40)},
+                state_dir=state,
+                backups=0,
+            )
+        maps = Path("/proc/self/maps").read_text()
+    finally:
+        if gc_was:
+            gc.enable()
+    assert calls["n"] == 3
+    assert str(state) not in maps
     assert path.read_bytes() == original

@@ -24,7 +24,7 @@ TIER_ORDER: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final"
 EMAIL_TIERS: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # hashable like the frozen values that hold it
 class Invoice:
     """One open or closed invoice, typed, with the sheet row it came from. Read-only by
     convention, not frozen: see the module docstring."""

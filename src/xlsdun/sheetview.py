@@ -101,10 +101,13 @@ def owned_updates(
     changes: dict[int, dict[str, object]] = {}
 
     def change(rows: Iterable[int], cells: dict[str, object]) -> None:
+        """What `rows` should say is `cells`: a later call for a row replaces an earlier one
+        (an excluded invoice is also among its debtor's invoices)."""
         diffs: dict[int, dict[str, object]] = {}  # by id() of the sheet's cells, alive here
         for row in rows:
             if row in noted:
                 wanted_at[row] = cells
+                changes.setdefault(row, nothing)  # keeps its place: new columns go in order
                 continue
             now = receivables.owned.get(row, nothing)
             diff = diffs.get(id(now))
@@ -112,6 +115,8 @@ def owned_updates(
                 diff = diffs[id(now)] = _difference(now, cells, key_of)
             if diff:
                 changes[row] = diff
+            else:
+                changes.pop(row, None)
 
     for action in plan.actions:
         h = history.get(action.debtor)
@@ -142,6 +147,8 @@ def owned_updates(
         diff = _difference(receivables.owned.get(row, nothing), cells, key_of)
         if diff:
             changes[row] = diff
+        else:
+            changes.pop(row, None)
     return changes
 
 

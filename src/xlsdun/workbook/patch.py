@@ -1543,41 +1543,43 @@ class _StreamSheet(_SheetEdit):
         body = io.BufferedWriter(out, buffer_size=_COPY_CHUNK)  # type: ignore[arg-type]
         body.write(head)
         content = memoryview(self.content)
-        changed_cells = 0
-        position = self.rows_start
-        new_at = 0
-        for at, number in enumerate(self.row_numbers):
-            self.pages.behind(position)
-            while new_at < len(created) and created[new_at] < number:
-                body.write(content[position : self._starts[at]])  # the rows before it first
-                position = self._starts[at]
-                text, n = self._new_row(created[new_at])
+        try:
+            changed_cells = 0
+            position = self.rows_start
+            new_at = 0
+            for at, number in enumerate(self.row_numbers):
+                self.pages.behind(position)
+                while new_at < len(created) and created[new_at] < number:
+                    body.write(content[position : self._starts[at]])  # the rows before it first
+                    position = self._starts[at]
+                    text, n = self._new_row(created[new_at])
+                    body.write(text)
+                    changed_cells += n
+                    new_at += 1
+                items = self._items(number)
+                if items is None and number not in self._dirty:
+                    continue
+                start, end = self._starts[at], self._ends[at]
+                body.write(content[position:start])
+                position = end
+                row = dict.get(self.rows, number)
+                appended = self._appended(at, items) if row is None and items is not None else None
+                if appended is None:
+                    if row is None:
+                        row = self._parse_row(self.content[start:end], number)
+                    appended = self._element_row(number, row, items)
+                body.write(appended[0])
+                changed_cells += appended[1]
+            body.write(content[position : self.rows_end])
+            for number in created[new_at:]:
+                text, n = self._new_row(number)
                 body.write(text)
                 changed_cells += n
-                new_at += 1
-            items = self._items(number)
-            if items is None and number not in self._dirty:
-                continue
-            start, end = self._starts[at], self._ends[at]
-            body.write(content[position:start])
-            position = end
-            row = dict.get(self.rows, number)
-            appended = self._appended(at, items) if row is None and items is not None else None
-            if appended is None:
-                if row is None:
-                    row = self._parse_row(self.content[start:end], number)
-                appended = self._element_row(number, row, items)
-            body.write(appended[0])
-            changed_cells += appended[1]
-        body.write(content[position : self.rows_end])
-        for number in created[new_at:]:
-            text, n = self._new_row(number)
-            body.write(text)
-            changed_cells += n
-        body.write(tail)
-        body.flush()
-        body.detach()
-        content.release()
+            body.write(tail)
+            body.flush()
+            body.detach()
+        finally:
+            content.release()  # else the mapped sheet cannot be closed
         self.pages.all()
         if self.count_into is not None:
             self.count_into.cells_changed += changed_cells

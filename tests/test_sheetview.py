@@ -1,0 +1,80 @@
+"""The owned cells the write-back is asked to change: stable from run to run, in column order."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from xlsdun import policy
+from xlsdun.config import OWNED_COLUMNS_DEFAULT as OWNED
+from xlsdun.config import PolicyConfig
+from xlsdun.models import Contact, DebtorHistory, Finding, Invoice, Receivables
+from xlsdun.sheetview import owned_updates
+
+TODAY = date(2026, 10, 15)
+KEY_OF = {header: key for key, header in OWNED.items()}
+
+
+def _apply(owned: dict[int, dict[str, object]], updates: dict[int, dict[str, object]]) -> dict:
+    """The sheet's owned cells after the write-back wrote `updates` (as the reader reads them)."""
+    after = {row: dict(cells) for row, cells in owned.items()}
+    for row, cells in updates.items():
+        after.setdefault(row, {}).update({KEY_OF[h]: v for h, v in cells.items()})
+    return after
+
+
+def test_a_debtor_with_a_disputed_and_a_held_invoice_settles_after_one_write() -> None:
+    """Both invoices are the skip action's and also its excluded ones: the excluded wording
+    wins, and once the sheet says it, nothing is rewritten (it used to flip every day)."""
+    invoices = (
+        Invoice(
+            2, "Acme", "INV-1", date(2026, 9, 1), Decimal("100"), "ILS", "a@acme.com", disputed=True
+        ),
+        Invoice(
+            3,
+            "Acme",
+            "INV-2",
+            date(2026, 9, 2),
+            Decimal("50"),
+            "ILS",
+            "a@acme.com",
+            hold_until=date(2026, 10, 30),
+        ),
+    )
+    plan = policy.plan(Receivables(invoices=invoices), {}, TODAY, PolicyConfig())
+    owned: dict[int, dict[str, object]] = {}
+    first = owned_updates(Receivables(invoices, owned=owned), plan, {}, {}, OWNED)
+    assert {row: cells[OWNED["status"]] for row, cells in first.items()} == {
+        2: "Not sent: disputed",
+        3: "Not sent: on hold until 2026-10-30",
+    }
+    owned = _apply(owned, first)
+    for _ in range(3):
+        assert owned_updates(Receivables(invoices, owned=owned), plan, {}, {}, OWNED) == {}
+
+
+def test_new_columns_come_in_their_order_even_when_the_first_row_has_a_finding() -> None:
+    invoices = (
+        Invoice(2, "Acme", "INV-1", date(2026, 9, 1), Decimal("100"), "ILS", "a@acme.com"),
+        Invoice(
+            3,
+            "Beta",
+            "INV-2",
+            date(2026, 9, 10),
+            Decimal("50"),
+            "ILS",
+            "b@beta.com",
+            hold_until=date(2026, 10, 20),
+        ),
+    )
+    history = {
+        "email:a@acme.com": DebtorHistory(contacts=(Contact(date(2026, 10, 1), "friendly"),))
+    }
+    receivables = Receivables(
+        invoices=invoices, findings=(Finding(2, "cc", "invalid cc address 'x'", "INV-1"),)
+    )
+    plan = policy.plan(receivables, history, TODAY, PolicyConfig())
+    updates = owned_updates(receivables, plan, history, {}, OWNED)
+    headers = list(dict.fromkeys(h for cells in updates.values() for h in cells))
+    assert headers == [OWNED[k] for k in ("status", "last", "level", "count", "next")]
+    assert "(cc: invalid cc address 'x')" in str(updates[2][OWNED["status"]])
