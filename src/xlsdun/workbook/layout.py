@@ -7,7 +7,6 @@ user may ask to leave hidden rows out. Both come from the package's XML, read wi
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -16,10 +15,7 @@ from typing import IO
 
 from lxml import etree
 
-_REL_NS = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
+from .parts import Rel, parse_rels, part_key, rels_part, sheet_rel_id, workbook_part
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,55 +27,27 @@ class TableRange:
     last_col: int  # 0-based
 
 
-def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
-
-
-def _attr(element: etree._Element, name: str) -> str | None:
-    """An attribute by local name, whatever its namespace (transitional or strict)."""
-    for key, value in element.attrib.items():
-        if etree.QName(key).localname == name:
-            return value
-    return None
-
-
-def _normalize(name: str) -> str:
-    return name.replace("\\", "/").lstrip("/")
-
-
-def _resolve(source: str, target: str) -> str:
-    target = target.replace("\\", "/")
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-def _rels(zf: zipfile.ZipFile, names: dict[str, str], part: str) -> dict[str, str]:
-    rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-    actual = names.get(rels_part.lower())
+def _rels(zf: zipfile.ZipFile, names: dict[str, str], part: str) -> list[Rel]:
+    actual = names.get(part_key(rels_part(part)))
     if actual is None:
-        return {}
-    root = etree.fromstring(zf.read(actual))
-    return {
-        rel.get("Id"): _resolve(part, rel.get("Target", ""))
-        for rel in root
-        if rel.get("TargetMode") != "External" and rel.get("Id")
-    }
+        return []
+    return parse_rels(etree.fromstring(zf.read(actual)), part, lambda n: part_key(n) in names)
 
 
 def _sheet_part(zf: zipfile.ZipFile, names: dict[str, str], sheet: str) -> str | None:
-    workbook = next((n for n in names if n.endswith("workbook.xml") and "/_rels/" not in n), None)
+    """The part of the worksheet named `sheet`, found as the writer finds it (parts.py)."""
+
+    def has(name: str) -> bool:
+        return part_key(name) in names
+
+    workbook = workbook_part(_rels(zf, names, ""), has)
     if workbook is None:
         return None
-    wb_part = names[workbook]
-    rels = _rels(zf, names, _normalize(wb_part))
-    root = etree.fromstring(zf.read(wb_part))
-    for element in root.iter():
-        if _local(element.tag) == "sheet" and element.get("name") == sheet:
-            rid = next(
-                (element.get(f"{{{ns}}}id") for ns in _REL_NS if element.get(f"{{{ns}}}id")), None
-            ) or _attr(element, "id")
-            return rels.get(rid or "")
+    root = etree.fromstring(zf.read(names[part_key(workbook)]))
+    by_id = {rel.id: rel.target for rel in _rels(zf, names, workbook)}
+    for element in root.iter("{*}sheet"):
+        if element.get("name") == sheet:
+            return by_id.get(sheet_rel_id(element) or "")
     return None
 
 
@@ -93,13 +61,14 @@ def _cell(ref: str) -> tuple[int, int]:
 
 
 def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, str]] | None:
+    """The zip and its entries by `part_key`."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         return None
-    return zf, {_normalize(n).lower(): n for n in zf.namelist()}
+    return zf, {part_key(n): n for n in zf.namelist()}
 
 
 def sheet_tables(path: str | Path, sheet: str) -> list[TableRange]:
@@ -113,9 +82,9 @@ def sheet_tables(path: str | Path, sheet: str) -> list[TableRange]:
         if part is None:
             return []
         tables = []
-        for target in _rels(zf, names, part).values():
-            actual = names.get(target.lower())
-            if actual is None or "/tables/" not in f"/{target.lower()}":
+        for rel in _rels(zf, names, part):
+            actual = names.get(part_key(rel.target))
+            if actual is None or rel.external or rel.kind != "table":
                 continue
             root = etree.fromstring(zf.read(actual))
             ref = root.get("ref")
@@ -142,7 +111,7 @@ def hidden_rows(path: str | Path, sheet: str) -> set[int]:
     zf, names = opened
     with zf:
         part = _sheet_part(zf, names, sheet)
-        actual = names.get((part or "").lower())
+        actual = names.get(part_key(part or ""))
         if actual is None:
             return set()
         hidden: set[int] = set()
@@ -164,7 +133,7 @@ def sheet_protected(path: str | Path, sheet: str) -> bool:
     zf, names = opened
     with zf:
         part = _sheet_part(zf, names, sheet)
-        actual = names.get((part or "").lower())
+        actual = names.get(part_key(part or ""))
         if actual is None:
             return False
         with zf.open(actual) as fh:

@@ -32,7 +32,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import unquote
 from xml.parsers import expat
 
 import python_calamine
@@ -52,6 +51,16 @@ from .guard import (
     read_with_fingerprint,
     rotate_backups,
 )
+from .parts import (
+    DOC_REL_NAMESPACES,
+    PKG_REL_NS,
+    Rel,
+    parse_rels,
+    part_key,
+    rels_part,
+    sheet_rel_id,
+    workbook_part,
+)
 
 __all__ = ["WriteResult", "write_back"]
 
@@ -61,11 +70,6 @@ _MAIN_NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "http://purl.oclc.org/ooxml/spreadsheetml/main",
 )
-_DOC_REL_NAMESPACES = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
-_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _WORKSHEET_CONTENT_TYPE = (
@@ -254,7 +258,7 @@ class _Package:
         self.raw = raw
         self.infos = infos
         self.comment = comment
-        self.by_part = {_part_key(info.filename): info.filename for info in infos}
+        self.by_part = {part_key(info.filename): info.filename for info in infos}
         self.changed: dict[str, bytes | BinaryIO] = {}
         self.added: dict[str, bytes | BinaryIO] = {}
         self._zip = zipfile.ZipFile(io.BytesIO(raw))
@@ -285,10 +289,10 @@ class _Package:
         return bool(self.changed or self.added)
 
     def has(self, part: str) -> bool:
-        return _part_key(part) in self.by_part
+        return part_key(part) in self.by_part
 
     def read(self, part: str, *, cache: bool = True) -> bytes:
-        name = self.by_part.get(_part_key(part))
+        name = self.by_part.get(part_key(part))
         if name is None:
             raise KeyError(part)
         if name in self.added:
@@ -314,7 +318,7 @@ class _Package:
         """A worksheet's XML; one over `_MAP_BYTES` unpacked into a temporary file and mapped,
         so that a 200,000-row sheet (about 100 MB of XML) is never all in memory at once:
         `_Pages` lets the pages go again as the sheet is swept."""
-        name = self.by_part.get(_part_key(part))
+        name = self.by_part.get(part_key(part))
         info = next((i for i in self.infos if i.filename == name), None)
         if (
             info is None
@@ -354,7 +358,7 @@ class _Package:
                 content.close()
 
     def replace(self, part: str, content: bytes) -> None:
-        name = self.by_part[_part_key(part)]
+        name = self.by_part[part_key(part)]
         if name in self.added:
             self.added[name] = content
         elif content != self.read(name):
@@ -364,7 +368,7 @@ class _Package:
 
     def replace_stream(self, part: str, content: BinaryIO) -> None:
         """Replace a part with what `content` holds (read from its start when writing)."""
-        name = self.by_part[_part_key(part)]
+        name = self.by_part[part_key(part)]
         if name in self.added:
             self.added[name] = content
         else:
@@ -372,7 +376,7 @@ class _Package:
 
     def add(self, part: str, content: bytes) -> None:
         self.added[part] = content
-        self.by_part[_part_key(part)] = part
+        self.by_part[part_key(part)] = part
 
     def write(self, out: BinaryIO) -> None:
         """Write the new zip: every entry in its original order and compression."""
@@ -408,49 +412,12 @@ class _Package:
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise _damaged(self.path, exc) from exc
 
-    def rels(self, part: str) -> list[_Rel]:
+    def rels(self, part: str) -> list[Rel]:
         """The relationships of a part, targets resolved to part names."""
-        rels_part = posixpath.join(
-            posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"
-        )
-        if not self.has(rels_part):
+        name = rels_part(part)
+        if not self.has(name):
             return []
-        root = _parse(self.read(rels_part), rels_part, self.path)
-        found = []
-        for rel in root.iter(f"{{{_PKG_REL_NS}}}Relationship"):
-            target = rel.get("Target", "")
-            external = rel.get("TargetMode") == "External"
-            found.append(
-                _Rel(
-                    rel.get("Id", ""),
-                    rel.get("Type", ""),
-                    target if external else self._resolve(part, target),
-                    external,
-                )
-            )
-        return found
-
-    def _resolve(self, source: str, target: str) -> str:
-        target = target.replace("\\", "/")
-        if target.startswith("/"):
-            resolved = target.lstrip("/")
-        else:
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-        if not self.has(resolved) and self.has(unquote(resolved)):
-            return unquote(resolved)
-        return resolved
-
-
-@dataclass(frozen=True)
-class _Rel:
-    id: str
-    type: str
-    target: str
-    external: bool
-
-    @property
-    def kind(self) -> str:
-        return self.type.rsplit("/", 1)[-1]
+        return parse_rels(_parse(self.read(name), name, self.path), part, self.has)
 
 
 def _damaged(path: Path, exc: BaseException) -> WorkbookError:
@@ -459,11 +426,6 @@ def _damaged(path: Path, exc: BaseException) -> WorkbookError:
         "not write to it. Open it in Excel and save it again (Excel repairs it), then "
         "run again."
     )
-
-
-def _part_key(name: str) -> str:
-    """OPC part names are case-insensitive; some producers write backslashes."""
-    return name.replace("\\", "/").lstrip("/").casefold()
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -1601,7 +1563,7 @@ class _NotStreamable(Exception):
 class _SheetEntry:
     name: str
     element: Element
-    rel: _Rel
+    rel: Rel
 
 
 class _WorkbookEdit:
@@ -1629,16 +1591,13 @@ class _WorkbookEdit:
         return f"{{{self.ns}}}{tag}"
 
     def _find_workbook_part(self) -> str:
-        for rel in self.package.rels(""):
-            if rel.kind == "officeDocument" and not rel.external and self.package.has(rel.target):
-                return rel.target
-        for candidate in ("xl/workbook.xml", "workbook.xml"):
-            if self.package.has(candidate):
-                return candidate
-        raise WorkbookError(
-            f"{self.path.name} has no workbook part; it is not an Excel workbook xlsdun can "
-            "write. Open it in Excel and save it as .xlsx."
-        )
+        found = workbook_part(self.package.rels(""), self.package.has)
+        if found is None:
+            raise WorkbookError(
+                f"{self.path.name} has no workbook part; it is not an Excel workbook xlsdun can "
+                "write. Open it in Excel and save it as .xlsx."
+            )
+        return found
 
     def _rel_target(self, kind: str) -> str | None:
         for rel in self.workbook_rels:
@@ -1650,16 +1609,7 @@ class _WorkbookEdit:
         sheets = self.workbook.find(self._q("sheets"))
         entries = []
         for element in sheets.iterchildren(self._q("sheet")) if sheets is not None else []:
-            rel_id = next(
-                (
-                    v
-                    for k, v in element.attrib.items()
-                    if etree.QName(k).namespace in _DOC_REL_NAMESPACES
-                    and etree.QName(k).localname == "id"
-                ),
-                None,
-            )
-            rel = self.rels_by_id.get(rel_id or "")
+            rel = self.rels_by_id.get(sheet_rel_id(element) or "")
             if rel is not None:
                 entries.append(_SheetEntry(element.get("name", ""), element, rel))
         return entries
@@ -1694,7 +1644,7 @@ class _WorkbookEdit:
                 edit = _SheetEdit(content[:], entry.rel.target, self)  # the tree path: bytes
             self.sheets[entry.name] = edit
             self._sheet_ids[entry.name] = entry.element.get("sheetId", "")
-            self.package.sheet_parts[entry.name] = _part_key(entry.rel.target)
+            self.package.sheet_parts[entry.name] = part_key(entry.rel.target)
         return self.sheets[entry.name]
 
     def _refuse_protected(self, edit: _SheetEdit, name: str, allow: bool) -> None:
@@ -1923,7 +1873,7 @@ class _WorkbookEdit:
             else ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet")
         )
         doc_rel_ns = (
-            _DOC_REL_NAMESPACES[1] if self.ns == _MAIN_NAMESPACES[1] else _DOC_REL_NAMESPACES[0]
+            DOC_REL_NAMESPACES[1] if self.ns == _MAIN_NAMESPACES[1] else DOC_REL_NAMESPACES[0]
         )
         content = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -1935,11 +1885,9 @@ class _WorkbookEdit:
         ).encode()
         self.package.add(part, content)
 
-        rels_part = posixpath.join(
-            folder, "_rels", posixpath.basename(self.workbook_part) + ".rels"
-        )
-        rels_xml = self.package.read(rels_part)
-        rels_root = _parse(rels_xml, rels_part, self.path)
+        rels_name = rels_part(self.workbook_part)
+        rels_xml = self.package.read(rels_name)
+        rels_root = _parse(rels_xml, rels_name, self.path)
         ids = {rel.get("Id") for rel in rels_root}
         n = len(ids) + 1
         while f"rId{n}" in ids:
@@ -1947,12 +1895,12 @@ class _WorkbookEdit:
         rel_id = f"rId{n}"
         etree.SubElement(
             rels_root,
-            f"{{{_PKG_REL_NS}}}Relationship",
+            f"{{{PKG_REL_NS}}}Relationship",
             Id=rel_id,
             Type=rel_type,
             Target=posixpath.relpath(part, folder or "."),
         )
-        self.package.replace(rels_part, _serialize(rels_root, rels_xml))
+        self.package.replace(rels_name, _serialize(rels_root, rels_xml))
 
         sheets = self.workbook.find(self._q("sheets"))
         if sheets is None:
@@ -1983,7 +1931,7 @@ class _WorkbookEdit:
             )
             self.package.replace(types_part, _serialize(types, types_xml))
 
-        rel = _Rel(rel_id, rel_type, part, False)
+        rel = Rel(rel_id, rel_type, part, False)
         self.rels_by_id[rel_id] = rel
         self.workbook_rels.append(rel)
         return _SheetEntry(name, element, rel)
@@ -2088,7 +2036,7 @@ def _check_entries(tmp: Path, package: _Package) -> None:
 
 def _calamine_reads(tmp: Path, package: _Package, sheets: list[str]) -> None:
     with zipfile.ZipFile(tmp) as written:
-        sizes = {_part_key(info.filename): info.file_size for info in written.infolist()}
+        sizes = {part_key(info.filename): info.file_size for info in written.infolist()}
     workbook = python_calamine.CalamineWorkbook.from_path(str(tmp))
     try:
         for name in sheets:
