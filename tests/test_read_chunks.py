@@ -155,3 +155,41 @@ def test_owned_cells_that_compare_equal_stay_apart(tmp_path: Path) -> None:
     levels = [rec.owned[row]["level"] for row in range(2, 8)]
     assert [type(v) for v in levels] == [int, bool, int, bool, int, bool]
     assert levels == [1, True, 1, True, 0, False]
+
+
+def test_a_wide_sheet_is_read_in_fewer_rows_at_a_time_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hundred columns of monthly figures beside the receivables: chunks shrink so that
+    a chunk holds about as many cells as a narrow sheet's, and only the columns read are
+    transposed."""
+    path = tmp_path / "wide.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*HEADER[:5], *(f"M{m}" for m in range(200))])
+    for k in range(700):
+        sheet.append(
+            [
+                f"Customer {k % 9}",
+                f"c{k % 9}@example.com",
+                f"INV-{k}",
+                date(2026, 9, 1 + k % 28),
+                10.0 + k,
+                *range(200),
+            ]
+        )
+    book.save(path)
+
+    seen: list[int] = []
+    real = read_mod._Grid.__init__
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(self, *args, **kwargs)
+        seen.append(self.chunk)
+
+    monkeypatch.setattr(read_mod._Grid, "__init__", spy)
+    narrow = read_receivables(path)
+    monkeypatch.setattr(read_mod, "_CHUNK_CELLS", 1 << 30)
+    whole = read_receivables(path)
+    assert seen[0] < 700 <= seen[1]  # several chunks, then one
+    assert narrow == whole and len(whole.invoices) == 700

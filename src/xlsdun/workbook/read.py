@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum
@@ -347,6 +348,7 @@ def read_receivables(
 
 _HEADER_SCAN = 30  # rows searched for the header when no Table or header_row says where
 _CHUNK = 4096  # rows converted at a time
+_CHUNK_CELLS = 1 << 16  # ... fewer on a wide sheet: about this many cells at a time
 _CACHE = 1 << 16  # distinct values remembered per column
 
 
@@ -367,6 +369,7 @@ class _Grid:
             raise self.error(exc) from None
         self.first_column = sheet.start[1] if sheet.start else 0
         self.rows_expected = sheet.end[0] + 1 if sheet.end else 0
+        self.chunk = min(_CHUNK, max(64, _CHUNK_CELLS // max(sheet.width, 1)))
         self._rows = sheet.iter_rows()
         self._head: list[list[object]] = []
         self.count = 0
@@ -388,7 +391,7 @@ class _Grid:
         head, self._head = self._head, []
         if start < len(head):
             yield start, head[start:]
-        while rows := self._take(_CHUNK):
+        while rows := self._take(self.chunk):
             first = self.count - len(rows)
             if first + len(rows) > start:
                 yield max(first, start), rows[max(start - first, 0) :]
@@ -544,12 +547,15 @@ class _Body:
             if len(set(map(len, rows))) > 1:  # calamine's rows are all as wide; be sure
                 width = max(map(len, rows))
                 rows = [r + [None] * (width - len(r)) for r in rows]
-            by_column = list(zip(*rows, strict=True))
+            width = len(rows[0]) if rows else 0
+            places = sorted(
+                {c - offset for c, _ in self.wanted.values() if 0 <= c - offset < width}
+            )
+            by_column = _columns(rows, places)
             blank = (None,) * len(rows)
             values = {}
             for key, (column, converter) in self.wanted.items():
-                at = column - offset
-                values[key] = converter.column(by_column[at] if 0 <= at < len(by_column) else blank)
+                values[key] = converter.column(by_column.get(column - offset, blank))
             last = end is not None and first + len(chunk) >= end
             del rows, chunk, by_column  # the raw cells go before the next chunk is read
             yield numbers, values
@@ -583,6 +589,16 @@ class _Body:
             return found
 
         return map(cells, *(values[f"owned:{key}"] for key in self.owned_keys))
+
+
+def _columns(rows: list[list[object]], places: list[int]) -> dict[int, Sequence[object]]:
+    """The cells at `places` down the rows, one tuple per place: only the columns read are
+    transposed, as a sheet may have many more."""
+    if not rows or not places:
+        return {}
+    if len(places) == 1:
+        return {places[0]: tuple(r[places[0]] for r in rows)}
+    return dict(zip(places, zip(*map(itemgetter(*places), rows), strict=True), strict=True))
 
 
 def _level_of(value: object) -> str | None:
