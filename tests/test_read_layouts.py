@@ -164,3 +164,50 @@ def test_protected_sheet_stops_before_anything_is_sent(tmp_path: Path) -> None:
     assert "protected" in result.stderr and "allow_protected_sheet" in result.stderr
     assert not (tmp_path / "outbox").exists()
     assert (tmp_path / "receivables.xlsx").read_bytes() == before
+
+
+def _padded(tmp_path: Path, part: str, tail: bytes = b"\0\0", *, table: bool = False) -> Path:
+    """A small receivables workbook whose `part` ends in bytes lxml rejects (calamine reads on)."""
+    import io
+    import zipfile
+
+    source = tmp_path / "source.xlsx"
+    book = xlsxwriter.Workbook(source)
+    sheet = book.add_worksheet("AR")
+    rows = [
+        HEADER,
+        ["Acme", "a@acme.example.com", "INV-1", "2026-10-01", 100],
+        ["Beta", "b@beta.example.com", "INV-2", "2026-10-02", 50],
+    ]
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    if table:
+        sheet.add_table("A1:E3", {"columns": [{"header": h} for h in HEADER]})
+    sheet.set_row(2, None, None, {"hidden": True})
+    book.close()
+    out = tmp_path / f"padded-{part.replace('/', '_')}.xlsx"
+    with zipfile.ZipFile(io.BytesIO(source.read_bytes())) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info.filename, data + tail if info.filename == part else data)
+    return out
+
+
+def test_a_root_relationship_part_lxml_rejects_still_reads(tmp_path: Path) -> None:
+    path = _padded(tmp_path, "_rels/.rels", table=True)
+    rec = read_receivables(path)
+    assert [i.invoice for i in rec.invoices] == ["INV-1", "INV-2"]
+    assert [t.name for t in sheet_tables(path, "AR")] == ["Table1"]
+
+
+def test_a_damaged_table_or_sheet_part_is_a_clear_error(tmp_path: Path) -> None:
+    from xlsdun.workbook.read import WorkbookReadError
+
+    with pytest.raises(WorkbookReadError, match=r"sheet 'AR': cannot read its Excel Tables"):
+        read_receivables(_padded(tmp_path, "xl/tables/table1.xml", b"<junk", table=True))
+    broken = _padded(tmp_path, "xl/worksheets/sheet1.xml")
+    assert len(read_receivables(broken).invoices) == 2  # hidden rows not asked for: fine
+    with pytest.raises(
+        WorkbookReadError, match=r"cannot read which rows are hidden.*save it again"
+    ):
+        read_receivables(broken, include_hidden_rows=False)

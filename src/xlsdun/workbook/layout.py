@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,10 +29,16 @@ class TableRange:
 
 
 def _rels(zf: zipfile.ZipFile, names: dict[str, str], part: str) -> list[Rel]:
+    """A part's relationships; none if its .rels is missing or does not parse (calamine,
+    which read the values, is more lenient than lxml: the facts here are extras)."""
     actual = names.get(part_key(rels_part(part)))
     if actual is None:
         return []
-    return parse_rels(etree.fromstring(zf.read(actual)), part, lambda n: part_key(n) in names)
+    try:
+        root = etree.fromstring(zf.read(actual))
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error):
+        return []
+    return parse_rels(root, part, lambda n: part_key(n) in names)
 
 
 def _sheet_part(zf: zipfile.ZipFile, names: dict[str, str], sheet: str) -> str | None:
@@ -43,8 +50,11 @@ def _sheet_part(zf: zipfile.ZipFile, names: dict[str, str], sheet: str) -> str |
     workbook = workbook_part(_rels(zf, names, ""), has)
     if workbook is None:
         return None
-    root = etree.fromstring(zf.read(names[part_key(workbook)]))
-    by_id = {rel.id: rel.target for rel in _rels(zf, names, workbook)}
+    try:
+        root = etree.fromstring(zf.read(names[part_key(workbook)]))
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error):
+        return None
+    by_id = {r.id: r.target for r in _rels(zf, names, workbook) if r.id and not r.external}
     for element in root.iter("{*}sheet"):
         if element.get("name") == sheet:
             return by_id.get(sheet_rel_id(element) or "")

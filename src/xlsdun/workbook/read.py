@@ -13,6 +13,8 @@ import gc
 import math
 import re
 import sys
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -21,7 +23,9 @@ from functools import partial
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
+from typing import TypeVar
 
+from lxml import etree
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from ..models import Finding, Invoice, Receivables, SheetInfo
@@ -30,6 +34,7 @@ from .columns import ALIASES, find_header_row, map_headers, missing_required, no
 from .layout import TableRange, hidden_rows, sheet_tables
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
+_T = TypeVar("_T")
 READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -280,7 +285,7 @@ def read_receivables(
     candidates = [sheet] if sheet else names
     tried: list[str] = []
     for name in candidates:
-        tables = sheet_tables(path, name)  # read once: used to find the header and the extent
+        tables = _layout(sheet_tables, path, name, "its Excel Tables")  # header and extent
         grid = _Grid(book, path, name)
         rows = grid.head(max([_HEADER_SCAN, header_row or 0, *(t.first_row for t in tables)]))
         if header_row is not None:
@@ -328,7 +333,9 @@ def read_receivables(
             default_language=default_language,
         )
         end = next((t.last_row for t in tables if t.first_row == index + 1), None)
-        hidden = frozenset() if include_hidden_rows else frozenset(hidden_rows(path, name))
+        hidden: frozenset[int] = frozenset()
+        if not include_hidden_rows:
+            hidden = frozenset(_layout(hidden_rows, path, name, "which rows are hidden"))
         with _gc_paused():
             chunks = body.chunks(grid, index + 1, end, hidden)
             receivables = _parse_rows(chunks, body, info, default_currency.upper())
@@ -604,6 +611,17 @@ def _columns(rows: list[list[object]], places: list[int]) -> dict[int, Sequence[
 def _level_of(value: object) -> str | None:
     text = to_text(value)
     return text.casefold() if text else None
+
+
+def _layout(fact: Callable[[Path, str], _T], path: Path, sheet: str, what: str) -> _T:
+    """A fact from the package XML (layout.py), or a clear error if that XML is damaged."""
+    try:
+        return fact(path, sheet)
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise WorkbookReadError(
+            f"{path}, sheet '{sheet}': cannot read {what} ({type(exc).__name__}: {exc}). "
+            f"Open the workbook in Excel, save it again (Excel repairs it) and run again."
+        ) from None
 
 
 def _owned_indexes(headers: Mapping[int, str], owned: Mapping[str, str]) -> dict[str, int]:
