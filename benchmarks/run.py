@@ -332,14 +332,16 @@ def ratios(results: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         value = a / b
         where = f" ({size:,})" if size else ""
+        judged = not preferred or size == preferred  # a quick run: shown, not judged
         rows.append(
             {
                 "ratio": name + where,
                 "value": round(value, 3),
                 "target": f"<= {target}",
-                "holds": value <= target,
+                "holds": value <= target if judged else None,
                 "stretch": None if stretch is None else f"<= {stretch}",
-                "stretch_holds": None if stretch is None else value <= stretch,
+                "stretch_holds": None if stretch is None or not judged else value <= stretch,
+                "note": None if judged else f"the target is for {preferred:,} invoices",
             }
         )
     smtp = results.get("smtp") or {}
@@ -388,11 +390,12 @@ def table(results: dict[str, Any]) -> str:
         stretch = (
             ""
             if r["stretch"] is None
-            else (f"{r['stretch']} {'yes' if r['stretch_holds'] else 'no'}")
+            else f"{r['stretch']} {({True: 'yes', False: 'no'}).get(r['stretch_holds'], 'n/a')}"
         )
+        holds = "n/a" if r["holds"] is None else "yes" if r["holds"] else "NO"
+        note = f"  ({r['note']})" if r.get("note") else ""
         lines.append(
-            f"{r['ratio']:<48}{r['value']:>8.3f}  {r['target']:<8}  "
-            f"{'yes' if r['holds'] else 'NO':<5}  {stretch}"
+            f"{r['ratio']:<48}{r['value']:>8.3f}  {r['target']:<8}  {holds:<5}  {stretch}{note}"
         )
     smtp = results.get("smtp")
     if smtp is None:
