@@ -11,7 +11,6 @@ import asyncio
 import base64
 import email
 import email.policy
-import shutil
 import socket
 import sqlite3
 import ssl
@@ -27,6 +26,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from sample_setup import copy_sample
+
 # aiosmtpd's own noise: login over implicit TLS looks like "AUTH without TLS" to it, and it
 # reads its deprecated Session.login_data itself.
 SERVER_WARNINGS = (
@@ -34,7 +35,6 @@ SERVER_WARNINGS = (
     "ignore:Session.login_data is deprecated:DeprecationWarning",
 )
 QUOTA_REPLY = "550 5.4.5 Daily user sending limit exceeded."
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 PASSWORD = "s3cret-Passw0rd-xyzzy"
 USER = "rina@example.co.il"
 
@@ -235,10 +235,7 @@ def smtp_sample(
     folder: Path, server: SmtpServer, *, backend: str = "smtp", delivery: str = "", smtp: str = ""
 ) -> Path:
     """Copy the sample workbook and config into `folder`, sending through `server`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, folder / name)
-    toml = folder / "xlsdun.toml"
+    toml = copy_sample(folder)
     text = toml.read_text(encoding="utf-8")
     text = text.replace(
         '\nbackend = "outbox"\n',

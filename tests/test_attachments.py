@@ -5,21 +5,18 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 from click.testing import CliRunner
 
+from sample_setup import copy_sample
 from xlsdun.cli import main
 from xlsdun.workbook import write_back
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
-
 
 def test_missing_attachment_fails_that_debtor_then_a_same_day_rerun_sends(tmp_path: Path) -> None:
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, tmp_path / name)
+    copy_sample(tmp_path)
     book = tmp_path / "receivables.xlsx"
     sheet = pd.read_excel(book, sheet_name="Receivables", header=3, engine="calamine")
     rows = [int(i) + 5 for i in sheet.index[sheet["Customer"] == "Blue Cedar Catering"]]
@@ -60,8 +57,7 @@ def test_missing_attachment_fails_that_debtor_then_a_same_day_rerun_sends(tmp_pa
 
 
 def test_dry_run_and_preview_show_a_missing_attachment_without_stopping(tmp_path: Path) -> None:
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, tmp_path / name)
+    copy_sample(tmp_path)
     book = tmp_path / "receivables.xlsx"
     sheet = pd.read_excel(book, sheet_name="Receivables", header=3, engine="calamine")
     row = int(sheet.index[sheet["Invoice #"] == "INV-1079"][0]) + 5

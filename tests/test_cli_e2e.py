@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,10 +14,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from sample_setup import copy_sample
 from xlsdun.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_data"
 TODAY = "2026-11-26"
 # What the sample workbook must produce on the demo date (see sample_data/make_sample.py).
 EXPECTED_SENDS = {
@@ -49,8 +48,7 @@ OWNED_PARTS = {
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, tmp_path / name)
+    copy_sample(tmp_path)
     return tmp_path
 
 

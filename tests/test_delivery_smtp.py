@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sample_setup import SAMPLE
 from smtp_server import (
     PASSWORD,
-    SAMPLE,
     SERVER_WARNINGS,
     USER,
     Script,

@@ -6,7 +6,6 @@ import email
 import email.policy
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 from datetime import date
@@ -15,12 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sample_setup import copy_sample
 from xlsdun import logs
 from xlsdun.cli import main
 from xlsdun.ledger import Ledger
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_data"
 TODAY = "2026-11-26"
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -33,8 +31,7 @@ def _close_logs():
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, tmp_path / name)
+    copy_sample(tmp_path)
     return tmp_path
 
 

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from sample_setup import copy_sample
 from xlsdun import logs
 from xlsdun.cli import main
 from xlsdun.engine import run_lock
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_data"
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +25,7 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, folder / name)
-    return folder / "xlsdun.toml"
+    return copy_sample(tmp_path / "shop")
 
 
 def doctor(config: Path, *extra: str) -> tuple[int, dict[str, dict]]:

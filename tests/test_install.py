@@ -11,20 +11,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sample_setup import copy_sample
 from xlsdun.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_data"
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, folder / name)
-    toml = folder / "xlsdun.toml"
+    toml = copy_sample(tmp_path / "shop")
     toml.write_text(
         toml.read_text(encoding="utf-8").replace('time = "09:00"', 'time = "07:30"'),
         encoding="utf-8",

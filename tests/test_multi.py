@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sample_setup import SAMPLE
 from xlsdun import logs
 from xlsdun.cli import main
 from xlsdun.multi import expand
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_data"
 TODAY = "2026-11-26"
 
 

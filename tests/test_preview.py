@@ -5,24 +5,17 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from sample_setup import copy_sample
 from xlsdun.cli import main
-
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
-
-
-def _demo(tmp_path: Path) -> Path:
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, tmp_path / name)
-    return tmp_path / "xlsdun.toml"
+from xlsdun.render import LANGUAGES, TEMPLATE_NAMES
 
 
 def test_all_tiers_gallery(tmp_path: Path) -> None:
-    toml = _demo(tmp_path)
+    toml = copy_sample(tmp_path)
     out = tmp_path / "gallery"
     result = CliRunner().invoke(
         main,
@@ -41,16 +34,8 @@ def test_all_tiers_gallery(tmp_path: Path) -> None:
     index = (out / "index.html").read_text(encoding="utf-8")
     pages = re.findall(r'<a href="([^"]+\.html)">HTML</a>', index)
     assert len(pages) == 14  # 5 tiers + broken promise + thank-you, in English and Hebrew
-    for lang in ("en", "he"):
-        for name in (
-            "courtesy",
-            "friendly",
-            "direct",
-            "plan",
-            "final",
-            "broken_promise",
-            "thank_you",
-        ):
+    for lang in LANGUAGES:
+        for name in TEMPLATE_NAMES:
             assert any(f"-{lang}-{name}-" in p for p in pages), (lang, name)
     for page in pages:
         assert (out / page).exists()
@@ -62,7 +47,7 @@ def test_all_tiers_gallery(tmp_path: Path) -> None:
 
 
 def test_todays_preview_sends_and_records_nothing(tmp_path: Path) -> None:
-    toml = _demo(tmp_path)
+    toml = copy_sample(tmp_path)
     workbook = (tmp_path / "receivables.xlsx").read_bytes()
     result = CliRunner().invoke(main, ["preview", "--config", str(toml), "--today", "2026-11-26"])
     assert result.exit_code == 0, result.stderr

@@ -12,12 +12,12 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
+from sample_setup import SAMPLE
 from xlsdun.cli import main
 from xlsdun.workbook.layout import hidden_rows, sheet_tables
 from xlsdun.workbook.read import read_receivables
 from xlsdun.workbook.sidecar import sidecar_path
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 HEADER = ["Customer", "Email", "Invoice", "Due date", "Balance"]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,12 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sample_setup import copy_sample
 from xlsdun import logs
 from xlsdun.ledger import Ledger
 from xlsdun.scheduler import Daemon, next_at
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_data"
 ZONE = ZoneInfo("Asia/Jerusalem")
 
 
@@ -34,9 +32,7 @@ def _close_logs():
 
 @pytest.fixture
 def client(tmp_path: Path) -> Path:
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, tmp_path / name)
-    return tmp_path / "xlsdun.toml"
+    return copy_sample(tmp_path)
 
 
 def local(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:

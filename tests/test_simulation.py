@@ -7,7 +7,6 @@ repeats every 14 days and needs approval; first contact never opens above `plan`
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
+from sample_setup import copy_sample
 from xlsdun import config as config_mod
 from xlsdun.cli import main
 from xlsdun.engine import run_once
 from xlsdun.workbook import write_back
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 START = date(2026, 11, 26)
 PAYMENTS = {14: "Blue Cedar Catering", 40: "Harbor Light Dental Clinic"}  # paid in full that day
 APPROVE = {30: "Oakridge Property Management"}  # the owner approves the final notice (a Saturday)
@@ -161,8 +160,7 @@ def _pay(book: Path, customer: str) -> None:
 
 
 def test_120_days_of_the_sample_workbook(tmp_path: Path) -> None:
-    for name in ("receivables.xlsx", "xlsdun.toml"):
-        shutil.copy(SAMPLE / name, tmp_path / name)
+    copy_sample(tmp_path)
     cfg = config_mod.load(tmp_path / "xlsdun.toml")
     seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for n in range(120):
