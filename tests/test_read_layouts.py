@@ -211,3 +211,43 @@ def test_a_damaged_table_or_sheet_part_is_a_clear_error(tmp_path: Path) -> None:
         WorkbookReadError, match=r"cannot read which rows are hidden.*save it again"
     ):
         read_receivables(broken, include_hidden_rows=False)
+
+
+@pytest.mark.parametrize(
+    ("element", "protected"),
+    [
+        (b'<sheetProtection sheet="1" objects="1"/>', True),
+        (b'<sheetProtection sheet="true"/>', True),
+        (b'<sheetProtection objects="1" scenarios="1"/>', False),  # `sheet` defaults to false
+        (b'<sheetProtection sheet="0" objects="1"/>', False),
+    ],
+)
+def test_the_run_and_the_writer_agree_on_sheet_protection(
+    tmp_path: Path, element: bytes, protected: bool
+) -> None:
+    import io
+    import zipfile
+
+    from xlsdun.workbook import write_back
+    from xlsdun.workbook.guard import WorkbookError
+    from xlsdun.workbook.layout import sheet_protected
+
+    book = openpyxl.Workbook()
+    book.active.append(["Customer", "Amount"])
+    book.active.append(["Acme", 10])
+    plain = io.BytesIO()
+    book.save(plain)
+    path = tmp_path / "protected.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"</sheetData>" + element)
+            dst.writestr(info.filename, data)
+    assert sheet_protected(path, "Sheet") is protected
+    update = {"sheet": "Sheet", "header_row": 1, "updates": {2: {"Reminder status": "x"}}}
+    if protected:
+        with pytest.raises(WorkbookError, match="protected"):
+            write_back(path, backups=0, **update)  # type: ignore[arg-type]
+    else:
+        write_back(path, backups=0, **update)  # type: ignore[arg-type]

@@ -16,7 +16,15 @@ from typing import IO
 
 from lxml import etree
 
-from .parts import Rel, parse_rels, part_key, rels_part, sheet_rel_id, workbook_part
+from .parts import (
+    Rel,
+    parse_rels,
+    part_key,
+    rels_part,
+    sheet_protection_on,
+    sheet_rel_id,
+    workbook_part,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +171,6 @@ def _protection_flag(fh: IO[bytes]) -> bool:
         found = _PROTECTION.search(data)
         if found is not None:
             sheet = _SHEET_ATTR.search(found.group(1))
-            return sheet is None or sheet.group(1) not in (b"0", b"false")
+            return sheet_protection_on(sheet.group(1).decode("ascii", "replace") if sheet else None)
         tail = data[-4096:]
     return False

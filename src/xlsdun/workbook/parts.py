@@ -86,3 +86,9 @@ def sheet_rel_id(sheet: etree._Element) -> str | None:
         if name.namespace in DOC_REL_NAMESPACES and name.localname == "id":
             return value
     return None
+
+
+def sheet_protection_on(sheet_flag: str | None) -> bool:
+    """Whether <sheetProtection sheet="..."> protects the cells: the attribute defaults to
+    false, so an element that only locks objects or scenarios does not."""
+    return (sheet_flag or "").strip().lower() in ("1", "true")

@@ -58,6 +58,7 @@ from .parts import (
     parse_rels,
     part_key,
     rels_part,
+    sheet_protection_on,
     sheet_rel_id,
     workbook_part,
 )
@@ -776,7 +777,7 @@ class _SheetEdit:
     @property
     def protected(self) -> bool:
         protection = self.root.find(self.q("sheetProtection"))
-        return protection is not None and protection.get("sheet", "0") in ("1", "true")
+        return protection is not None and sheet_protection_on(protection.get("sheet"))
 
     def row(self, number: int, create: bool) -> Element | None:
         row = self.rows.get(number)
