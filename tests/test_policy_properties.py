@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from xlsdun.config import default_policy
@@ -99,12 +99,32 @@ def test_no_send_to_excluded_paid_held_promised_or_disputed(invs, hist) -> None:
         assert any(total >= POLICY.min_balance for total in action.balance.values())
 
 
+_LONG_OVERDUE = tuple(
+    Invoice(
+        2 + k,
+        name,
+        f"INV-L{k}",
+        TODAY - timedelta(days=75),
+        Decimal("4999.99"),
+        "ILS",
+        email,
+        approved=True,
+    )
+    for k, (name, email) in enumerate(DEBTORS[:2])
+)
+
+
 @settings(max_examples=300, deadline=None)
 @given(invoices(), histories())
+@example(_LONG_OVERDUE, {})  # approved, never contacted, 75 days overdue: the cap must hold
+@example(
+    _LONG_OVERDUE,
+    {f"email:{DEBTORS[0][1]}": DebtorHistory((Contact(TODAY - timedelta(days=20), "friendly"),))},
+)
 def test_tiers_rise_at_most_one_step_and_first_contact_at_most_plan(invs, hist) -> None:
     p = plan(Receivables(invoices=invs), hist, TODAY, POLICY)
     for action in p.actions:
-        if action.kind != "send":
+        if action.kind not in ("send", "await_approval"):  # both carry the tier they would send
             continue
         last = hist.get(action.debtor).last if action.debtor in hist else None
         if last is None:

@@ -82,6 +82,8 @@ def test_colliding_keys_keep_their_own_meaning(
     by_row = {i.row: i for i in rec.invoices}
     problems = {(f.row, f.field): f.problem for f in rec.findings}
     first = 5  # the first data row: header on row 4
+    assert set(by_row) | {row for row, _ in problems} == set(range(first, first + 60))
+    assert len(by_row) >= 20, "enough rows are invoices for the checks below to mean something"
     for k in range(1, 60):
         row = first + k
         amount = AMOUNTS[k % len(AMOUNTS)]
@@ -100,6 +102,7 @@ def test_colliding_keys_keep_their_own_meaning(
     # the sheet's own reminder record: text casefolded, TRUE/1.0 read as text, dates as dates
     levels = {(r - first) % len(LEVELS): i.reminder_level for r, i in by_row.items()}
     expected = {0: "friendly", 2: "friendly", 3: "final", 4: "1", 5: "true", 6: None, 8: "direct"}
+    assert {0, 2, 3, 4, 8} <= set(levels)  # 1, 5, 6, 7: rows whose amount is rejected
     assert {k: levels[k] for k in expected if k in levels} == {
         k: v for k, v in expected.items() if k in levels
     }

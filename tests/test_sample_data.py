@@ -224,7 +224,8 @@ def test_config_parses_and_names_the_workbook() -> None:
 
 
 def test_config_loads_with_xlsdun() -> None:
-    config = pytest.importorskip("xlsdun.config")
+    from xlsdun import config
+
     cfg = config.load(CONFIG)  # rejects unknown keys
     assert cfg.workbook.path == (SAMPLE / "receivables.xlsx").resolve()
     assert cfg.delivery.backend == "outbox"
