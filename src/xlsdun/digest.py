@@ -255,13 +255,14 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
                 points=tuple(p.format(plan_offer=plan_offer) for p in TALKING_POINTS[kind]),
             )
         )
+    phones = {a.debtor: a.phone for a in plan.actions if a.phone}
     for rec in ledger.sends(states=("ambiguous",)):
         d.calls.append(
             CallItem(
                 customer=rec.customer,
                 kind="ambiguous",
                 why=CALL_WHY["ambiguous"],
-                phone=None,
+                phone=phones.get(rec.debtor),
                 email=rec.email,
                 balance=_balance(rec.balance),
                 detail=f"{rec.tier or ''} reminder of {rec.today.isoformat()} "
@@ -269,11 +270,6 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
                 points=TALKING_POINTS["ambiguous"],
             )
         )
-    phones = {a.debtor: a.phone for a in plan.actions if a.phone}
-    for rec in ledger.sends(states=("ambiguous",)):
-        for item in d.calls:
-            if item.customer == rec.customer and item.phone is None:
-                item.phone = phones.get(rec.debtor)
 
     for a in plan.actions:
         due_today = [i for i in a.invoices if i.promise_date == today and i.balance > 0]

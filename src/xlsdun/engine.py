@@ -37,7 +37,7 @@ from .deliver.outbox import OutboxBackend
 from .digest import after_run
 from .ledger import Ledger, SendRecord
 from .models import Action, DebtorHistory, Delivery, Plan, Receivables, RunReport
-from .outbox_batch import deliver_to_outbox
+from .outbox_batch import deliver_to_outbox, render_one
 from .sheetview import LOG_HEADER, log_rows, owned_updates
 from .workbook.read import read_receivables
 
@@ -207,21 +207,15 @@ class _Sender:
     stop_exit: int = EXIT_OK
 
     def deliver(self, action: Action) -> Delivery:
-        from .render import MissingAttachment, RenderError
-
         if self.stop:
             return self.hold(action, self.stop)
         send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
         if send_id is None:
             return self.ledger.done_today(action, self.today)
-        try:
-            message = self.renderer.render(action, today=self.today, now=self.now)
-        except MissingAttachment as exc:
-            self.ledger.mark(send_id, "failed", detail=f"attachment missing: {exc}")
-            return Delivery(action, "failed", None, f"attachment missing: {exc}")
-        except RenderError as exc:
-            self.ledger.mark(send_id, "deferred", detail=f"template error: {exc}")
-            return Delivery(action, "deferred", None, f"template error: {exc}")
+        kind, message = render_one(self.renderer, action, self.today, self.now)
+        if kind != "message":
+            self.ledger.mark(send_id, kind, detail=message)
+            return Delivery(action, kind, None, message)  # type: ignore[arg-type]
         message_id = str(message["Message-ID"])
         try:
             result = self._transmit(send_id, message, message_id)
@@ -481,11 +475,8 @@ def _limit(
     from .ledger import settled
 
     delivery = config.delivery
-    todo = []
-    for a in sends:
-        rec = ledger.existing(a.debtor, today)
-        if rec is None or not settled(rec.state, rec.message_id):
-            todo.append(a)
+    done = {r.debtor for r in ledger.sends(today=today) if settled(r.state, r.message_id)}
+    todo = [a for a in sends if a.debtor not in done]
     room = max(delivery.max_per_day - ledger.sent_on(today), 0)
     why = f"daily sending limit reached (max_per_day = {delivery.max_per_day})"
     if delivery.max_per_run is not None and delivery.max_per_run < room:
@@ -593,19 +584,22 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     now = now or run_clock(config, today)
     from .render import RenderError
 
-    for action in plan.sends:
-        try:
-            message = renderer.render(action, today=today, now=now)
-        except RenderError as exc:  # one debtor's problem (a missing attachment) is shown
-            report.deliveries.append(Delivery(action, "failed", None, f"would fail: {exc}"))
-            report.exit_code = EXIT_FAILED
-            continue
-        result = backend.send(message)
-        report.deliveries.append(
-            Delivery(
-                action, "skipped", str(message["Message-ID"]), "dry run: not sent", result.path
+    try:
+        for action in plan.sends:
+            try:
+                message = renderer.render(action, today=today, now=now)
+            except RenderError as exc:  # one debtor's problem (a missing attachment) is shown
+                report.deliveries.append(Delivery(action, "failed", None, f"would fail: {exc}"))
+                report.exit_code = EXIT_FAILED
+                continue
+            result = backend.write(message)  # a preview: one flush at the end, not one each
+            report.deliveries.append(
+                Delivery(
+                    action, "skipped", str(message["Message-ID"]), "dry run: not sent", result.path
+                )
             )
-        )
+    finally:
+        backend.close()
     return report
 
 

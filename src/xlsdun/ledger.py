@@ -25,7 +25,7 @@ from .models import Action, Contact, DebtorHistory, Delivery
 
 CONTACT_STATES = ("sent", "written_to_outbox", "ambiguous", "sending")
 RESEND_DETAIL = "to be sent again (xlsdun resolve --resend)"
-DONE_STATES = ("sent", "written_to_outbox", "ambiguous", "sending", "failed")
+DONE_STATES = (*CONTACT_STATES, "failed")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -472,8 +472,9 @@ class Ledger:
         }
 
     def sent_on(self, today: date) -> int:
+        """Messages that count against the day's limit: every contact made or maybe made."""
+        marks = ", ".join("?" * len(CONTACT_STATES))
         return self.db.execute(
-            "SELECT COUNT(*) FROM sends WHERE today = ? AND state IN ('sent', 'written_to_outbox', "
-            "'sending', 'ambiguous')",
-            (today.isoformat(),),
+            f"SELECT COUNT(*) FROM sends WHERE today = ? AND state IN ({marks})",
+            (today.isoformat(), *CONTACT_STATES),
         ).fetchone()[0]

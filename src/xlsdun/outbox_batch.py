@@ -119,7 +119,7 @@ def _render_remote(batch: tuple[Action, ...]) -> list[tuple[str, Any]]:
     assert _HELPER_STATE is not None
     renderer, today, now = _HELPER_STATE
     out: list[tuple[str, Any]] = []
-    for kind, value in (_render_one(renderer, a, today, now) for a in batch):
+    for kind, value in (render_one(renderer, a, today, now) for a in batch):
         if kind == "message":
             known = value.known_headers() if hasattr(value, "known_headers") else None
             if known is not None:
@@ -131,7 +131,9 @@ def _render_remote(batch: tuple[Action, ...]) -> list[tuple[str, Any]]:
     return out
 
 
-def _render_one(renderer: Any, action: Action, today: date, now: datetime) -> Rendered:
+def render_one(renderer: Any, action: Action, today: date, now: datetime) -> Rendered:
+    """The message, or why not: a missing attachment fails that debtor (the owner fixes the
+    file and reruns), any other template problem defers it."""
     from .render import MissingAttachment, RenderError
 
     try:
@@ -163,7 +165,7 @@ def _rendered(
             submit_next()
             yield [_from_helper(kind, value) for kind, value in results]
         else:
-            yield [_render_one(sender.renderer, a, sender.today, sender.now) for a in batch]
+            yield [render_one(sender.renderer, a, sender.today, sender.now) for a in batch]
 
 
 def _from_helper(kind: str, value: Any) -> Rendered:

@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 from . import mime
 from .config import LocaleConfig, PolicyConfig, SenderConfig, Tier, default_policy
 from .models import Action, FeeLine, Invoice
-from .names import CURRENCY_ALIASES, language_code
+from .names import CURRENCY_ALIASES, currency_code, language_code
 
 TEMPLATE_NAMES: tuple[str, ...] = (
     "courtesy",
@@ -524,8 +524,7 @@ class Renderer:
 
     def currency(self, value: str | None) -> str:
         """An ISO code, so "NIS", "ש״ח" and "ILS" make one total, not three."""
-        code = clean_line(value or "").upper()
-        return CURRENCY_ALIASES.get(code, code) or self.locale.currency
+        return currency_code(clean_line(value or ""), self.locale.currency)
 
     def _invoice_view(self, inv: Invoice, today: date) -> InvoiceView:
         days = (today - inv.due_date).days

@@ -47,6 +47,10 @@ def _label(tier: str | None, variant: str) -> str:
     return tier or ""
 
 
+def _not_sent(reason: str) -> str:
+    return "Paid" if reason == "paid" else f"Not sent: {reason}"
+
+
 def action_status(action: Action, record: Outcome | None) -> str:
     """The `Reminder status` text for the invoices this action is about."""
     if record is not None:
@@ -56,7 +60,7 @@ def action_status(action: Action, record: Outcome | None) -> str:
     if action.kind == "send":
         return f"Planned: {_label(action.tier, action.variant)} reminder"
     if action.kind == "skip":
-        return "Paid" if action.reason == "paid" else f"Not sent: {action.reason}"
+        return _not_sent(action.reason)
     if action.kind == "manual":
         return f"Call: {action.reason}"
     if action.kind == "await_approval":
@@ -130,9 +134,8 @@ def owned_updates(
         status = action_status(action, today_records.get(action.debtor))
         change((inv.row for inv in action.invoices), {status_header: status, **common})
         for why in dict.fromkeys(why for _, why in action.excluded):
-            text = "Paid" if why == "paid" else f"Not sent: {why}"
             rows = (row for row, reason in action.excluded if reason == why)
-            change(rows, {status_header: text, **common})
+            change(rows, {status_header: _not_sent(why), **common})
     for finding in plan.findings:
         cells = dict(wanted_at.get(finding.row, nothing))
         note = f"Skipped: {finding.field}: {finding.problem}"

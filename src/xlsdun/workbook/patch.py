@@ -511,11 +511,6 @@ def _format_range(c1: int, r1: int, c2: int, r2: int) -> str:
     return start if start == end else f"{start}:{end}"
 
 
-def _normalize_header(text: object) -> str:
-    """The reader's header matching (case, spacing, punctuation), so both find one column."""
-    return normalize(text)
-
-
 # --- shared strings and styles ---------------------------------------------------------
 
 
@@ -1620,8 +1615,8 @@ class _WorkbookEdit:
         for entry in entries:
             if entry.name == name:
                 return entry
-        wanted = _normalize_header(name)
-        return next((e for e in entries if _normalize_header(e.name) == wanted), None)
+        wanted = normalize(name)
+        return next((e for e in entries if normalize(e.name) == wanted), None)
 
     def sheet_label(self, edit: _SheetEdit) -> str:
         return next((n for n, e in self.sheets.items() if e is edit), edit.part)
@@ -1706,7 +1701,7 @@ class _WorkbookEdit:
             for column, cell in edit.cells(row, header_row):
                 text = edit.cell_text(cell)
                 if text is not None and text.strip():
-                    found.setdefault(_normalize_header(text), column)
+                    found.setdefault(normalize(text), column)
                     last_header = max(last_header, column)
         occupied: set[int] | None = None
         next_column = last_header + 1
@@ -1718,7 +1713,7 @@ class _WorkbookEdit:
         added: list[tuple[int, str]] = []
         wanted = dict.fromkeys(header for cells in updates.values() for header in cells)
         for header in wanted:
-            key = _normalize_header(header)
+            key = normalize(header)
             if key in found:
                 columns[header] = found[key]
                 continue
@@ -2051,5 +2046,5 @@ def _calamine_reads(tmp: Path, package: _Package, sheets: list[str]) -> None:
 def _calamine_name(workbook: python_calamine.CalamineWorkbook, name: str) -> str:
     if name in workbook.sheet_names:
         return name
-    wanted = _normalize_header(name)
-    return next((n for n in workbook.sheet_names if _normalize_header(n) == wanted), name)
+    wanted = normalize(name)
+    return next((n for n in workbook.sheet_names if normalize(n) == wanted), name)

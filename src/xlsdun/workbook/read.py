@@ -31,12 +31,12 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code, language_code
 from .columns import ALIASES, find_header_row, map_headers, missing_required, normalize
+from .guard import is_encrypted
 from .layout import TableRange, hidden_rows, sheet_tables
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 _T = TypeVar("_T")
 READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class WorkbookReadError(Exception):
@@ -44,7 +44,6 @@ class WorkbookReadError(Exception):
 
 
 # pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES): read as empty cells.
-_CENT = Decimal("0.01")
 _NA_TEXT = frozenset(
     {
         "",
@@ -111,13 +110,8 @@ def to_bool(value: object) -> bool:
     return normalize(value) in _TRUE
 
 
-def to_language(value: object, default: str) -> str:
-    return language_code(value, default)
-
-
-def excel_serial_to_date(serial: float, date1904: bool = False) -> date:
-    origin = date(1904, 1, 1) if date1904 else date(1899, 12, 30)
-    return origin + timedelta(days=int(serial))
+def excel_serial_to_date(serial: float) -> date:
+    return date(1899, 12, 30) + timedelta(days=int(serial))
 
 
 def to_date(value: object, date_order: str = "DMY") -> date | None:
@@ -250,9 +244,7 @@ def _check_file(path: Path) -> None:
             f"{path}: unsupported file type '{path.suffix}'. Use .xlsx or .xlsm (or .xls, .xlsb, "
             f".ods read-only)."
         )
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head == OLE_MAGIC and path.suffix.lower() in WRITABLE_SUFFIXES:
+    if is_encrypted(path):
         raise WorkbookReadError(
             f"{path}: the workbook is password-protected (encrypted). xlsdun cannot read it; save "
             f"a copy without a password to open (File > Info > Protect Workbook) and point "
@@ -519,7 +511,7 @@ class _Body:
             **dict.fromkeys(_FLAGS, to_bool),
             "email": split_emails,
             "cc": split_emails,
-            "language": partial(to_language, default=default_language),
+            "language": partial(language_code, default=default_language),
         }
         self.constant = {k: _Converter(c).one(None) for k, c in converters.items()}
         bulk = {**dict.fromkeys(_TEXTS, _texts), **dict.fromkeys(_MONEY, _amounts)}
