@@ -238,7 +238,7 @@ def job_openpyxl(source: str, reps: int, work: str) -> dict[str, Any]:
     return {"times": {"openpyxl_load_save": times}, "load_peak_rss_mb": load_rss}
 
 
-def job_pandas(source: str, reps: int, work: str, engine: str) -> dict[str, Any]:
+def job_pandas(source: str, reps: int, engine: str) -> dict[str, Any]:
     import pandas as pd
 
     times = []
@@ -263,16 +263,17 @@ def measure_size(
     source = str(workbook(n, results_dir / "workbooks"))
     log(f"{n:,} invoices, {reps} repetition(s) ...")
     work = results_dir / "work" / str(n)
-    folders = {name: work / name for name in ("run", "stages", "openpyxl", "pandas")}
+    folders = {name: work / name for name in ("run", "stages", "openpyxl")}
     for folder in folders.values():
         folder.mkdir(parents=True)
     run = _in_child(job_xlsdun_run, source, reps, str(folders["run"]))
+    openpyxl = _in_child(job_openpyxl, source, reps, str(folders["openpyxl"]))
     parts = [
         run,
         _in_child(job_xlsdun_stages, source, reps, str(folders["stages"])),
-        openpyxl := _in_child(job_openpyxl, source, reps, str(folders["openpyxl"])),
-        _in_child(job_pandas, source, reps, str(folders["pandas"]), "openpyxl"),
-        _in_child(job_pandas, source, reps, str(folders["pandas"]), "calamine"),
+        openpyxl,
+        _in_child(job_pandas, source, reps, "openpyxl"),
+        _in_child(job_pandas, source, reps, "calamine"),
     ]
     times: dict[str, list[float]] = {}
     for part in parts:
@@ -380,7 +381,10 @@ def table(results: dict[str, Any]) -> str:
         )
     for key, text in (("run", "peak RSS run (MB)"), ("openpyxl_load", "peak RSS openpyxl (MB)")):
         cells = [results["sizes"][s]["peak_rss_mb"].get(key) for s in sizes]
-        lines.append(f"{text:<{label}}" + "".join(f"{c:>12.0f}" for c in cells))
+        lines.append(
+            f"{text:<{label}}"
+            + "".join(f"{c:>12.0f}" if c is not None else f"{'-':>12}" for c in cells)
+        )
     for key, text in (("messages", "messages written"), ("reps", "repetitions")):
         lines.append(
             f"{text:<{label}}" + "".join(f"{results['sizes'][s][key]:>12,}" for s in sizes)
