@@ -1,4 +1,5 @@
-"""Fixtures for the delivery tests: a scripted SMTP server and the sample set up to use it."""
+"""Shared fixtures: the sample in a temporary folder, log files closed after each test, and a
+scripted SMTP server with the sample set up to use it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from sample_setup import copy_sample
 from smtp_server import PASSWORD, SmtpServer
+from xlsdun import logs
+
+
+@pytest.fixture(autouse=True)
+def _close_logs() -> Iterator[None]:
+    """A run attaches log files; each test leaves none open behind it."""
+    yield
+    logs.detach_all()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A folder with the sample workbook and config, as `make demo` starts from."""
+    copy_sample(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

@@ -11,14 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-import pytest
-from click.testing import CliRunner
 
-from sample_setup import copy_sample
-from xlsdun.cli import main
+from sample_setup import TODAY, invoke, run_json
 
 ROOT = Path(__file__).resolve().parents[1]
-TODAY = "2026-11-26"
 # What the sample workbook must produce on the demo date (see sample_data/make_sample.py).
 EXPECTED_SENDS = {
     "Northwind Interiors Ltd": "courtesy",
@@ -44,25 +40,6 @@ OWNED_PARTS = {
     "xl/styles.xml",
     "docProps/app.xml",
 }
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    copy_sample(tmp_path)
-    return tmp_path
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_json(folder: Path, *extra: str) -> dict:
-    code, out, err = invoke(
-        "run", "--config", str(folder / "xlsdun.toml"), "--today", TODAY, "--json", *extra
-    )
-    assert code == 0, err
-    return json.loads(out)
 
 
 def test_sample_run_sends_every_tier_once_and_writes_back(demo: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sample_setup import TODAY
 from smtp_server import (
     SERVER_WARNINGS,
     Script,
@@ -29,7 +30,7 @@ from smtp_server import (
     sheet_statuses,
     smtp_sample,
 )
-from test_cli_e2e import EXPECTED_SENDS, OWNED_PARTS, TODAY
+from test_cli_e2e import EXPECTED_SENDS, OWNED_PARTS
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in SERVER_WARNINGS]
 

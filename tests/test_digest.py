@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 import re
 import subprocess
 import tempfile
@@ -12,40 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from sample_setup import copy_sample
+from sample_setup import TODAY, invoke, run_json
 from xlsdun import logs
-from xlsdun.cli import main
 from xlsdun.ledger import Ledger
 
-TODAY = "2026-11-26"
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(autouse=True)
-def _close_logs():
-    yield
-    logs.detach_all()
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    copy_sample(tmp_path)
-    return tmp_path
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run(folder: Path, *extra: str) -> dict:
-    code, out, err = invoke(
-        "run", "--config", str(folder / "xlsdun.toml"), "--today", TODAY, "--json", *extra
-    )
-    assert code == 0, err
-    return json.loads(out)
 
 
 def parse(path: Path) -> email.message.EmailMessage:
@@ -53,7 +24,7 @@ def parse(path: Path) -> email.message.EmailMessage:
 
 
 def test_digest_is_one_email_with_every_section_and_the_ledgers_numbers(demo: Path) -> None:
-    run(demo)
+    run_json(demo)
     msg = parse(demo / "outbox" / f"digest-{TODAY}.eml")
     assert msg["To"] == "owner@example.co.il"
     assert msg.get_content_type() == "multipart/alternative"
@@ -91,7 +62,7 @@ def test_digest_is_one_email_with_every_section_and_the_ledgers_numbers(demo: Pa
 
 
 def test_outstanding_by_tier_adds_up_to_the_open_balances(demo: Path) -> None:
-    data = run(demo)
+    data = run_json(demo)
     msg = parse(demo / "outbox" / f"digest-{TODAY}.eml")
     text = msg.get_body(("plain",)).get_content()
     block = text.split("OUTSTANDING BY TIER")[1].split("CALL LIST")[0]
@@ -107,8 +78,8 @@ def test_outstanding_by_tier_adds_up_to_the_open_balances(demo: Path) -> None:
 
 
 def test_no_second_digest_when_a_run_did_nothing(demo: Path) -> None:
-    run(demo)
-    run(demo)
+    run_json(demo)
+    run_json(demo)
     assert [p.name for p in (demo / "outbox").glob("digest-*.eml")] == [f"digest-{TODAY}.eml"]
 
 
@@ -120,7 +91,7 @@ def test_digest_off_sends_nothing_but_the_report_is_still_written(demo: Path) ->
         ),
         encoding="utf-8",
     )
-    run(demo)
+    run_json(demo)
     assert not list((demo / "outbox").glob("digest-*"))
     assert (demo / ".xlsdun" / "reports" / f"{TODAY}.html").exists()
 
@@ -132,7 +103,7 @@ def test_a_broken_digest_never_fails_the_run(demo: Path, monkeypatch: pytest.Mon
         raise OSError("disk full")
 
     monkeypatch.setattr(xlsdun.digest, "send", boom)
-    data = run(demo)
+    data = run_json(demo)
     assert sum(d["outcome"] == "written_to_outbox" for d in data["debtors"]) == 14
     assert any("digest" in n and "disk full" in n for n in data["notes"])
     log = (demo / ".xlsdun" / "logs" / "xlsdun.log").read_text(encoding="utf-8")
@@ -142,7 +113,7 @@ def test_a_broken_digest_never_fails_the_run(demo: Path, monkeypatch: pytest.Mon
 def test_report_command_shows_the_latest_report(demo: Path) -> None:
     code, _, err = invoke("report", "--config", str(demo / "xlsdun.toml"))
     assert code == 2 and "no report yet" in err
-    run(demo)
+    run_json(demo)
     page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
     code, out, _ = invoke("report", "--config", str(demo / "xlsdun.toml"))
     assert code == 0 and out.strip() == str(page)
@@ -154,7 +125,7 @@ def test_report_command_shows_the_latest_report(demo: Path) -> None:
 def test_log_lines_carry_the_run_id_and_never_a_secret(
     demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = run(demo)
+    data = run_json(demo)
     lines = (demo / ".xlsdun" / "logs" / "xlsdun.log").read_text(encoding="utf-8").splitlines()
     assert len(lines) >= 16 and all(f"run={data['run_id']}" in ln for ln in lines)
     logs.add_secret("hunter2-very-secret")
@@ -167,7 +138,7 @@ def test_log_lines_carry_the_run_id_and_never_a_secret(
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed")
 def test_report_opens_in_headless_chromium(demo: Path, tmp_path: Path) -> None:
-    run(demo)
+    run_json(demo)
     page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
     shot = tmp_path / "report.png"
     with tempfile.TemporaryDirectory() as profile:

@@ -8,21 +8,11 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from sample_setup import SAMPLE
-from xlsdun import logs
+from sample_setup import SAMPLE, TODAY
 from xlsdun.cli import main
 from xlsdun.multi import expand
-
-TODAY = "2026-11-26"
-
-
-@pytest.fixture(autouse=True)
-def _close_logs():
-    yield
-    logs.detach_all()
 
 
 def make_clients(root: Path, digest: str) -> Path:

@@ -17,17 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sample_setup import copy_sample
-from xlsdun import logs
 from xlsdun.ledger import Ledger
 from xlsdun.scheduler import Daemon, next_at
 
 ZONE = ZoneInfo("Asia/Jerusalem")
-
-
-@pytest.fixture(autouse=True)
-def _close_logs():
-    yield
-    logs.detach_all()
 
 
 @pytest.fixture
