@@ -25,6 +25,7 @@ from .parts import (
     sheet_rel_id,
     workbook_part,
 )
+from .refs import parse_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +70,6 @@ def _sheet_part(zf: zipfile.ZipFile, names: dict[str, str], sheet: str) -> str |
     return None
 
 
-def _cell(ref: str) -> tuple[int, int]:
-    letters = "".join(ch for ch in ref if ch.isalpha()).upper()
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    col = 0
-    for ch in letters:
-        col = col * 26 + (ord(ch) - 64)
-    return int(digits), col - 1
-
-
 def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, str]] | None:
     """The zip and its entries by `part_key`."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -108,14 +100,21 @@ def sheet_tables(path: str | Path, sheet: str) -> list[TableRange]:
             ref = root.get("ref")
             if not ref or ":" not in ref:
                 continue
-            (r1, c1), (r2, c2) = (_cell(x) for x in ref.split(":"))
+            area = parse_range(ref)
+            if area is None:
+                continue
+            c1, r1, c2, r2 = area
             totals = int(root.get("totalsRowCount") or 0)
             headers = int(root.get("headerRowCount") or 1)
             if headers == 0:
                 continue  # no header row: nothing to map columns by
             tables.append(
                 TableRange(
-                    root.get("displayName") or root.get("name") or "", r1, r2 - totals, c1, c2
+                    root.get("displayName") or root.get("name") or "",
+                    r1,
+                    r2 - totals,
+                    c1 - 1,
+                    c2 - 1,
                 )
             )
         return tables

@@ -62,6 +62,13 @@ from .parts import (
     sheet_rel_id,
     workbook_part,
 )
+from .refs import (
+    CELL_REF,
+    cell_column,
+    column_letters,
+    format_range,
+    parse_range,
+)
 
 __all__ = ["WriteResult", "write_back"]
 
@@ -83,7 +90,6 @@ _MAX_TEXT = 32_767
 _ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _DECLARATION = re.compile(rb"\s*(<\?xml[^>]*\?>)(\s*)")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -461,56 +467,6 @@ def _serialize(root: Element, original: bytes) -> bytes:
     return declaration + match.group(2) + body
 
 
-# --- cell references -------------------------------------------------------------------
-
-_COLUMN_CACHE: dict[str, int] = {}
-
-
-def _column_number(letters: str) -> int:
-    number = _COLUMN_CACHE.get(letters)
-    if number is None:
-        number = 0
-        for ch in letters.upper():
-            number = number * 26 + ord(ch) - 64
-        _COLUMN_CACHE[letters] = number
-    return number
-
-
-_LETTERS_CACHE: dict[int, str] = {}
-
-
-def _column_letters(number: int) -> str:
-    letters = _LETTERS_CACHE.get(number)
-    if letters is None:
-        letters, rest = "", number
-        while rest:
-            rest, digit = divmod(rest - 1, 26)
-            letters = chr(65 + digit) + letters
-        _LETTERS_CACHE[number] = letters
-    return letters
-
-
-def _cell_column(ref: str) -> int:
-    return _column_number(ref.rstrip("0123456789$").lstrip("$"))
-
-
-def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
-    """``A1:C5`` -> (first col, first row, last col, last row)."""
-    parts = ref.split(":")
-    corners = [_CELL_REF.match(p.strip()) for p in parts if p.strip()]
-    if not corners or None in corners or len(corners) > 2:
-        return None
-    cols = [_column_number(m.group(1)) for m in corners if m]
-    rows = [int(m.group(2)) for m in corners if m]
-    return min(cols), min(rows), max(cols), max(rows)
-
-
-def _format_range(c1: int, r1: int, c2: int, r2: int) -> str:
-    start = f"{_column_letters(c1)}{r1}"
-    end = f"{_column_letters(c2)}{r2}"
-    return start if start == end else f"{start}:{end}"
-
-
 # --- shared strings and styles ---------------------------------------------------------
 
 
@@ -796,9 +752,9 @@ class _SheetEdit:
             ref = cell.get("r")
             if ref is None:
                 column += 1
-                cell.set("r", f"{_column_letters(column)}{number}")
+                cell.set("r", f"{column_letters(column)}{number}")
             else:
-                column = _cell_column(ref)
+                column = cell_column(ref)
             found.append((column, cell))
         return found
 
@@ -811,7 +767,7 @@ class _SheetEdit:
             if ref is None:
                 self.cells(row, number)
                 return self.find_cell(row, number, column, create)
-            existing = _cell_column(ref)
+            existing = cell_column(ref)
             if existing == column:
                 return cell
             if existing < column:
@@ -820,7 +776,7 @@ class _SheetEdit:
             first = cell
         if not create:
             return None
-        cell = row.makeelement(self._c, {"r": f"{_column_letters(column)}{number}"})
+        cell = row.makeelement(self._c, {"r": f"{column_letters(column)}{number}"})
         if after is not None:
             after.addnext(cell)
         elif first is not None:
@@ -873,7 +829,7 @@ class _SheetEdit:
         for number in self.row_numbers:
             row = self.rows[number]
             last = next(row.iterchildren(self._c, reversed=True), None)
-            if last is None or (last.get("r") and _cell_column(last.get("r", "A")) <= column):
+            if last is None or (last.get("r") and cell_column(last.get("r", "A")) <= column):
                 continue
             for col, cell in self.cells(row, number):
                 if col > column and self.has_content(cell):
@@ -882,21 +838,21 @@ class _SheetEdit:
 
     def blocking_formula(self, cell: Element, number: int, column: int) -> str | None:
         """Why writing this cell would break a formula that spans other cells, if it would."""
-        here = f"{_column_letters(column)}{number}"
+        here = f"{column_letters(column)}{number}"
         own = cell.find(self.q("f"))
         if own is not None and own.get("t") == "shared":
-            area = _parse_range(own.get("ref") or "")
+            area = parse_range(own.get("ref") or "")
             if area is not None and area[:2] != area[2:]:
                 return f"{here} holds a formula that the cells {own.get('ref')} share"
         if self._array_areas is None:
             self._array_areas = []
             for f in self.sheet_data.iter(self.q("f")):
-                area = _parse_range(f.get("ref") or "")
+                area = parse_range(f.get("ref") or "")
                 if f.get("t") == "array" and area is not None and area[:2] != area[2:]:
                     self._array_areas.append(area)
         for c1, r1, c2, r2 in self._array_areas:
             if c1 <= column <= c2 and r1 <= number <= r2:
-                return f"{here} is part of the array formula in {_format_range(c1, r1, c2, r2)}"
+                return f"{here} is part of the array formula in {format_range(c1, r1, c2, r2)}"
         return None
 
     def set_value(
@@ -934,7 +890,7 @@ class _SheetEdit:
         last = None if row is None else next(row.iterchildren(reversed=True), None)
         if last is not None and (last.tag != self._c or last.get("r") is None):
             return sum(self.set_value(number, column, value) for column, value in items)
-        if last is not None and _cell_column(last.get("r", "A")) >= items[0][0]:
+        if last is not None and cell_column(last.get("r", "A")) >= items[0][0]:
             return sum(self.set_value(number, column, value) for column, value in items)
         changed = 0
         for column, value in items:
@@ -942,7 +898,7 @@ class _SheetEdit:
                 continue
             if row is None:
                 row = self.row(number, create=True)
-            cell = etree.SubElement(row, self._c, r=f"{_column_letters(column)}{number}")
+            cell = etree.SubElement(row, self._c, r=f"{column_letters(column)}{number}")
             self._assign(cell, value, None, fresh=True)
             changed += 1
         if changed:
@@ -1014,12 +970,12 @@ class _SheetEdit:
         """Widen `<dimension ref>` to cover every cell written."""
         dimension = self.root.find(self.q("dimension"))
         if dimension is not None and self.extent is not None:
-            old = _parse_range(dimension.get("ref", ""))
+            old = parse_range(dimension.get("ref", ""))
             c1, r1, c2, r2 = self.extent
             if old is not None:
                 c1, r1 = min(c1, old[0]), min(r1, old[1])
                 c2, r2 = max(c2, old[2]), max(r2, old[3])
-            dimension.set("ref", _format_range(c1, r1, c2, r2))
+            dimension.set("ref", format_range(c1, r1, c2, r2))
 
     def save(self) -> None:
         if not self.changed:
@@ -1254,7 +1210,7 @@ class _StreamSheet(_SheetEdit):
             attrs = match.group(1)
             if re.search(rb"""\st\s*=\s*["']array["']""", attrs):
                 ref = re.search(rb"""\sref\s*=\s*["']([^"']*)["']""", attrs)
-                area = _parse_range(ref.group(1).decode("ascii", "replace")) if ref else None
+                area = parse_range(ref.group(1).decode("ascii", "replace")) if ref else None
                 if area is not None and area[:2] != area[2:]:
                     areas.append(area)
         self.pages.all()
@@ -1322,7 +1278,7 @@ class _StreamSheet(_SheetEdit):
             return 0
         r = _R_ATTR.search(content, found, content.find(b">", found, end) + 1)
         ref = r.group(1).decode("ascii", "replace") if r is not None else ""
-        column = _cell_column(ref) if _CELL_REF.match(ref) else None
+        column = cell_column(ref) if CELL_REF.match(ref) else None
         self._last_columns[at] = _NO_REF if column is None else column
         return column
 
@@ -1409,7 +1365,7 @@ class _StreamSheet(_SheetEdit):
         if len(self._cell_parts) > 50_000:
             self._cell_parts.clear()
         c, v = self._tag("c"), self._tag("v")
-        start = f'<{c} r="{_column_letters(column)}'
+        start = f'<{c} r="{column_letters(column)}'
         end = f"</{v}></{c}>"
         if isinstance(value, bool):
             return start, f'" t="b"><{v}>{1 if value else 0}{end}'
@@ -1760,7 +1716,7 @@ class _WorkbookEdit:
             original = self.package.read(rel.target)
             table = _parse(original, rel.target, self.path)
             ns = etree.QName(table).namespace
-            area = _parse_range(table.get("ref", ""))
+            area = parse_range(table.get("ref", ""))
             if area is None or table.get("headerRowCount", "1") == "0":
                 continue
             c1, r1, c2, r2 = area
@@ -1796,13 +1752,13 @@ class _WorkbookEdit:
                 next_id += 1
                 c2 += 1
             table_columns.set("count", str(len(existing) + len(grow)))
-            table.set("ref", _format_range(c1, r1, c2, r2))
+            table.set("ref", format_range(c1, r1, c2, r2))
             auto_filter = table.find(f"{{{ns}}}autoFilter")
             if auto_filter is not None:
-                filter_area = _parse_range(auto_filter.get("ref", ""))
+                filter_area = parse_range(auto_filter.get("ref", ""))
                 if filter_area is not None:
                     auto_filter.set(
-                        "ref", _format_range(filter_area[0], filter_area[1], c2, filter_area[3])
+                        "ref", format_range(filter_area[0], filter_area[1], c2, filter_area[3])
                     )
             self.package.replace(rel.target, _serialize(table, original))
             return
