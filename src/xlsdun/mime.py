@@ -218,6 +218,13 @@ class AssembledMessage(EmailMessage):
         return (self._summary, self._recipient) if self.unchanged() else None
 
 
+def known_headers(message: object) -> tuple[dict[str, str], tuple[str, str]] | None:
+    """The plain-text headers a message xlsdun assembled carries (see `AssembledMessage`),
+    or None for any other message, or one edited since: then its headers must be parsed."""
+    known = getattr(message, "known_headers", None)
+    return known() if known is not None else None
+
+
 def _state(msg: EmailMessage) -> object:
     payload = msg._payload  # noqa: SLF001 - the message's own structure, compared not changed
     inner = tuple(_state(p) for p in payload) if isinstance(payload, list) else payload

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from .deliver.base import SendResult
 from .deliver.outbox import OutboxBackend
 from .ledger import Ledger
-from .mime import WireMessage
+from .mime import WireMessage, known_headers
 from .models import Action, Delivery
 
 BATCH = 256
@@ -121,7 +121,7 @@ def _render_remote(batch: tuple[Action, ...]) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for kind, value in (render_one(renderer, a, today, now) for a in batch):
         if kind == "message":
-            known = value.known_headers() if hasattr(value, "known_headers") else None
+            known = known_headers(value)
             if known is not None:
                 out.append(("wire", (value.as_bytes(), *known)))
                 continue
@@ -180,7 +180,7 @@ def _from_helper(kind: str, value: Any) -> Rendered:
 
 
 def _message_id(message: Any) -> str:
-    known = message.known_headers() if hasattr(message, "known_headers") else None
+    known = known_headers(message)
     return known[0]["Message-ID"] if known else str(message["Message-ID"])
 
 

@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
+from ..mime import known_headers
 from .base import SendResult
 
 INDEX_FIELDS = ("file", "message_id", "to", "cc", "subject", "date")
@@ -99,7 +100,7 @@ _INDEX_HEADERS = {
 def _summary(message: EmailMessage) -> tuple[dict[str, str], tuple[str, str]]:
     """The index fields as text and To's (name, address). A message xlsdun assembled carries
     them ready-made, which spares parsing five headers per message."""
-    known = message.known_headers() if hasattr(message, "known_headers") else None
+    known = known_headers(message)
     if known is not None:
         ready, recipient = known
         return {key: ready.get(name, "") for key, name in _INDEX_HEADERS.items()}, recipient
