@@ -184,7 +184,7 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing xlsdun.toml.")
 def init(directory: str, force: bool) -> None:
     """Create a starter xlsdun.toml and a copy of the templates to customise."""
-    from .render import BUILTIN_TEMPLATES
+    from .render import BUILTIN_TEMPLATES, LANGUAGES
 
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
@@ -195,7 +195,10 @@ def init(directory: str, force: bool) -> None:
     cfg.write_text(STARTER_CONFIG, encoding="utf-8")
     templates = target / "templates"
     copied = 0
-    for src in sorted(Path(BUILTIN_TEMPLATES).rglob("*.j2")):
+    # The message templates only: the owner's digest is xlsdun's own report, not a message
+    # to customise, and a copy of it would only go stale.
+    sources = [p for language in LANGUAGES for p in (BUILTIN_TEMPLATES / language).glob("*.j2")]
+    for src in sorted(sources):
         dest = templates / src.relative_to(BUILTIN_TEMPLATES)
         if dest.exists():
             continue
@@ -214,7 +217,9 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
 
     cfg = config_mod.load(config_path)
     receivables = load_receivables(cfg)
-    problems = make_renderer(cfg).check()
+    renderer = make_renderer(cfg)
+    problems = renderer.check()
+    unused = [str(p) for p in renderer.unused_templates()]
     info = receivables.sheet
     result = {
         "config": str(cfg.source),
@@ -227,6 +232,7 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
             {"row": f.row, "field": f.field, "problem": f.problem} for f in receivables.findings
         ],
         "template_errors": problems,
+        "unused_templates": unused,
     }
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -246,6 +252,12 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
                 _err(f"template: {p}")
         else:
             console.print("Templates: every tier renders in every language [green]ok[/]")
+        if unused:
+            console.print(
+                f"Note: {len(unused)} file(s) in your template folder are never used (only "
+                f"'en/' and 'he/' replace built-in messages; the owner digest is built in), "
+                f"e.g. {unused[0]}. You can delete them."
+            )
     return EXIT_INPUT if problems else 0
 
 
@@ -330,11 +342,13 @@ def preview(
     open_: bool,
 ) -> int:
     """Render today's messages (or every tier) into an index.html gallery. Sends nothing."""
-    from .engine import make_renderer
+    from .engine import check_templates, make_renderer
     from .preview import all_tier_actions, write_gallery
 
     cfg = config_mod.load(config_path)
     day = _today(today, cfg)
+    renderer = make_renderer(cfg)
+    check_templates(renderer)
     if all_tiers:
         actions = all_tier_actions(day)
     else:
@@ -343,7 +357,7 @@ def preview(
             a for a in plan.actions if a.kind in ("send", "await_approval", "defer") and a.email
         ]
     folder = Path(out) if out else cfg.state_dir / "preview" / day.isoformat()
-    index = write_gallery(make_renderer(cfg), actions, folder, day, datetime.now(cfg.zone))
+    index = write_gallery(renderer, actions, folder, day, datetime.now(cfg.zone))
     if as_json:
         click.echo(json.dumps({"index": str(index), "messages": len(actions)}))
     elif not quiet:

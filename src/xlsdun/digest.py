@@ -10,6 +10,8 @@ memory. The same content, plus an aging chart, is written to `reports/YYYY-MM-DD
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ import jinja2
 from . import logs
 from .config import Config
 from .ledger import Ledger
-from .models import Action, RunReport
+from .models import Action, Delivery, RunReport
 
 TEMPLATES = Path(__file__).parent / "templates" / "digest"
 OUTCOME_LABELS = {
@@ -78,9 +80,17 @@ TALKING_POINTS: dict[str, tuple[str, ...]] = {
         "anything else.",
         "Then record the answer in xlsdun so the next reminder follows on.",
     ),
+    "credit_note": (
+        "The sheet has credit notes for this customer, so the amount they owe is not certain: "
+        "check it before asking for payment.",
+        "Settle the credit in the sheet (or agree the amount with them); reminders resume by "
+        "themselves once only open invoices are left.",
+        "Thank them for their cooperation.",
+    ),
 }
 CALL_WHY = {
-    "escalate": "90+ days overdue",
+    "escalate": "overdue past the last email reminder",
+    "credit_note": "credit notes: check what is owed",
     "no_address": "no valid email address",
     "bad_address": "email address refused",
     "attachment": "invoice attachment missing",
@@ -139,6 +149,24 @@ class ClientDigest:
     workbook: str = ""
     workbook_written: bool = False
     report_path: str | None = None
+    new: list[str] = field(default_factory=list)  # what is new since today's earlier digest
+
+    def needs(self) -> dict[str, str]:
+        """What needs the owner, by a stable key: a later run the same day mails the owner
+        again only for keys they have not been told about."""
+        items = {
+            f"call:{c.kind}:{c.customer}": f"to call: {c.customer} ({c.why})" for c in self.calls
+        }
+        items.update(
+            (f"approval:{x.customer}", f"awaiting approval: {x.customer}") for x in self.approvals
+        )
+        items.update(
+            (f"broken:{x.customer}", f"broken promise: {x.customer}") for x in self.promises_broken
+        )
+        items.update((f"deferred:{x.customer}", f"deferred: {x.customer}") for x in self.deferred)
+        if self.error or self.exit_code:
+            items[f"problem:{self.exit_code}:{self.error or ''}"] = f"problem: {self.status}"
+        return items
 
     @property
     def sent(self) -> int:
@@ -231,13 +259,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     plan_offer = _plan_offer(config)
     for a in plan.actions:
         delivery = deliveries.get(a.debtor)
-        kind = None
-        if delivery is not None and delivery.outcome == "failed":
-            kind = "attachment" if "attachment" in delivery.detail else "bad_address"
-        elif a.kind == "manual" and not a.email:
-            kind = "no_address"
-        elif a.tier == "escalate" or a.call_list:
-            kind = "escalate"
+        kind = _call_kind(a, delivery)
         if kind is None:
             continue
         detail = (
@@ -247,7 +269,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
             CallItem(
                 customer=a.customer,
                 kind=kind,
-                why=CALL_WHY[kind],
+                why=_days_overdue(a, today) if kind == "escalate" else CALL_WHY[kind],
                 phone=a.phone,
                 email=a.email,
                 balance=_balance(_open_balance(a)),
@@ -292,8 +314,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
                 Line(
                     a.customer,
                     _balance(_open_balance(a)),
-                    f"'{a.tier}' reminder: write yes in the Approved column or run "
-                    f'xlsdun approve "{a.customer}"',
+                    f"'{a.tier}' reminder: " + approve_hint(a, plan.approved_column),
                 )
             )
         if a.kind == "defer":
@@ -309,6 +330,40 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
             )
     d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
     return d
+
+
+def _call_kind(action: Action, delivery: Delivery | None) -> str | None:
+    """Which talking points fit: a failed send first, then the plan's own reason to call."""
+    if delivery is not None and delivery.outcome == "failed":
+        return "attachment" if "attachment" in delivery.detail else "bad_address"
+    if action.call == "no_address" or (action.kind == "manual" and not action.email):
+        return "no_address"
+    if action.call == "credit_note":
+        return "credit_note"
+    if action.call == "overdue":
+        return "escalate"
+    return None
+
+
+def _days_overdue(action: Action, today: date) -> str:
+    due = [i.due_date for i in action.invoices if i.balance > 0]
+    days = (today - min(due)).days if due else 0
+    return f"{days} days overdue" if days > 0 else CALL_WHY["escalate"]
+
+
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9@._+-]+")
+
+
+def approve_hint(action: Action, approved_column: bool) -> str:
+    """How to approve, with a command that can be pasted into any shell as it is: the
+    customer's email where it is plain, else the name in POSIX single quotes."""
+    who = action.debtor.split(":", 1)[-1]  # the debtor's own key: unique, as approve matches
+    if not _SHELL_SAFE.fullmatch(who):
+        who = shlex.quote(action.customer)
+    command = f"xlsdun approve {who}"
+    if approved_column:
+        return f"write yes in the Approved column or run {command}"
+    return f"run {command} (or add an Approved column and write yes in it)"
 
 
 def _plan_offer(config: Config) -> str:
@@ -368,6 +423,7 @@ def _context(clients: list[ClientDigest], today: date, *, report: bool = False) 
         "total_calls": sum(len(c.calls) for c in clients),
         "total_approvals": sum(len(c.approvals) for c in clients),
         "failed_clients": [c for c in clients if c.error or c.exit_code],
+        "new": [] if report else list(dict.fromkeys(n for c in clients for n in c.new)),
         "generated": datetime.now().astimezone().isoformat(timespec="minutes"),
     }
 
@@ -384,7 +440,8 @@ def subject(clients: list[ClientDigest], today: date) -> str:
     if problems:
         parts.append(f"{len(problems)} problem(s)")
     who = clients[0].name if len(clients) == 1 else f"{len(clients)} clients"
-    return f"xlsdun {today.isoformat()} — {who}: " + ", ".join(parts)
+    update = "update, " if any(c.new for c in clients) else ""
+    return f"xlsdun {today.isoformat()} — {who}: {update}" + ", ".join(parts)
 
 
 def build_message(
@@ -482,6 +539,30 @@ def send(config: Config, clients: list[ClientDigest], today: date) -> str:
     return config.owner_email
 
 
+def send_once(
+    config: Config, clients: list[ClientDigest], today: date, ledger: Ledger
+) -> str | None:
+    """One digest per owner per day, and another only when something new needs them (it then
+    opens with what is new). The ledger remembers what each owner was told today."""
+    assert config.owner_email
+    needs: dict[str, str] = {}
+    for c in clients:
+        prefix = f"{c.config}|" if len(clients) > 1 else ""
+        needs.update((prefix + k, v) for k, v in c.needs().items())
+    told = ledger.digest_items(today, config.owner_email)
+    if told is not None:
+        fresh = [text for key, text in needs.items() if key not in told]
+        if not fresh:
+            logs.log.info("owner digest: already sent today and nothing new needs the owner")
+            return None
+        for c in clients:
+            c.new = fresh
+    where = send(config, clients, today)
+    ledger.record_digest(today, config.owner_email, set(needs))
+    logs.log.info("owner digest sent: %s", where)
+    return where
+
+
 def after_run(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest | None:
     """Write today's HTML report and (per client) send the digest. Never fails the run.
 
@@ -490,11 +571,10 @@ def after_run(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest
     """
     try:
         client = collect(config, report, ledger)
-        write_report(config, client)
+        report.html_report = str(write_report(config, client))
         logs.log.info("report written: %s", client.report_path)
         if config.owner_digest == "per_client" and config.owner_email and did_anything(report):
-            where = send(config, [client], report.today)
-            logs.log.info("owner digest sent: %s", where)
+            send_once(config, [client], report.today, ledger)
         return client
     except Exception as exc:  # noqa: BLE001 - the run's outcomes must survive any digest bug
         logs.log.exception("owner digest or report failed")

@@ -169,6 +169,19 @@ def make_renderer(config: Config):  # -> render.Renderer
     )
 
 
+def check_templates(renderer) -> None:  # renderer: render.Renderer
+    """The one template check before a run, a dry run or a preview: every message template
+    renders in every language, or nothing is sent (exit 2) and the owner is told which file."""
+    problems = renderer.check()
+    if problems:
+        raise RunError(
+            "a message template does not render, so nothing was sent: "
+            + "; ".join(problems[:5])
+            + ". Fix the template (or delete your copy to use the built-in one) and run again; "
+            "'xlsdun check' lists every problem."
+        )
+
+
 def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backend:
     if dry_run or config.delivery.backend == "outbox":
         root = config.state_dir / "preview" if dry_run else config.delivery.outbox_dir
@@ -350,15 +363,8 @@ def run_once(
                     )
                 )
             sends, held, held_why = _limit(plan.sends, ledger, today, config, report)
-            renderer = make_renderer(config) if sends else None
-            problems = renderer.check() if renderer else []
-            if problems:
-                raise RunError(
-                    "a message template does not render, so nothing was sent: "
-                    + "; ".join(problems[:5])
-                    + ". Fix the template (or remove it to use the built-in one) and run "
-                    "again; 'xlsdun check' lists every problem."
-                )
+            renderer = make_renderer(config)
+            check_templates(renderer)  # every run, so a broken template can't pass on a quiet day
             ledger.start_run(run_id, today)
             just_recovered = {rec.id for rec, _ in recovered}
             for rec in ledger.sends(states=("ambiguous",)):
@@ -577,9 +583,10 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     report = RunReport(
         today=today, run_id=run_id, plan=plan, dry_run=True, workbook_path=str(config.workbook.path)
     )
+    renderer = make_renderer(config)
+    check_templates(renderer)
     backend = make_backend(config, today, dry_run=True)
     report.outbox_dir = str(backend.root)
-    renderer = make_renderer(config)
     backend.open()
     now = now or run_clock(config, today)
     from .render import RenderError

@@ -68,7 +68,15 @@ CREATE TABLE IF NOT EXISTS approvals (
     approved_at TEXT NOT NULL,
     PRIMARY KEY (debtor, tier, invoice)
 );
+CREATE TABLE IF NOT EXISTS digest_items (
+    today TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    item TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (today, owner, item)
+);
 """
+DIGEST_SENT = ""  # the item that records "a digest went to this owner today"
 
 
 def settled(state: str, message_id: str | None) -> bool:
@@ -470,6 +478,24 @@ class Ledger:
             )
             for k in {*contacts, *approvals, *thanked}
         }
+
+    # -- owner digests ------------------------------------------------------------------------
+
+    def digest_items(self, today: date, owner: str) -> set[str] | None:
+        """What the owner was already told needs them today; None if no digest went yet."""
+        rows = self.db.execute(
+            "SELECT item FROM digest_items WHERE today = ? AND owner = ?",
+            (today.isoformat(), owner.casefold()),
+        ).fetchall()
+        return {r[0] for r in rows if r[0] != DIGEST_SENT} if rows else None
+
+    def record_digest(self, today: date, owner: str, items: set[str]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO digest_items (today, owner, item, sent_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(today.isoformat(), owner.casefold(), i, _now()) for i in {DIGEST_SENT, *items}],
+            )
 
     def sent_on(self, today: date) -> int:
         """Messages that count against the day's limit: every contact made or maybe made."""

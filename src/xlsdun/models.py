@@ -17,6 +17,9 @@ from typing import Literal
 ActionKind = Literal["send", "skip", "manual", "await_approval", "defer"]
 Outcome = Literal["sent", "failed", "deferred", "skipped", "ambiguous", "written_to_outbox"]
 Variant = Literal["standard", "broken_promise", "thank_you"]
+CallReason = Literal["overdue", "no_address", "credit_note"]
+"""Why the owner should call: past the last tier that emails, no usable address, or credit
+notes that make the amount owed uncertain (each has its own talking points in the digest)."""
 
 TIER_ORDER: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final", "escalate")
 """The default ladder's tiers, gentlest first. Tiers that send an email have templates."""
@@ -149,12 +152,16 @@ class Action:
     cc: tuple[str, ...] = ()
     next_date: date | None = None
     previous_message_id: str | None = None
-    call_list: bool = False  # the owner should pick up the phone
+    call: CallReason | None = None  # set: the owner should pick up the phone, and why
     excluded: tuple[tuple[int, str], ...] = ()  # (sheet row, why) for the debtor's other invoices
 
     @property
     def invoice_ids(self) -> tuple[str, ...]:
         return tuple(i.invoice for i in self.invoices)
+
+    @property
+    def call_list(self) -> bool:
+        return self.call is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +171,8 @@ class Plan:
     findings: tuple[Finding, ...] = ()
     send_day: bool = True
     next_send_day: date | None = None
+    approved_column: bool = True  # the sheet has an Approved column to approve in
+    contacted_today: int = 0  # debtors already reminded as of `today` (a repeat run)
 
     @property
     def sends(self) -> tuple[Action, ...]:
@@ -193,3 +202,4 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     exit_code: int = 0
     dry_run: bool = False
+    html_report: str | None = None  # the run's HTML report, once written

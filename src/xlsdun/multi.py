@@ -178,8 +178,10 @@ def _notify_failure(cfg: Config, result: ClientResult, today: date) -> None:
         return
     try:
         item = digest_mod.failed(result.path, result.error, result.exit_code, today, cfg)
-        where = digest_mod.send(cfg, [item], today)
-        logs.log.info("owner told of the failure: %s", where)
+        with Ledger(ledger_path(cfg)) as ledger:  # the same failure again: not mailed again
+            where = digest_mod.send_once(cfg, [item], today, ledger)
+        if where:
+            logs.log.info("owner told of the failure: %s", where)
     except Exception:  # noqa: BLE001 - telling the owner must not hide the original failure
         logs.log.exception("could not tell the owner about the failed run")
 
@@ -252,10 +254,12 @@ def send_combined(results: list[ClientResult], today: date | None = None) -> lis
         day = today or datetime.now(host.zone).date()
         try:
             clients = [_client_digest(r, day) for r in sorted(everyone, key=lambda r: r.path)]
-            where = digest_mod.send(host, clients, day)
-            sent.append(where)
-            with logs.client(host.state_dir):
-                logs.log.info("combined digest for %d client(s) sent: %s", len(clients), where)
+            with Ledger(ledger_path(host)) as ledger, logs.client(host.state_dir):
+                where = digest_mod.send_once(host, clients, day, ledger)
+            if where:
+                sent.append(where)
+                with logs.client(host.state_dir):
+                    logs.log.info("combined digest for %d client(s) sent: %s", len(clients), where)
         except Exception as exc:  # noqa: BLE001 - a digest must never undo the runs
             with logs.client(host.state_dir):
                 logs.log.exception("combined digest failed")

@@ -15,7 +15,16 @@ from functools import lru_cache
 import holidays as holidays_lib
 
 from .config import PolicyConfig, Tier
-from .models import Action, Contact, DebtorHistory, FeeLine, Invoice, Plan, Receivables
+from .models import (
+    Action,
+    CallReason,
+    Contact,
+    DebtorHistory,
+    FeeLine,
+    Invoice,
+    Plan,
+    Receivables,
+)
 
 CENT = Decimal("0.01")
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -172,12 +181,21 @@ def _overdue_text(days: int) -> str:
     return "due today" if days == 0 else f"due in {_fmt_days(-days)}"
 
 
-def _cadence_text(since: int, last_day: date) -> str:
+def _cadence_text(since: int, last: Contact, next_tier: str, when: date) -> str:
     if since > 0:
-        return f"cadence: last reminder {_fmt_days(since)} ago"
-    if since == 0:
-        return "already reminded today"
-    return f"a reminder is recorded for a later date ({last_day.isoformat()})"
+        done = f"cadence: last reminder ('{last.tier}') {_fmt_days(since)} ago"
+    elif since == 0:
+        done = f"already reminded today ('{last.tier}')"
+    else:
+        return f"a reminder is recorded for a later date ({last.day.isoformat()})"
+    return f"{done}; next ('{next_tier}') on {when.isoformat()} at the earliest"
+
+
+def how_to_approve(approved_column: bool) -> str:
+    """The owner's two ways to approve, naming the Approved column only if the sheet has one."""
+    if approved_column:
+        return "write yes in the Approved column or run 'xlsdun approve'"
+    return "run 'xlsdun approve' (or add an Approved column to the sheet and write yes in it)"
 
 
 def _fmt_days(n: int) -> str:
@@ -190,8 +208,10 @@ def plan_debtor(
     history: DebtorHistory,
     today: date,
     policy: PolicyConfig,
+    *,
+    approved_column: bool = True,
 ) -> Action:
-    """The one action for one debtor today."""
+    """The one action for one debtor today (`approved_column`: the sheet has one to approve in)."""
     invoices = sorted(invoices, key=lambda i: (i.due_date, i.invoice, i.row))
     first = invoices[0]
     open_ = [i for i in invoices if i.balance > 0]
@@ -222,7 +242,11 @@ def plan_debtor(
                 variant="thank_you",
                 invoices=tuple(i for i in invoices if i.invoice in paid_after_contact),
             )
-        return Action(**base, kind="skip", reason="paid", invoices=tuple(invoices))
+        paid = tuple(i for i in invoices if i.balance == 0)
+        credit_rows = tuple((i.row, "credit note") for i in invoices if i.balance < 0)
+        if not paid:  # only credit notes: nothing is paid, nothing is owed
+            return Action(**base, kind="skip", reason="credit note", invoices=tuple(invoices))
+        return Action(**base, kind="skip", reason="paid", invoices=paid, excluded=credit_rows)
 
     paid_rows = tuple(
         (i.row, "paid" if i.balance == 0 else "credit note") for i in invoices if i.balance <= 0
@@ -298,7 +322,7 @@ def plan_debtor(
             f"owed, then remind by hand or settle the credit in the sheet",
             invoices=tuple(contactable),
             balance=net,
-            call_list=True,
+            call="credit_note",
         )
     if _below_minimum(totals, policy):
         return Action(
@@ -350,7 +374,7 @@ def plan_debtor(
             tier = _tier_or_none(policy, last.tier) or tier  # the tone never drops for one debt
         reason = f"{_fmt_days(days)} overdue; last reminder '{last.tier}' on {last.day.isoformat()}"
 
-    call_list = not natural.email or not tier.email
+    call: CallReason | None = "overdue" if not natural.email or not tier.email else None
     if last is not None:
         since = (today - last.day).days
         wait = policy.cadence_days
@@ -361,11 +385,11 @@ def plan_debtor(
             return Action(
                 **base,
                 kind="skip",
-                tier=tier.id,
+                tier=last.tier,  # where the debtor stands; the reason names the next tier
                 variant=variant,
-                reason=_cadence_text(since, last.day),
+                reason=_cadence_text(since, last, tier.id, when),
                 next_date=when,
-                call_list=call_list,
+                call=call,
                 **common,
             )
 
@@ -374,7 +398,7 @@ def plan_debtor(
             **base,
             kind="manual",
             tier=tier.id,
-            call_list=True,
+            call="overdue",
             reason=f"{_fmt_days(days)} overdue: call the customer; consider legal advice",
             **common,
         )
@@ -387,7 +411,7 @@ def plan_debtor(
             kind="manual",
             tier=tier.id,
             variant=variant,
-            call_list=True,
+            call="no_address",
             reason=f"no valid email address{phone}",
             **common,
         )
@@ -403,9 +427,8 @@ def plan_debtor(
             tier=tier.id,
             variant=variant,
             fees=fees,
-            call_list=call_list,
-            reason=f"'{tier.id}' needs your approval: write yes in the Approved column "
-            f"or run 'xlsdun approve'",
+            call=call,
+            reason=f"'{tier.id}' needs your approval: " + how_to_approve(approved_column),
             **common,
         )
 
@@ -418,7 +441,7 @@ def plan_debtor(
             tier=tier.id,
             variant=variant,
             fees=fees,
-            call_list=call_list,
+            call=call,
             reason=f"not a send day ({not_today}); next send day {when.isoformat()}",
             next_date=when,
             **common,
@@ -430,7 +453,7 @@ def plan_debtor(
         tier=tier.id,
         variant=variant,
         fees=fees,
-        call_list=call_list,
+        call=call,
         reason=reason,
         next_date=next_send_day(today + timedelta(days=_wait_after(tier, policy)), policy),
         **common,
@@ -462,8 +485,12 @@ def plan(
     for inv in receivables.invoices:
         groups[inv.debtor_key].append(inv)
     empty = DebtorHistory()
+    sheet = receivables.sheet
+    approved_column = sheet is None or "approved" in sheet.fields
     actions = [
-        plan_debtor(key, invs, history.get(key, empty), today, policy)
+        plan_debtor(
+            key, invs, history.get(key, empty), today, policy, approved_column=approved_column
+        )
         for key, invs in groups.items()
     ]
     actions.sort(key=lambda a: (a.customer.casefold(), a.debtor))
@@ -473,4 +500,8 @@ def plan(
         findings=receivables.findings,
         send_day=why_not_send_day(today, policy) is None,
         next_send_day=next_send_day(today, policy),
+        approved_column=approved_column,
+        contacted_today=sum(
+            1 for key in groups if (h := history.get(key)) and h.last and h.last.day == today
+        ),
     )

@@ -722,6 +722,23 @@ class Renderer:
 
     # -- checking
 
+    def message_templates(self) -> list[Path]:
+        """The user's template files that can replace a built-in message template: those in a
+        language folder (`en/`, `he/`). Anything else in the folder is never loaded."""
+        if self.template_dir is None or not self.template_dir.is_dir():
+            return []
+        return sorted(
+            p for language in LANGUAGES for p in (self.template_dir / language).glob("*.j2")
+        )
+
+    def unused_templates(self) -> list[Path]:
+        """Files in the user's template folder that xlsdun never reads (e.g. a `digest/` copy
+        left by an older `xlsdun init`: the owner's digest is built in)."""
+        if self.template_dir is None or not self.template_dir.is_dir():
+            return []
+        used = set(self.message_templates())
+        return sorted(p for p in self.template_dir.rglob("*.j2") if p not in used)
+
     def check(self) -> list[str]:
         """Render every template × language with a sample debtor; "path:line: message" per problem."""
         errors: list[str] = []
@@ -729,7 +746,7 @@ class Renderer:
             if not self.template_dir.is_dir():
                 errors.append(f"{self.template_dir}:0: template folder not found")
             else:
-                for path in sorted(self.template_dir.rglob("*.j2")):
+                for path in self.message_templates():
                     rel = path.relative_to(self.template_dir).as_posix()
                     try:
                         self._env("en").compile(path.read_text(encoding="utf-8"), rel, str(path))

@@ -1,15 +1,33 @@
-"""What the owner sees: the terminal summary (rich) and the stable JSON for scripts."""
+"""What the owner sees: the terminal summary (rich) and the stable JSON for scripts.
+
+Everything printed that came from a workbook cell goes through `safe`: no control characters
+(an ESC in a name would drive the terminal), no bidi overrides, and never read as rich markup.
+A plan of a few dozen debtors is a table; past a screenful it becomes counts plus the rows
+that need the owner, with a pointer to the full report.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .models import Action, Delivery, Plan, RunReport
+
+# C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]+")
+SCREENFUL = 40  # debtors shown as a full table; more become a summary (plus what needs you)
+
+
+def safe(value: object) -> str:
+    """Text from a cell, fit for the terminal: control characters gone, markup escaped."""
+    return escape(" ".join(_UNSAFE.sub(" ", str(value)).split()))
+
 
 OUTCOME_STYLE = {
     "sent": "green",
@@ -84,7 +102,7 @@ def run_json(report: RunReport) -> dict[str, Any]:
     return data
 
 
-def _table(plan: Plan, deliveries: dict[str, Delivery] | None) -> Table:
+def _table(plan: Plan, actions: list[Action], deliveries: dict[str, Delivery] | None) -> Table:
     table = Table(
         title=f"xlsdun — {plan.today.isoformat()}",
         title_justify="left",
@@ -96,7 +114,7 @@ def _table(plan: Plan, deliveries: dict[str, Delivery] | None) -> Table:
     table.add_column("Amount", justify="right")
     table.add_column("Outcome" if deliveries is not None else "Action")
     table.add_column("Why", overflow="fold", max_width=60)
-    for a in plan.actions:
+    for a in actions:
         d = deliveries.get(a.debtor) if deliveries is not None else None
         if d is not None:
             what, style = d.outcome.replace("_", " "), OUTCOME_STYLE.get(d.outcome, "")
@@ -110,19 +128,60 @@ def _table(plan: Plan, deliveries: dict[str, Delivery] | None) -> Table:
         why = (
             d.detail
             if d is not None and d.outcome not in ("sent", "written_to_outbox")
-            else (a.reason)
+            else a.reason
         )
         if a.call_list and a.kind != "manual":
             why += " · on the call list"
         amount = money(a.balance)
         if a.fees:
             amount += "\n+ " + ", ".join(f"{f.amount:,.2f} {f.currency}" for f in a.fees) + " fees"
-        table.add_row(a.customer, tier, amount, f"[{style}]{what}[/]", why)
+        table.add_row(safe(a.customer), safe(tier), safe(amount), f"[{style}]{what}[/]", safe(why))
     return table
 
 
+def _needs_owner(a: Action, d: Delivery | None) -> bool:
+    """A row the owner must act on: a failure, a call, an approval, a send that may not have
+    arrived."""
+    outcome = d.outcome if d is not None else None
+    return (
+        outcome in ("failed", "ambiguous") or a.call_list or a.kind in ("manual", "await_approval")
+    )
+
+
+def _print_actions(
+    plan: Plan, deliveries: dict[str, Delivery] | None, console: Console, more: str
+) -> None:
+    """The full table for a screenful of debtors; past that, counts by outcome (or action) and
+    tier, then only the rows that need the owner."""
+    actions = list(plan.actions)
+    if len(actions) <= SCREENFUL:
+        console.print(_table(plan, actions, deliveries))
+        return
+    get = deliveries.get if deliveries is not None else (lambda _key: None)
+    kinds = Counter(
+        (d.outcome if (d := get(a.debtor)) is not None else a.kind).replace("_", " ")
+        for a in actions
+    )
+    tiers = Counter(a.tier for a in actions if a.tier)
+    console.print(f"xlsdun — {plan.today.isoformat()}: {len(actions)} debtors.")
+    console.print("By outcome: " + ", ".join(f"{n} {k}" for k, n in kinds.most_common()) + ".")
+    if tiers:
+        console.print(
+            "By tier: " + ", ".join(f"{n} {safe(t)}" for t, n in tiers.most_common()) + "."
+        )
+    needing = [a for a in actions if _needs_owner(a, get(a.debtor))]
+    if needing:
+        shown = needing[:SCREENFUL]
+        table = _table(plan, shown, deliveries)
+        table.title = f"Needs you ({len(needing)})"
+        console.print(table)
+        if len(needing) > len(shown):
+            console.print(f"… and {len(needing) - len(shown)} more.")
+    console.print(more)
+
+
 def print_plan(plan: Plan, console: Console) -> None:
-    console.print(_table(plan, None))
+    _print_actions(plan, None, console, "Every debtor and why: 'xlsdun plan --json'.")
     kinds = Counter(a.kind for a in plan.actions)
     console.print(
         f"{kinds['send']} to send, {kinds['await_approval']} awaiting approval, "
@@ -137,42 +196,61 @@ def _print_findings(plan: Plan, console: Console) -> None:
     if plan.findings:
         console.print(f"[yellow]{len(plan.findings)} row(s) skipped:[/]")
         for f in plan.findings[:20]:
-            console.print(f"  row {f.row}: {f.field}: {f.problem}")
+            console.print(f"  row {f.row}: {safe(f.field)}: {safe(f.problem)}")
         if len(plan.findings) > 20:
             console.print(f"  … and {len(plan.findings) - 20} more (see 'Reminder status').")
 
 
-def print_run(report: RunReport, console: Console) -> None:
-    deliveries = {d.action.debtor: d for d in report.deliveries}
-    console.print(_table(report.plan, deliveries))
-    outcomes = Counter(d.outcome for d in report.deliveries)
+def _headline(report: RunReport) -> str:
+    """What happened in one sentence: rendered, nothing to do (and why), or the counts."""
     fresh = [d for d in report.deliveries if not d.detail.startswith("already done")]
     if report.dry_run:
-        console.print(
+        return (
             f"Dry run: {len(report.deliveries)} message(s) rendered into "
-            f"{report.outbox_dir}; nothing sent, nothing recorded."
+            f"{safe(report.outbox_dir)}; nothing sent, nothing recorded."
         )
-    elif not fresh:
-        console.print(
-            "Nothing new to send today: every reminder due today was already sent "
-            "(or nothing is due)."
+    if fresh:
+        outcomes = Counter(d.outcome for d in report.deliveries)
+        return (
+            "Reminders: "
+            + ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items()))
+            + "."
         )
-    else:
-        parts = [f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items())]
-        console.print("Reminders: " + ", ".join(parts) + ".")
+    if not report.plan.send_day:
+        return (
+            f"Nothing sent: today is not a send day; the next one is {report.plan.next_send_day}."
+        )
+    if report.plan.contacted_today or report.deliveries:
+        n = report.plan.contacted_today
+        return f"Nothing new to send today: {n} reminder(s) already went out today."
+    return "Nothing is due today."
+
+
+def print_run(report: RunReport, console: Console) -> None:
+    deliveries = {d.action.debtor: d for d in report.deliveries}
+    more = f"Everything: the report {safe(report.html_report)}" if report.html_report else ""
+    _print_actions(report.plan, deliveries, console, more or "Everything: 'xlsdun run --json'.")
+    console.print(_headline(report))
     if report.outbox_dir and not report.dry_run and report.deliveries:
-        console.print(f"Emails (.eml): {report.outbox_dir}/{report.today.isoformat()}")
+        console.print(f"Emails (.eml): {safe(report.outbox_dir)}/{report.today.isoformat()}")
     calls = [a for a in report.plan.actions if a.call_list or a.kind == "manual"]
     if calls:
-        console.print(f"Call list: {', '.join(a.customer for a in calls)}.")
+        console.print(f"Call list: {_names(calls)}.")
     waiting = [a for a in report.plan.actions if a.kind == "await_approval"]
     if waiting:
-        console.print(
-            f"Awaiting your approval: {', '.join(a.customer for a in waiting)} "
-            f"(write yes in the Approved column)."
+        how = (
+            "write yes in the Approved column, or run 'xlsdun approve'"
+            if report.plan.approved_column
+            else "run 'xlsdun approve'"
         )
+        console.print(f"Awaiting your approval: {_names(waiting)} ({how}).")
     if report.workbook_written:
-        console.print(f"Workbook updated: {report.workbook_path}")
+        console.print(f"Workbook updated: {safe(report.workbook_path)}")
     for note in report.notes:
-        console.print(f"[yellow]Note:[/] {note}")
+        console.print(f"[yellow]Note:[/] {safe(note)}")
     _print_findings(report.plan, console)
+
+
+def _names(actions: list[Action], limit: int = 10) -> str:
+    names = ", ".join(safe(a.customer) for a in actions[:limit])
+    return names + (f" and {len(actions) - limit} more" if len(actions) > limit else "")

@@ -47,8 +47,12 @@ def _label(tier: str | None, variant: str) -> str:
     return tier or ""
 
 
+_CLOSED = {"paid": "Paid", "credit note": "Credit note"}
+"""Rows nobody is reminded about: their status says so and their reminder cells stay empty."""
+
+
 def _not_sent(reason: str) -> str:
-    return "Paid" if reason == "paid" else f"Not sent: {reason}"
+    return _CLOSED.get(reason) or f"Not sent: {reason}"
 
 
 def action_status(action: Action, record: Outcome | None) -> str:
@@ -122,6 +126,7 @@ def owned_updates(
             else:
                 changes.pop(row, None)
 
+    closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
     for action in plan.actions:
         h = history.get(action.debtor)
         last = h.last if h else None
@@ -132,10 +137,12 @@ def owned_updates(
             owned_columns["next"]: action.next_date,
         }
         status = action_status(action, today_records.get(action.debtor))
-        change((inv.row for inv in action.invoices), {status_header: status, **common})
+        rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
+        change((inv.row for inv in action.invoices), {status_header: status, **rest})
         for why in dict.fromkeys(why for _, why in action.excluded):
             rows = (row for row, reason in action.excluded if reason == why)
-            change(rows, {status_header: _not_sent(why), **common})
+            rest = closed if why in _CLOSED else common
+            change(rows, {status_header: _not_sent(why), **rest})
     for finding in plan.findings:
         cells = dict(wanted_at.get(finding.row, nothing))
         note = f"Skipped: {finding.field}: {finding.problem}"
