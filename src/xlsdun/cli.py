@@ -21,7 +21,7 @@ from rich.console import Console
 from . import __version__
 from . import config as config_mod
 from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, make_plan
-from .report import plan_json, print_plan, print_run, run_json
+from .report import plain, plan_json, print_plan, print_run, run_json
 
 STARTER_CONFIG = """\
 # xlsdun configuration. Paths are relative to this file.
@@ -69,12 +69,17 @@ email = "owner@example.com"
 """
 
 
+# Dates before 1900 are not invoice dates (the reader refuses them too); the far end leaves
+# room for every date the plan computes from `today` (deadlines, next send days).
+EARLIEST_TODAY, LATEST_TODAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _console(quiet: bool) -> Console:
     return Console(quiet=quiet, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _err(message: str) -> None:
-    click.echo(f"xlsdun: error: {message}", err=True)
+    click.echo(f"xlsdun: error: {plain(message)}", err=True)
 
 
 def _today(value: str | None, cfg: config_mod.Config | None) -> date:
@@ -89,9 +94,14 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
     if value is None:
         return None
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-26") from None
+    if not EARLIEST_TODAY <= day <= LATEST_TODAY:
+        raise click.BadParameter(
+            f"{value} is outside the dates xlsdun plans for ({EARLIEST_TODAY.isoformat()} to "
+            f"{LATEST_TODAY.isoformat()}); check the year."
+        )
     return value
 
 
@@ -269,7 +279,7 @@ def plan_cmd(config_path: str, today: str | None, as_json: bool, quiet: bool) ->
     _, plan = make_plan(cfg, _today(today, cfg))
     if as_json:
         click.echo(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
-    else:
+    elif not quiet:
         print_plan(plan, _console(quiet))
     return 0
 
@@ -311,7 +321,7 @@ def run(
     )
     if as_json:
         click.echo(json.dumps(run_json(report), ensure_ascii=False, indent=2))
-    else:
+    elif not quiet:  # the installed schedules run --quiet: build no table nobody reads
         print_run(report, _console(quiet))
     if report.exit_code and quiet:
         for note in report.notes:
@@ -342,22 +352,29 @@ def preview(
     open_: bool,
 ) -> int:
     """Render today's messages (or every tier) into an index.html gallery. Sends nothing."""
-    from .engine import check_templates, make_renderer
+    from .engine import check_templates, make_renderer, preview_folder
     from .preview import all_tier_actions, write_gallery
 
     cfg = config_mod.load(config_path)
     day = _today(today, cfg)
     renderer = make_renderer(cfg)
     check_templates(renderer)
+    note = ""
     if all_tiers:
-        actions = all_tier_actions(day)
+        actions = all_tier_actions(day, cfg.policy)
+        charged = any(a.fees for a in actions)
+        note = (
+            "Sample debtors, not from your workbook: every tier in every language. Late fees "
+            "and interest appear as your [policy] charges them"
+            + ("." if charged else ": none are configured, so none are shown.")
+        )
     else:
         _, plan = make_plan(cfg, day)
         actions = [
             a for a in plan.actions if a.kind in ("send", "await_approval", "defer") and a.email
         ]
-    folder = Path(out) if out else cfg.state_dir / "preview" / day.isoformat()
-    index = write_gallery(renderer, actions, folder, day, datetime.now(cfg.zone))
+    folder = Path(out) if out else preview_folder(cfg, day)
+    index = write_gallery(renderer, actions, folder, day, datetime.now(cfg.zone), note)
     if as_json:
         click.echo(json.dumps({"index": str(index), "messages": len(actions)}))
     elif not quiet:
@@ -382,6 +399,13 @@ def _matching(customer: str, items: list[Any] | tuple[Any, ...]) -> list[Any]:
     return exact or [x for x in items if wanted in x.customer.casefold()]
 
 
+def _needs_approval(cfg: config_mod.Config, action: Any) -> bool:
+    try:
+        return bool(action.tier) and cfg.policy.tier(action.tier).approve
+    except KeyError:
+        return False
+
+
 @main.command()
 @common
 @click.argument("customer")
@@ -401,6 +425,15 @@ def approve(config_path: str, today: str | None, as_json: bool, quiet: bool, cus
             f"'{customer}' matches several customers awaiting approval: {names}. "
             f"Give the full name or email."
         )
+    approved = [a for a in matches if a.kind in ("send", "defer") and _needs_approval(cfg, a)]
+    if not waiting and approved:
+        if not quiet:
+            for a in approved:
+                when = "on the next run" if a.kind == "send" else f"on {a.next_date}"
+                click.echo(
+                    f"Already approved: the {a.tier} reminder to {a.customer} goes out {when}."
+                )
+        return 0
     if not waiting:
         found = ", ".join(f"{a.customer} ({a.kind.replace('_', ' ')})" for a in matches)
         raise RunError(

@@ -19,7 +19,7 @@ from . import config as config_mod
 from . import logs, multi
 from .cli import EXIT_INPUT, RunError, _console, _err, common, main, many_configs
 from .models import Delivery, RunReport
-from .report import print_run, run_json
+from .report import print_run, run_json, safe
 
 
 def keep_globs(func: Callable[..., int]) -> Callable[..., int]:
@@ -132,14 +132,14 @@ def run_many_configs(
                 indent=2,
             )
         )
-    else:
+    elif not quiet:  # quiet: nothing is built, only errors are printed (below)
         console = _console(quiet)
         for r in results:
-            console.rule(f"{r.name} — {r.path}")
+            console.rule(f"{safe(r.name)} — {safe(r.path)}")
             if r.report is not None:
                 print_run(r.report, console)
             else:
-                console.print(f"[bold red]Not run:[/] {r.error}")
+                console.print(f"[bold red]Not run:[/] {safe(r.error)}")
         console.print(_clients_table(results))
     for r in results:
         if r.error:
@@ -162,14 +162,14 @@ def _clients_table(results: list[multi.ClientResult]) -> Table:
             if not d.detail.startswith("already done"):
                 outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
         if r.error:
-            result = f"[bold red]{r.error[:70]}[/]"
+            result = f"[bold red]{safe(r.error[:70])}[/]"
         elif r.exit_code:
-            result = f"[yellow]{(r.report.notes or ['see above'])[-1][:70]}[/]"
+            result = f"[yellow]{safe((r.report.notes or ['see above'])[-1][:70])}[/]"
         else:
             result = "[green]ok[/]"
         sent = outcomes.get("sent", 0) + outcomes.get("written_to_outbox", 0)
         table.add_row(
-            r.name,
+            safe(r.name),
             result,
             str(sent),
             str(outcomes.get("failed", 0)),

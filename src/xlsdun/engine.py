@@ -169,6 +169,11 @@ def make_renderer(config: Config):  # -> render.Renderer
     )
 
 
+def preview_folder(config: Config, today: date) -> Path:
+    """Where `xlsdun preview` and `run --dry-run` put the day's messages."""
+    return config.state_dir / "preview" / today.isoformat()
+
+
 def check_templates(renderer) -> None:  # renderer: render.Renderer
     """The one template check before a run, a dry run or a preview: every message template
     renders in every language, or nothing is sent (exit 2) and the owner is told which file."""
@@ -183,9 +188,10 @@ def check_templates(renderer) -> None:  # renderer: render.Renderer
 
 
 def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backend:
-    if dry_run or config.delivery.backend == "outbox":
-        root = config.state_dir / "preview" if dry_run else config.delivery.outbox_dir
-        return OutboxBackend(root, today.isoformat())
+    if dry_run:  # the day's preview folder itself, as `xlsdun preview` uses
+        return OutboxBackend(preview_folder(config, today), ".")
+    if config.delivery.backend == "outbox":
+        return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
 
     password = resolve_password(config.delivery.smtp)
@@ -328,7 +334,7 @@ def run_once(
 
     run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"
     logs.bind_run(run_id)
-    now = now or run_clock(config, today)
+    now = now or run_clock(config)
     with run_lock(config.state_dir):
         before = fingerprint(config.workbook.path) if config.workbook.path.exists() else None
         receivables = load_receivables(config)
@@ -531,7 +537,7 @@ def _write_back(
         return None
     if info is None or info.read_only:
         return _write_sidecar(config, receivables, updates, ledger)
-    write_back(
+    result = write_back(
         config.workbook.path,
         sheet=info.sheet,
         header_row=info.header_row,
@@ -545,7 +551,7 @@ def _write_back(
         allow_protected=config.workbook.allow_protected_sheet,
     )
     ledger.mark_logged(logged)
-    return config.workbook.path
+    return config.workbook.path if result.written else None
 
 
 def _write_sidecar(
@@ -570,10 +576,10 @@ def _write_sidecar(
     return path
 
 
-def run_clock(config: Config, today: date) -> datetime:
-    """The messages' Date: now, moved onto `today` when the run is as of another date."""
-    now = datetime.now(config.zone)
-    return now if now.date() == today else datetime.combine(today, now.timetz())
+def run_clock(config: Config) -> datetime:
+    """The messages' Date: when they are made, in the config's zone. `--today` decides only
+    the plan; a message sent now never carries a past or future date."""
+    return datetime.now(config.zone)
 
 
 def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
@@ -585,10 +591,13 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     )
     renderer = make_renderer(config)
     check_templates(renderer)
+    from .preview import clear_folder
+
     backend = make_backend(config, today, dry_run=True)
-    report.outbox_dir = str(backend.root)
+    clear_folder(backend.folder)
+    report.outbox_dir = str(backend.folder)
     backend.open()
-    now = now or run_clock(config, today)
+    now = now or run_clock(config)
     from .render import RenderError
 
     try:

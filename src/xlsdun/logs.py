@@ -34,6 +34,9 @@ _PATTERNS = (
 )
 
 log = logging.getLogger(LOGGER_NAME)
+# A library's logger: with no file attached (a dry run, a config that can't be read) its lines
+# go nowhere, never to Python's last-resort stderr handler (a repeated error, a traceback).
+log.addHandler(logging.NullHandler())
 
 
 def add_secret(value: str | None) -> None:
@@ -123,6 +126,8 @@ def attach(state_dir: Path) -> logging.Handler:
 def detach_all() -> None:
     """Close every handler (tests, and the end of a CLI command)."""
     for h in list(log.handlers):
+        if isinstance(h, logging.NullHandler):
+            continue
         log.removeHandler(h)
         h.close()
 

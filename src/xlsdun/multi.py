@@ -13,7 +13,7 @@ import glob
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from . import config as config_mod
@@ -85,14 +85,16 @@ def _remember_secrets(cfg: Config) -> None:
 
 
 def check_run_date(cfg: Config, day: date, *, today_given: bool, force: bool) -> None:
-    """A real run as of a date well ahead of the clock is almost always a typo (2027 for 2026),
-    and it would make every later reminder wait for that date."""
+    """A real run as of a date ahead of today (in the config's time zone) is a typo or a test:
+    it would record reminders on that date, and the real run of today would then be refused
+    as older than it. `plan`, `preview` and `--dry-run` look at any date."""
     real = datetime.now(cfg.zone).date()
-    if today_given and not force and day > real + timedelta(days=1):
+    if today_given and not force and day > real:
         raise RunError(
-            f"--today {day.isoformat()} is after today ({real.isoformat()}); reminders would be "
-            f"recorded as sent on that date and the next ones would wait for it. Check the date, "
-            f"or add --force if you really mean it."
+            f"--today {day.isoformat()} is after today ({real.isoformat()} in "
+            f"{cfg.locale.timezone}); reminders would be recorded as sent on that date and "
+            f"today's own run would then be refused. To look ahead use 'xlsdun plan --today "
+            f"{day.isoformat()}' or 'xlsdun run --dry-run'; add --force only if you really mean it."
         )
 
 

@@ -155,7 +155,7 @@ def _below_minimum(totals: dict[str, Decimal], policy: PolicyConfig) -> bool:
     return all(amount < policy.min_balance for amount in totals.values())
 
 
-def _fees(
+def fees_for(
     invoices: tuple[Invoice, ...], tier: Tier, basis: Invoice, today: date, policy: PolicyConfig
 ) -> tuple[FeeLine, ...]:
     lines: list[FeeLine] = []
@@ -416,7 +416,7 @@ def plan_debtor(
             **common,
         )
 
-    fees = _fees(tuple(contactable), tier, basis, today, policy)
+    fees = fees_for(tuple(contactable), tier, basis, today, policy)
     approved = any(i.approved for i in contactable) or any(
         (tier.id, i.invoice) in history.approvals for i in contactable
     )

@@ -7,10 +7,12 @@ sent. Writes only into the preview folder.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from .config import PolicyConfig
 from .deliver.outbox import slug
 from .models import EMAIL_TIERS, Action
 
@@ -27,22 +29,39 @@ class PreviewItem:
     problem: str = ""
 
 
-def all_tier_actions(today: date) -> list[Action]:
-    """A sample debtor at every tier and variant, in every language."""
+_OWN_FILE = re.compile(r"(\d{3,4}-.+\.(eml|html|txt)|index\.(html|csv))")
+
+
+def clear_folder(folder: Path) -> None:
+    """Remove the files an earlier preview or dry run left in `folder` (only those: a folder
+    given with --out may hold other things), so the gallery shows today's messages only."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if _OWN_FILE.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink()
+
+
+def all_tier_actions(today: date, policy: PolicyConfig) -> list[Action]:
+    """A sample debtor at every tier and variant, in every language, with the fees `policy`
+    really charges (none unless configured)."""
     from .render import LANGUAGES, sample_action
 
     actions = []
     for language in LANGUAGES:
         for tier in EMAIL_TIERS:
-            actions.append(sample_action(language, tier, today=today))
-        actions.append(sample_action(language, "direct", "broken_promise", today=today))
-        actions.append(sample_action(language, "friendly", "thank_you", today=today))
+            actions.append(sample_action(language, tier, today=today, policy=policy))
+        for tier, variant in (("direct", "broken_promise"), ("friendly", "thank_you")):
+            actions.append(sample_action(language, tier, variant, today, policy))
     return actions
 
 
-def write_gallery(renderer, actions: list[Action], out: Path, today: date, now: datetime) -> Path:
+def write_gallery(
+    renderer, actions: list[Action], out: Path, today: date, now: datetime, note: str = ""
+) -> Path:
     """Render each action into out/ (html, txt, eml) and write out/index.html linking them."""
     out.mkdir(parents=True, exist_ok=True)
+    clear_folder(out)
     items: list[PreviewItem] = []
     from .render import RenderError
 
@@ -71,11 +90,11 @@ def write_gallery(renderer, actions: list[Action], out: Path, today: date, now: 
             )
         )
     index = out / "index.html"
-    index.write_text(_index_html(items, today), encoding="utf-8")
+    index.write_text(_index_html(items, today, note), encoding="utf-8")
     return index
 
 
-def _index_html(items: list[PreviewItem], today: date) -> str:
+def _index_html(items: list[PreviewItem], today: date, note: str = "") -> str:
     e = html.escape
     cards = []
     for item in items:
@@ -99,7 +118,8 @@ def _index_html(items: list[PreviewItem], today: date) -> str:
         f"<title>xlsdun preview {today.isoformat()}</title>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<style>body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f4f5}"
-        ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1rem}"
+        ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(420px,100%),1fr));"
+        "gap:1rem}.note{background:#fff8e1;border:1px solid #f0d58c;padding:.5rem .8rem}"
         ".card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:.8rem}"
         ".card h2{font-size:1rem;margin:.2rem 0}.subject{font-weight:600}"
         ".tag{background:#eef;border-radius:4px;padding:0 .4rem;font-size:.8rem}"
@@ -107,5 +127,6 @@ def _index_html(items: list[PreviewItem], today: date) -> str:
         f"<h1>xlsdun — {len(items)} message(s), {today.isoformat()}</h1>"
         "<p>Nothing here has been sent. Each card links the HTML, the plain text and the .eml "
         "file a mail client opens.</p>"
-        f'<div class="grid">{"".join(cards)}</div></body></html>\n'
+        + (f'<p class="note">{e(note)}</p>' if note else "")
+        + f'<div class="grid">{"".join(cards)}</div></body></html>\n'
     )

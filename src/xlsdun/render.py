@@ -37,6 +37,7 @@ from . import mime
 from .config import LocaleConfig, PolicyConfig, SenderConfig, Tier, default_policy
 from .models import Action, FeeLine, Invoice
 from .names import CURRENCY_ALIASES, currency_code, language_code
+from .policy import fees_for
 
 TEMPLATE_NAMES: tuple[str, ...] = (
     "courtesy",
@@ -864,9 +865,17 @@ _SAMPLES: dict[str, dict[str, Any]] = {
 
 
 def sample_action(
-    language: str, tier: str, variant: str = "standard", today: date | None = None
+    language: str,
+    tier: str,
+    variant: str = "standard",
+    today: date | None = None,
+    policy: PolicyConfig | None = None,
 ) -> Action:
-    """A realistic debtor with three invoices at `tier`, for `check()`, previews and tests."""
+    """A realistic debtor with three invoices at `tier`, for `check()`, previews and tests.
+
+    With `policy`, the fees are the ones that policy charges (a preview shows the owner what
+    debtors will really see); without, an illustrative late fee and interest line, so that
+    `check()` renders every part of every template."""
     today = today or date.today()
     data = _SAMPLES.get(normalize_language(language), _SAMPLES["en"])
     days = _SAMPLE_DAYS.get(tier, 21)
@@ -895,7 +904,9 @@ def sample_action(
             )
         )
     fees: tuple[FeeLine, ...] = ()
-    if tier in ("plan", "final") and variant == "standard":
+    if policy is not None:
+        fees = _configured_fees(tuple(invoices), tier, variant, today, policy)
+    elif tier in ("plan", "final") and variant == "standard":
         fees = (FeeLine("late_fee", "ILS", Decimal("50.00")),)
         if tier == "final":
             fees += (FeeLine("interest", "ILS", Decimal("41.27"), "4%"),)
@@ -914,6 +925,19 @@ def sample_action(
         fees=fees,
         phone=data["phone"],
     )
+
+
+def _configured_fees(
+    invoices: tuple[Invoice, ...], tier: str, variant: str, today: date, policy: PolicyConfig
+) -> tuple[FeeLine, ...]:
+    """The fee lines `policy` would add for this sample (none for a thank-you)."""
+    if variant == "thank_you":
+        return ()
+    try:
+        configured = policy.tier(tier)
+    except KeyError:
+        return ()
+    return fees_for(invoices, configured, invoices[0], today, policy)
 
 
 def builtin_renderer(**kwargs: Any) -> Renderer:

@@ -24,9 +24,14 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\
 SCREENFUL = 40  # debtors shown as a full table; more become a summary (plus what needs you)
 
 
+def plain(value: object) -> str:
+    """Text from a cell, fit for a terminal or a log line: one line, no control characters."""
+    return " ".join(_UNSAFE.sub(" ", str(value)).split())
+
+
 def safe(value: object) -> str:
-    """Text from a cell, fit for the terminal: control characters gone, markup escaped."""
-    return escape(" ".join(_UNSAFE.sub(" ", str(value)).split()))
+    """`plain`, and escaped for rich, which would read "[bold]" in a name as markup."""
+    return escape(plain(value))
 
 
 OUTCOME_STYLE = {

@@ -110,6 +110,7 @@ class WriteResult:
     columns_added: list[str] = field(default_factory=list)
     log_rows_added: int = 0
     backup: Path | None = None
+    written: bool = False  # the file was replaced (False: nothing in it would change)
 
 
 def write_back(
@@ -196,6 +197,7 @@ def write_back(
             verify=lambda tmp: _verify(tmp, package, sheets_to_read, path),
             before_replace=before_replace,
         )
+        result.written = True
     finally:
         package.close()  # temporary files of big sheets
     return result
