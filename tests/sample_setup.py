@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -35,3 +36,52 @@ def run_json(folder: Path, *extra: str) -> dict:
     )
     assert code == 0, err
     return json.loads(out)
+
+
+def make_workbook(folder: Path, rows: list[dict[str, object]], sheet: str = "Receivables") -> Path:
+    """A receivables workbook of `rows` (header: value) in `folder`, with the sample's config
+    pointing at it. XlsxWriter writes control characters as Excel does (_x001B_), so a
+    hostile cell reaches the reader exactly as it would from a real file."""
+    import xlsxwriter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    headers = list(dict.fromkeys(h for row in rows for h in row))
+    book = xlsxwriter.Workbook(str(folder / "receivables.xlsx"), {"strings_to_numbers": False})
+    ws = book.add_worksheet(sheet)
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for c, header in enumerate(headers):
+        ws.write_string(0, c, header)
+    for r, row in enumerate(rows, start=1):
+        for c, header in enumerate(headers):
+            value = row.get(header)
+            if isinstance(value, date):
+                ws.write_datetime(r, c, datetime(value.year, value.month, value.day), dates)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value)
+            elif value is not None:
+                ws.write(r, c, value)
+    book.close()
+    config = folder / "xlsdun.toml"
+    config.write_text(
+        (SAMPLE / "xlsdun.toml")
+        .read_text("utf-8")
+        .replace('sheet = "Receivables"', f'sheet = "{sheet}"'),
+        "utf-8",
+    )
+    return config
+
+
+def debtors(n: int, today: date, days_overdue: int = 20) -> list[dict[str, object]]:
+    """n ordinary debtors, one invoice each, `days_overdue` past due as of `today`."""
+    due = today - timedelta(days=days_overdue)
+    return [
+        {
+            "Customer": f"Customer {i:04d}",
+            "Email": f"c{i}@example.com",
+            "Invoice #": f"INV-{i:05d}",
+            "Due date": due,
+            "Balance": 100.0 + i,
+            "Language": "en",
+        }
+        for i in range(n)
+    ]

@@ -165,3 +165,85 @@ def test_report_opens_in_headless_chromium(demo: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 20_000
     assert "Uncaught" not in proc.stderr and "CONSOLE" not in proc.stderr
+
+
+def test_reruns_the_same_day_mail_the_owner_once_plus_once_for_what_is_new(demo: Path) -> None:
+    """Four reruns that defer used to mean four digests (issue 12): one a day, then one more
+    only when something new needs the owner, saying what is new."""
+    toml = demo / "xlsdun.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace("[delivery]", "[delivery]\nmax_per_run = 5"), "utf-8"
+    )
+
+    def digests() -> list[Path]:
+        return sorted((demo / "outbox").glob("digest-*.eml"), key=lambda p: p.stat().st_mtime)
+
+    for _ in range(2):  # 5 sent and 9 held back, then 5 more and the same 4 held back
+        code, _, err = invoke("run", "--config", str(toml), "--today", TODAY)
+        assert code == 0, err
+    assert len(digests()) == 1
+    first = parse(digests()[0]).get_body(("plain",)).get_content()
+    assert "NEW SINCE" not in first and "DEFERRED" in first
+    excel = demo / "~$receivables.xlsx"  # Excel has it open: something new needs the owner
+    excel.write_bytes(b"owner")
+    for _ in range(2):  # the last 4 sent, the workbook not written (exit 3); then again
+        code, _, _ = invoke("run", "--config", str(toml), "--today", TODAY)
+        assert code == 3
+    assert len(digests()) == 2
+    update = parse(digests()[1])
+    assert "update" in update["Subject"]
+    text = update.get_body(("plain",)).get_content()
+    assert "NEW SINCE TODAY'S EARLIER DIGEST" in text and "problem" in text
+    html = update.get_body(("html",)).get_content()
+    assert 'data-section="new"' in html
+    excel.unlink()
+
+
+def test_call_list_says_why_each_debtor_is_there(tmp_path: Path) -> None:
+    """A credit-note debtor 59 days overdue was "90+ days overdue" with legal talking points;
+    the approve command in the digest broke in the shell for a name with a quote."""
+    from dataclasses import replace
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from xlsdun.config import default_policy
+    from xlsdun.digest import _call_kind, _days_overdue, approve_hint
+    from xlsdun.models import Invoice, Receivables
+    from xlsdun.policy import plan
+
+    day = date.fromisoformat(TODAY)
+
+    def inv(n: int, days: int, balance: str, name: str = "Acme", email: str | None = None):
+        return Invoice(n, name, f"I{n}", day - timedelta(days=days), Decimal(balance), "ILS", email)
+
+    actions = plan(
+        Receivables(
+            (
+                inv(2, 59, "900", "Credit Co", "c@credit.example"),
+                inv(3, 10, "-100", "Credit Co", "c@credit.example"),
+                inv(4, 130, "500", 'קבוצת נדל"ן השרון', "nadlan@x.example"),
+                inv(5, 20, "70", "No Mail Ltd"),
+            )
+        ),
+        {},
+        day,
+        default_policy(),
+    ).actions
+    kinds = {a.customer: _call_kind(a, None) for a in actions}
+    assert kinds == {
+        "Credit Co": "credit_note",
+        'קבוצת נדל"ן השרון': "escalate",
+        "No Mail Ltd": "no_address",
+    }
+    nadlan = next(a for a in actions if a.customer.startswith("קבוצת"))
+    assert _days_overdue(nadlan, day) == "130 days overdue"
+    hint = approve_hint(nadlan, True)
+    assert hint.endswith("xlsdun approve nadlan@x.example")
+    by_name = approve_hint(replace(nadlan, debtor='name:קבוצת נדל"ן השרון'), False)
+    command = by_name.split("run ", 1)[1].split(" (or", 1)[0]
+    word = command.removeprefix("xlsdun approve ")
+    echoed = subprocess.run(
+        ["sh", "-c", f"printf '%s' {word}"], capture_output=True, text=True, check=True
+    )
+    assert echoed.stdout == nadlan.customer  # the shell gives back the name, quote and all
+    assert "Approved column" in by_name  # "(or add an Approved column ...)"

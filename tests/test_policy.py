@@ -323,3 +323,54 @@ def test_credit_notes_are_never_ignored() -> None:
     action = one(invoice, part)
     assert action.kind == "manual" and "CN2" in action.reason
     assert action.balance == {"ILS": Decimal("700")}
+
+
+# -- issue 12: what the plan says about credit notes, approvals and repeat runs ---------------
+
+
+def test_a_credit_note_debtor_is_called_about_the_credit_not_as_90_days_overdue() -> None:
+    """59 days overdue with a credit note: on the call list *because of the credit*, which
+    the digest must not call "90+ days overdue" with legal talking points."""
+    action = one(inv(59), inv(20, invoice="CN-1", balance=Decimal("-30.00"), row=6))
+    assert (action.kind, action.call) == ("manual", "credit_note")
+    assert one(inv(120)).call == "overdue"
+    assert one(inv(20, email=None)).call == "no_address"
+    assert one(inv(20)).call is None and not one(inv(20)).call_list
+
+
+def test_a_debtor_with_only_credit_notes_is_a_credit_note_not_paid() -> None:
+    action = one(inv(10, balance=Decimal("-500.00")))
+    assert (action.kind, action.reason) == ("skip", "credit note")
+    mixed = one(inv(10, balance=Decimal("0")), inv(5, invoice="CN", row=6, balance=Decimal("-5")))
+    assert (mixed.reason, mixed.excluded) == ("paid", ((6, "credit note"),))
+
+
+def test_approval_wording_names_the_approved_column_only_if_the_sheet_has_one() -> None:
+    from xlsdun.models import SheetInfo
+
+    def sheet(*fields: str) -> SheetInfo:
+        return SheetInfo("x.xlsx", "S", 1, {}, {f: i for i, f in enumerate(fields)})
+
+    invoices = (inv(65),)
+    history = {invoices[0].debtor_key: contacted("plan", 8)}
+    with_column = plan(Receivables(invoices, sheet=sheet("approved")), history, TODAY, POLICY)
+    without = plan(Receivables(invoices, sheet=sheet("customer")), history, TODAY, POLICY)
+    assert with_column.actions[0].kind == "await_approval"
+    assert "Approved column" in with_column.actions[0].reason
+    assert "run 'xlsdun approve'" in without.actions[0].reason
+    assert "write yes in the Approved column" not in without.actions[0].reason
+    assert (with_column.approved_column, without.approved_column) == (True, False)
+
+
+def test_a_repeat_run_shows_the_tier_that_was_sent_not_the_next_one() -> None:
+    """Sent 'plan' today; the rerun's table said "final … already reminded today"."""
+    action = one(inv(75), history=contacted("plan", 0))
+    assert (action.kind, action.tier) == ("skip", "plan")
+    assert "already reminded today ('plan')" in action.reason
+    assert "next ('final')" in action.reason
+    later = one(inv(75), history=contacted("plan", 3))
+    assert later.tier == "plan" and "3 days ago" in later.reason
+    counted = plan(
+        Receivables((inv(75),)), {inv(75).debtor_key: contacted("plan", 0)}, TODAY, POLICY
+    )
+    assert counted.contacted_today == 1

@@ -78,3 +78,29 @@ def test_new_columns_come_in_their_order_even_when_the_first_row_has_a_finding()
     headers = list(dict.fromkeys(h for cells in updates.values() for h in cells))
     assert headers == [OWNED[k] for k in ("status", "last", "level", "count", "next")]
     assert "(cc: invalid cc address 'x')" in str(updates[2][OWNED["status"]])
+
+
+def test_paid_and_credit_note_rows_get_a_status_and_no_reminder_cells() -> None:
+    """A paid invoice's row got Reminder level, Last reminder and Next reminder; a negative
+    amount said "Paid" (issue 12)."""
+    from xlsdun.config import default_policy
+
+    def row(n: int, balance: str, who: str = "a@acme.com") -> Invoice:
+        return Invoice(n, "Acme", f"INV-{n}", date(2026, 9, 1), Decimal(balance), "ILS", who)
+
+    history = {"email:a@acme.com": DebtorHistory(contacts=(Contact(date(2026, 10, 1), "direct"),))}
+    stale = {key: "old" for key in ("last", "level", "count", "next")}  # cells written earlier
+    owned = {2: dict(stale), 3: dict(stale), 4: {}}
+    receivables = Receivables(
+        (row(2, "0"), row(3, "-500", "b@beta.com"), row(4, "120")), owned=owned
+    )
+    plan = policy.plan(receivables, history, TODAY, default_policy())
+    updates = owned_updates(receivables, plan, history, {}, OWNED)
+    blank = {OWNED[k]: None for k in ("last", "level", "count", "next")}
+    assert updates[2] == {OWNED["status"]: "Paid", **blank}
+    assert updates[3] == {OWNED["status"]: "Credit note", **blank}
+    assert updates[4][OWNED["level"]] == "direct" and updates[4][OWNED["next"]] is not None
+    mixed = Receivables((row(5, "0"), row(6, "-80")), owned={5: dict(stale), 6: dict(stale)})
+    plan = policy.plan(mixed, {}, TODAY, default_policy())
+    updates = owned_updates(mixed, plan, {}, {}, OWNED)
+    assert (updates[5][OWNED["status"]], updates[6][OWNED["status"]]) == ("Paid", "Credit note")

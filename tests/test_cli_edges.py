@@ -1,0 +1,189 @@
+"""What the owner sees at the edges (issue 12): hostile names on the terminal, a summary of a
+big batch, --quiet, dates that are typos, reruns, previews and dry runs, exact wording."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sample_setup import TODAY, debtors, invoke, make_workbook, run_json
+
+DAY = date.fromisoformat(TODAY)
+
+
+def run(folder: Path, *args: str, today: str = TODAY) -> tuple[int, str, str]:
+    return invoke(*args, "--config", str(folder / "xlsdun.toml"), "--today", today)
+
+
+def test_control_characters_and_markup_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
+    """ESC[2J in a name cleared the screen; "[bold]" was rich markup; U+202E flipped text."""
+    rows = debtors(3, DAY)
+    rows[0]["Customer"] = "Evil\x1b[2J Corp"
+    rows[1]["Customer"] = "[bold red]Loud[/] Ltd \u202eevil"
+    rows[2]["Customer"] = "Bell\x07 and\x00 NUL"
+    make_workbook(tmp_path, rows)
+    for command in ("plan", "run"):
+        code, out, err = run(tmp_path, command)
+        assert code == 0, err
+        for bad in ("\x1b", "\x07", "\x00", "\u202e"):
+            assert bad not in out + err, (command, repr(bad))
+        assert "[bold red]Loud[/] Ltd" in out  # shown as written, not as markup
+        assert "Evil" in out and "Corp" in out
+
+
+def test_past_a_screenful_the_run_prints_counts_and_what_needs_the_owner(tmp_path: Path) -> None:
+    """4,000 table rows are not a summary (and cost 1.6 s of the scheduled run)."""
+    rows = debtors(120, DAY)
+    rows[7]["Email"] = "not an address"
+    make_workbook(tmp_path, rows)
+    code, out, err = run(tmp_path, "run")
+    assert code == 0, err
+    assert "Customer 0003" not in out  # no row for every debtor
+    assert "120 debtors" in out and "By outcome:" in out and "119 written to outbox" in out
+    assert "Needs you (1)" in out and "Customer 0007" in out
+    assert "reports" in out and ".html" in out  # where everything is
+    code, out, err = run(tmp_path, "plan")
+    assert code == 0 and "By outcome:" in out and "plan --json" in out
+
+
+def test_quiet_prints_nothing_and_builds_no_table(tmp_path: Path, monkeypatch) -> None:
+    from xlsdun import report
+
+    make_workbook(tmp_path, debtors(5, DAY))
+
+    def forbidden(*_: object, **__: object) -> None:
+        raise AssertionError("--quiet built a table")
+
+    monkeypatch.setattr(report, "_table", forbidden)
+    for command in ("run", "plan"):
+        code, out, err = run(tmp_path, command, "--quiet")
+        assert (code, out, err) == (0, "", ""), command
+
+
+def test_a_day_that_is_not_a_send_day_says_so_and_names_the_next(tmp_path: Path) -> None:
+    make_workbook(tmp_path, debtors(3, DAY))
+    code, out, _ = run(tmp_path, "run", today="2026-11-27")  # a Friday in Israel
+    assert code == 0
+    assert "today is not a send day; the next one is 2026-11-29" in out
+    assert "already sent" not in out
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1066-10-14", "0001-01-01"])
+def test_far_dates_are_refused_plainly(demo: Path, day: str) -> None:
+    for args in (["plan"], ["run", "--dry-run"], ["run", "--force"], ["preview"]):
+        code, out, err = run(demo, *args, today=day)
+        assert code == 2, (args, out, err)
+        assert "outside the dates xlsdun plans for" in err and "Traceback" not in out + err
+
+
+def test_a_run_as_of_tomorrow_needs_force_and_then_does_not_block_today(demo: Path) -> None:
+    """`run --today <tomorrow>` was accepted, and then today's real run was refused."""
+    real = datetime.now(ZoneInfo("Asia/Jerusalem")).date()
+    tomorrow = (real + timedelta(days=1)).isoformat()
+    code, _, err = run(demo, "run", today=tomorrow)
+    assert code == 2 and "is after today" in err and "--force" in err
+    code, out, err = run(demo, "run", today=real.isoformat())
+    assert code == 0, err
+    for args in (["plan"], ["run", "--dry-run"]):  # looking ahead stays free
+        assert run(demo, *args, today=tomorrow)[0] == 0
+
+
+def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) -> None:
+    first = run_json(demo)
+    assert first["workbook_written"] is True
+    before = (demo / "receivables.xlsx").stat().st_mtime_ns
+    for _ in range(2):
+        again = run_json(demo)
+        assert again["workbook_written"] is False
+    assert (demo / "receivables.xlsx").stat().st_mtime_ns == before
+
+
+def test_write_back_reports_no_write_when_nothing_would_change(demo: Path) -> None:
+    """The engine said 'written' whenever it asked the writer, even when the writer found
+    nothing to change and left the file alone."""
+    from xlsdun.workbook import write_back
+
+    path = demo / "receivables.xlsx"
+    first = write_back(path, sheet="Receivables", header_row=4, updates={5: {"Notes": "x"}})
+    again = write_back(path, sheet="Receivables", header_row=4, updates={5: {"Notes": "x"}})
+    assert (first.written, again.written) == (True, False)
+
+
+def test_approving_twice_is_fine(demo: Path) -> None:
+    code, out, _ = run(demo, "approve", "Meridian Print House")
+    assert code == 0 and out.startswith("Approved")
+    code, out, err = run(demo, "approve", "Meridian Print House")
+    assert code == 0, err
+    assert "Already approved" in out and "next run" in out
+
+
+def test_a_config_error_is_printed_once(tmp_path: Path) -> None:
+    bad = tmp_path / "xlsdun.toml"
+    bad.write_text('state_dir = ".x"\n', encoding="utf-8")
+    for args in (["run"], ["plan"], ["run", "--dry-run"]):  # a real process: no pytest logging
+        result = subprocess.run(
+            [sys.executable, "-m", "xlsdun", *args, "--config", str(bad)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 2
+        assert result.stderr.count("workbook.path") == 1, result.stderr
+
+
+def test_a_dry_run_names_its_own_folder_and_a_preview_keeps_no_old_files(demo: Path) -> None:
+    folder = demo / ".xlsdun" / "preview" / TODAY
+    code, out, _ = run(demo, "run", "--dry-run")
+    assert code == 0
+    assert f"rendered into {folder};" in out.replace("\n", "")
+    emls = sorted(folder.glob("*.eml"))
+    assert emls and all(p.parent == folder for p in emls)
+    (folder / "999-en-friendly-Someone-Gone.html").write_text("stale", encoding="utf-8")
+    (folder / "my-notes.txt").write_text("mine", encoding="utf-8")
+    code, out, _ = run(demo, "preview")
+    assert code == 0
+    assert not (folder / "999-en-friendly-Someone-Gone.html").exists()
+    assert not any(p.name.startswith("0001-") for p in folder.iterdir())  # the dry run's
+    assert (folder / "my-notes.txt").read_text(encoding="utf-8") == "mine"  # not ours: kept
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="card"') == len(list(folder.glob("*.eml")))
+
+
+def test_all_tiers_shows_only_the_fees_the_policy_charges(demo: Path) -> None:
+    code, out, _ = run(demo, "preview", "--all-tiers", "--json")
+    assert code == 0
+    folder = Path(json.loads(out)["index"]).parent
+    html = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*-final-*.html"))
+    assert "Late payment fee" not in html and "Interest" not in html and "דמי פיגורים" not in html
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Sample debtors" in index and "none are configured" in index
+    toml = demo / "xlsdun.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            'id = "courtesy"', 'id = "final"\nlate_fee = 75\n[[policy.ladder]]\nid = "courtesy"'
+        ),
+        "utf-8",
+    )
+    code, out, _ = run(demo, "preview", "--all-tiers")
+    assert code == 0
+    en_final = next(folder.glob("*-en-final-*.html")).read_text(encoding="utf-8")
+    assert "Late payment fee" in en_final and "75.00" in en_final
+    assert "Interest" not in en_final
+
+
+def test_the_date_header_is_when_the_message_is_made(demo: Path) -> None:
+    """`--today` decides the plan; a message made now is dated now."""
+    before = datetime.now(ZoneInfo("Asia/Jerusalem"))
+    run_json(demo)
+    eml = next((demo / "outbox" / TODAY).glob("*.eml"))
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    sent = msg["Date"].datetime
+    assert abs((sent - before).total_seconds()) < 300
+    assert sent.date() != DAY or before.date() == DAY
