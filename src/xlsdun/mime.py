@@ -29,6 +29,7 @@ from secrets import token_hex
 POLICY = email_policy.SMTP
 CRLF = "\r\n"
 MAX_LINE = 78
+MAX_LINE_OCTETS = 998  # RFC 5322 2.1.1: no line of a message may be longer
 _WORD_BYTES = 45  # 45 bytes of UTF-8 -> 60 base64 chars: an encoded word of 72 chars
 _WITH_SPACE = re.compile(r"[^ ]* ?|.+")
 _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
@@ -38,6 +39,22 @@ SIMPLE_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
+
+
+class HeaderError(ValueError):
+    """A header that would break the message: a line break that is not a fold (a header
+    injected from data), or a line over 998 octets. Such a message is never assembled."""
+
+
+def check_header(name: str, value: str) -> None:
+    """Raise HeaderError unless `name: value` is well-formed lines within RFC 5322's limit."""
+    lines = value.split(CRLF)
+    for i, line in enumerate(lines):
+        width = len(line) + (len(name) + 2 if i == 0 else 0)
+        if width > MAX_LINE_OCTETS:
+            raise HeaderError(f"the {name} header has a line of {width} characters")
+        if "\r" in line or "\n" in line or "\x00" in line or (i and line[:1] not in (" ", "\t")):
+            raise HeaderError(f"the {name} header holds a line break or a NUL character")
 
 
 def encoded_words(text: str) -> list[str]:
@@ -234,6 +251,7 @@ def _state(msg: EmailMessage) -> object:
 def _leaf(part: Part) -> tuple[EmailMessage, str]:
     node = EmailMessage(policy=POLICY)
     for name, value in part.headers:
+        check_header(name, value)
         node.set_raw(name, value)
     node.set_payload(part.payload)
     head = "".join(f"{name}: {value}{CRLF}" for name, value in part.headers)
@@ -261,7 +279,8 @@ def assemble(
     summary: dict[str, str],
     recipient: tuple[str, str],
 ) -> AssembledMessage:
-    """The message: `headers` (name, folded value) then the MIME body."""
+    """The message: `headers` (name, folded value) then the MIME body; HeaderError if a
+    header is not well-formed lines of at most 998 octets (`check_header`)."""
     msg = AssembledMessage(policy=POLICY)
     alternative = [_leaf(text), _leaf(html)]
     if attachments:
@@ -275,6 +294,7 @@ def assemble(
         content, body = _multipart(msg, "alternative", alternative)
     all_headers = [*headers, ("MIME-Version", "1.0"), *content]
     for name, value in all_headers:
+        check_header(name, value)
         msg.set_raw(name, value)
     head = "".join(f"{name}: {value}{CRLF}" for name, value in all_headers)
     msg.wire = (head + CRLF + body).encode("ascii")
