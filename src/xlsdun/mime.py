@@ -46,15 +46,19 @@ class HeaderError(ValueError):
     injected from data), or a line over 998 octets. Such a message is never assembled."""
 
 
+_FOLDED = re.compile(r"[^\r\n\x00]*(?:\r\n[ \t][^\r\n\x00]*)*")  # lines joined by folds only
+
+
 def check_header(name: str, value: str) -> None:
     """Raise HeaderError unless `name: value` is well-formed lines within RFC 5322's limit."""
-    lines = value.split(CRLF)
-    for i, line in enumerate(lines):
+    if not _FOLDED.fullmatch(value):
+        raise HeaderError(f"the {name} header holds a line break or a NUL character")
+    if len(name) + 2 + len(value) <= MAX_LINE_OCTETS:
+        return  # the usual header: shorter in all than one line may be
+    for i, line in enumerate(value.split(CRLF)):
         width = len(line) + (len(name) + 2 if i == 0 else 0)
         if width > MAX_LINE_OCTETS:
             raise HeaderError(f"the {name} header has a line of {width} characters")
-        if "\r" in line or "\n" in line or "\x00" in line or (i and line[:1] not in (" ", "\t")):
-            raise HeaderError(f"the {name} header holds a line break or a NUL character")
 
 
 def encoded_words(text: str) -> list[str]:
@@ -251,7 +255,6 @@ def _state(msg: EmailMessage) -> object:
 def _leaf(part: Part) -> tuple[EmailMessage, str]:
     node = EmailMessage(policy=POLICY)
     for name, value in part.headers:
-        check_header(name, value)
         node.set_raw(name, value)
     node.set_payload(part.payload)
     head = "".join(f"{name}: {value}{CRLF}" for name, value in part.headers)
@@ -281,6 +284,8 @@ def assemble(
 ) -> AssembledMessage:
     """The message: `headers` (name, folded value) then the MIME body; HeaderError if a
     header is not well-formed lines of at most 998 octets (`check_header`)."""
+    for name, value in [*headers, *(h for part in attachments for h in part.headers)]:
+        check_header(name, value)  # the text parts' and multiparts' headers are constants
     msg = AssembledMessage(policy=POLICY)
     alternative = [_leaf(text), _leaf(html)]
     if attachments:
@@ -294,7 +299,6 @@ def assemble(
         content, body = _multipart(msg, "alternative", alternative)
     all_headers = [*headers, ("MIME-Version", "1.0"), *content]
     for name, value in all_headers:
-        check_header(name, value)
         msg.set_raw(name, value)
     head = "".join(f"{name}: {value}{CRLF}" for name, value in all_headers)
     msg.wire = (head + CRLF + body).encode("ascii")
