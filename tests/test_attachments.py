@@ -115,6 +115,9 @@ def build(tmp_path: Path) -> tuple[Path, Renderer]:
     (folder / "invoices" / "INV-1.pdf").write_bytes(b"%PDF-1.4 the invoice\n")
     (folder / ".env").write_text(f"XLSDUN_SMTP_PASSWORD={SECRET}\n")
     (tmp_path / "outside.txt").write_text(SECRET)
+    (folder / "gmail-oauth2.json").write_text(SECRET)
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text + '\n[delivery.smtp]\noauth2_file = "gmail-oauth2.json"\n')
     cfg = config_mod.load(toml)
     return folder, make_renderer_for(cfg)
 
@@ -189,6 +192,8 @@ def refusal(renderer: Renderer, cell: str) -> MissingAttachment:
         ("XLSDUN.TOML", Refusal.PRIVATE),
         (".env", Refusal.PRIVATE),
         ("receivables.xlsx", Refusal.PRIVATE),  # the whole receivables ledger
+        ("receivables.xlsdun.xlsx", Refusal.PRIVATE),  # its sidecar
+        ("gmail-oauth2.json", Refusal.PRIVATE),  # [delivery.smtp] oauth2_file
         ("outbox/2026-11-26/someone-else.eml", Refusal.PRIVATE),
         ("invoices", Refusal.NOT_REGULAR),
         ("invoices/missing.pdf", Refusal.NOT_FOUND),

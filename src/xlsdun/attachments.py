@@ -67,14 +67,23 @@ class Rules:
     folder: Path
     max_bytes: int = DEFAULT_MAX_MB * MB
     private: tuple[Path, ...] = ()  # xlsdun's own paths, refused even inside `folder`
-    _real: list[tuple[str, tuple[str, ...]]] = field(default_factory=list, compare=False)
+    _real: list[tuple[str, tuple[str, ...]]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_config(cls, config: Config) -> Rules:
-        """The rule for a configured run: its folder, limit and xlsdun's own paths."""
+        """The rule for a configured run: its folder, its limit, and xlsdun's own paths (the
+        state folder, the config, the workbook and its sidecar, the outbox, Gmail's OAuth2
+        credentials)."""
+        from .workbook.sidecar import sidecar_path  # local: only a configured run needs it
+
         wb = config.workbook
-        private = (config.state_dir, config.source, wb.path, config.delivery.outbox_dir)
-        return cls(wb.attachments_folder, wb.max_attachment_bytes, private)
+        private = [config.state_dir, config.source, wb.path, sidecar_path(wb.path)]
+        private.append(config.delivery.outbox_dir)
+        if config.delivery.smtp.oauth2_file is not None:
+            private.append(config.delivery.smtp.oauth2_file)
+        return cls(wb.attachments_folder, wb.max_attachment_bytes, tuple(private))
 
     def real(self) -> tuple[str, tuple[str, ...]]:
         """(real folder, real private paths), resolved once per run."""
