@@ -107,6 +107,7 @@ def test_the_reader_keeps_no_part_of_an_invalid_cell(tmp_path: Path) -> None:
         ("Cc inject", "ap@cc.example", "books@cc.example\r\nBcc: attacker@evil.example"),
         ("Cc spaces", "ap@sp.example", "a@sp.example b@sp.example"),
         ("Fine", "ap@fine.example; boss@fine.example", "books@fine.example"),
+        ("NUL", "ap_x0000_@x.example", None),  # Excel's escape: calamine reads a NUL
     ]
     for n, (customer, address, cc) in enumerate(rows, start=1):
         ws.append([customer, address, f"INV-{n}", datetime(2026, 10, 1), 100, cc])
@@ -116,7 +117,7 @@ def test_the_reader_keeps_no_part_of_an_invalid_cell(tmp_path: Path) -> None:
 
     rec = read_receivables(path)
     by = {i.customer: i for i in rec.invoices}
-    for customer in ("Inject", "Formula", "Arrow", "Hebrew"):
+    for customer in ("Inject", "Formula", "Arrow", "Hebrew", "NUL"):
         assert by[customer].email is None and by[customer].cc == (), customer
     assert by["Cc inject"].email == "ap@cc.example" and by["Cc inject"].cc == ()
     assert by["Cc spaces"].email == "ap@sp.example" and by["Cc spaces"].cc == ()
@@ -127,9 +128,11 @@ def test_the_reader_keeps_no_part_of_an_invalid_cell(tmp_path: Path) -> None:
         "invalid email address 'billing@x.example Bcc: attacker@evil.example'"
     )
     assert problems[(6, "cc")].startswith("invalid cc address 'books@cc.example")
+    assert problems[(9, "email")] == "invalid email address 'ap\\x00@x.example'"
     assert set(problems) == {(2, "email"), (3, "email"), (4, "email"), (5, "email")} | {
         (6, "cc"),
         (7, "cc"),
+        (9, "email"),
     }
     assert not any("attacker" in (i.email or "") + "".join(i.cc) for i in rec.invoices)
 
