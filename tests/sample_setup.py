@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 from click.testing import CliRunner
 
 from xlsdun.cli import main
+from xlsdun.workbook import write_back
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 TODAY = "2026-11-26"  # the sample's own run date (a Thursday, no holiday)
@@ -85,3 +91,39 @@ def debtors(n: int, today: date, days_overdue: int = 20) -> list[dict[str, objec
         }
         for i in range(n)
     ]
+
+
+def set_cells(folder: Path, cells: dict[str, dict[str, str]]) -> None:
+    """Write `{customer: {column: text}}` into every row of each customer in the sample
+    workbook in `folder` (through xlsdun's own writer; a column not there yet is added)."""
+    book = folder / "receivables.xlsx"
+    sheet = pd.read_excel(book, sheet_name="Receivables", header=3, engine="calamine")
+    updates: dict[int, dict[str, object]] = {}
+    for customer, values in cells.items():
+        rows = [int(i) + 5 for i in sheet.index[sheet["Customer"] == customer]]
+        assert rows, f"no rows for {customer!r} in the sample"
+        for row in rows:
+            updates.setdefault(row, {}).update(values)
+    write_back(book, sheet="Receivables", header_row=4, updates=updates)
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> tuple[int, str, str]:
+    """`python -m xlsdun ARGS` in its own process (and process group), killed after `timeout`
+    seconds: for runs that must not hang, whatever a cell names. (exit code, stdout, stderr)"""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xlsdun", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f"xlsdun {' '.join(args)} still running after {timeout} s") from None
+    return proc.returncode, out, err

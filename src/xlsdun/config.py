@@ -81,6 +81,17 @@ class WorkbookConfig:
     include_hidden_rows: bool = True
     allow_protected_sheet: bool = False
     backups: int = 14
+    attachments_dir: Path | None = None  # None: the workbook's folder
+    max_attachment_mb: float = 10.0
+
+    @property
+    def attachments_folder(self) -> Path:
+        """The one folder Attachment cells may name files in (see attachments.py)."""
+        return self.attachments_dir or self.path.parent
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return int(self.max_attachment_mb * 1024 * 1024)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +347,27 @@ def _seconds(r: _Reader, key: str, default: float, *, positive: bool = False) ->
     return value
 
 
+def _megabytes(r: _Reader, key: str, default: float) -> float:
+    value = float(r.get(key, (int, float), default, "a number of megabytes above 0"))
+    if not 0 < value < 1e6:
+        raise r.fail(key, "a number of megabytes above 0")
+    return value
+
+
+def _folder(r: _Reader, key: str, base: Path) -> Path | None:
+    """An existing folder, relative to the config file; None when the key is not set."""
+    text = r.str(key)
+    if text is None:
+        return None
+    folder = base / text
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{r.source}: key '{r.prefix}{key}' names {str(folder)!r}, which is not a folder. "
+            f"Create it or correct the path (it is relative to the config file)."
+        )
+    return folder
+
+
 def default_policy() -> PolicyConfig:
     """The policy DESIGN.md's tone ladder describes, for use from Python and in tests."""
     return _policy(_Reader(Path("<defaults>"), {}))
@@ -380,6 +412,8 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         include_hidden_rows=wb.bool("include_hidden_rows", True),
         allow_protected_sheet=wb.bool("allow_protected_sheet", False),
         backups=wb.int("backups", 14),
+        attachments_dir=_folder(wb, "attachments_dir", base),
+        max_attachment_mb=_megabytes(wb, "max_attachment_mb", 10.0),
     )
     wb.check_unknown()
 

@@ -71,8 +71,8 @@ TALKING_POINTS: dict[str, tuple[str, ...]] = {
         "Thank them for their cooperation.",
     ),
     "attachment": (
-        "The invoice file named in the sheet is missing: fix the Attachment cell (or the file) "
-        "and the reminder goes out on the next run.",
+        "The invoice file named in the sheet was not sent (the reason is above): put it in the "
+        "attachments folder and fix the Attachment cell; the reminder goes out on the next run.",
         "If it cannot wait, call: name the amount and offer to send the invoice again.",
     ),
     "ambiguous": (
@@ -92,8 +92,8 @@ CALL_WHY = {
     "escalate": "overdue past the last email reminder",
     "credit_note": "credit notes: check what is owed",
     "no_address": "no valid email address",
-    "bad_address": "email address refused",
-    "attachment": "invoice attachment missing",
+    "bad_address": "email address refused or invalid",
+    "attachment": "invoice attachment missing or refused",
     "ambiguous": "send interrupted: did it arrive?",
 }
 

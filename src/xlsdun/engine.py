@@ -158,6 +158,7 @@ def make_plan(
 
 
 def make_renderer(config: Config):  # -> render.Renderer
+    from .attachments import Rules
     from .render import Renderer
 
     return Renderer(
@@ -166,6 +167,7 @@ def make_renderer(config: Config):  # -> render.Renderer
         policy=config.policy,
         template_dir=config.template_dir,
         workbook_dir=config.workbook.path.parent,
+        attachments=Rules.from_config(config),
     )
 
 

@@ -29,6 +29,7 @@ from secrets import token_hex
 POLICY = email_policy.SMTP
 CRLF = "\r\n"
 MAX_LINE = 78
+MAX_LINE_OCTETS = 998  # RFC 5322 2.1.1: no line of a message may be longer
 _WORD_BYTES = 45  # 45 bytes of UTF-8 -> 60 base64 chars: an encoded word of 72 chars
 _WITH_SPACE = re.compile(r"[^ ]* ?|.+")
 _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
@@ -38,6 +39,26 @@ SIMPLE_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
+
+
+class HeaderError(ValueError):
+    """A header that would break the message: a line break that is not a fold (a header
+    injected from data), or a line over 998 octets. Such a message is never assembled."""
+
+
+_FOLDED = re.compile(r"[^\r\n\x00]*(?:\r\n[ \t][^\r\n\x00]*)*")  # lines joined by folds only
+
+
+def check_header(name: str, value: str) -> None:
+    """Raise HeaderError unless `name: value` is well-formed lines within RFC 5322's limit."""
+    if not _FOLDED.fullmatch(value):
+        raise HeaderError(f"the {name} header holds a line break or a NUL character")
+    if len(name) + 2 + len(value) <= MAX_LINE_OCTETS:
+        return  # the usual header: shorter in all than one line may be
+    for i, line in enumerate(value.split(CRLF)):
+        width = len(line) + (len(name) + 2 if i == 0 else 0)
+        if width > MAX_LINE_OCTETS:
+            raise HeaderError(f"the {name} header has a line of {width} characters")
 
 
 def encoded_words(text: str) -> list[str]:
@@ -261,7 +282,10 @@ def assemble(
     summary: dict[str, str],
     recipient: tuple[str, str],
 ) -> AssembledMessage:
-    """The message: `headers` (name, folded value) then the MIME body."""
+    """The message: `headers` (name, folded value) then the MIME body; HeaderError if a
+    header is not well-formed lines of at most 998 octets (`check_header`)."""
+    for name, value in [*headers, *(h for part in attachments for h in part.headers)]:
+        check_header(name, value)  # the text parts' and multiparts' headers are constants
     msg = AssembledMessage(policy=POLICY)
     alternative = [_leaf(text), _leaf(html)]
     if attachments:

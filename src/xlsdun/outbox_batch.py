@@ -132,14 +132,15 @@ def _render_remote(batch: tuple[Action, ...]) -> list[tuple[str, Any]]:
 
 
 def render_one(renderer: Any, action: Action, today: date, now: datetime) -> Rendered:
-    """The message, or why not: a missing attachment fails that debtor (the owner fixes the
-    file and reruns), any other template problem defers it."""
-    from .render import MissingAttachment, RenderError
+    """The message, or why not: a problem in the debtor's rows (a missing or refused
+    attachment, an invalid address) fails that debtor (the owner fixes the sheet and
+    reruns), any other template problem defers it."""
+    from .render import RenderError, SheetProblem
 
     try:
         return "message", renderer.render(action, today=today, now=now)
-    except MissingAttachment as exc:
-        return "failed", f"attachment missing: {exc}"
+    except SheetProblem as exc:
+        return "failed", str(exc)
     except RenderError as exc:
         return "deferred", f"template error: {exc}"
 

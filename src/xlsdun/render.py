@@ -33,7 +33,9 @@ from babel.numbers import format_currency, format_percent, get_currency_symbol
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from . import mime
+from . import addresses, mime
+from . import attachments as attachments_mod
+from .attachments import AttachmentProblem, Rules
 from .config import LocaleConfig, PolicyConfig, SenderConfig, Tier, default_policy
 from .models import Action, FeeLine, Invoice
 from .names import CURRENCY_ALIASES, currency_code, language_code
@@ -54,9 +56,25 @@ RTL_LANGUAGES = frozenset({"he"})
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 
 LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+PDF = "\u202c"
 _BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
+# Embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): their effect lasts
+# until closed, so one left open in a customer's name would turn xlsdun's own text around it.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_OPENERS = {"\u202a": PDF, "\u202b": PDF, "\u202d": PDF, "\u202e": PDF}
+_OPENERS.update({"\u2066": PDI, "\u2067": PDI, "\u2068": PDI})
+# What a left-to-right message isolates: right-to-left letters (Hebrew, Arabic, Syriac,
+# Thaana, N'Ko, ... and their presentation forms) and direction controls.
+_NEEDS_ISOLATION = re.compile(
+    "[\u0590-\u08ff\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff\ufe70-\ufefe"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
+_MESSAGE_ID = re.compile(r"[^\s<>()\[\]\\,;:\"]{1,250}@[^\s<>()\[\]\\,;:\"@]{1,250}")
+MAX_SUBJECT = 200  # characters; a 5 MB invoice number must not make a 7 MB Subject
+MAX_DISPLAY_NAME = 200
+MAX_FILENAME = 100
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'\\]+$", re.IGNORECASE)
 CENT = Decimal("0.01")
@@ -75,12 +93,25 @@ class RenderError(Exception):
         super().__init__(f"{path}:{line}: {message}" if path else message)
 
 
-class MissingAttachment(RenderError):
-    """An invoice names an attachment file that is not there: the owner must act."""
+class SheetProblem(RenderError):
+    """Something in the debtor's rows stops this message (an attachment, an address).
 
-    def __init__(self, path: Path, invoice: str) -> None:
-        super().__init__(f"invoice {invoice}: attachment file not found: {path}")
-        self.path, self.invoice = str(path), invoice
+    Not a template problem: the delivery fails with this text and the debtor goes on the
+    call list; once the owner fixes the sheet, a same-day rerun may try again.
+    """
+
+
+class MissingAttachment(SheetProblem):
+    """An invoice's Attachment cell gives no file (missing, or refused: `refusal` says why)."""
+
+    def __init__(self, problem: AttachmentProblem, invoice: str) -> None:
+        name = _shorten(clean_line(problem.name), 120)
+        super().__init__(f"{problem}: {name} (invoice {invoice})")
+        self.path, self.invoice, self.refusal = problem.name, invoice, problem.refusal
+
+
+class BadAddress(SheetProblem):
+    """A recipient address that fails `addresses.is_valid`: never mailed, not even in part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +174,48 @@ def normalize_language(value: str | None) -> str:
 
 
 def clean_line(value: object) -> str:
-    """One line of display text: no control characters, line breaks or runs of spaces."""
-    return " ".join(_CONTROL.sub(" ", str(value)).split())
+    """One line of display text: no control characters, line breaks or runs of spaces, and
+    no direction override or isolate left open past its end (`close_bidi`)."""
+    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    if text.isascii() or not _BIDI_CONTROLS.search(text):  # isascii: the usual cell, ~30 ns
+        return text
+    return close_bidi(text)
+
+
+def close_bidi(text: str) -> str:
+    """`text` with every embedding, override and isolate it opens closed at its end, and
+    stray closers dropped, so it cannot turn the text that follows it around."""
+    out: list[str] = []
+    stack: list[str] = []  # the closer each open control needs, innermost last
+    for ch in text:
+        if ch in _OPENERS:
+            stack.append(_OPENERS[ch])
+        elif ch == PDF:
+            if not stack or stack[-1] != PDF:
+                continue  # closes nothing (or would reach into an isolate): dropped
+            stack.pop()
+        elif ch == PDI:
+            if PDI not in stack:
+                continue
+            while stack.pop() != PDI:  # a PDI also closes what was opened inside its isolate
+                pass
+        out.append(ch)
+    return "".join(out) + "".join(reversed(stack))
 
 
 def header_safe(value: object) -> str:
-    """Text that can go into a header: every CR, LF and control character removed."""
-    return " ".join(_HEADER_UNSAFE.sub(" ", str(value)).split())
+    """Text that can go into a header: every CR, LF and control character removed, and the
+    direction controls too (a header has no isolates to hold them)."""
+    text = str(value)
+    if not text.isascii():
+        text = _BIDI_CONTROLS.sub("", text)
+    return " ".join(_HEADER_UNSAFE.sub(" ", text).split())
+
+
+def _shorten(text: str, limit: int) -> str:
+    """At most `limit` characters: the start and "…" (a header must stay within RFC 5322's
+    998-octet lines, and nobody reads a 7 MB subject)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def safe_url(value: str | None) -> str | None:
@@ -168,7 +234,9 @@ class _Formatter:
 
     In right-to-left messages, numbers, dates and ids are wrapped in a left-to-right
     isolate (a `<span dir="ltr">` in HTML, U+2066..U+2069 in text) so "INV-7", "+972-…"
-    and "-50.00" keep their order; subjects get no invisible characters.
+    and "-50.00" keep their order; subjects get no invisible characters. Left-to-right
+    messages isolate the same values when they hold right-to-left letters or direction
+    controls (a Hebrew name, a U+202E in a name), and leave plain text as it is.
     """
 
     def __init__(self, language: str, babel_locale: str) -> None:
@@ -189,12 +257,13 @@ class _Formatter:
 
     def _isolate(self, ctx: jinja2.runtime.Context, value: object, direction: str) -> Any:
         mode = self._mode(ctx)
+        text = str(value)
+        plain = not self.rtl and (text.isascii() or not _NEEDS_ISOLATION.search(text))
         if mode == "html":
-            if not self.rtl:
+            if plain:
                 return escape(value)
             return Markup(f'<span dir="{direction}">{escape(value)}</span>')
-        text = str(value)
-        if mode == "subject" or not self.rtl or not text:
+        if mode == "subject" or plain or not text:
             return text
         return (LRI if direction == "ltr" else FSI) + text + PDI
 
@@ -394,12 +463,16 @@ class Renderer:
         policy: PolicyConfig,
         template_dir: Path | None = None,
         workbook_dir: Path | None = None,
+        attachments: Rules | None = None,
     ) -> None:
+        """`attachments`: where Attachment cells may name files (`Rules.from_config` for a
+        run); by default the workbook's folder (else the current one) and 10 MB."""
         self.sender = sender
         self.locale = locale
         self.policy = policy
         self.template_dir = Path(template_dir) if template_dir else None
         self.workbook_dir = Path(workbook_dir) if workbook_dir else None
+        self.attachments = attachments or Rules(self.workbook_dir or Path.cwd())
         loaders: list[jinja2.BaseLoader] = []
         if self.template_dir is not None:
             loaders.append(jinja2.FileSystemLoader(str(self.template_dir)))
@@ -581,7 +654,9 @@ class Renderer:
         """Subject, text and HTML for an action: pure, no files read, no clock."""
         language, name = self.template_for(action)
         context = self.context(action, today=today)
-        subject = header_safe(self._render(language, name, "subject", context))
+        subject = _shorten(
+            header_safe(self._render(language, name, "subject", context)), MAX_SUBJECT
+        )
         context["subject"] = subject
         text = _tidy_text(self._render(language, name, "txt", context))
         html = self._render(language, name, "html", context).strip() + "\n"
@@ -595,13 +670,11 @@ class Renderer:
         """
         if not action.email:
             raise RenderError(f"{clean_line(action.customer)}: no email address")
+        to = (_display_name(action.customer), _recipient(action.email, "email"))
+        cc = [("", _recipient(c, "cc")) for c in action.cc if c and c.strip()]
         attachments = self._attachments(action)
         parts = self.render_parts(action, today=today)
-        to = (header_safe(action.customer), _addr_spec(action.email, "customer email"))
-        cc = [("", _addr_spec(c, "cc")) for c in action.cc if c and c.strip()]
-        previous = ""
-        if action.previous_message_id:
-            previous = header_safe(action.previous_message_id).strip("<> ")
+        previous = _message_id(action.previous_message_id)
         sender, reply_to = self._sender_addresses()
         date_text = self._date_header(now)
         if not all(a.isascii() for _, a in [to, *cc, sender, reply_to]) or not (
@@ -626,7 +699,7 @@ class Renderer:
             headers += [("In-Reply-To", f"<{previous}>"), ("References", f"<{previous}>")]
         headers.append(("X-Mailer", "xlsdun"))
         files = [
-            mime.attachment_part(filename, data, *_mime_type(filename))
+            mime.attachment_part(_filename(filename), data, *_mime_type(filename))
             for filename, data in attachments
         ]
         summary = {
@@ -636,19 +709,22 @@ class Renderer:
             "Subject": parts.subject,
             "Date": date_text,
         }
-        return mime.assemble(
-            headers,
-            mime.text_part(parts.text, "plain", _cte(parts.text)),
-            mime.text_part(parts.html, "html", _cte(parts.html)),
-            files,
-            summary,
-            to,
-        )
+        try:
+            return mime.assemble(
+                headers,
+                mime.text_part(parts.text, "plain", _cte(parts.text)),
+                mime.text_part(parts.html, "html", _cte(parts.html)),
+                files,
+                summary,
+                to,
+            )
+        except mime.HeaderError as exc:  # data got past the checks above: never sent
+            raise SheetProblem(f"message not built: {exc}") from None
 
     def _sender_addresses(self) -> tuple[tuple[str, str], tuple[str, str]]:
         """(From, Reply-To) as (display name, address), validated once per renderer."""
         if self._sender_pair is None:
-            name = header_safe(self.sender.name)
+            name = _display_name(self.sender.name)
             self._sender_pair = (
                 (name, _addr_spec(self.sender.email, "sender.email")),
                 (name, _addr_spec(self.sender.reply_to or self.sender.email, "sender.reply_to")),
@@ -671,8 +747,9 @@ class Renderer:
         msg = EmailMessage(policy=email_policy.SMTP)
         msg["Subject"] = parts.subject
         msg["From"] = _address(self.sender.name, self.sender.email, "sender.email")
-        msg["To"] = _address(action.customer, action.email or "", "customer email")
-        cc = [_address("", c, "cc") for c in action.cc if c and c.strip()]
+        to = _recipient(action.email or "", "email")
+        msg["To"] = _address(_display_name(action.customer), to, "customer email")
+        cc = [_address("", _recipient(c, "cc"), "cc") for c in action.cc if c and c.strip()]
         if cc:
             msg["Cc"] = cc
         msg["Reply-To"] = _address(
@@ -680,17 +757,18 @@ class Renderer:
         )
         msg["Date"] = format_datetime(self._aware(now))
         msg["Message-ID"] = make_msgid(domain=self._sender_domain)
-        if action.previous_message_id:
-            previous = header_safe(action.previous_message_id).strip("<> ")
-            if previous:
-                msg["In-Reply-To"] = f"<{previous}>"
-                msg["References"] = f"<{previous}>"
+        previous = _message_id(action.previous_message_id)
+        if previous:
+            msg["In-Reply-To"] = f"<{previous}>"
+            msg["References"] = f"<{previous}>"
         msg["X-Mailer"] = "xlsdun"
         msg.set_content(parts.text, charset="utf-8", cte=_cte(parts.text))
         msg.add_alternative(parts.html, subtype="html", charset="utf-8", cte=_cte(parts.html))
         for filename, data in attachments:
             maintype, subtype = _mime_type(filename)
-            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+            msg.add_attachment(
+                data, maintype=maintype, subtype=subtype, filename=_filename(filename)
+            )
         return msg
 
     def _aware(self, now: datetime) -> datetime:
@@ -702,23 +780,21 @@ class Renderer:
             return now.astimezone()
 
     def _attachments(self, action: Action) -> list[tuple[str, bytes]]:
-        """Read every invoice's attachment up front, so a missing file stops only this debtor."""
+        """Read every invoice's attachment up front, under `attachments.read`'s rule, so a
+        missing or refused file stops only this debtor (and nothing of it is written)."""
         found: list[tuple[str, bytes]] = []
-        seen: set[Path] = set()
+        seen: set[str] = set()
         for inv in _sorted(action.invoices):
-            if not inv.attachment or not inv.attachment.strip():
-                continue
-            path = Path(inv.attachment.strip()).expanduser()
-            if not path.is_absolute():
-                path = (self.workbook_dir or Path.cwd()) / path
-            if path in seen:
+            cell = (inv.attachment or "").strip()
+            if not cell or cell in seen:
                 continue
             try:
-                data = path.read_bytes()
-            except OSError:
-                raise MissingAttachment(path, clean_line(inv.invoice)) from None
-            seen.add(path)
-            found.append((path.name, data))
+                item = attachments_mod.read(cell, self.attachments)
+            except AttachmentProblem as exc:
+                raise MissingAttachment(exc, clean_line(inv.invoice)) from None
+            seen.add(cell)
+            if item not in found:  # "a.pdf" and "./a.pdf": one file, attached once
+                found.append(item)
         return found
 
     # -- checking
@@ -810,6 +886,40 @@ def _address(name: str, email: str, what: str) -> Address:
         return Address(display_name=header_safe(name), addr_spec=addr)
     except (ValueError, IndexError, MessageError) as exc:
         raise RenderError(f"invalid {what} {addr!r}: {exc}") from None
+
+
+def _recipient(email: str, column: str) -> str:
+    """A customer's address as the reader let it through; anything else is refused here
+    too, so no path to the envelope skips the rule (`addresses.is_valid`)."""
+    addr = email.strip()
+    if not addresses.is_valid(addr):
+        raise BadAddress(f"invalid email address {_shorten(header_safe(addr), 120)!r} ({column})")
+    return addr
+
+
+def _display_name(name: str) -> str:
+    return _shorten(header_safe(name), MAX_DISPLAY_NAME)
+
+
+def _message_id(value: str | None) -> str:
+    """The id of the message being followed up (without <>), or "" if it is not one."""
+    first = header_safe(value or "").strip("<> ").split(" ", 1)[0].strip("<>")
+    return first if _MESSAGE_ID.fullmatch(first) else ""
+
+
+def _filename(name: str) -> str:
+    """An attachment's name fit for Content-Disposition: one line, at most MAX_FILENAME
+    characters, its extension kept."""
+    text = header_safe(name) or "attachment"
+    if len(text) <= MAX_FILENAME and len(text.encode("utf-8")) <= 2 * MAX_FILENAME:
+        return text
+    stem, dot, ext = text.rpartition(".")
+    suffix = f".{ext}" if dot and stem and len(ext) <= 10 else ""
+    stem = stem if suffix else text
+    keep = MAX_FILENAME - len(suffix)
+    while keep > 1 and len((stem[:keep] + suffix).encode("utf-8")) > 2 * MAX_FILENAME:
+        keep -= 1  # non-ASCII names are percent-encoded: up to 12 characters each
+    return stem[:keep].rstrip() + suffix
 
 
 def _addr_spec(email: str, what: str) -> str:
@@ -949,10 +1059,12 @@ def builtin_renderer(**kwargs: Any) -> Renderer:
 
 
 __all__ = [
+    "BadAddress",
     "MissingAttachment",
     "RenderError",
     "RenderedParts",
     "Renderer",
+    "SheetProblem",
     "builtin_renderer",
     "sample_action",
     "template_names",

@@ -28,6 +28,7 @@ from typing import TypeVar
 from lxml import etree
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+from ..addresses import parse_list
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code, language_code
 from .columns import ALIASES, find_header_row, map_headers, missing_required, normalize
@@ -69,7 +70,6 @@ _NA_TEXT = frozenset(
 )
 _TRUE = {"yes", "y", "true", "x", "1", "v", "✓", "✔", "כן", "y es", "on"}
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
 _SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", 'ש"ח': "ILS", "ש״ח": "ILS"}
 _CODES = re.compile(r"\b(ILS|NIS|USD|EUR|GBP)\b", re.IGNORECASE)
 _TERMS = re.compile(
@@ -206,15 +206,18 @@ def due_from_terms(invoice_date: date, terms: str) -> date | None:
 
 
 def split_emails(value: object) -> tuple[str | None, tuple[str, ...], str | None]:
-    """(first address, the other addresses, the raw text if it is not a valid address)."""
+    """(first address, the other addresses, the cell's text if it is not a valid list).
+
+    A cell that fails `addresses.parse_list` gives no address at all: mailing the valid
+    part of an invalid cell is how an injected "Bcc:" line got its copy.
+    """
     text = to_text(value)
     if not text:
         return None, (), None
-    parts = [p.strip() for p in re.split(r"[;,\s]+", text) if p.strip()]
-    good = [p for p in parts if _EMAIL.match(p)]
-    if not good or len(good) != len(parts):
-        return (good[0] if good else None), tuple(good[1:]), text
-    return good[0], tuple(good[1:]), None
+    found = parse_list(text)
+    if found is None:
+        return None, (), text
+    return found[0], found[1:], None
 
 
 def _list_sheets(path: Path) -> CalamineWorkbook:
