@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from . import config as config_mod
-from . import logs
+from . import logs, private
 from .config import Config
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -132,7 +132,7 @@ def _workbook(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
 def _state(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
     state = cfg.state_dir
     try:
-        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private.state_dir(state)
     except OSError as exc:
         add(
             "state folder",
@@ -284,8 +284,8 @@ def _last_heartbeat(cfg: Config) -> datetime | None:
         tail = fh.read().decode("utf-8", "replace").splitlines()
     for line in reversed(tail):
         if "heartbeat" in line or "scheduler started" in line:
-            try:
-                return datetime.strptime(line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S%z")
+            try:  # local time with its offset: "2026-11-27T09:00:03+02:00" (or "+0200")
+                return datetime.fromisoformat(line.split(" ", 1)[0])
             except ValueError:
                 return None
         if "scheduler stopped" in line:
