@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from sample_setup import TODAY, copy_sample
 from xlsdun import config as config_mod
 from xlsdun.config import ConfigError
 
@@ -108,11 +111,6 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
 def test_no_time_zone_database_is_said_plainly_not_as_a_bad_name(tmp_path: Path) -> None:
     """A machine without /usr/share/zoneinfo and without the tzdata package (hidden here):
     the name is fine, the database is missing, and the message says so."""
-    import subprocess
-    import sys
-
-    from sample_setup import TODAY, copy_sample
-
     toml = copy_sample(tmp_path / "shop")
     empty = tmp_path / "no-zoneinfo"
     empty.mkdir()
