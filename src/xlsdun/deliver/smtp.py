@@ -434,12 +434,13 @@ def _yagmail_client() -> Any:
             except OSError as exc:
                 if not isinstance(exc, urllib.error.HTTPError):
                     raise  # no network: not a login problem
-                raise smtplib.SMTPAuthenticationError(
-                    exc.code, f"Google refused the OAuth2 refresh token: {exc.reason}"
+                raise AuthenticationFailed(  # xlsdun's words: kept whole, unlike a reply
+                    f"Google refused the OAuth2 refresh token (HTTP {exc.code}: "
+                    f"{_text(str(exc.reason))}); create the OAuth2 file again"
                 ) from None
             except (KeyError, ValueError) as exc:
-                raise smtplib.SMTPAuthenticationError(
-                    535, f"unexpected answer from Google's OAuth2 endpoint ({exc!r})"
+                raise AuthenticationFailed(
+                    f"unexpected answer from Google's OAuth2 endpoint ({_text(repr(exc))})"
                 ) from None
             _remember_oauth2(auth_string)
             self.smtp = self.connection(self.host, self.port, **self.kwargs)
