@@ -268,9 +268,10 @@ def _zone(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[no-un
             "time zone",
             WARN,
             msg,
-            "cron, launchd and Task Scheduler use the machine's clock: "
-            "set their time in machine time, or use 'xlsdun schedule' / a systemd timer, "
-            "which follow the config's time zone.",
+            "cron, launchd and Task Scheduler follow the machine's clock: 'xlsdun "
+            "install-schedule' converts the time for them (run it again after a daylight "
+            "saving change), while a systemd timer and 'xlsdun schedule' follow the config's "
+            "time zone.",
         )
     else:
         add("time zone", OK, msg)
