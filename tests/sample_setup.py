@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from xlsdun.cli import main
 from xlsdun.workbook import write_back
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
 TODAY = "2026-11-26"  # the sample's own run date (a Thursday, no holiday)
 
 
@@ -127,3 +128,43 @@ def run_cli(
         proc.communicate()
         raise AssertionError(f"xlsdun {' '.join(args)} still running after {timeout} s") from None
     return proc.returncode, out, err
+
+
+def bench_sample(folder: Path, invoices: int) -> Path:
+    """A folder with the benchmark's workbook of `invoices` rows (about one message per five
+    invoices, outbox backend) and its config; the config."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from benchmarks import gen, run
+
+    folder.mkdir(parents=True, exist_ok=True)
+    gen.generate(invoices, folder / "receivables.xlsx")
+    toml = folder / "xlsdun.toml"
+    toml.write_text(run.CONFIG.format(sheet=gen.SHEET), encoding="utf-8")
+    return toml
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (Linux /proc); zombies are dead."""
+    found = []
+    for entry in os.listdir("/proc"):
+        state = proc_state(int(entry)) if entry.isdigit() else None
+        if state is not None and state[0] != "Z" and state[1] == pid:
+            found.append(int(entry))
+    return found
+
+
+def proc_alive(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie (a dead process nobody has reaped yet)."""
+    state = proc_state(pid)
+    return state is not None and state[0] != "Z"
+
+
+def proc_state(pid: int) -> tuple[str, int] | None:
+    """(state letter, parent pid) from /proc/PID/stat, or None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[1])

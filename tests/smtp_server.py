@@ -72,6 +72,7 @@ class Script:
     on_data: Callable[[int], None] | None = None  # called with the DATA number, before replying
     on_connect: Callable[[int], None] | None = None  # called at each new session's EHLO
     on_mail: Callable[[int], None] | None = None  # called with the MAIL FROM number
+    auth_reply: Callable[[LoginPassword], str] | None = None  # the reply to a refused login
 
 
 class ScriptedHandler:
@@ -218,7 +219,9 @@ class SmtpServer:
             and (data.login.decode(), data.password.decode()) == self.login
         ):
             return AuthResult(success=True, auth_data=data)
-        return AuthResult(success=False, handled=False)
+        reply = self.handler.script.auth_reply
+        message = reply(data) if reply and isinstance(data, LoginPassword) else None
+        return AuthResult(success=False, handled=False, message=message)
 
     def start(self) -> SmtpServer:
         self.controller.start()

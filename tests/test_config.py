@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from sample_setup import TODAY, copy_sample
 from xlsdun import config as config_mod
 from xlsdun.config import ConfigError
 
@@ -103,3 +106,27 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     empty.write_text("", encoding="utf-8")
     with pytest.raises(ConfigError, match="workbook.path"):
         config_mod.load(empty)
+
+
+def test_no_time_zone_database_is_said_plainly_not_as_a_bad_name(tmp_path: Path) -> None:
+    """A machine without /usr/share/zoneinfo and without the tzdata package (hidden here):
+    the name is fine, the database is missing, and the message says so."""
+    toml = copy_sample(tmp_path / "shop")
+    empty = tmp_path / "no-zoneinfo"
+    empty.mkdir()
+    hide = (
+        "import sys; sys.modules['tzdata'] = None; from xlsdun.cli import main; "
+        "sys.argv[0] = 'xlsdun'; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", hide, "plan", "--config", str(toml), "--today", TODAY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONTZPATH": str(empty), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"{toml.resolve()}: key 'locale.timezone' is 'Asia/Jerusalem'" in proc.stderr
+    assert "no time zone database" in proc.stderr and "tzdata" in proc.stderr
+    assert "must be a time zone name" not in proc.stderr

@@ -8,9 +8,10 @@ import os
 import stat
 import subprocess
 import sys
+import urllib.error
 from collections.abc import Callable
 from datetime import date
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 
 import keyring
@@ -31,6 +32,7 @@ from smtp_server import (
 )
 from test_cli_e2e import EXPECTED_SENDS
 from xlsdun import config as config_mod
+from xlsdun import logs
 from xlsdun.config import ConfigError, SmtpConfig
 from xlsdun.deliver.base import (
     AuthenticationFailed,
@@ -167,7 +169,11 @@ def test_cc_refusal_from_the_workbook_lands_in_the_ledger(
 def test_classify(code: int, text: str, stage: str, kind: type) -> None:
     error = classify(code, text.encode(), stage=stage)
     assert type(error) is kind
-    assert f"{code} {text}" in str(error)
+    if code in (530, 535):  # a refused login: its codes only, servers echo credentials
+        status = text.split()[0]
+        assert f"({code} {status})" in str(error) and text not in str(error)
+    else:
+        assert f"{code} {text}" in str(error)
 
 
 def test_backoff_doubles_within_the_budget() -> None:
@@ -320,6 +326,15 @@ def test_gmail_oauth2_through_yagmail(
 
     monkeypatch.setattr(yagmail.oauth2, "refresh_authorization", lambda **_: ("ya29.expired", 3600))
     with pytest.raises(AuthenticationFailed, match="Gmail|refused the login"):
+        GmailBackend(cfg(server, username=USER), None, oauth).open()
+    # The file's secrets and the access token are secrets like a password, wherever they go.
+    assert logs.redact("csecret rtoken ya29.expired ya29.test-token") == "*** *** *** ***"
+
+    def refused(**_: str) -> tuple[str, int]:
+        raise urllib.error.HTTPError("https://oauth2", 400, "invalid_grant", Message(), None)
+
+    monkeypatch.setattr(yagmail.oauth2, "refresh_authorization", refused)
+    with pytest.raises(AuthenticationFailed, match=r"refresh token \(HTTP 400: invalid_grant\)"):
         GmailBackend(cfg(server, username=USER), None, oauth).open()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -63,8 +64,14 @@ def test_finds_an_installed_timer_and_the_last_run(demo: Path) -> None:
     )
     assert runner.invoke(main, ["run", "--config", str(demo), "--quiet"]).exit_code == 0
     _, checks = doctor(demo)
-    assert checks["scheduler"]["status"] == "ok"
-    assert "xlsdun-shop.service" in checks["scheduler"]["message"]
+    # Written, never enabled: not a working scheduler (where systemctl cannot be asked,
+    # "not confirmed enabled").
+    assert checks["scheduler"]["status"] == "warn"
+    assert re.search(
+        r"xlsdun-shop\.service: written, (but not enabled|not confirmed enabled)",
+        checks["scheduler"]["message"],
+    )
+    assert "systemctl --user enable --now xlsdun-shop.timer" in checks["scheduler"]["fix"]
     assert checks["last run"]["status"] == "ok"
 
 
@@ -152,3 +159,72 @@ def test_smtp_login_is_tried_without_sending(demo: Path, monkeypatch: pytest.Mon
     finally:
         controller.stop()
     assert received == []
+
+
+def fake_tool(folder: Path, name: str, output: str, code: int = 0) -> None:
+    """A stand-in for an OS tool (systemctl, crontab) that answers as a real session would;
+    no user service manager runs where the tests do."""
+    folder.mkdir(exist_ok=True)
+    tool = folder / name
+    tool.write_text(f"#!/bin/sh\ncat <<'EOF'\n{output}\nEOF\nexit {code}\n", encoding="utf-8")
+    tool.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "status", "said"),
+    [
+        ("enabled", 0, "ok", "started by"),
+        ("disabled", 1, "warn", "written, but not enabled"),
+        ("linked", 1, "warn", "written, but not enabled"),
+    ],
+)
+def test_a_timer_counts_only_once_it_is_enabled(
+    demo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    code: int,
+    status: str,
+    said: str,
+) -> None:
+    CliRunner().invoke(main, ["install-schedule", "--systemd", "--config", str(demo)])
+    fake_tool(tmp_path / "bin", "systemctl", answer, code)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    _, checks = doctor(demo, "--no-login")
+    assert checks["scheduler"]["status"] == status
+    assert said in checks["scheduler"]["message"]
+
+
+def test_a_cron_line_written_but_not_in_the_crontab_is_a_warning(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    CliRunner().invoke(main, ["install-schedule", "--cron", "--config", str(demo)])
+    line = (demo.parent / "xlsdun-shop.cron").read_text(encoding="utf-8")
+    fake_tool(tmp_path / "bin", "crontab", "# nothing here")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    _, checks = doctor(demo, "--no-login")
+    assert checks["scheduler"]["status"] == "warn"
+    assert "xlsdun-shop.cron: written, but not enabled" in checks["scheduler"]["message"]
+    assert "| crontab -" in checks["scheduler"]["fix"]
+
+    fake_tool(tmp_path / "bin", "crontab", line)  # once it is in the crontab
+    _, checks = doctor(demo, "--no-login")
+    assert checks["scheduler"]["status"] == "ok"
+    assert checks["scheduler"]["message"] == "started by crontab"
+
+
+def test_a_last_run_dated_after_today_is_a_warning(demo: Path) -> None:
+    from datetime import UTC, datetime
+
+    from xlsdun.doctor import check_config
+
+    result = CliRunner().invoke(
+        main, ["run", "--config", str(demo), "--today", "2026-12-29", "--force", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    checks = {c.name: c for c in check_config(str(demo), smtp_login=False, now=now)}
+    last = checks["last run"]
+    assert last.status == "warn"
+    assert "as of 2026-12-29, after today (2026-11-27)" in last.message
+    assert "date" in last.fix

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import plistlib
+import shlex
 import shutil
 import subprocess
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from sample_setup import copy_sample
+from xlsdun import install as install_mod
 from xlsdun.cli import main
+from xlsdun.ledger import Ledger
 
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 
@@ -25,6 +32,19 @@ def cfg(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return toml
+
+
+@pytest.fixture
+def machine_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set this machine's time zone (TZ) for the test; restored after."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
 
 
 def install(kind: str, config: Path, out: Path, *extra: str) -> str:
@@ -63,7 +83,8 @@ def test_systemd_timer_is_persistent_and_runs_xlsdun_run(cfg: Path, tmp_path: Pa
         assert check.returncode == 0, check.stderr
 
 
-def test_cron_line(cfg: Path, tmp_path: Path) -> None:
+def test_cron_line(cfg: Path, tmp_path: Path, machine_zone: Callable[[str], None]) -> None:
+    machine_zone("Asia/Jerusalem")  # the config's zone: its time as written
     printed = install("cron", cfg, tmp_path)
     text = (tmp_path / "xlsdun-shop.cron").read_text(encoding="utf-8")
     entry = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
@@ -74,7 +95,10 @@ def test_cron_line(cfg: Path, tmp_path: Path) -> None:
     assert "crontab -" in printed
 
 
-def test_windows_task_starts_when_available(cfg: Path, tmp_path: Path) -> None:
+def test_windows_task_starts_when_available(
+    cfg: Path, tmp_path: Path, machine_zone: Callable[[str], None]
+) -> None:
+    machine_zone("Asia/Jerusalem")
     printed = install("windows", cfg, tmp_path)
     raw = (tmp_path / "xlsdun-shop.xml").read_bytes()
     assert raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # UTF-16 with a BOM, as schtasks expects
@@ -93,7 +117,8 @@ def test_windows_task_starts_when_available(cfg: Path, tmp_path: Path) -> None:
     assert "schtasks /Create" in printed
 
 
-def test_launchd_plist(cfg: Path, tmp_path: Path) -> None:
+def test_launchd_plist(cfg: Path, tmp_path: Path, machine_zone: Callable[[str], None]) -> None:
+    machine_zone("Asia/Jerusalem")
     install("launchd", cfg, tmp_path)
     plist = plistlib.loads((tmp_path / "com.xlsdun.xlsdun-shop.plist").read_bytes())
     assert plist["Label"] == "com.xlsdun.xlsdun-shop"
@@ -109,3 +134,187 @@ def test_a_glob_of_clients_is_kept_so_new_clients_join_without_reinstalling(
     install("systemd", Path(pattern), tmp_path / "units", "--name", "xlsdun-books")
     service = (tmp_path / "units" / "xlsdun-books.service").read_text(encoding="utf-8")
     assert f"--config {pattern}" in service
+
+
+# -- names and times that must not break the files (issue 12) -----------------------------------
+
+HARD_NAME = 'חנות של רינה 100% "best" $HOME it\'s; done'  # Hebrew, spaces, %, $, quotes, ;
+
+
+def systemd_words(line: str) -> list[str]:
+    """ExecStart= split as systemd does: quoted words with C escapes, then `%%` and `$$`."""
+    words, i = [], 0
+    while i < len(line):
+        if line[i].isspace():
+            i += 1
+            continue
+        word = ""
+        while i < len(line) and not line[i].isspace():
+            if line[i] in "\"'":
+                quote, i = line[i], i + 1
+                while line[i] != quote:
+                    if line[i] == "\\":
+                        i += 1
+                    word += line[i]
+                    i += 1
+                i += 1
+            else:
+                word += line[i]
+                i += 1
+        escaped = word.replace("%%", "").replace("$$", "")
+        assert "%" not in escaped and "$" not in escaped, f"systemd would expand {word!r}"
+        words.append(word.replace("%%", "%").replace("$$", "$"))
+    return words
+
+
+def settings(text: str) -> list[tuple[str, str]]:
+    """Every Key=value line of a unit file (comments, blanks and [Sections] left out)."""
+    found = []
+    for line in text.splitlines():
+        if line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            found.append((key, value))
+    return found
+
+
+def test_systemd_quotes_every_argument_of_a_hard_folder_name(
+    tmp_path: Path,
+) -> None:
+    toml = copy_sample(tmp_path / HARD_NAME)
+    out = tmp_path / "units"
+    install("systemd", toml, out)
+    service = (out / "xlsdun-100-best-home-it-s-done.service").read_text(encoding="utf-8")
+    found = dict(settings(service))
+    assert [k for k, _ in settings(service)] == [
+        "Description",
+        "Type",
+        "WorkingDirectory",
+        "EnvironmentFile",
+        "ExecStart",
+        "Nice",
+    ]
+    assert found["WorkingDirectory"].replace("%%", "%") == str(toml.parent)
+    argv = systemd_words(found["ExecStart"])
+    assert argv == [*install_mod.xlsdun_executable(), "run", "--quiet", "--config", str(toml)]
+    assert "network-online" not in service  # a user manager has no such target
+    if shutil.which("systemd-analyze"):
+        check = subprocess.run(
+            [
+                "systemd-analyze",
+                "verify",
+                str(out / "xlsdun-100-best-home-it-s-done.service"),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, check.stderr
+
+
+def test_the_cron_line_of_a_hard_folder_name_runs_as_written(
+    tmp_path: Path, machine_zone: Callable[[str], None]
+) -> None:
+    machine_zone("Asia/Jerusalem")
+    toml = copy_sample(tmp_path / HARD_NAME)
+    install("cron", toml, tmp_path)
+    (entry,) = [
+        ln
+        for ln in (tmp_path / "xlsdun-100-best-home-it-s-done.cron").read_text().splitlines()
+        if ln and not ln.startswith("#")
+    ]
+    command = entry.split(" ", 5)[5]
+    # What cron hands to sh: a bare % would end the command; \% is a plain %.
+    assert "%" not in command.replace("\\%", "")
+    shell = command.replace("\\%", "%")
+    assert shlex.split(shell)[:2] == ["cd", str(toml.parent)]
+    proc = subprocess.run(["/bin/sh", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (toml.parent / ".xlsdun" / "logs" / "cron.log").exists()
+    with Ledger(toml.parent / ".xlsdun" / "ledger.sqlite3") as ledger:
+        assert ledger.last_finished_run() is not None  # the real run happened, in that folder
+
+
+def test_windows_and_launchd_keep_a_hard_folder_name_whole(tmp_path: Path) -> None:
+    toml = copy_sample(tmp_path / HARD_NAME)
+    install("windows", toml, tmp_path)
+    install("launchd", toml, tmp_path)
+    raw = (tmp_path / "xlsdun-100-best-home-it-s-done.xml").read_bytes().decode("utf-16")
+    root = ET.fromstring(raw.replace('encoding="UTF-16"', ""))
+    exe = root.find("t:Actions/t:Exec", TASK_NS)
+    assert exe is not None
+    assert exe.findtext("t:WorkingDirectory", namespaces=TASK_NS) == str(toml.parent)
+    assert exe.findtext("t:Arguments", namespaces=TASK_NS) == subprocess.list2cmdline(
+        ["run", "--quiet", "--config", str(toml)]
+    )
+    plist = plistlib.loads(
+        (tmp_path / "com.xlsdun.xlsdun-100-best-home-it-s-done.plist").read_bytes()
+    )
+    assert plist["ProgramArguments"][-1] == str(toml)
+
+
+@pytest.mark.parametrize(
+    ("kind", "attack"),
+    [
+        ("systemd", "shop\nExecStartPre=/bin/touch {pwned}"),
+        ("systemd", "shop\r\nExecStartPre=/bin/touch {pwned}"),
+        ("cron", "shop\n* * * * * touch {pwned}"),
+        ("windows", "shop\x1b[2J"),
+        ("launchd", "shop\u2028x"),
+    ],
+)
+def test_a_folder_name_with_a_line_break_is_refused_before_anything_is_written(
+    tmp_path: Path, kind: str, attack: str
+) -> None:
+    toml = copy_sample(tmp_path / attack.format(pwned=tmp_path / "pwned"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["install-schedule", f"--{kind}", "--out", str(out), "--config", str(toml)]
+    )
+    assert result.exit_code == 2
+    assert "line break or another control character" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_name_that_is_not_a_plain_word_is_refused(cfg: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "install-schedule",
+            "--systemd",
+            "--out",
+            str(tmp_path),
+            "--config",
+            str(cfg),
+            "--name",
+            "x\nExecStartPre=/bin/true",
+        ],
+    )
+    assert result.exit_code == 2 and "cannot name a scheduled task" in result.stderr
+    assert list(tmp_path.glob("*.service")) == []
+
+
+def test_cron_runs_at_the_machine_time_that_is_the_configs_time(
+    cfg: Path, tmp_path: Path, machine_zone: Callable[[str], None]
+) -> None:
+    machine_zone("UTC")
+    printed = install("cron", cfg, tmp_path)
+    there = datetime.combine(date.today(), datetime.min.time().replace(hour=7, minute=30))
+    utc = there.replace(tzinfo=ZoneInfo("Asia/Jerusalem")).astimezone(ZoneInfo("UTC"))
+    text = (tmp_path / "xlsdun-shop.cron").read_text(encoding="utf-8")
+    assert f"\n{utc.minute} {utc.hour} * * * cd " in text
+    assert f"{utc.hour:02d}:{utc.minute:02d} machine time" in " ".join(printed.split())
+    assert "07:30 in Asia/Jerusalem" in " ".join(printed.split())
+
+
+def test_machine_time_names_the_next_daylight_saving_change() -> None:
+    trigger = install_mod.Trigger(
+        "xlsdun-shop", ["xlsdun"], Path("/x"), 7, 30, "Asia/Jerusalem", Path("/x/logs")
+    )
+    in_utc = lambda m: m.astimezone(ZoneInfo("UTC"))  # noqa: E731
+    assert install_mod.machine_time(trigger, date(2026, 11, 26), in_utc) == (
+        5,
+        30,
+        date(2027, 3, 26),  # Israel's summer time starts: 04:30 UTC from then on
+    )
+    same = lambda m: m.astimezone(ZoneInfo("Asia/Jerusalem"))  # noqa: E731
+    assert install_mod.machine_time(trigger, date(2026, 11, 26), same) == (7, 30, None)

@@ -238,7 +238,10 @@ def install_schedule(
 
     kind = kind or install.default_kind()
     trigger = install.make_trigger(config_path, name)
-    done = install.install(kind, trigger, Path(out) if out else None)
+    try:
+        done = install.install(kind, trigger, Path(out) if out else None)
+    except install.UnsafeTrigger as exc:
+        raise RunError(str(exc)) from None
     if as_json:
         click.echo(
             json.dumps(

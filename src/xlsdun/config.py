@@ -177,6 +177,16 @@ OWNED_COLUMNS_DEFAULT: dict[str, str] = {
 }
 
 
+def has_tz_database() -> bool:
+    """Whether zoneinfo can find any zone at all: with no database every name is
+    "unknown", and the user must hear that the database is missing, not the name wrong."""
+    try:
+        ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 class _Reader:
     """Typed access to one TOML table, with errors that name the file and the key."""
 
@@ -465,6 +475,13 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     try:
         ZoneInfo(locale.timezone)
     except (ZoneInfoNotFoundError, ValueError):
+        if not has_tz_database():
+            raise ConfigError(
+                f"{loc.source}: key 'locale.timezone' is {locale.timezone!r}, but this "
+                f"computer has no time zone database, so no zone can be looked up. Install "
+                f"Python's 'tzdata' package (pip install tzdata) or the system's (for example "
+                f"apt install tzdata), then run again."
+            ) from None
         raise loc.fail("timezone", 'a time zone name like "Asia/Jerusalem"') from None
 
     d = top.table("delivery")

@@ -29,6 +29,7 @@ from . import logs
 from .config import Config
 from .ledger import Ledger
 from .models import Action, Delivery, RunReport
+from .private import private_dir
 
 TEMPLATES = Path(__file__).parent / "templates" / "digest"
 OUTCOME_LABELS = {
@@ -477,8 +478,8 @@ def render_report(clients: list[ClientDigest], today: date) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # mkstemp: 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from . import config as config_mod
-from . import logs
+from . import logs, private
 from .config import Config
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -132,7 +133,7 @@ def _workbook(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
 def _state(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
     state = cfg.state_dir
     try:
-        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private.state_dir(state)
     except OSError as exc:
         add(
             "state folder",
@@ -267,9 +268,10 @@ def _zone(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[no-un
             "time zone",
             WARN,
             msg,
-            "cron, launchd and Task Scheduler use the machine's clock: "
-            "set their time in machine time, or use 'xlsdun schedule' / a systemd timer, "
-            "which follow the config's time zone.",
+            "cron, launchd and Task Scheduler follow the machine's clock: 'xlsdun "
+            "install-schedule' converts the time for them (run it again after a daylight "
+            "saving change), while a systemd timer and 'xlsdun schedule' follow the config's "
+            "time zone.",
         )
     else:
         add("time zone", OK, msg)
@@ -284,8 +286,8 @@ def _last_heartbeat(cfg: Config) -> datetime | None:
         tail = fh.read().decode("utf-8", "replace").splitlines()
     for line in reversed(tail):
         if "heartbeat" in line or "scheduler started" in line:
-            try:
-                return datetime.strptime(line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S%z")
+            try:  # local time with its offset: "2026-11-27T09:00:03+02:00" (or "+0200")
+                return datetime.fromisoformat(line.split(" ", 1)[0])
             except ValueError:
                 return None
         if "scheduler stopped" in line:
@@ -293,68 +295,132 @@ def _last_heartbeat(cfg: Config) -> datetime | None:
     return None
 
 
-def _os_triggers(cfg: Config) -> list[str]:
-    """Where an OS trigger that runs this config was found."""
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    """An OS trigger found for this config: where, whether it is switched on (None: the
+    file is written but the OS could not be asked), and the command that switches it on."""
+
+    where: str
+    enabled: bool | None
+    enable: str = ""
+
+
+_ON = ("enabled", "enabled-runtime")
+
+
+def _ask(command: list[str]) -> subprocess.CompletedProcess[str] | None:
+    """Ask an OS tool; None when it is missing or cannot answer (no user session)."""
+    if not shutil.which(command[0]):
+        return None
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _systemd_enabled(unit: Path, user: bool) -> _Trigger:
+    timer = unit.with_suffix(".timer").name
+    scope = ["--user"] if user else []
+    answer = _ask(["systemctl", *scope, "is-enabled", timer])
+    state = answer.stdout.strip() if answer is not None else ""
+    enabled = True if state in _ON else (False if state else None)
+    return _Trigger(str(unit), enabled, " ".join(["systemctl", *scope, "enable", "--now", timer]))
+
+
+def _launchd_loaded(plist: Path) -> _Trigger:
+    label = plist.stem
+    answer = _ask(["launchctl", "print", f"gui/{os.getuid()}/{label}"])
+    enabled = None if answer is None else answer.returncode == 0
+    return _Trigger(str(plist), enabled, f"launchctl bootstrap gui/$(id -u) {plist}")
+
+
+def _unit_files(cfg: Config) -> list[_Trigger]:
     needle = str(cfg.source.absolute())
     folder = str(cfg.source.parent.absolute())
     found = []
     places = [
-        Path.home() / ".config" / "systemd" / "user",
-        Path("/etc/systemd/system"),
-        Path.home() / "Library" / "LaunchAgents",
+        (Path.home() / ".config" / "systemd" / "user", True),
+        (Path("/etc/systemd/system"), False),
+        (Path.home() / "Library" / "LaunchAgents", True),
     ]
-    for place in places:
-        if place.is_dir():
-            for f in list(place.glob("*xlsdun*.service")) + list(place.glob("*xlsdun*.plist")):
-                text = f.read_text(encoding="utf-8", errors="replace")
-                if needle in text or folder in text:
-                    found.append(str(f))
-    if shutil.which("crontab"):
-        try:
-            tab = subprocess.run(["crontab", "-l"], capture_output=True, text=True, timeout=10)
-            if "xlsdun" in tab.stdout and (needle in tab.stdout or folder in tab.stdout):
-                found.append("crontab")
-        except (OSError, subprocess.SubprocessError):
-            pass
-    if os.name == "nt":  # pragma: no cover - Windows only
-        try:
-            q = subprocess.run(
-                ["schtasks", "/Query", "/FO", "LIST", "/V"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
-            if re.search(re.escape(needle), q.stdout, re.IGNORECASE):
-                found.append("Task Scheduler")
-        except (OSError, subprocess.SubprocessError):
-            pass
+    for place, user in places:
+        if not place.is_dir():
+            continue
+        for f in list(place.glob("*xlsdun*.service")) + list(place.glob("*xlsdun*.plist")):
+            text = f.read_text(encoding="utf-8", errors="replace")
+            if needle in text or folder in text:
+                found.append(
+                    _systemd_enabled(f, user) if f.suffix == ".service" else _launchd_loaded(f)
+                )
     return found
 
 
+def _cron(cfg: Config) -> list[_Trigger]:
+    """In the crontab; or a line install-schedule wrote beside the config, not installed."""
+    folder = cfg.source.parent.absolute()
+    answer = _ask(["crontab", "-l"])
+    tab = answer.stdout if answer is not None else ""
+    if "xlsdun" in tab and (str(cfg.source.absolute()) in tab or str(folder) in tab):
+        return [_Trigger("crontab", True)]
+    return [
+        _Trigger(
+            str(f),
+            None if answer is None else False,
+            f"(crontab -l 2>/dev/null; cat {shlex.quote(str(f))}) | crontab -",
+        )
+        for f in folder.glob("*xlsdun*.cron")
+    ]
+
+
+def _os_triggers(cfg: Config) -> list[_Trigger]:
+    """Every OS trigger found for this config, switched on or not."""
+    found = _unit_files(cfg) + _cron(cfg)
+    if os.name == "nt":  # pragma: no cover - Windows only
+        q = _ask(["schtasks", "/Query", "/FO", "LIST", "/V"])
+        if q is not None and re.search(re.escape(str(cfg.source.absolute())), q.stdout, re.I):
+            found.append(_Trigger("Task Scheduler", True))
+    return found
+
+
+def _trigger_check(triggers: list[_Trigger]) -> tuple[str, str, str]:
+    """(status, message, fix) for the triggers found."""
+    on = [t.where for t in triggers if t.enabled]
+    if on:
+        return OK, "started by " + ", ".join(on), ""
+    if not triggers:
+        return (
+            WARN,
+            "no daily trigger found for this config",
+            "Run 'xlsdun install-schedule' (systemd, cron, Task Scheduler or launchd), or "
+            "keep 'xlsdun schedule' running; see the README, 'Running it every day'.",
+        )
+    said = [
+        f"{t.where}: written, "
+        + ("but not enabled" if t.enabled is False else "not confirmed enabled")
+        for t in triggers
+    ]
+    return WARN, "; ".join(said), "Switch it on: " + "; ".join(t.enable for t in triggers)
+
+
 def _scheduler(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[no-untyped-def]
+    now = now or datetime.now(UTC)
+    beat = _last_heartbeat(cfg)
+    alive = beat is not None and now - beat < timedelta(minutes=2 * cfg.heartbeat_minutes + 5)
+    status, message, fix = _trigger_check(_os_triggers(cfg))
+    if status != OK and alive:
+        status, message, fix = OK, f"'xlsdun schedule' is running (heartbeat {beat:%H:%M})", ""
+    add("scheduler", status, message, fix)
+    _last_run(cfg, add, now)
+
+
+def _last_run(cfg: Config, add, now: datetime) -> None:  # type: ignore[no-untyped-def]
     from .engine import ledger_path
     from .ledger import Ledger
 
-    now = now or datetime.now(UTC)
-    triggers = _os_triggers(cfg)
-    beat = _last_heartbeat(cfg)
-    alive = beat is not None and now - beat < timedelta(minutes=2 * cfg.heartbeat_minutes + 5)
-    if triggers:
-        add("scheduler", OK, "started by " + ", ".join(triggers))
-    elif alive:
-        add("scheduler", OK, f"'xlsdun schedule' is running (heartbeat {beat:%H:%M})")
-    else:
-        add(
-            "scheduler",
-            WARN,
-            "no daily trigger found for this config",
-            "Run 'xlsdun install-schedule' (systemd, cron, Task Scheduler or launchd), or keep "
-            "'xlsdun schedule' running; see the README, 'Running it every day'.",
-        )
-    last = None
+    last, latest = None, None
     if ledger_path(cfg).exists():
         with Ledger(ledger_path(cfg)) as ledger:
-            last = ledger.last_finished_run()
+            last, latest = ledger.last_finished_run(), ledger.latest_run_day()
     if last is None:
         add(
             "last run",
@@ -363,13 +429,24 @@ def _scheduler(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[
             "Run 'xlsdun run' once by hand to see it work.",
         )
         return
+    today = now.astimezone(cfg.zone).date()
     finished = datetime.fromisoformat(last["finished_at"])
     age = now - finished
     text = (
         f"{last['today']} (exit {last['exit_code']}), finished "
         f"{finished.astimezone(cfg.zone):%Y-%m-%d %H:%M}"
     )
-    if age > timedelta(days=4):
+    if latest is not None and latest > today:
+        add(
+            "last run",
+            WARN,
+            f"{text}; a run is recorded as of {latest.isoformat()}, after today "
+            f"({today.isoformat()})",
+            "Check this computer's date and time. If someone ran 'xlsdun run --today' with a "
+            "future date, every run before that date is refused until then (--force "
+            "overrides it), and the reminders recorded on it hold the next ones back.",
+        )
+    elif age > timedelta(days=4):
         add(
             "last run",
             WARN,

@@ -6,15 +6,11 @@ decides what was already done, so a second run the same day sends nothing.
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO
 
 from . import logs
 from . import policy as policy_mod
@@ -35,68 +31,13 @@ from .deliver.base import (
 )
 from .deliver.outbox import OutboxBackend
 from .digest import after_run
+from .errors import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, EXIT_OK, RunError
 from .ledger import Ledger, SendRecord
 from .models import Action, DebtorHistory, Delivery, Plan, Receivables, RunReport
 from .outbox_batch import deliver_to_outbox, render_one
+from .runlock import run_lock
 from .sheetview import LOG_HEADER, log_rows, owned_updates
 from .workbook.read import read_receivables
-
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 3
-
-
-class RunError(Exception):
-    """A run that must stop; `exit_code` says how (DESIGN.md, Exit codes)."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_INPUT) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-# -- the run lock ------------------------------------------------------------------------------
-
-
-@contextmanager
-def run_lock(state_dir: Path) -> Iterator[None]:
-    """One run at a time per workbook. A second run gets exit 3 naming the running process."""
-    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = state_dir / "run.lock"
-    fh: IO[str] = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
-    with suppress(OSError):
-        os.chmod(path, 0o600)
-    try:
-        try:
-            _lock_file(fh)
-        except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another xlsdun process"
-            raise RunError(
-                f"another xlsdun run is using this workbook ({holder}); wait for it to finish. "
-                f"Lock file: {path}",
-                EXIT_LOCKED,
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(
-            f"pid {os.getpid()} on {socket.gethostname()} since "
-            f"{datetime.now().isoformat(timespec='seconds')}"
-        )
-        fh.flush()
-        yield
-    finally:
-        fh.close()
-
-
-def _lock_file(fh: IO[str]) -> None:
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
 
 # -- the pipeline pieces -----------------------------------------------------------------------
 

@@ -15,12 +15,16 @@ import shlex
 import shutil
 import subprocess
 import sys
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from . import config as config_mod
+from .private import private_dir
 
 KINDS = ("systemd", "cron", "windows", "launchd")
 
@@ -96,27 +100,115 @@ def make_trigger(patterns: list[str], name: str | None = None) -> Trigger:
     )
 
 
+class UnsafeTrigger(ValueError):
+    """A name or path that cannot be written safely into a trigger file (exit 2)."""
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def check_trigger(t: Trigger, kind: str) -> None:
+    """Refuse what no quoting makes safe: a line break (or another control character) in a
+    path would start a line of its own in a crontab or a unit file, a command of its own.
+    Hebrew letters, spaces, quotes, `%` and `$` are fine: each format quotes them."""
+    if not _NAME.fullmatch(t.name):
+        raise UnsafeTrigger(
+            f"--name {t.name!r} cannot name a scheduled task: use letters, digits, '-', '_' "
+            f"and '.' (like xlsdun-shop)"
+        )
+    for what, value in _paths(t):
+        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+        if bad is not None:
+            raise UnsafeTrigger(
+                f"the {what} {value!r} holds a line break or another control character "
+                f"({bad!r}), which would break the {kind} file and could add commands to it. "
+                f"Rename the folder (or file) without it, then run install-schedule again."
+            )
+        if kind == "systemd" and what == "folder" and ("\\" in value or value != value.strip()):
+            raise UnsafeTrigger(
+                f"the {what} {value!r} holds a backslash or ends in a space, which a systemd "
+                f"unit cannot take in WorkingDirectory=; rename it, or use --cron"
+            )
+
+
+def _paths(t: Trigger) -> list[tuple[str, str]]:
+    found = [("folder", str(t.workdir)), ("log folder", str(t.log_dir))]
+    found.append(("program", t.command[0]))
+    found += [("config", arg) for arg in t.command[1:]]
+    return found
+
+
+def machine_time(
+    t: Trigger, day: date, to_machine: Callable[[datetime], datetime] | None = None
+) -> tuple[int, int, date | None]:
+    """The config's daily time on this machine's clock, which cron, launchd and Task
+    Scheduler follow: (hour, minute, the first later day it differs, or None within a
+    year). They differ when the two zones do, and again after a daylight saving change."""
+    convert = to_machine or _on_machine_clock
+    zone = ZoneInfo(t.timezone)
+
+    def there(d: date) -> tuple[int, int]:
+        moment = convert(datetime.combine(d, time(t.at_hour, t.at_minute), tzinfo=zone))
+        return moment.hour, moment.minute
+
+    hour, minute = there(day)
+    change = next(
+        (
+            day + timedelta(days=n)
+            for n in range(1, 367)
+            if there(day + timedelta(days=n)) != (hour, minute)
+        ),
+        None,
+    )
+    return hour, minute, change
+
+
+def _on_machine_clock(moment: datetime) -> datetime:
+    """The wall-clock time this machine shows at `moment` (its own zone and DST rules)."""
+    return datetime.fromtimestamp(moment.timestamp())
+
+
+def _clock_note(t: Trigger, kind: str, hour: int, minute: int, change: date | None) -> str:
+    """What time a machine-clock trigger really runs, said plainly ("" if it is the same)."""
+    wanted = f"{t.at_hour:02d}:{t.at_minute:02d}"
+    if (hour, minute) == (t.at_hour, t.at_minute) and change is None:
+        return ""
+    note = (
+        f"{kind} follows this machine's clock, not the config's time zone: it runs at "
+        f"{hour:02d}:{minute:02d} machine time, which is {wanted} in {t.timezone}"
+    )
+    if change is not None:
+        note += (
+            f" until {change.isoformat()}, when daylight saving time changes; run "
+            f"install-schedule again then"
+        )
+    return note + " (a systemd timer or 'xlsdun schedule' follows the config's zone)."
+
+
 # -- systemd ---------------------------------------------------------------------------------
 
 
 def _systemd_quote(arg: str) -> str:
-    arg = arg.replace("%", "%%")
-    if re.search(r"[\s\"'\\;$]", arg):
-        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return arg
+    """One word of ExecStart=: `%` (specifiers) and `$` (variables) doubled, then in double
+    quotes with C escapes when it has a space, a quote, a backslash or a `;`."""
+    arg = arg.replace("%", "%%").replace("$", "$$")
+    if arg and not re.search(r"[\s\"'\\;]", arg):
+        return arg
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def systemd_units(t: Trigger) -> dict[str, str]:
+    """A user service and its timer. No network-online.target: a user manager has none (it
+    belongs to the system manager), so asking for it only adds a warning."""
     exec_start = " ".join(_systemd_quote(a) for a in t.command)
+    workdir = str(t.workdir).replace("%", "%%")
     service = f"""\
 [Unit]
 Description=xlsdun: send today's payment reminders ({t.name})
-Wants=network-online.target
-After=network-online.target
 
 [Service]
 Type=oneshot
-WorkingDirectory={t.workdir}
+WorkingDirectory={workdir}
 # The SMTP password, if any: put XLSDUN_SMTP_PASSWORD=... in this file (chmod 600).
 EnvironmentFile=-%h/.config/xlsdun/{t.name}.env
 ExecStart={exec_start}
@@ -142,24 +234,30 @@ WantedBy=timers.target
 # -- cron ------------------------------------------------------------------------------------
 
 
-def cron_line(t: Trigger) -> str:
+def cron_line(t: Trigger, at: tuple[int, int] | None = None) -> str:
+    """The crontab entry: each word quoted for sh, then every `%` escaped (cron turns a bare
+    one into a line break). `at` is the time on the machine's clock (`machine_time`)."""
+    hour, minute = at or (t.at_hour, t.at_minute)
     run = " ".join(shlex.quote(a) for a in t.command)
     log = shlex.quote(str(t.log_dir / "cron.log"))
     line = f"cd {shlex.quote(str(t.workdir))} && {run} >> {log} 2>&1"
     return (
-        f"# xlsdun ({t.name}): daily at {t.at_hour:02d}:{t.at_minute:02d} in this machine's "
-        f"time zone (the config's is {t.timezone}).\n"
-        f"{t.at_minute} {t.at_hour} * * * {line.replace('%', chr(92) + '%')}\n"
+        f"# xlsdun ({t.name}): daily at {hour:02d}:{minute:02d} machine time "
+        f"({t.at_hour:02d}:{t.at_minute:02d} in {t.timezone}).\n"
+        f"{minute} {hour} * * * {line.replace('%', chr(92) + '%')}\n"
     )
 
 
 # -- Windows Task Scheduler ------------------------------------------------------------------
 
 
-def windows_task_xml(t: Trigger, start: date | None = None) -> str:
+def windows_task_xml(
+    t: Trigger, start: date | None = None, at: tuple[int, int] | None = None
+) -> str:
     start = start or date.today()
+    hour, minute = at or (t.at_hour, t.at_minute)
     args = subprocess.list2cmdline(t.command[1:])
-    boundary = f"{start.isoformat()}T{t.at_hour:02d}:{t.at_minute:02d}:00"
+    boundary = f"{start.isoformat()}T{hour:02d}:{minute:02d}:00"
     return f"""<?xml version="1.0" encoding="UTF-16"?>
 <Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo>
@@ -205,13 +303,14 @@ def windows_task_xml(t: Trigger, start: date | None = None) -> str:
 # -- launchd ---------------------------------------------------------------------------------
 
 
-def launchd_plist(t: Trigger) -> bytes:
+def launchd_plist(t: Trigger, at: tuple[int, int] | None = None) -> bytes:
+    hour, minute = at or (t.at_hour, t.at_minute)
     return plistlib.dumps(
         {
             "Label": f"com.xlsdun.{t.name}",
             "ProgramArguments": t.command,
             "WorkingDirectory": str(t.workdir),
-            "StartCalendarInterval": {"Hour": t.at_hour, "Minute": t.at_minute},
+            "StartCalendarInterval": {"Hour": hour, "Minute": minute},
             "StandardOutPath": str(t.log_dir / "launchd.out.log"),
             "StandardErrorPath": str(t.log_dir / "launchd.err.log"),
             "ProcessType": "Background",
@@ -231,86 +330,92 @@ def default_dir(kind: str, t: Trigger) -> Path:
     return t.workdir
 
 
-def _zone_differs(timezone: str) -> bool:
-    local = datetime.now().astimezone()
-    from zoneinfo import ZoneInfo
-
-    there = datetime.now(ZoneInfo(timezone))
-    return local.utcoffset() != there.utcoffset()
-
-
-def install(kind: str, t: Trigger, out: Path | None = None) -> Installed:
+def install(kind: str, t: Trigger, out: Path | None = None, today: date | None = None) -> Installed:
     """Write the files for `kind` into `out` (default: where that OS looks for them)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    check_trigger(t, kind)
     folder = out or default_dir(kind, t)
     folder.mkdir(parents=True, exist_ok=True)
-    t.log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(t.log_dir)
     done = Installed(kind)
     if kind == "systemd":
-        for name, text in systemd_units(t).items():
-            (folder / name).write_text(text, encoding="utf-8")
-            done.files.append(folder / name)
-        link = (
-            ""
-            if folder == default_dir(kind, t)
-            else (
-                f"systemctl --user link {folder / (t.name + '.service')} "
-                f"{folder / (t.name + '.timer')}"
-            )
-        )
-        done.steps = [
-            s
-            for s in (
-                link,
-                "systemctl --user daemon-reload",
-                f"systemctl --user enable --now {t.name}.timer",
-                "loginctl enable-linger $USER    # keep it running while you are logged out",
-                f"systemctl --user list-timers {t.name}.timer    # check the next run",
-            )
-            if s
-        ]
-    elif kind == "cron":
-        path = folder / f"{t.name}.cron"
-        path.write_text(cron_line(t), encoding="utf-8")
-        done.files.append(path)
-        done.steps = [
-            f"(crontab -l 2>/dev/null; cat {shlex.quote(str(path))}) | crontab -",
-            "crontab -l    # check it is there",
-        ]
-        done.warnings.append(
-            "cron does not catch up a day the machine was off; a systemd "
-            "timer does (install-schedule --systemd)."
-        )
-        if _zone_differs(t.timezone):
-            done.warnings.append(
-                f"this machine's time zone differs from the config's "
-                f"({t.timezone}): cron runs at {t.at_hour:02d}:"
-                f"{t.at_minute:02d} machine time; edit the line if needed."
-            )
+        _install_systemd(t, folder, done)
+        return done
+    hour, minute, change = machine_time(t, today or date.today())
+    note = _clock_note(
+        t, {"cron": "cron", "windows": "Task Scheduler"}.get(kind, kind), hour, minute, change
+    )
+    if note:
+        done.warnings.append(note)
+    if kind == "cron":
+        _install_cron(t, folder, done, (hour, minute))
     elif kind == "windows":
-        path = folder / f"{t.name}.xml"
-        path.write_text(windows_task_xml(t), encoding="utf-16")
-        done.files.append(path)
-        done.steps = [
-            f'schtasks /Create /TN "xlsdun\\{t.name}" /XML "{path}"',
-            f'schtasks /Run /TN "xlsdun\\{t.name}"    # try it once now',
-        ]
-        done.warnings.append(
-            "The task runs while you are logged on; to run it logged out, "
-            "open it in Task Scheduler and choose 'Run whether user is "
-            "logged on or not'."
-        )
-    elif kind == "launchd":
-        path = folder / f"com.xlsdun.{t.name}.plist"
-        path.write_bytes(launchd_plist(t))
-        done.files.append(path)
-        done.steps = [
-            f"launchctl bootstrap gui/$(id -u) {shlex.quote(str(path))}",
-            f"launchctl print gui/$(id -u)/com.xlsdun.{t.name}    # check it",
-        ]
-        done.warnings.append(
-            "launchd runs a missed time after the Mac wakes from sleep, but "
-            "not a day it was switched off; the next day's run catches up."
-        )
+        _install_windows(t, folder, done, (hour, minute))
     else:
-        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+        _install_launchd(t, folder, done, (hour, minute))
     return done
+
+
+def _install_systemd(t: Trigger, folder: Path, done: Installed) -> None:
+    for name, text in systemd_units(t).items():
+        (folder / name).write_text(text, encoding="utf-8")
+        done.files.append(folder / name)
+    link = ""
+    if folder != default_dir("systemd", t):
+        units = (shlex.quote(str(folder / f"{t.name}.{ext}")) for ext in ("service", "timer"))
+        link = "systemctl --user link " + " ".join(units)
+    done.steps = [
+        s
+        for s in (
+            link,
+            "systemctl --user daemon-reload",
+            f"systemctl --user enable --now {t.name}.timer",
+            "loginctl enable-linger $USER    # keep it running while you are logged out",
+            f"systemctl --user list-timers {t.name}.timer    # check the next run",
+        )
+        if s
+    ]
+
+
+def _install_cron(t: Trigger, folder: Path, done: Installed, at: tuple[int, int]) -> None:
+    path = folder / f"{t.name}.cron"
+    path.write_text(cron_line(t, at), encoding="utf-8")
+    done.files.append(path)
+    done.steps = [
+        f"(crontab -l 2>/dev/null; cat {shlex.quote(str(path))}) | crontab -",
+        "crontab -l    # check it is there",
+    ]
+    done.warnings.append(
+        "cron does not catch up a day the machine was off; a systemd "
+        "timer does (install-schedule --systemd)."
+    )
+
+
+def _install_windows(t: Trigger, folder: Path, done: Installed, at: tuple[int, int]) -> None:
+    path = folder / f"{t.name}.xml"
+    path.write_text(windows_task_xml(t, at=at), encoding="utf-16")
+    done.files.append(path)
+    done.steps = [
+        f'schtasks /Create /TN "xlsdun\\{t.name}" /XML "{path}"',
+        f'schtasks /Run /TN "xlsdun\\{t.name}"    # try it once now',
+    ]
+    done.warnings.append(
+        "The task runs while you are logged on; to run it logged out, "
+        "open it in Task Scheduler and choose 'Run whether user is "
+        "logged on or not'."
+    )
+
+
+def _install_launchd(t: Trigger, folder: Path, done: Installed, at: tuple[int, int]) -> None:
+    path = folder / f"com.xlsdun.{t.name}.plist"
+    path.write_bytes(launchd_plist(t, at))
+    done.files.append(path)
+    done.steps = [
+        f"launchctl bootstrap gui/$(id -u) {shlex.quote(str(path))}",
+        f"launchctl print gui/$(id -u)/com.xlsdun.{t.name}    # check it",
+    ]
+    done.warnings.append(
+        "launchd runs a missed time after the Mac wakes from sleep, but "
+        "not a day it was switched off; the next day's run catches up."
+    )

@@ -1,35 +1,48 @@
 """Log files for unattended runs: one line per event, each with the run id, no secrets.
 
 Users never read a traceback, but whoever helps them does: every run and every scheduler
-event goes into `STATE_DIR/logs/xlsdun.log` (rotated). Several clients can run in one
-process (a bookkeeper's `--config clients/*/xlsdun.toml`): each client's handler keeps only
-its own lines, plus the scheduler's lines that concern everyone.
+event goes into `STATE_DIR/logs/xlsdun.log` (rotated, private to the user). Several clients
+can run in one process (a bookkeeper's `--config clients/*/xlsdun.toml`): each client's
+handler keeps only its own lines, plus the scheduler's lines that concern everyone.
+
+Each line starts with its local time and UTC offset (the client's configured zone, else the
+machine's), so a line reads the same on a server kept in UTC. Logging never stops a run: a
+log that cannot be written (a full disk) is said once on stderr, without a traceback.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
-import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from datetime import datetime, tzinfo
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from . import private
 
 LOGGER_NAME = "xlsdun"
 FORMAT = "%(asctime)s %(levelname)s run=%(run_id)s client=%(client)s %(message)s"
 MAX_BYTES = 1_000_000
 BACKUPS = 10
+SHORT = 4  # secrets shorter than this are replaced only as whole words of a server's reply
 
 _run_id: ContextVar[str] = ContextVar("xlsdun_run_id", default="-")
 _client: ContextVar[str | None] = ContextVar("xlsdun_client", default=None)
 _secrets: set[str] = set()
+_short: set[str] = set()
+_by_length: list[str] = []  # _secrets, longest first (one form may contain another)
 
 # Credentials that might reach a message through an exception or a URL.
 _PATTERNS = (
     re.compile(r"(?i)(password|passwd|pwd|secret|token|api[_-]?key)(\s*[=:]\s*)([^\s,;'\"]+)"),
-    re.compile(r"(?i)(AUTH\s+(?:PLAIN|LOGIN)\s+)(\S+)"),
+    re.compile(r"(?i)(AUTH\s+(?:PLAIN|LOGIN|XOAUTH2)\s+)(\S+)"),
     re.compile(r"(?i)(https?://[^:/\s]+:)([^@\s]+)(@)"),
 )
 
@@ -40,14 +53,51 @@ log.addHandler(logging.NullHandler())
 
 
 def add_secret(value: str | None) -> None:
-    """Remember a secret (an SMTP password) so no log line ever shows it."""
-    if value and len(value) >= 4:
-        _secrets.add(value)
+    """Remember a secret (an SMTP password, a token) so nothing xlsdun writes shows it, in
+    any of the forms it travels in."""
+    if value:
+        _remember(secret_forms(value))
 
 
-def redact(text: str) -> str:
-    for secret in sorted(_secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
+def add_credentials(username: str | None, password: str | None) -> None:
+    """Remember a login: the password's forms plus the AUTH PLAIN and LOGIN lines, which
+    carry the username and password together in base64."""
+    if password:
+        _remember(secret_forms(password, username))
+
+
+def secret_forms(secret: str, username: str | None = None) -> set[str]:
+    """The secret as typed, URL-encoded and in base64 (alone, and as AUTH PLAIN sends it
+    with the username: "\\0user\\0password", also with an authorization identity)."""
+    forms = {secret, quote(secret, safe="")}
+    raw = [secret]
+    if username:
+        raw += [f"\0{username}\0{secret}", f"{username}\0{username}\0{secret}", username]
+    for text in raw:
+        encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        forms |= {encoded, encoded.rstrip("=")}
+    return forms
+
+
+def _remember(forms: Iterable[str]) -> None:
+    global _by_length
+    for form in forms:
+        if len(form) >= SHORT:
+            _secrets.add(form)
+        elif form:
+            _short.add(form)
+    _by_length = sorted(_secrets, key=len, reverse=True)
+
+
+def redact(text: str, *, reply: bool = False) -> str:
+    """`text` without any known secret. `reply`: the text is a server's reply, where a short
+    password is replaced too, as a whole word (anywhere else "ab" would mangle the prose)."""
+    for secret in _by_length:
+        if secret in text:
+            text = text.replace(secret, "***")
+    if reply:
+        for secret in _short:
+            text = re.sub(rf"(?<![\w]){re.escape(secret)}(?![\w])", "***", text)
     text = _PATTERNS[0].sub(r"\1\2***", text)
     text = _PATTERNS[1].sub(r"\1***", text)
     return _PATTERNS[2].sub(r"\1***\3", text)
@@ -87,39 +137,104 @@ class _Context(logging.Filter):
 
 
 class _RedactingFormatter(logging.Formatter):
-    """Formats on one line (tracebacks folded) and removes secrets from the whole line."""
+    """Formats on one line (tracebacks folded) and removes secrets from the whole line; the
+    time is ISO 8601 with the offset, in `zone` (None: the machine's)."""
+
+    def __init__(self, zone: tzinfo | None = None) -> None:
+        super().__init__(FORMAT)
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        moment = datetime.fromtimestamp(record.created, self.zone)
+        return (moment if self.zone else moment.astimezone()).isoformat(timespec="seconds")
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         return redact(text).replace("\r", "").replace("\n", " | ")
 
 
-def _formatter() -> logging.Formatter:
-    return _RedactingFormatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S%z")
+def _formatter(zone: tzinfo | None = None) -> logging.Formatter:
+    return _RedactingFormatter(zone)
+
+
+class _NeverFails:
+    """A handler that cannot write (a full disk, a closed stderr) says so once on stderr, in
+    one line, and lets the run go on: logging's own handleError prints a traceback."""
+
+    xlsdun_failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if self.xlsdun_failed:
+            return
+        self.xlsdun_failed = True
+        problem = sys.exc_info()[1]
+        _say(f"the log {self.xlsdun_where} cannot be written ({_why(problem)}); the run goes on")
+
+    def close(self) -> None:
+        with suppress(OSError, ValueError):  # a flush that fails again on the way out
+            super().close()  # type: ignore[misc]
+
+    @property
+    def xlsdun_where(self) -> str:
+        return getattr(self, "baseFilename", "on stderr")
+
+
+class _FileHandler(_NeverFails, RotatingFileHandler):
+    """The rotating log, its files created private (0600), rotated ones too."""
+
+    def _open(self) -> IO[Any]:
+        return open(  # noqa: SIM115 - the handler keeps it open
+            self.baseFilename,
+            self.mode,
+            encoding=self.encoding,
+            errors=self.errors,
+            opener=private.opener,
+        )
+
+
+class _StderrHandler(_NeverFails, logging.StreamHandler):  # type: ignore[type-arg]
+    pass
+
+
+def _why(problem: BaseException | None) -> str:
+    if isinstance(problem, OSError) and problem.strerror:
+        return problem.strerror
+    return type(problem).__name__ if problem else "unknown error"
+
+
+def _say(note: str) -> None:
+    with suppress(Exception):
+        sys.stderr.write(f"xlsdun: note: {note}\n")
+        sys.stderr.flush()
 
 
 def log_file(state_dir: Path) -> Path:
     return state_dir / "logs" / "xlsdun.log"
 
 
-def attach(state_dir: Path) -> logging.Handler:
-    """Start writing this client's lines to STATE_DIR/logs/xlsdun.log (idempotent)."""
+def attach(state_dir: Path, zone: tzinfo | None = None) -> logging.Handler:
+    """Start writing this client's lines to STATE_DIR/logs/xlsdun.log (idempotent), with
+    times in `zone` (the config's time zone; None: the machine's)."""
     own = str(state_dir)
     for h in log.handlers:
         if getattr(h, "xlsdun_state_dir", None) == own:
             return h
     path = log_file(state_dir)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = RotatingFileHandler(
-        path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
-    )
+    handler: logging.Handler
+    try:
+        private.state_dir(state_dir)
+        private.private_dir(path.parent)
+        handler = _FileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
+    except OSError as exc:
+        _say(f"the log folder {path.parent} cannot be made ({_why(exc)}); the run goes on")
+        handler = logging.NullHandler()
     handler.xlsdun_state_dir = own  # type: ignore[attr-defined]
-    handler.setFormatter(_formatter())
+    handler.setFormatter(_formatter(zone))
     handler.addFilter(_Context(own))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    if os.name != "nt" and not path.exists():
-        path.touch(mode=0o600)
     return handler
 
 
@@ -137,7 +252,7 @@ def to_stderr(level: int = logging.INFO) -> logging.Handler:
     for h in log.handlers:
         if getattr(h, "xlsdun_stderr", False):
             return h
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.xlsdun_stderr = True  # type: ignore[attr-defined]
     handler.setLevel(level)
     handler.setFormatter(_formatter())

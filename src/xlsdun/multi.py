@@ -119,7 +119,7 @@ def run_client(
             raise
         return result
     if not dry_run:  # a dry run records nothing outside its preview folder, logs included
-        logs.attach(cfg.state_dir)
+        logs.attach(cfg.state_dir, cfg.zone)
     _remember_secrets(cfg)
     day = today or datetime.now(cfg.zone).date()
 

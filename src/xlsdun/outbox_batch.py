@@ -15,13 +15,17 @@ between leaves `sending` rows, which recovery settles by finding the .eml by Mes
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -79,18 +83,46 @@ def _gc_frozen() -> Iterator[None]:
 # -- rendering, here and in a helper process -----------------------------------------------------
 
 _HELPER_STATE: tuple[Any, date, datetime] | None = None
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_SECONDS = 0.5
 
 
-def _start_helper(renderer: Any, today: date, now: datetime) -> None:
+def _start_helper(renderer: Any, today: date, now: datetime, parent: int) -> None:
     global _HELPER_STATE
+    _die_with_parent(parent)
     _HELPER_STATE = (renderer, today, now)
+
+
+def _die_with_parent(parent: int, *, pdeathsig: bool = True) -> None:
+    """In the helper: end when the run ends, however it ends. A helper orphaned by a killed
+    run would otherwise wait forever on its work queue (it holds that pipe's write end too,
+    so it never sees the end of it). Linux signals the death at once (PR_SET_PDEATHSIG); a
+    thread that watches the parent is the portable fallback, and covers a parent that died
+    before the signal was asked for."""
+    if pdeathsig and sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
+    threading.Thread(
+        target=_watch_parent, args=(parent,), name="xlsdun-parent-watch", daemon=True
+    ).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 @contextmanager
 def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None]:
     """A forked helper process that renders, when it pays: Linux (fork is cheap and safe
     here: it happens before the writer thread starts), two cores or more, several batches.
-    Elsewhere everything renders in this process, with the same results."""
+    Elsewhere everything renders in this process, with the same results. The helper does
+    not hold the run lock (a record lock is not inherited, runlock.py) and dies with this
+    process (`_die_with_parent`)."""
     usable = (
         sys.platform.startswith("linux")
         and (os.cpu_count() or 1) > 1
@@ -105,7 +137,7 @@ def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None
         max_workers=1,
         mp_context=context,
         initializer=_start_helper,
-        initargs=(sender.renderer, sender.today, sender.now),
+        initargs=(sender.renderer, sender.today, sender.now, os.getpid()),
     )
     try:
         yield pool

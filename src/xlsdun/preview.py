@@ -15,6 +15,7 @@ from pathlib import Path
 from .config import PolicyConfig
 from .deliver.outbox import slug
 from .models import EMAIL_TIERS, Action
+from .private import private_dir, write_private
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,9 @@ def all_tier_actions(today: date, policy: PolicyConfig) -> list[Action]:
 def write_gallery(
     renderer, actions: list[Action], out: Path, today: date, now: datetime, note: str = ""
 ) -> Path:
-    """Render each action into out/ (html, txt, eml) and write out/index.html linking them."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Render each action into out/ (html, txt, eml) and write out/index.html linking them.
+    Private like everything in the state folder: the messages hold customers' data."""
+    private_dir(out)
     clear_folder(out)
     items: list[PreviewItem] = []
     from .render import RenderError
@@ -74,9 +76,9 @@ def write_gallery(
             eml, problem = b"", str(exc)
         label = action.variant if action.variant != "standard" else action.tier
         stem = f"{n:03d}-{action.language}-{label}-{slug(action.customer, 24)}"
-        (out / f"{stem}.html").write_text(parts.html, encoding="utf-8")
-        (out / f"{stem}.txt").write_text(parts.text, encoding="utf-8")
-        (out / f"{stem}.eml").write_bytes(eml)
+        write_private(out / f"{stem}.html", parts.html)
+        write_private(out / f"{stem}.txt", parts.text)
+        write_private(out / f"{stem}.eml", eml)
         items.append(
             PreviewItem(
                 action.customer,
@@ -90,7 +92,7 @@ def write_gallery(
             )
         )
     index = out / "index.html"
-    index.write_text(_index_html(items, today, note), encoding="utf-8")
+    write_private(index, _index_html(items, today, note))
     return index
 
 

@@ -107,7 +107,7 @@ def group_configs(paths: Sequence[str]) -> list[Group]:
             logs.log.error("config %s cannot be read: %s", path, exc)
             unreadable.append(path)
             continue
-        logs.attach(cfg.state_dir)
+        logs.attach(cfg.state_dir, cfg.zone)
         key = (cfg.schedule_time, cfg.locale.timezone)
         groups.setdefault(key, Group(cfg.schedule_time, cfg.zone)).paths.append(path)
     if unreadable:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
+from ..logs import redact
+
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
@@ -26,10 +28,13 @@ class DeliveryError(Exception):
     """A delivery problem. Subclasses say what the engine should do about it.
 
     `envelope` (JSON text) records what was offered to the server, when it got that far.
+    The message goes to the ledger, the report, the digest and stderr, so every known
+    secret is taken out of it here too (the backends already leave the server's words out
+    of a refused login).
     """
 
     def __init__(self, message: str, envelope: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.envelope = envelope
 
 

@@ -24,6 +24,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from ..mime import known_headers
+from ..private import FILE_MODE, opener, private_dir
 from .base import SendResult
 
 INDEX_FIELDS = ("file", "message_id", "to", "cc", "subject", "date")
@@ -126,7 +127,7 @@ class OutboxBackend:
         self._by_id: dict[str, str] | None = None
 
     def open(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)  # the messages name debtors and amounts: 0700, files 0600
         if self._next is None:  # first use in this run: nothing of ours is being written yet
             for stale in self.folder.glob(".tmp-*"):  # a write cut short by a crash
                 stale.unlink(missing_ok=True)
@@ -155,7 +156,7 @@ class OutboxBackend:
         tmp = self.folder / f".tmp-{os.getpid()}-{target.name}"
         try:
             fd = os.open(
-                tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE
             )
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -179,7 +180,7 @@ class OutboxBackend:
             self._unsynced = []
         if self._index_rows:
             new = not self.index.exists()
-            with self.index.open("a", newline="", encoding="utf-8") as fh:
+            with open(self.index, "a", newline="", encoding="utf-8", opener=opener) as fh:
                 writer = csv.writer(fh)
                 if new:
                     writer.writerow(INDEX_FIELDS)

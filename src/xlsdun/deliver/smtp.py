@@ -9,6 +9,7 @@ message may have arrived: ambiguous). Every server reply is classified for the e
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
@@ -23,6 +24,7 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
+from .. import logs
 from ..config import SmtpConfig
 from .base import (
     AmbiguousDelivery,
@@ -40,6 +42,8 @@ QUOTA_HINTS = ("5.4.5", "quota", "limit exceeded", "too many", "rate limit", "5.
 CAFILE_ENV = "XLSDUN_SMTP_CAFILE"
 KEYRING_SERVICE = "xlsdun"
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+_ENHANCED_STATUS = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\b")
+AUTH_CODES = (530, 534, 535)
 
 
 class CredentialsMissing(DeliveryError):
@@ -68,13 +72,23 @@ def resolve_password(cfg: SmtpConfig) -> str | None:
     return cfg.password if cfg.allow_plaintext_password else None
 
 
-def _text(message: bytes | str) -> str:
+def _text(message: bytes | str | BaseException) -> str:
+    """A server's reply (or an error carrying one) as one line, every known secret removed:
+    this is where the server's words become xlsdun's text (ledger, report, log, stderr)."""
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    return " ".join(text.split())
+    return logs.redact(" ".join(text.split()), reply=True)
 
 
 def _reply_text(code: int, message: bytes | str) -> str:
     return f"{code} {_text(message)}".strip()
+
+
+def _auth_reply(code: int, message: bytes | str) -> str:
+    """A refused login's reply reduced to its codes ("535 5.7.8"): servers may repeat the
+    credentials in the text (the password, the AUTH PLAIN line), whatever their length."""
+    raw = message.decode("ascii", "replace") if isinstance(message, bytes) else str(message)
+    status = _ENHANCED_STATUS.match(raw.strip())
+    return f"{code} {status.group(0)}" if status else str(code)
 
 
 def classify(code: int, message: bytes | str, *, stage: str = "rcpt") -> DeliveryError:
@@ -85,8 +99,11 @@ def classify(code: int, message: bytes | str, *, stage: str = "rcpt") -> Deliver
     """
     text = _reply_text(code, message)
     lowered = text.lower()
-    if code in (530, 534, 535) or (code == 454 and "auth" in lowered):
-        return AuthenticationFailed(f"the mail server refused the login ({text})")
+    if code in AUTH_CODES or (code == 454 and "auth" in lowered):
+        return AuthenticationFailed(
+            f"the mail server refused the login ({_auth_reply(code, message)}); check the "
+            f"username and password"
+        )
     if code in (552, 550, 554, 451, 452, 421) and any(h in lowered for h in QUOTA_HINTS):
         return QuotaExceeded(f"the mail account hit a sending limit ({text})")
     if 400 <= code < 500:
@@ -136,6 +153,7 @@ class SmtpBackend:
         self.cfg = cfg
         self._password = password
         self.conn: smtplib.SMTP | None = None
+        logs.add_credentials(cfg.username, password)  # before any reply could echo them
 
     def __repr__(self) -> str:  # never show the password
         return f"{type(self).__name__}(host={self.cfg.host!r}, port={self.cfg.port})"
@@ -154,12 +172,13 @@ class SmtpBackend:
         except smtplib.SMTPAuthenticationError as exc:
             raise AuthenticationFailed(
                 f"the mail server {self.cfg.host} refused the login for {self.cfg.username} "
-                f"({_reply_text(exc.smtp_code, exc.smtp_error)})"
+                f"({_auth_reply(exc.smtp_code, exc.smtp_error)}); check the username and "
+                f"password (for Gmail, an app password)"
             ) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise AuthenticationFailed(
-                f"the mail server {self.cfg.host} does not support this setup ({exc}); check "
-                f"delivery.smtp.security and username"
+                f"the mail server {self.cfg.host} does not support this setup ({_text(exc)}); "
+                f"check delivery.smtp.security and username"
             ) from None
         except smtplib.SMTPResponseException as exc:
             raise classify(exc.smtp_code, exc.smtp_error, stage="connect") from None
@@ -169,13 +188,13 @@ class SmtpBackend:
             ) from None
         except ssl.SSLError as exc:
             raise ServerUnavailable(
-                f"no secure connection to {self.cfg.host}:{self.cfg.port} ({exc.reason or exc}); "
-                f"check delivery.smtp.security and port"
+                f"no secure connection to {self.cfg.host}:{self.cfg.port} "
+                f"({_text(exc.reason or exc)}); check delivery.smtp.security and port"
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise ServerUnavailable(
                 f"cannot connect to the mail server {self.cfg.host}:{self.cfg.port} "
-                f"({type(exc).__name__}: {exc})"
+                f"({type(exc).__name__}: {_text(exc)})"
             ) from None
 
     def _connect(self) -> smtplib.SMTP:
@@ -230,7 +249,9 @@ class SmtpBackend:
         try:
             data, international = _flatten(message)
         except (LookupError, UnicodeError, ValueError) as exc:
-            raise DeliveryError(f"the message could not be encoded for sending ({exc})") from None
+            raise DeliveryError(
+                f"the message could not be encoded for sending ({_text(exc)})"
+            ) from None
         options: list[str] = []
         if conn.does_esmtp and conn.has_extn("size"):
             options.append(f"size={len(data)}")
@@ -276,7 +297,8 @@ class SmtpBackend:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise ConnectionLost(
-                f"the connection to the mail server broke before the message was sent ({exc})",
+                f"the connection to the mail server broke before the message was sent "
+                f"({_text(exc)})",
                 json.dumps(envelope, ensure_ascii=False),
             ) from None
         body = _LEADING_DOT.sub(b"..", data)
@@ -289,7 +311,7 @@ class SmtpBackend:
             self._drop()
             raise AmbiguousDelivery(
                 f"the connection to the mail server broke while the message was being handed "
-                f"over ({exc}); it may or may not have arrived",
+                f"over ({_text(exc)}); it may or may not have arrived",
                 json.dumps(envelope, ensure_ascii=False),
             ) from None
         if code != 250:
@@ -369,6 +391,8 @@ class GmailBackend(SmtpBackend):
                 f"the Gmail OAuth2 file {path} is missing or incomplete (it needs "
                 f"{', '.join(OAUTH2_KEYS)}); create it once by hand with yagmail, see the README"
             )
+        for key in ("google_client_secret", "google_refresh_token"):
+            logs.add_secret(str(info[key]))
 
     def close(self) -> None:
         super().close()
@@ -378,6 +402,18 @@ class GmailBackend(SmtpBackend):
 
 
 _YAG_CLASS: Any = None
+
+
+def _remember_oauth2(auth_string: str) -> None:
+    """The XOAUTH2 line and the access token inside it are secrets like a password."""
+    logs.add_secret(auth_string)
+    try:
+        text = base64.b64decode(auth_string).decode("utf-8", "replace")
+    except ValueError:
+        return
+    for part in text.split("\x01"):
+        if part.startswith("auth=Bearer "):
+            logs.add_secret(part.removeprefix("auth=Bearer "))
 
 
 def _yagmail_client() -> Any:
@@ -398,13 +434,15 @@ def _yagmail_client() -> Any:
             except OSError as exc:
                 if not isinstance(exc, urllib.error.HTTPError):
                     raise  # no network: not a login problem
-                raise smtplib.SMTPAuthenticationError(
-                    exc.code, f"Google refused the OAuth2 refresh token: {exc.reason}"
+                raise AuthenticationFailed(  # xlsdun's words: kept whole, unlike a reply
+                    f"Google refused the OAuth2 refresh token (HTTP {exc.code}: "
+                    f"{_text(str(exc.reason))}); create the OAuth2 file again"
                 ) from None
             except (KeyError, ValueError) as exc:
-                raise smtplib.SMTPAuthenticationError(
-                    535, f"unexpected answer from Google's OAuth2 endpoint ({exc!r})"
+                raise AuthenticationFailed(
+                    f"unexpected answer from Google's OAuth2 endpoint ({_text(repr(exc))})"
                 ) from None
+            _remember_oauth2(auth_string)
             self.smtp = self.connection(self.host, self.port, **self.kwargs)
             self.smtp.ehlo()
             if self.starttls:
