@@ -178,3 +178,25 @@ def test_sigterm_stops_the_process_cleanly(client: Path) -> None:
     assert proc.returncode == 0, err
     assert "scheduler stopped (signal SIGTERM)" in log.read_text(encoding="utf-8")
     assert "Traceback" not in err
+
+
+def test_a_run_that_meets_another_runs_lock_is_tried_again_the_same_day(client: Path) -> None:
+    """A manual run holding the lock at 09:00 made the scheduled day wait for tomorrow."""
+
+    class Locked(Recorder):
+        def __call__(self, paths: Sequence[str], today: date) -> int:
+            if len(self.calls) < 2:  # 09:00 and 09:15: someone else's run holds the lock
+                self.calls.append((today, self.clock.now))
+                return 3
+            return super().__call__(paths, today)
+
+    fake = FakeTime(local(2026, 11, 26, 8), local(2026, 11, 26, 20))
+    rec = Locked(fake)
+    daemon = Daemon(
+        [str(client)], run_job=rec, clock=fake.clock, sleep=fake.sleep, poll_seconds=600
+    )
+    fake.daemon = daemon
+    assert daemon.serve() == 0
+    times = [at.astimezone(ZONE).strftime("%H:%M") for _, at in rec.calls]
+    assert times == ["09:00", "09:15", "09:30"]
+    assert "trying again in" in log_text(client)

@@ -24,8 +24,10 @@ import schedule
 from . import config as config_mod
 from . import digest as digest_mod
 from . import logs, multi
-from .engine import ledger_path
+from .engine import EXIT_LOCKED, ledger_path
 from .ledger import Ledger
+
+LOCKED_RETRY = timedelta(minutes=15)  # a run held by another (a manual one) is tried again
 
 Clock = Callable[[], datetime]
 RunJob = Callable[[Sequence[str], date], int]
@@ -155,6 +157,7 @@ class Daemon:
         self.heartbeat = heartbeat or timedelta(minutes=self._heartbeat_minutes())
         self._last_beat: datetime | None = None
         self.stop_reason: str | None = None
+        self._retry: dict[time, tuple[Group, datetime]] = {}  # groups whose run met a lock
         for g in self.groups:
             _DailyJob(self.trigger, g.at, g.zone).do(self._job, g)
 
@@ -215,6 +218,11 @@ class Daemon:
             logs.log.info("daily run for %d config(s), today %s", len(todo), today)
             code = self.run_job(todo, today)
             logs.log.info("daily run done: exit %s", code)
+            if code == EXIT_LOCKED and self.due(group, self.clock()):
+                # another run held the lock (someone ran it by hand): today's run has not
+                # happened, so it is tried again later today instead of waiting for tomorrow
+                self._retry[group.at] = (group, self.clock() + LOCKED_RETRY)
+                logs.log.info("another run held the lock; trying again in %s", LOCKED_RETRY)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             logs.log.exception("the daily run failed; the next one is tomorrow")
             self._notify(group.paths, today, exc)
@@ -249,6 +257,14 @@ class Daemon:
                 ran += 1
         return ran
 
+    def _run_retries(self) -> None:
+        """Today's runs that met another run's lock, once their wait is over."""
+        now = self.clock()
+        for at, (group, when) in list(self._retry.items()):
+            if now >= when and not self.stopping:
+                del self._retry[at]  # _job sets it again if the lock is still held
+                self._job(group)
+
     # -- the loop -----------------------------------------------------------------------------
 
     def _beat(self) -> None:
@@ -272,11 +288,14 @@ class Daemon:
             self.catch_up()
         while not self.stopping:
             self.trigger.run_pending()
+            self._run_retries()
             if self.stopping:
                 break
             self._beat()
             idle = self.trigger.idle_seconds
             wait = self.poll_seconds if idle is None else min(max(idle, 0.0), self.poll_seconds)
+            for _, when in self._retry.values():
+                wait = min(wait, max((when - self.clock()).total_seconds(), 0.0))
             self.sleep(wait)
         logs.log.info("scheduler stopped (%s)", self.stop_reason or "stop requested")
         return 0
