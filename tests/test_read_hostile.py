@@ -177,6 +177,11 @@ def test_a_row_past_excels_last_is_found_before_sending(tmp_path: Path) -> None:
     refused_before_sending(tmp_path / "x", "row 1,048,577", "Excel's last row 1,048,576")
 
 
+def test_a_column_past_xfd_is_found_before_sending(tmp_path: Path) -> None:
+    folder = sample_with(tmp_path, {SHEET_PART: _header_cell_at("XFE", row=2)})
+    refused_before_sending(folder, "column 16,385", "column XFD")
+
+
 def _header_cell_at(column: str, row: int = 4):  # type: ignore[no-untyped-def]
     cell = f'<c r="{column}{row}" t="inlineStr"><is><t>far</t></is></c>'.encode()
 

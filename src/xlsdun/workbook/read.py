@@ -344,15 +344,15 @@ def read_receivables(
     path = Path(path)
     backups = Path(backups_dir) if backups_dir is not None else None
     check_file(path, backups)
-    book = open_book(path, backups)
-    names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
-    if sheet is not None and sheet not in names:
-        raise WorkbookReadError(
-            f"{path}: no sheet named '{sheet}'. Sheets found: {', '.join(names)}. "
-            f"Fix 'workbook.sheet' in the config."
-        )
     tried: list[str] = []
     with parts_checked(path, backups):
+        book = open_book(path, backups)
+        names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        if sheet is not None and sheet not in names:
+            raise WorkbookReadError(
+                f"{path}: no sheet named '{sheet}'. Sheets found: {', '.join(names)}. "
+                f"Fix 'workbook.sheet' in the config."
+            )
         for name in [sheet] if sheet else names:
             found = _find_header(book, path, name, header_row, columns, tried)
             if found is None:
