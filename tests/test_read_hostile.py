@@ -370,6 +370,15 @@ def test_an_encrypted_xls_gets_the_advice_to_save_an_unprotected_copy(tmp_path: 
     assert "PasswordError" not in message
 
 
+@pytest.mark.skipif(not (CORPUS / "pass_protected.xlsx").exists(), reason="corpus not found")
+def test_an_encrypted_xlsb_gets_the_same_advice(tmp_path: Path) -> None:
+    """An encrypted .xlsb is an OLE2 file too, not a zip (it got calamine's zip error)."""
+    path = tmp_path / "locked.xlsb"
+    path.write_bytes((CORPUS / "pass_protected.xlsx").read_bytes())
+    with pytest.raises(WorkbookReadError, match="password-protected"):
+        read_receivables(path)
+
+
 # -- headers people use ---------------------------------------------------------------------
 
 
