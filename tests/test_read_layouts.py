@@ -193,11 +193,23 @@ def _padded(tmp_path: Path, part: str, tail: bytes = b"\0\0", *, table: bool = F
     return out
 
 
-def test_a_root_relationship_part_lxml_rejects_still_reads(tmp_path: Path) -> None:
+def test_a_root_relationship_part_the_writer_rejects_is_refused_before_sending(
+    tmp_path: Path,
+) -> None:
+    """calamine reads past the bytes lxml rejects, but the write-back parses that part and
+    refuses it: the read says so, before a reminder goes out (one rule, limits.py)."""
+    from xlsdun.workbook import write_back
+    from xlsdun.workbook.guard import WorkbookError
+    from xlsdun.workbook.read import WorkbookReadError
+
     path = _padded(tmp_path, "_rels/.rels", table=True)
-    rec = read_receivables(path)
-    assert [i.invoice for i in rec.invoices] == ["INV-1", "INV-2"]
-    assert [t.name for t in sheet_tables(path, "AR")] == ["Table1"]
+    assert [t.name for t in sheet_tables(path, "AR")] == ["Table1"]  # layout reads on
+    with pytest.raises(
+        WorkbookReadError, match=r"part '_rels/.rels' inside it is damaged.*save it again"
+    ):
+        read_receivables(path)
+    with pytest.raises(WorkbookError, match="damaged part _rels/.rels"):
+        write_back(path, sheet="AR", header_row=1, updates={2: {"Reminder status": "sent"}})
 
 
 def test_a_damaged_table_or_sheet_part_is_a_clear_error(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from rich.console import Console
 from . import __version__
 from . import config as config_mod
 from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, make_plan
-from .report import plain, plan_json, print_plan, print_run, run_json
+from .report import plain, plan_json, print_plan, print_run, run_json, safe
 
 STARTER_CONFIG = """\
 # xlsdun configuration. Paths are relative to this file.
@@ -237,6 +237,7 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
         "sheet": info.sheet if info else None,
         "header_row": info.header_row if info else None,
         "columns": {f: info.headers[i] for f, i in info.fields.items()} if info else {},
+        "unmapped": list(info.unmapped.values()) if info else [],
         "invoices": len(receivables.invoices),
         "findings": [
             {"row": f.row, "field": f.field, "problem": f.problem} for f in receivables.findings
@@ -254,9 +255,16 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
             f"{result['header_row']}: {result['invoices']} invoice row(s)."
         )
         for field, header in result["columns"].items():
-            console.print(f"  {field:<15} ← '{header}'")
+            console.print(f"  {field:<15} ← '{safe(header)}'")
+        for header in result["unmapped"]:
+            console.print(f"  {'not used':<15} ← '{safe(header)}'")
+        if result["unmapped"]:
+            console.print(
+                "  (map a column you need in the [columns] table of the config, e.g. "
+                'phone = "Mobile no.")'
+            )
         for f in receivables.findings:
-            console.print(f"  [yellow]row {f.row}[/]: {f.field}: {f.problem}")
+            console.print(f"  [yellow]row {f.row}[/]: {f.field}: {safe(f.problem)}")
         if problems:
             for p in problems:
                 _err(f"template: {p}")

@@ -55,6 +55,7 @@ def load_receivables(config: Config) -> Receivables:
         default_currency=config.locale.currency,
         default_language=config.locale.language,
         include_hidden_rows=wb.include_hidden_rows,
+        backups_dir=config.state_dir / "backups",
     )
 
 

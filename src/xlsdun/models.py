@@ -86,6 +86,9 @@ class SheetInfo:
     headers: dict[int, str]  # 0-based column index -> header text as written
     fields: dict[str, int]  # canonical field -> 0-based column index
     read_only: bool = False  # .xls/.xlsb/.ods: outcomes go to a sidecar workbook
+    # 0-based column index -> header text of the columns mapped to no field (nor owned):
+    # `xlsdun check` lists them, so an unrecognised "Phone" header does not go unnoticed
+    unmapped: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

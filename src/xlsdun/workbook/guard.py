@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -26,8 +27,10 @@ __all__ = [
     "WorkbookLocked",
     "atomic_replace",
     "cleanup_stale_temp_files",
+    "file_problem",
     "fingerprint",
     "is_encrypted",
+    "latest_backup",
     "open_elsewhere",
     "read_with_fingerprint",
     "rotate_backups",
@@ -37,7 +40,7 @@ __all__ = [
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 """Excel stores password-protected .xlsx files as OLE2 compound files, not zips."""
 
-_ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+_ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb"}
 _TEMP_MARK = ".xlsdun-tmp-"
 
 
@@ -62,9 +65,39 @@ class Fingerprint:
     sha256: str
 
 
+def file_problem(path: str | Path) -> str | None:
+    """Why `path` is not a workbook file xlsdun can open, in words, or None.
+
+    Checked before the file is opened: opening a named pipe waits for a writer forever,
+    and a folder or a device is no workbook.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "workbook not found"
+    except OSError as exc:
+        return f"cannot be opened ({exc.strerror})"
+    if stat.S_ISDIR(st.st_mode):
+        return "this is a folder, not a workbook file"
+    if not stat.S_ISREG(st.st_mode):
+        return "this is not a regular file (it is a pipe or a device), so xlsdun does not open it"
+    if not os.access(path, os.R_OK):
+        return "xlsdun may not read this file (permission denied); give your user read access"
+    return None
+
+
 def fingerprint(path: str | Path) -> Fingerprint:
-    """Fingerprint the file as it is on disk now."""
-    return read_with_fingerprint(path)[1]
+    """Fingerprint the file as it is on disk now, a megabyte at a time (the run keeps only
+    the fingerprint; the writer reads the bytes with `read_with_fingerprint`)."""
+    p = Path(path)
+    before = _regular_stat(p)
+    digest = hashlib.sha256()
+    size = 0
+    with open(p, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return _unchanged(p, before, size, digest.hexdigest())
 
 
 def read_with_fingerprint(path: str | Path) -> tuple[bytes, Fingerprint]:
@@ -74,17 +107,31 @@ def read_with_fingerprint(path: str | Path) -> tuple[bytes, Fingerprint]:
     instead of producing a fingerprint of a file that never existed.
     """
     p = Path(path)
-    before = os.stat(p)
+    before = _regular_stat(p)
     data = p.read_bytes()
-    after = os.stat(p)
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(
-        data
-    ) != after.st_size:
+    return data, _unchanged(p, before, len(data), hashlib.sha256(data).hexdigest())
+
+
+def _regular_stat(path: Path) -> os.stat_result:
+    problem = file_problem(path)
+    if problem:
+        raise WorkbookError(
+            f"{path}: {problem}. Set 'workbook.path' in the config to your receivables workbook."
+        )
+    return os.stat(path)
+
+
+def _unchanged(path: Path, before: os.stat_result, size: int, sha256: str) -> Fingerprint:
+    """The fingerprint of what was read, if the file did not change while it was read."""
+    after = os.stat(path)
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or (
+        size != after.st_size
+    ):
         raise WorkbookChanged(
-            f"{p.name} was being saved while xlsdun read it. Nothing was written; "
+            f"{path.name} was being saved while xlsdun read it. Nothing was written; "
             "the outcomes are kept and will be written on the next run."
         )
-    return data, Fingerprint(len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    return Fingerprint(size, after.st_mtime_ns, sha256)
 
 
 def open_elsewhere(path: str | Path) -> str | None:
@@ -122,9 +169,12 @@ def open_elsewhere(path: str | Path) -> str | None:
 
 
 def is_encrypted(path: str | Path) -> bool:
-    """Tell whether an .xlsx/.xlsm is password-protected (an OLE2 file, not a zip)."""
+    """Tell whether an .xlsx/.xlsm/.xlsb is password-protected (an OLE2 file, not a zip).
+
+    An encrypted .xls is an OLE2 file like any .xls: calamine's PasswordError says so
+    (read.py)."""
     p = Path(path)
-    if p.suffix.lower() not in _ZIP_SUFFIXES:
+    if p.suffix.lower() not in _ZIP_SUFFIXES or file_problem(p):
         return False
     with open(p, "rb") as f:
         return f.read(len(OLE2_MAGIC)) == OLE2_MAGIC
@@ -262,9 +312,23 @@ def rotate_backups(path: str | Path, state_dir: str | Path, keep: int) -> Path:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-    pattern = re.compile(rf"^{re.escape(p.stem)}\.\d{{8}}T\d{{12}}{re.escape(p.suffix)}$")
-    ours = sorted(b for b in folder.iterdir() if pattern.match(b.name))
+    ours = _backups(p, folder)
     for old in ours[: max(len(ours) - max(keep, 1), 0)]:
         with suppress(OSError):
             old.unlink()
     return dest
+
+
+def _backups(path: Path, folder: Path) -> list[Path]:
+    """The backups of `path` in `folder`, oldest first (their names sort by time)."""
+    pattern = re.compile(rf"^{re.escape(path.stem)}\.\d{{8}}T\d{{12}}{re.escape(path.suffix)}$")
+    try:
+        return sorted(b for b in folder.iterdir() if pattern.match(b.name))
+    except OSError:
+        return []
+
+
+def latest_backup(path: str | Path, folder: str | Path) -> Path | None:
+    """The newest backup of the workbook `path` that `rotate_backups` left in `folder`."""
+    found = _backups(Path(path), Path(folder))
+    return found[-1] if found else None

@@ -25,7 +25,7 @@ from .parts import (
     sheet_rel_id,
     workbook_part,
 )
-from .refs import parse_range
+from .refs import CELL_REF, cell_column, parse_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +140,33 @@ def hidden_rows(path: str | Path, sheet: str) -> set[int]:
                     hidden.add(number)
                 element.clear()
         return hidden
+
+
+def columns_used_after(path: str | Path, sheet: str, column: int) -> set[int]:
+    """The columns (1-based) right of `column` that hold a value or a formula in any row of
+    `sheet`, as the writer sees them when it adds columns (streamed; called only when the
+    sheet reaches so far right that the free columns must be counted one by one)."""
+    opened = _open(Path(path))
+    if opened is None:
+        return set()
+    zf, names = opened
+    used: set[int] = set()
+    with zf:
+        actual = names.get(part_key(_sheet_part(zf, names, sheet) or ""))
+        if actual is None:
+            return used
+        with zf.open(actual) as fh:
+            for _, row in etree.iterparse(fh, events=("end",), tag="{*}row"):
+                at = 0
+                for cell in row.iterchildren("{*}c"):
+                    ref = cell.get("r")
+                    at = cell_column(ref) if ref and CELL_REF.match(ref) else at + 1
+                    if at > column and any(
+                        etree.QName(child).localname in ("v", "f", "is") for child in cell
+                    ):
+                        used.add(at)
+                row.clear()
+    return used
 
 
 def sheet_protected(path: str | Path, sheet: str) -> bool:

@@ -18,6 +18,9 @@ DOC_REL_NAMESPACES = (
     "http://purl.oclc.org/ooxml/officeDocument/relationships",
 )
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+# how the writer parses a part, and so how the reader checks one before sending (limits.py):
+# no entities resolved, nothing fetched, big text nodes allowed (the sizes are bounded first)
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 @dataclass(frozen=True)

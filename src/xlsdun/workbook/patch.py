@@ -51,9 +51,11 @@ from .guard import (
     read_with_fingerprint,
     rotate_backups,
 )
+from .limits import MAX_COLS, MAX_ROWS, directory_problem, next_free_column
 from .parts import (
     DOC_REL_NAMESPACES,
     PKG_REL_NS,
+    XML_PARSER,
     Rel,
     parse_rels,
     part_key,
@@ -84,8 +86,8 @@ _WORKSHEET_CONTENT_TYPE = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 )
 
-_MAX_ROWS = 1_048_576
-_MAX_COLS = 16_384
+_MAX_ROWS = MAX_ROWS
+_MAX_COLS = MAX_COLS
 _MAX_TEXT = 32_767
 _ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
@@ -98,7 +100,7 @@ _DATE_FORMAT_ID = "14"
 _DATETIME_FORMAT_ID = "22"
 
 _COPY_CHUNK = 1 << 20
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_PARSER = XML_PARSER
 
 
 @dataclass
@@ -285,11 +287,11 @@ class _Package:
                 comment = zin.comment
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise _damaged(path, exc) from exc
-        if len({info.filename for info in infos}) != len(infos):
+        problem = directory_problem(infos, len(raw))  # the rule `xlsdun check` applies too
+        if problem:
             raise WorkbookError(
-                f"{path.name} holds two zip entries with the same name, so it is ambiguous what "
-                "Excel would read; xlsdun will not write to it. Open it in Excel and save it "
-                "again, then run again."
+                f"{path.name}: {problem}; xlsdun will not write to it. Open it in Excel and "
+                "save it again, then run again."
             )
         return cls(path, raw, infos, comment)
 
@@ -1677,10 +1679,10 @@ class _WorkbookEdit:
                 continue
             if occupied is None:
                 occupied = edit.occupied_columns_after(last_header)
-            while next_column in occupied:
-                next_column += 1
-            if next_column > _MAX_COLS:
+            free = next_free_column(next_column, occupied)  # the rule the reader checks
+            if free is None:
                 raise WorkbookError(f"{self.path.name}: no free column left for '{header}'.")
+            next_column = free
             text = " ".join(str(header).split())
             style = self._header_style(edit, header_row, next_column, left_style)
             edit.set_value(header_row, next_column, text, style=style)

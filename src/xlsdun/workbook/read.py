@@ -31,17 +31,52 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from ..addresses import parse_list
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code, language_code
-from .columns import ALIASES, find_header_row, map_headers, missing_required, normalize
-from .guard import is_encrypted
+from .columns import (
+    ALIASES,
+    ColumnMap,
+    find_header_row,
+    map_headers,
+    missing_required,
+    normalize,
+)
 from .layout import TableRange, hidden_rows, sheet_tables
+from .opening import (
+    READ_ONLY_SUFFIXES,
+    WRITABLE_SUFFIXES,
+    WorkbookReadError,
+    check_file,
+    check_room,
+    looks_garbled,
+    open_book,
+    parts_checked,
+)
 
-WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
+__all__ = ["READ_ONLY_SUFFIXES", "WRITABLE_SUFFIXES", "WorkbookReadError", "read_receivables"]
 _T = TypeVar("_T")
-READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
+
+# The longest text xlsdun takes in a field, in characters (after spaces are tidied): a
+# longer cell is a finding for its row. Names, numbers and codes are short; a megabyte
+# "invoice number" would become a megabyte subject line.
+MAX_LENGTH: dict[str, int] = {
+    "customer": 200,
+    "customer_id": 100,
+    "invoice": 100,
+    "email": 1_000,  # the cell; each address at most 254 (`MAX_ADDRESS`)
+    "cc": 1_000,
+    "phone": 40,
+    "currency": 10,
+    "terms": 50,
+    "pay_link": 2_000,
+    "attachment": 260,
+    "notes": 2_000,
+}
+MAX_ADDRESS = 254  # the longest address mail servers take (RFC 5321)
+MAX_AMOUNT = Decimal(10) ** 12  # an amount this big or bigger is a typo, not a debt
+MIN_YEAR = 1900  # Excel's first year; an earlier date is a typo
 
 
-class WorkbookReadError(Exception):
-    """The workbook as a whole cannot be used; nothing is sent. The message is for the user."""
+class CellProblem(ValueError):
+    """A cell that is there but cannot be used, with what to tell the owner about it."""
 
 
 # pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES): read as empty cells.
@@ -88,16 +123,44 @@ def is_blank(value: object) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters `_tidy` would drop silently (whitespace ones become a space instead).
+_HIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
+
+
+def _tidy(text: str) -> str | None:
+    """Runs of spaces, tabs and line breaks as one space; control characters (NUL, ESC,
+    DEL, ...) removed: they must reach neither a terminal nor a message."""
+    text = " ".join(text.split())
+    if not text.isprintable():  # fast for the usual text; Hebrew marks also land here
+        text = " ".join(_CONTROL.sub("", text).split())
+    return text or None
+
+
 def to_text(value: object) -> str | None:
     if value.__class__ is str:  # the usual cell: what the checks below come to for text
-        return " ".join(value.split()) or None  # type: ignore[attr-defined]
+        return _tidy(value)  # type: ignore[arg-type]
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat()
-    return " ".join(str(value).split())
+    return _tidy(str(value))
+
+
+def shown(text: object, width: int = 60) -> str:
+    """A cell's text quoted for a message, cut short: a finding must not carry a megabyte."""
+    text = str(text)
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
+def capped_text(value: object, limit: int) -> str | None:
+    """`to_text`, refusing text longer than `limit` characters (`MAX_LENGTH`)."""
+    text = to_text(value)
+    if text is not None and len(text) > limit:
+        raise CellProblem(f"{shown(text)} is {len(text):,} characters long (at most {limit:,})")
+    return text
 
 
 def to_bool(value: object) -> bool:
@@ -121,6 +184,13 @@ def to_date(value: object, date_order: str = "DMY") -> date | None:
     """
     if is_blank(value):
         return None
+    found = _date(value, date_order)
+    if found.year < MIN_YEAR:
+        raise CellProblem(f"{shown(to_text(value))} is a date before {MIN_YEAR}; check the year")
+    return found
+
+
+def _date(value: object, date_order: str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -128,7 +198,7 @@ def to_date(value: object, date_order: str = "DMY") -> date | None:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a date")
     if isinstance(value, int | float):
-        if 1 <= value < 2958466:
+        if 1 <= value < 2958466:  # Excel's serial numbers, 1900-01-01 to 9999-12-31
             return excel_serial_to_date(value)
         raise ValueError(f"{value!r} is not a date")
     text = str(value).strip()
@@ -138,7 +208,7 @@ def to_date(value: object, date_order: str = "DMY") -> date | None:
     m = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})", text)
     if m:
         a, b, year = int(m[1]), int(m[2]), int(m[3])
-        if year < 100:
+        if len(m[3]) == 2:  # "26/11/26"; a four-digit year is taken as written
             year += 2000
         day, month = (b, a) if date_order == "MDY" else (a, b)
         return date(year, month, day)
@@ -162,6 +232,7 @@ def to_money(value: object, decimal_comma: bool = False) -> tuple[Decimal | None
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{value!r} is not an amount")
+        _plausible(value, value)
         return Decimal(repr(round(float(value), 2))).quantize(Decimal("0.01")), None
     text = str(value).strip()
     currency = None
@@ -188,13 +259,49 @@ def to_money(value: object, decimal_comma: bool = False) -> tuple[Decimal | None
         raise ValueError(f"{value!r} is not an amount") from None
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not an amount")
+    _plausible(amount, value)
     if negative:
         amount = -amount
     return amount.quantize(Decimal("0.01")), currency
 
 
+def _plausible(amount: Decimal | float, cell: object) -> None:
+    """No debt is a trillion or more: such a number is a typo (or a date or an ID in the
+    wrong column), and past 10^26 it would not even fit the arithmetic."""
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        text = f"{cell:.6g}" if isinstance(cell, float) else to_text(cell)
+        raise CellProblem(
+            f"{shown(text)} is not a plausible amount (xlsdun takes amounts under "
+            f"{MAX_AMOUNT:,.0f})"
+        )
+
+
+_IMMEDIATE = frozenset(
+    normalize(t)
+    for t in (
+        "due on receipt",
+        "on receipt",
+        "upon receipt",
+        "payable on receipt",
+        "immediate",
+        "immediately",
+        "cod",
+        "c.o.d.",
+        "cash on delivery",
+        "מיידי",
+        "מידי",
+        "מיידית",
+        "לתשלום מיידי",
+        "תשלום מיידי",
+    )
+)
+
+
 def due_from_terms(invoice_date: date, terms: str) -> date | None:
-    """Due date from payment terms: "Net 30", "EOM+30", Israeli "שוטף+30" (end of month + N)."""
+    """Due date from payment terms: "Net 30", "EOM+30", Israeli "שוטף+30" (end of month + N);
+    "Due on receipt", "מיידי", "COD" are due on the invoice date (Net 0)."""
+    if normalize(terms) in _IMMEDIATE:
+        return invoice_date
     m = _TERMS.match(terms.replace("־", "-"))
     if not m:
         return None
@@ -220,41 +327,6 @@ def split_emails(value: object) -> tuple[str | None, tuple[str, ...], str | None
     return found[0], found[1:], None
 
 
-def _list_sheets(path: Path) -> CalamineWorkbook:
-    """The workbook opened with calamine, the engine pandas' `read_excel` uses.
-
-    Called directly: the reader converts row by row anyway, and building a DataFrame first
-    took as long as reading the file.
-    """
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several types for a bad file
-        raise WorkbookReadError(
-            f"{path}: cannot be read as a workbook ({type(exc).__name__}: {exc}). "
-            f"Check that it is an Excel or LibreOffice file and open it once to be sure it is not "
-            f"damaged."
-        ) from None
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise WorkbookReadError(
-            f"{path}: workbook not found. Set 'workbook.path' in the config to your receivables "
-            f"workbook."
-        )
-    if path.suffix.lower() not in WRITABLE_SUFFIXES + READ_ONLY_SUFFIXES:
-        raise WorkbookReadError(
-            f"{path}: unsupported file type '{path.suffix}'. Use .xlsx or .xlsm (or .xls, .xlsb, "
-            f".ods read-only)."
-        )
-    if is_encrypted(path):
-        raise WorkbookReadError(
-            f"{path}: the workbook is password-protected (encrypted). xlsdun cannot read it; save "
-            f"a copy without a password to open (File > Info > Protect Workbook) and point "
-            f"'workbook.path' to it."
-        )
-
-
 def read_receivables(
     path: str | Path,
     *,
@@ -266,85 +338,157 @@ def read_receivables(
     default_currency: str = "ILS",
     default_language: str = "en",
     include_hidden_rows: bool = True,
+    backups_dir: str | Path | None = None,
 ) -> Receivables:
-    """Find the receivables in a workbook and return them typed, with row-level findings."""
+    """Find the receivables in a workbook and return them typed, with row-level findings.
+
+    Everything the write-back would refuse is checked here too (opening.py), so a run stops
+    before sending; `backups_dir` (the state folder's backups) lets an unreadable workbook's
+    error name the latest backup.
+    """
     path = Path(path)
-    _check_file(path)
-    book = _list_sheets(path)
-    names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
-    if sheet is not None and sheet not in names:
-        raise WorkbookReadError(
-            f"{path}: no sheet named '{sheet}'. Sheets found: {', '.join(names)}. "
-            f"Fix 'workbook.sheet' in the config."
-        )
-    candidates = [sheet] if sheet else names
+    backups = Path(backups_dir) if backups_dir is not None else None
+    check_file(path, backups)
     tried: list[str] = []
-    for name in candidates:
-        tables = _layout(sheet_tables, path, name, "its Excel Tables")  # header and extent
-        grid = _Grid(book, path, name)
-        rows = grid.head(max([_HEADER_SCAN, header_row or 0, *(t.first_row for t in tables)]))
-        if header_row is not None:
-            index = header_row - 1
-            if index >= len(rows):
-                raise WorkbookReadError(
-                    f"{path}, sheet '{name}': header row {header_row} is past the last row "
-                    f"({len(rows)}). Fix 'workbook.header_row' or remove it to detect the header."
-                )
-        else:
-            found = _table_header(tables, rows, columns)
+    with parts_checked(path, backups):
+        book = open_book(path, backups)
+        names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        if sheet is not None and sheet not in names:
+            raise WorkbookReadError(
+                f"{path}: no sheet named '{sheet}'. Sheets found: {', '.join(names)}. "
+                f"Fix 'workbook.sheet' in the config."
+            )
+        for name in [sheet] if sheet else names:
+            found = _find_header(book, path, name, header_row, columns, tried)
             if found is None:
-                found = find_header_row(rows, columns)
-            if found is None:
-                tried.append(f"'{name}' (no header row recognised)")
+                if sheet or header_row:
+                    break
                 continue
-            index = found
-        mapping = map_headers(rows[index], columns)
-        missing = missing_required(mapping.fields)
-        missing += [
-            f"{f} (configured as '{h}')"
-            for f, h in (columns or {}).items()
-            if f not in mapping.fields and f"{f}" not in missing
-        ]
-        if missing:
-            seen = ", ".join(f"'{h}'" for h in mapping.headers.values()) or "nothing"
-            tried.append(f"'{name}' row {index + 1} has {seen}; missing {', '.join(missing)}")
-            if sheet or header_row:
-                break
-            continue
-        info = SheetInfo(
-            path=str(path),
-            sheet=name,
-            header_row=index + 1,
-            headers=mapping.headers,
-            fields=mapping.fields,
-            read_only=path.suffix.lower() in READ_ONLY_SUFFIXES,
+            grid, index, mapping, tables = found
+            if path.suffix.lower() in WRITABLE_SUFFIXES:
+                check_room(path, name, grid.extent, mapping.headers, owned_columns or {})
+            options = (owned_columns or {}, date_order, default_currency, default_language)
+            hidden: frozenset[int] = frozenset()
+            if not include_hidden_rows:
+                hidden = frozenset(_layout(hidden_rows, path, name, "which rows are hidden"))
+            end = next((t.last_row for t in tables if t.first_row == index + 1), None)
+            receivables = _read_body(grid, path, name, index, mapping, options, end, hidden)
+            del grid, book, found
+            _return_freed_memory()
+            return receivables
+    raise _no_receivables(path, tried)
+
+
+def _find_header(
+    book: CalamineWorkbook,
+    path: Path,
+    name: str,
+    header_row: int | None,
+    columns: Mapping[str, str] | None,
+    tried: list[str],
+) -> tuple[_Grid, int, ColumnMap, list[TableRange]] | None:
+    """The sheet's grid, its header row (0-based) and its columns; None (and why in
+    `tried`) if the sheet does not hold the receivables."""
+    tables = _layout(sheet_tables, path, name, "its Excel Tables")  # header and extent
+    grid = _Grid(book, path, name)
+    rows = grid.head(max([_HEADER_SCAN, header_row or 0, *(t.first_row for t in tables)]))
+    if header_row is not None:
+        index = header_row - 1
+        if index >= len(rows):
+            raise WorkbookReadError(
+                f"{path}, sheet '{name}': header row {header_row} is past the last row "
+                f"({len(rows)}). Fix 'workbook.header_row' or remove it to detect the header."
+            )
+    else:
+        found = _table_header(tables, rows, columns)
+        if found is None:
+            found = find_header_row(rows, columns)
+        if found is None:
+            tried.append(f"'{name}' (no header row recognised{_first_rows(rows)})")
+            return None
+        index = found
+    mapping = map_headers(rows[index], columns)
+    missing = missing_required(mapping.fields)
+    missing += [
+        f"{f} (configured as '{h}')"
+        for f, h in (columns or {}).items()
+        if f not in mapping.fields and f"{f}" not in missing
+    ]
+    if missing:
+        seen = ", ".join(shown(h, 40) for h in mapping.headers.values()) or "nothing"
+        tried.append(f"'{name}' row {index + 1} has {seen}; missing {', '.join(missing)}")
+        return None
+    return grid, index, mapping, tables
+
+
+def _read_body(
+    grid: _Grid,
+    path: Path,
+    name: str,
+    index: int,
+    mapping: ColumnMap,
+    options: tuple[Mapping[str, str], str, str, str],
+    end: int | None,
+    hidden: frozenset[int],
+) -> Receivables:
+    """The rows below the header row `index` (0-based), up to the Table's last row `end`."""
+    owned_columns, date_order, default_currency, default_language = options
+    owned = _owned_indexes(mapping.headers, owned_columns)
+    mapped = {*mapping.fields.values(), *owned.values()}
+    info = SheetInfo(
+        path=str(path),
+        sheet=name,
+        header_row=index + 1,
+        headers=mapping.headers,
+        fields=mapping.fields,
+        read_only=path.suffix.lower() in READ_ONLY_SUFFIXES,
+        unmapped={i: h for i, h in mapping.headers.items() if i not in mapped},
+    )
+    body = _Body(
+        info.fields,
+        owned,
+        date_order=date_order,
+        decimal_comma=date_order == "DMY" and default_currency.upper() == "EUR",
+        default_language=default_language,
+    )
+    with _gc_paused():
+        chunks = body.chunks(grid, index + 1, end, hidden)
+        return _parse_rows(chunks, body, info, default_currency.upper())
+
+
+def _first_rows(rows: Sequence[Sequence[object]], count: int = 3) -> str:
+    """The text of the first non-empty rows, for the message that no header row was found:
+    the owner sees what xlsdun saw (garbled text means a CSV imported in the wrong encoding)."""
+    seen, garbled = [], False
+    for row in rows:
+        cells = [str(c) for c in row if c is not None]
+        garbled = garbled or any(map(looks_garbled, cells))  # before control characters go
+        if cells := [t for t in map(to_text, cells) if t]:
+            seen.append(" | ".join(cells))
+        if len(seen) == count:
+            break
+    if not seen:
+        return "; the first rows are empty"
+    text = "; its first rows read: " + "; ".join(shown(line, 80) for line in seen)
+    if garbled:
+        text += (
+            " — this text looks garbled: if the sheet came from a CSV file, import it again "
+            "choosing the encoding UTF-8 (Data > From Text/CSV > File origin), or save the "
+            "CSV from its program as UTF-8"
         )
-        owned = _owned_indexes(mapping.headers, owned_columns or {})
-        body = _Body(
-            info.fields,
-            owned,
-            date_order=date_order,
-            decimal_comma=date_order == "DMY" and default_currency.upper() == "EUR",
-            default_language=default_language,
-        )
-        end = next((t.last_row for t in tables if t.first_row == index + 1), None)
-        hidden: frozenset[int] = frozenset()
-        if not include_hidden_rows:
-            hidden = frozenset(_layout(hidden_rows, path, name, "which rows are hidden"))
-        with _gc_paused():
-            chunks = body.chunks(grid, index + 1, end, hidden)
-            receivables = _parse_rows(chunks, body, info, default_currency.upper())
-        del grid, book, chunks
-        _return_freed_memory()
-        return receivables
+    return text
+
+
+def _no_receivables(path: Path, tried: list[str]) -> WorkbookReadError:
     examples = "; ".join(
         f"{f}: {', '.join(repr(a) for a in ALIASES[f][:3])}"
         for f in ("customer", "email", "invoice", "due_date", "balance")
     )
-    raise WorkbookReadError(
+    return WorkbookReadError(
         f"{path}: no sheet has the columns xlsdun needs. Looked at: {'; '.join(tried)}. "
-        f"Name the columns in the header row (e.g. {examples}) or map your own headers in the "
-        f"[columns] table of the config."
+        f"Name the columns in the header row (e.g. {examples}), map your own headers in the "
+        f"[columns] table of the config, or set 'workbook.header_row' to the row that holds "
+        f"them."
     )
 
 
@@ -371,6 +515,8 @@ class _Grid:
             raise self.error(exc) from None
         self.first_column = sheet.start[1] if sheet.start else 0
         self.rows_expected = sheet.end[0] + 1 if sheet.end else 0
+        # the last row and column (1-based) holding a value: what the writer must be able to keep
+        self.extent = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
         self.chunk = min(_CHUNK, max(64, _CHUNK_CELLS // max(sheet.width, 1)))
         self._rows = sheet.iter_rows()
         self._head: list[list[object]] = []
@@ -410,12 +556,18 @@ class _Grid:
 
 
 class _Invalid:
-    """A cell a converter rejected (ValueError): its row gets a finding that quotes it."""
+    """A cell a converter rejected (ValueError): its row gets a finding that quotes it, or
+    says what `problem` (a CellProblem's) says."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "problem")
 
-    def __init__(self, raw: object) -> None:
+    def __init__(self, raw: object, problem: str | None = None) -> None:
         self.raw = raw
+        self.problem = problem
+
+    def says(self, what: str) -> str:
+        """The finding: the converter's own words, else "'<cell>' is not <what>"."""
+        return self.problem or f"{shown(to_text(self.raw))} is not {what}"
 
 
 class _Converter:
@@ -442,6 +594,9 @@ class _Converter:
             value = None
         try:
             return self.convert(value)
+        except CellProblem as exc:
+            self.invalid = True
+            return _Invalid(value, str(exc))
         except ValueError:
             self.invalid = True
             return _Invalid(value)
@@ -473,11 +628,32 @@ class _Converter:
         return self.flags[value]
 
 
-def _texts(values: Sequence[object], types: set[type]) -> list[object] | None:
-    """`to_text` of a chunk that is all text, none of it an NA spelling."""
+def _texts(values: Sequence[object], types: set[type], limit: int) -> list[object] | None:
+    """`capped_text` of a chunk that is all text, none of it an NA spelling, none too long
+    and with no control character (else one by one, which says which)."""
     if types != {str} or not _NA_TEXT.isdisjoint(values):
         return None
-    return [" ".join(v.split()) or None for v in values]  # type: ignore[attr-defined]
+    tidy = [" ".join(v.split()) or None for v in values]  # type: ignore[attr-defined]
+    if max(map(len, filter(None, tidy)), default=0) > limit:
+        return None
+    if not "".join(filter(None, tidy)).isprintable():  # type: ignore[arg-type]
+        return None
+    return tidy  # type: ignore[return-value]
+
+
+def _emails(value: object) -> tuple[str | None, tuple[str, ...], str | None]:
+    """`split_emails` of a cell no longer than mail allows: a longer one is an invalid
+    address (a finding, and the debtor goes on the call list)."""
+    text = to_text(value)
+    if text is not None and len(text) > MAX_LENGTH["email"]:
+        return None, (), text
+    if isinstance(value, str) and _HIDDEN_CONTROL.search(value):
+        # "ap\x00@x.example" is not the address "ap@x.example": refused, quoted as it is
+        return None, (), value[: MAX_LENGTH["email"]]
+    first, rest, bad = split_emails(text)
+    if any(len(address) > MAX_ADDRESS for address in (first or "", *rest)):
+        return None, (), text
+    return first, rest, bad
 
 
 def _amounts(values: Sequence[object], types: set[type]) -> list[object] | None:
@@ -508,16 +684,19 @@ class _Body:
     ) -> None:
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
-            **dict.fromkeys(_TEXTS, to_text),
+            **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in _TEXTS},
             **dict.fromkeys(_DATES, date_of),
             **dict.fromkeys(_MONEY, partial(to_money, decimal_comma=decimal_comma)),
             **dict.fromkeys(_FLAGS, to_bool),
-            "email": split_emails,
-            "cc": split_emails,
+            "email": _emails,
+            "cc": _emails,
             "language": partial(language_code, default=default_language),
         }
         self.constant = {k: _Converter(c).one(None) for k, c in converters.items()}
-        bulk = {**dict.fromkeys(_TEXTS, _texts), **dict.fromkeys(_MONEY, _amounts)}
+        bulk: dict[str, Callable[[Sequence[object], set[type]], list[object] | None]] = {
+            **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in _TEXTS},
+            **dict.fromkeys(_MONEY, _amounts),
+        }
         wanted = {
             k: (fields[k], _Converter(c, bulk.get(k))) for k, c in converters.items() if k in fields
         }
@@ -570,11 +749,11 @@ class _Body:
         return found if found is not None else repeat(self.constant.get(key))
 
     def checked(self) -> bool:
-        """Whether a date or an amount cell was rejected so far (rows need a closer look)."""
+        """Whether a date, amount or text cell was rejected so far (rows need a closer look)."""
         return any(
             converter.invalid
             for key, (_, converter) in self.wanted.items()
-            if key in _DATES or key in _MONEY
+            if key in _DATES or key in _MONEY or key in _TEXTS
         )
 
     def owned_rows(self, values: dict[str, list[object]]) -> Iterable[dict[str, object] | None]:
@@ -695,11 +874,11 @@ def _parse_rows(
             if owned is not None:
                 current[offset] = owned
             if bad_email:
-                findings.append(
-                    Finding(offset, "email", f"invalid email address {bad_email!r}", invoice_id)  # type: ignore[arg-type]
-                )
+                problem = f"invalid email address {shown(bad_email)}"
+                findings.append(Finding(offset, "email", problem, invoice_id))  # type: ignore[arg-type]
             if bad_cc:
-                findings.append(Finding(offset, "cc", f"invalid cc address {bad_cc!r}", invoice_id))  # type: ignore[arg-type]
+                problem = f"invalid cc address {shown(bad_cc)}"
+                findings.append(Finding(offset, "cc", problem, invoice_id))  # type: ignore[arg-type]
             if invoice_id is not None:
                 if invoice_id in seen:
                     duplicates.add(invoice_id)  # type: ignore[arg-type]
@@ -719,6 +898,7 @@ def _parse_rows(
                     (invoice_date, due, hold, promise),
                     terms,
                     (amount, paid, balance),
+                    (named, customer_id, phone, pay_link, attachment, notes),
                 )
                 if problems:
                     for field, problem in problems:
@@ -790,41 +970,42 @@ def _parse_rows(
     )
 
 
+_OTHER_TEXTS = ("currency", "customer_id", "phone", "pay_link", "attachment", "notes")
+
+
 def _row_problems(
     customer: object,
     invoice_id: object,
     dates: tuple[object, ...],
     terms: object,
     money: tuple[object, ...],
+    texts: tuple[object, ...],
 ) -> tuple[list[tuple[str, str]], list[object], list[Decimal | None], str | None]:
     """What is wrong with a row, as (field, problem) pairs, with its dates, its amount, paid
-    and balance (missing balance worked out) and the currency its amounts name."""
+    and balance (missing balance worked out) and the currency its amounts name. `texts` are
+    the row's other text fields (`_OTHER_TEXTS`), which can only be too long."""
     problems: list[tuple[str, str]] = []
     if customer is None:
         problems.append(("customer", "customer name is empty"))
     if invoice_id is None:
         problems.append(("invoice", "invoice number is empty"))
+    named = (("customer", customer), ("invoice", invoice_id), ("terms", terms))
+    for field, value in (*named, *zip(_OTHER_TEXTS, texts, strict=True)):
+        if value.__class__ is _Invalid:
+            problems.append((field, value.says("text")))  # type: ignore[attr-defined]
     checked_dates: list[object] = []
     for field, value in zip(_DATES, dates, strict=True):
         if value.__class__ is _Invalid:
-            problems.append((field, f"{to_text(value.raw)!r} is not a date"))  # type: ignore[attr-defined]
+            problems.append((field, value.says("a date")))  # type: ignore[attr-defined]
             value = None
         checked_dates.append(value)
-    invoice_date, due = checked_dates[0], checked_dates[1]
-    if due is None and dates[1].__class__ is not _Invalid:
-        if invoice_date and terms:
-            due = due_from_terms(invoice_date, terms)  # type: ignore[arg-type]
-            if due is None:
-                problems.append(("terms", f"payment terms {terms!r} not understood"))
-        else:
-            problems.append(("due_date", "no due date (and no invoice date + terms)"))
-    checked_dates[1] = due
+    checked_dates[1] = _due(checked_dates[0], checked_dates[1], dates[1], terms, problems)
 
     amounts: list[Decimal | None] = []
     hinted = None
     for field, value in zip(_MONEY, money, strict=True):
         if value.__class__ is _Invalid:
-            problems.append((field, f"{to_text(value.raw)!r} is not an amount"))  # type: ignore[attr-defined]
+            problems.append((field, value.says("an amount")))  # type: ignore[attr-defined]
             amounts.append(None)
         else:
             amount, hint = value  # type: ignore[misc]
@@ -836,6 +1017,25 @@ def _row_problems(
     elif balance is None and not any(p[0] in _MONEY for p in problems):
         problems.append(("balance", "no balance (and no amount)"))
     return problems, checked_dates, amounts, hinted
+
+
+def _due(
+    invoice_date: object, due: object, cell: object, terms: object, problems: list[tuple[str, str]]
+) -> object:
+    """The due date, worked out from the invoice date and terms where the sheet has none."""
+    if due is not None or cell.__class__ is _Invalid or terms.__class__ is _Invalid:
+        return due
+    if not (invoice_date and terms):
+        problems.append(("due_date", "no due date (and no invoice date + terms)"))
+        return None
+    try:
+        due = due_from_terms(invoice_date, terms)  # type: ignore[arg-type]
+    except OverflowError:
+        problems.append(("terms", f"the invoice date plus {shown(terms)} is past the year 9999"))
+        return None
+    if due is None:
+        problems.append(("terms", f"payment terms {shown(terms)} not understood"))
+    return due
 
 
 def _return_freed_memory() -> None:

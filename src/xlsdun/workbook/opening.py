@@ -1,0 +1,207 @@
+"""Opening the workbook safely: everything found here is found before a message is sent.
+
+The configured path may name a folder, a pipe, a text file that replaced the workbook, an
+encrypted file, a zip bomb, or a package that the write-back would refuse once the day's
+reminders are out (two parts of one name, a damaged part, a row past Excel's last, no
+free column left for xlsdun's own). Each stops the read with WorkbookReadError (exit 2)
+naming the file and what to do; when the file cannot be read as a workbook at all, the
+message also names the latest backup xlsdun keeps of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook, PasswordError
+
+from .columns import normalize
+from .guard import file_problem, is_encrypted, latest_backup
+from .layout import columns_used_after
+from .limits import MAX_COLS, MAX_ROWS, damaged_part, directory_problem, next_free_column
+from .refs import column_letters
+
+WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
+READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
+_ZIPPED = (*WRITABLE_SUFFIXES, ".xlsb", ".ods")  # packages a zip bomb can hide in
+
+
+class WorkbookReadError(Exception):
+    """The workbook as a whole cannot be used; nothing is sent. The message is for the user."""
+
+
+def unreadable(path: Path, problem: str, backups: Path | None) -> WorkbookReadError:
+    """The error for a file that is not (or no longer) a workbook xlsdun can read, naming the
+    latest backup, if any: a workbook saved over by a text file or damaged by a crash is
+    then one copy away from working again."""
+    message = f"{path}: {problem}."
+    backup = latest_backup(path, backups) if backups is not None else None
+    if backup is not None:
+        try:
+            saved = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        except OSError:
+            saved = "earlier"
+        message += (
+            f" xlsdun's latest backup of it is {backup} (saved {saved}): if the workbook was "
+            f"replaced or damaged by mistake, copy that file over {path.name} and run again."
+        )
+    return WorkbookReadError(message)
+
+
+def check_file(path: Path, backups: Path | None) -> None:
+    """The path names a workbook file of a kind xlsdun reads, not encrypted, and (for the
+    zipped kinds) with a package whose declared sizes are bounded (`limits.py`)."""
+    problem = file_problem(path)
+    if problem:
+        raise unreadable(
+            path,
+            f"{problem}. Set 'workbook.path' in the config to your receivables workbook "
+            f"(the .xlsx file itself)",
+            backups,
+        )
+    if path.suffix.lower() not in WRITABLE_SUFFIXES + READ_ONLY_SUFFIXES:
+        raise WorkbookReadError(
+            f"{path}: unsupported file type '{path.suffix}'. Use .xlsx or .xlsm (or .xls, .xlsb, "
+            f".ods read-only)."
+        )
+    if is_encrypted(path):
+        raise encrypted(path)
+    if path.suffix.lower() in _ZIPPED:
+        _check_package(path, backups)
+
+
+def encrypted(path: Path) -> WorkbookReadError:
+    return WorkbookReadError(
+        f"{path}: the workbook is password-protected (encrypted). xlsdun cannot read it; save "
+        f"a copy without a password to open (File > Info > Protect Workbook) and point "
+        f"'workbook.path' to it."
+    )
+
+
+def _check_package(path: Path, backups: Path | None) -> None:
+    """The zip's directory only (nothing unpacked): no part may unpack past the limits."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise unreadable(
+            path,
+            f"cannot be read as a workbook (it is not a zip package as {path.suffix} files are: "
+            f"{exc}). Check that it is an Excel or LibreOffice file and open it once to be sure "
+            f"it is not damaged",
+            backups,
+        ) from None
+    problem = directory_problem(infos, os.stat(path).st_size)
+    if problem:
+        raise unreadable(
+            path,
+            f"{problem}. The file looks damaged, or made to exhaust the computer's memory, so "
+            f"xlsdun did not read it and sent nothing. If it is your own workbook, open it in "
+            f"Excel, save it as a new workbook and point 'workbook.path' to that copy; if it "
+            f"came from someone else, do not open it",
+            backups,
+        )
+
+
+def open_book(path: Path, backups: Path | None) -> CalamineWorkbook:
+    """The workbook opened with calamine, the engine pandas' `read_excel` uses.
+
+    Called directly: the reader converts row by row anyway, and building a DataFrame first
+    took as long as reading the file.
+    """
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError:  # an encrypted .xls: an OLE2 file like any .xls
+        raise encrypted(path) from None
+    except Exception as exc:  # calamine raises several types for a bad file
+        raise unreadable(
+            path,
+            f"cannot be read as a workbook ({type(exc).__name__}: {exc}). Check that it is an "
+            f"Excel or LibreOffice file and open it once to be sure it is not damaged",
+            backups,
+        ) from None
+
+
+@contextmanager
+def parts_checked(path: Path, backups: Path | None) -> Iterator[None]:
+    """While the caller reads the sheet, a thread checks that every part unpacks to what the
+    zip says and that the XML parts the writer parses are well-formed (`damaged_part`);
+    the read fails at the end if one is not. Nothing to check for read-only formats: their
+    outcomes go to a sidecar workbook."""
+    if path.suffix.lower() not in WRITABLE_SUFFIXES:
+        yield
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsdun-check") as pool:
+        damaged = pool.submit(damaged_part, path)  # zlib and lxml let the reader run meanwhile
+        yield
+        problem = damaged.result()
+    if problem:
+        raise unreadable(
+            path,
+            f"{problem}, so xlsdun could not write the outcomes into it; nothing was sent. "
+            f"Open the workbook in Excel and save it again (Excel repairs it), then run again",
+            backups,
+        )
+
+
+def check_room(
+    path: Path,
+    sheet: str,
+    extent: tuple[int, int],
+    headers: Mapping[int, str],
+    owned: Mapping[str, str],
+) -> None:
+    """What the write-back would refuse about the sheet's shape, found before sending: a
+    row or column past Excel's last, or no free column right of the headers for the columns
+    xlsdun adds (`limits.next_free_column`, the writer's rule). `extent` is the last row
+    and column (1-based) that hold a value."""
+    rows, columns = extent
+    where = f"{path}, sheet '{sheet}'"
+    if rows > MAX_ROWS or columns > MAX_COLS:
+        what = f"row {rows:,}" if rows > MAX_ROWS else f"column {columns:,}"
+        raise WorkbookReadError(
+            f"{where}: it has cells in {what}, past Excel's last row {MAX_ROWS:,} and column "
+            f"{column_letters(MAX_COLS)}, so Excel cannot open it as it is and xlsdun could not "
+            f"write to it; nothing was sent. Open it in Excel (which repairs it) and save it, "
+            f"then run again."
+        )
+    have = {normalize(h) for h in headers.values()}
+    adding = [h for h in dict.fromkeys(owned.values()) if normalize(h) not in have]
+    if not adding or columns + len(adding) <= MAX_COLS:
+        return  # the usual sheet: every column right of the last used one is free
+    last_header = max(headers, default=-1) + 1
+    used = columns_used_after(path, sheet, last_header)
+    column: int | None = last_header + 1
+    for _ in adding:
+        column = next_free_column(column, used) if column is not None else None
+        if column is None:
+            raise WorkbookReadError(
+                f"{where}: xlsdun adds its columns ({', '.join(repr(h) for h in adding)}) "
+                f"right of the last header, but the sheet has no free column left there: it "
+                f"uses columns up to {column_letters(MAX_COLS)}, Excel's last. Nothing was "
+                f"sent. Clear the cells right of your table, or add those headers yourself in "
+                f"the header row, then run again."
+            )
+        column += 1
+
+
+# U+FFFD, or a UTF-8 lead byte read as Windows-1252/Latin-1 ("Â".."ß"; Hebrew's 0xD7 is
+# "×", and "׳" in Windows-1255) followed by a continuation byte read the same way (U+0080-
+# U+00BF, or the punctuation and signs 1252/1255 put at 0x80-0xBF)
+_GARBLED = re.compile(
+    "\ufffd|[\u00c2-\u00df\u05f0-\u05f4]"
+    "[\u0080-\u00bf\u00d7\u00f7\u0152-\u017e\u0192\u02c6\u02dc\u2013-\u2122]"
+)
+
+
+def looks_garbled(text: str) -> bool:
+    """Whether text looks like UTF-8 read in the wrong encoding ("×ž×¡×¤×¨" for a Hebrew
+    word, "Ã©" for é) or holds U+FFFD, the mark of bytes that could not be decoded: a CSV
+    imported into Excel with the wrong encoding."""
+    return bool(_GARBLED.search(text))

@@ -1,0 +1,523 @@
+"""Hostile and real-world workbooks on the read side (issue 12).
+
+Zip bombs, doubled and damaged parts, sheets the write-back could not write, absurd cells,
+headers people really use, wrong paths: each is found before a message is sent, with exit
+2 and words that say what to do, or is a finding for its row while the rest go out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+
+from conftest_writer import (
+    Deflated,
+    encrypted_xls,
+    repack,
+    with_bomb,
+    write_rows,
+)
+from sample_setup import SAMPLE, TODAY, copy_sample, invoke
+from xlsdun.workbook import write_back
+from xlsdun.workbook.columns import map_headers
+from xlsdun.workbook.guard import WorkbookError, rotate_backups
+from xlsdun.workbook.limits import (
+    MAX_RATIO,
+    RATIO_FROM_BYTES,
+    damaged_part,
+    directory_problem,
+)
+from xlsdun.workbook.read import MAX_LENGTH, WorkbookReadError, read_receivables
+
+BOOK = SAMPLE / "receivables.xlsx"
+SHEET_PART = "xl/worksheets/sheet1.xml"
+CORPUS = Path(
+    os.environ.get("XLSDUN_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
+HEADER = ["Customer", "Email", "Invoice", "Due date", "Balance"]
+
+
+def sample_with(folder: Path, change=None, extra=()) -> Path:  # type: ignore[no-untyped-def]
+    """The sample config and workbook in `folder`, some parts of the workbook changed."""
+    copy_sample(folder)
+    repack(BOOK, folder / "receivables.xlsx", change, extra)
+    return folder
+
+
+def refused_before_sending(folder: Path, *words: str) -> str:
+    """`xlsdun run` stops with exit 2 and these words; nothing sent, the workbook untouched."""
+    before = (folder / "receivables.xlsx").read_bytes()
+    code, _, err = invoke("run", "--config", str(folder / "xlsdun.toml"), "--today", TODAY)
+    assert code == 2, err
+    assert not (folder / "outbox").exists(), "a reminder was written before the refusal"
+    assert (folder / "receivables.xlsx").read_bytes() == before
+    assert "Traceback" not in err and "unexpected" not in err
+    for word in words:
+        assert word in " ".join(err.split()), err
+    return err
+
+
+def run_json(folder: Path) -> tuple[int, dict]:
+    code, out, err = invoke(
+        "run", "--config", str(folder / "xlsdun.toml"), "--today", TODAY, "--json"
+    )
+    return code, json.loads(out) if out.strip() else {"stderr": err}
+
+
+# -- item 6: zip bombs, doubled and damaged parts -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        SHEET_PART,
+        "xl/sharedStrings.xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "docProps/app.xml",
+    ],
+)
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(tmp_path: Path, part: str) -> None:
+    """A part that unpacks to over 100 times its size (here 300 MB from 0.3 MB) is a bomb:
+    `check` and `run` say which part, from the zip's directory alone."""
+    copy_sample(tmp_path)
+    with_bomb(BOOK, tmp_path / "receivables.xlsx", part, 300_000_000)
+    assert (tmp_path / "receivables.xlsx").stat().st_size < 1_000_000
+    code, _, err = invoke("check", "--config", str(tmp_path / "xlsdun.toml"))
+    assert code == 2, err
+    assert f"part '{part}'" in err and "times its size" in err and "sent nothing" in err
+    refused_before_sending(tmp_path, f"part '{part}'", "do not open it")
+
+
+def test_check_on_a_3_gb_bomb_stays_small_in_memory(tmp_path: Path) -> None:
+    """A 3 MB workbook whose shared strings unpack to 3 GB: `check` used to hold all of it
+    (3 GB, exit 0); now it reads the zip's directory and stops, far below 300 MB."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("peak memory is read from /proc/self/status (VmHWM)")
+    copy_sample(tmp_path)
+    with_bomb(BOOK, tmp_path / "receivables.xlsx", "xl/sharedStrings.xml", 3_000_000_000)
+    assert (tmp_path / "receivables.xlsx").stat().st_size < 4_000_000
+    child = (
+        "import sys\n"
+        "from xlsdun.cli import main\n"
+        "try:\n"
+        f"    main(['check', '--config', {str(tmp_path / 'xlsdun.toml')!r}])\n"
+        "except SystemExit as stop:\n"
+        "    code = stop.code\n"
+        "peak = next(l for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+        "print(code, int(peak.split()[1]) // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=300
+    )
+    code, peak_mb = done.stdout.split()
+    assert code == "2", done.stderr
+    assert "would unpack to 2,861 MB" in done.stderr
+    assert int(peak_mb) < 300, f"check peaked at {peak_mb} MB"
+
+
+def test_two_parts_of_one_name_are_refused_by_the_run_and_the_writer_alike(
+    tmp_path: Path,
+) -> None:
+    """The second copy of the sheet carried another amount; calamine read it and the
+    reminder said so, then the writer refused the file every day (exit 3)."""
+    with zipfile.ZipFile(BOOK) as z:
+        other = z.read(SHEET_PART).replace(b"<v>22500</v>", b"<v>99999</v>")
+    folder = sample_with(tmp_path / "run", extra=[(SHEET_PART, other)])
+    refused_before_sending(folder, f"two parts named '{SHEET_PART}'")
+    with pytest.raises(WorkbookError, match=f"two parts named '{SHEET_PART}'"):
+        write_back(
+            folder / "receivables.xlsx",
+            sheet="Receivables",
+            header_row=4,
+            updates={5: {"Reminder status": "x"}},
+        )
+    # the names of parts are case-insensitive: a differently cased copy is the same part
+    upper = sample_with(tmp_path / "upper", extra=[(SHEET_PART.upper(), other)])
+    refused_before_sending(upper, "two parts named")
+
+
+def test_a_part_that_does_not_unpack_to_what_the_zip_says_is_found_before_sending(
+    tmp_path: Path,
+) -> None:
+    """calamine reads a sheet with a wrong CRC-32; the writer refused it after sending."""
+
+    def bad_crc(content: bytes) -> Deflated:
+        good = Deflated.of(content)
+        return Deflated(good.data, good.size, good.crc ^ 1)
+
+    folder = sample_with(tmp_path, {SHEET_PART: bad_crc})
+    assert python_calamine.CalamineWorkbook.from_path(str(folder / "receivables.xlsx"))
+    refused_before_sending(folder, f"part '{SHEET_PART}' inside it is damaged", "save it again")
+
+
+def test_a_row_past_excels_last_is_found_before_sending(tmp_path: Path) -> None:
+    """A row numbered 1,048,577 was read and mailed; then the writer refused it (exit 1)."""
+    path = write_rows(
+        tmp_path / "receivables.xlsx",
+        [HEADER, ["Acme", "a@acme.example.com", "INV-1", date(2026, 10, 1), 100]],
+        sheet="Receivables",
+    )
+    far = (
+        b'<row r="1048577"><c r="A1048577" t="inlineStr"><is><t>Beta</t></is></c>'
+        b'<c r="C1048577" t="inlineStr"><is><t>INV-2</t></is></c></row></sheetData>'
+    )
+    repack(path, path, {SHEET_PART: lambda c: c.replace(b"</sheetData>", far)})
+    copy_sample(tmp_path / "x")
+    (tmp_path / "x" / "receivables.xlsx").write_bytes(path.read_bytes())
+    refused_before_sending(tmp_path / "x", "row 1,048,577", "Excel's last row 1,048,576")
+
+
+def test_a_column_past_xfd_is_found_before_sending(tmp_path: Path) -> None:
+    folder = sample_with(tmp_path, {SHEET_PART: _header_cell_at("XFE", row=2)})
+    refused_before_sending(folder, "column 16,385", "column XFD")
+
+
+def _header_cell_at(column: str, row: int = 4):  # type: ignore[no-untyped-def]
+    cell = f'<c r="{column}{row}" t="inlineStr"><is><t>far</t></is></c>'.encode()
+
+    def change(content: bytes) -> bytes:
+        at = content.index(b"</row>", content.index(f'<row r="{row}"'.encode()))
+        return content[:at] + cell + content[at:]
+
+    return change
+
+
+def test_no_free_column_for_xlsduns_own_is_found_before_sending(tmp_path: Path) -> None:
+    """A header in XFD (Excel's last column) leaves no room right of it for the columns
+    xlsdun adds: the writer said so after sending ("no free column left")."""
+    folder = sample_with(tmp_path, {SHEET_PART: _header_cell_at("XFD")})
+    refused_before_sending(folder, "no free column left", "XFD")
+
+
+def test_a_stray_cell_in_xfd_still_leaves_room_as_the_writer_sees_it(tmp_path: Path) -> None:
+    """Not a header: the writer adds its columns right of the headers and skips the used
+    column, so the read must not refuse this sheet (the check counts column by column)."""
+    folder = sample_with(tmp_path, {SHEET_PART: _header_cell_at("XFD", row=2)})
+    code, report = run_json(folder)
+    assert code == 0, report
+    assert report["workbook_written"] is True
+
+
+def _zip_directory(path: Path) -> tuple[list[zipfile.ZipInfo], int]:
+    with zipfile.ZipFile(path) as z:
+        return z.infolist(), path.stat().st_size
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+def test_no_real_workbook_of_the_corpus_is_refused_by_the_package_checks() -> None:
+    """The writer takes every corpus file calamine reads; so must the checks before sending."""
+    checked = 0
+    for path in sorted(CORPUS.glob("*.xls*")):
+        try:
+            python_calamine.CalamineWorkbook.from_path(str(path)).close()
+        except Exception:
+            continue  # refused by the reader and the writer alike (encrypted, damaged)
+        assert directory_problem(*_zip_directory(path)) is None, path.name
+        assert damaged_part(path) is None, path.name
+        checked += 1
+    assert checked >= 44
+
+
+@pytest.mark.parametrize(
+    "invoices",
+    [
+        20_000,
+        pytest.param(
+            200_000,
+            marks=pytest.mark.skipif(
+                not os.environ.get("XLSDUN_BENCH_SIZE"),
+                reason="generating 200,000 invoices takes 20 s: set XLSDUN_BENCH_SIZE=1",
+            ),
+        ),
+    ],
+)
+def test_the_benchmark_workbook_passes_the_package_checks(tmp_path: Path, invoices: int) -> None:
+    """A big real sheet compresses 5-30 times; the limits sit far above it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks import gen
+
+    path = gen.generate(invoices, tmp_path / "bench.xlsx")
+    infos, size = _zip_directory(path)
+    assert directory_problem(infos, size) is None
+    assert damaged_part(path) is None
+    sheet = max(infos, key=lambda i: i.file_size)
+    assert sheet.file_size < MAX_RATIO * sheet.compress_size / 5
+    if invoices >= 200_000:
+        assert sheet.file_size > RATIO_FROM_BYTES  # the ratio rule applies to it
+
+
+# -- item 7: an absurd amount is a finding for its row ------------------------------------
+
+
+def test_an_absurd_amount_is_a_finding_and_the_others_are_reminded(tmp_path: Path) -> None:
+    """1e27 (a number) and 29 nines (text) stopped the whole batch with an unexpected
+    InvalidOperation (exit 1, nobody reminded)."""
+    copy_sample(tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "receivables.xlsx")
+    sheet = book["Receivables"]
+    sheet["J5"] = 1e27
+    sheet["J6"] = "99999999999999999999999999999"
+    sheet["H7"], sheet["J7"] = 1e30, None  # the balance worked out from the amount
+    book.save(tmp_path / "receivables.xlsx")
+    code, report = run_json(tmp_path)
+    assert code == 0, report
+    problems = {(f["row"], f["field"]): f["problem"] for f in report["findings"]}
+    assert "not a plausible amount" in problems[(5, "balance")]
+    assert "'1e+27'" in problems[(5, "balance")]
+    assert "'99999999999999999999999999999'" in problems[(6, "balance")]
+    assert "not a plausible amount" in problems[(7, "amount")]
+    assert len(list((tmp_path / "outbox").rglob("*.eml"))) >= 10
+    status = openpyxl.load_workbook(tmp_path / "receivables.xlsx")["Receivables"]
+    headers = {cell.value: cell.column_letter for cell in status[4]}
+    assert "plausible amount" in str(status[f"{headers['Reminder status']}5"].value)
+
+
+# -- length caps, control characters, dates ----------------------------------------------
+
+
+def test_overlong_fields_are_findings_for_their_rows_only(tmp_path: Path) -> None:
+    """A 5 MB invoice number became a 7 MB subject (a cell Excel itself writes holds up to
+    32,767 characters); a 1,500-character address gave header lines over 998 characters.
+    Now each is a finding, quoted short."""
+    rows = [
+        HEADER + ["Notes", "Phone"],
+        ["Acme", "a@acme.example.com", "I" * 32_767, date(2026, 10, 1), 100],  # Excel's most
+        ["C" * 201, "b@beta.example.com", "INV-2", date(2026, 10, 1), 100],
+        ["Gamma", "g@gamma.example.com", "INV-3", date(2026, 10, 1), 100, "n" * 2001],
+        ["Delta", "x" * 1_500 + "@delta.example.com", "INV-4", date(2026, 10, 1), 100],
+        ["Eps", "e@eps.example.com", "INV-5", date(2026, 10, 1), 100, None, "0" * 41],
+        ["Fine", "f@fine.example.com", "INV-6", date(2026, 10, 1), 100, "n" * 2000, "050"],
+    ]
+    rec = read_receivables(write_rows(tmp_path / "long.xlsx", rows))
+    found = {(f.row, f.field): f.problem for f in rec.findings}
+    assert set(found) == {(2, "invoice"), (3, "customer"), (4, "notes"), (5, "email"), (6, "phone")}
+    assert "32,767 characters long (at most 100)" in found[(2, "invoice")]
+    assert "(at most 200)" in found[(3, "customer")]
+    assert all(len(problem) < 200 for problem in found.values())
+    # the long address is an invalid one: the debtor is kept, for the call list
+    assert [i.invoice for i in rec.invoices] == ["INV-4", "INV-6"]
+    assert rec.invoices[0].email is None
+    assert MAX_LENGTH["notes"] == 2000
+
+
+def test_control_characters_never_leave_the_reader(tmp_path: Path) -> None:
+    rows = [
+        HEADER + ["Notes"],
+        [
+            "Ac\x00me\x1b[31m Ltd\x7f",
+            "a@acme.example.com",
+            "INV\x07-1",
+            date(2026, 10, 1),
+            5,
+            "a\x9bb",
+        ],
+    ]
+    (inv,) = read_receivables(write_rows(tmp_path / "ctl.xlsx", rows)).invoices
+    assert (inv.customer, inv.invoice, inv.notes) == ("Acme[31m Ltd", "INV-1", "ab")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("01/01/0001", "before 1900"),
+        ("0001-01-01", "before 1900"),
+        ("1/1/1899", "before 1900"),
+        ("01/01/26", date(2026, 1, 1)),
+        ("01/01/2026", date(2026, 1, 1)),
+        (0.5, "is not a date"),
+    ],
+)
+def test_a_four_digit_year_is_taken_as_written(tmp_path: Path, cell: object, expected) -> None:  # type: ignore[no-untyped-def]
+    """'01/01/0001' was read as 2001-01-01 ("9460 days overdue")."""
+    rows = [HEADER, ["Acme", "a@acme.example.com", "INV-1", cell, 100]]
+    rec = read_receivables(write_rows(tmp_path / "d.xlsx", rows))
+    if isinstance(expected, date):
+        assert rec.invoices[0].due_date == expected
+    else:
+        (finding,) = rec.findings
+        assert finding.field == "due_date" and expected in finding.problem
+
+
+def test_an_excel_date_serial_below_1_is_a_finding(tmp_path: Path) -> None:
+    """A date-formatted 0 is no day (calamine reads it as a time of day)."""
+    path = write_rows(tmp_path / "s.xlsx", [HEADER, ["Acme", "a@x.example.com", "I-1", 0, 5]])
+    book = openpyxl.load_workbook(path)
+    book.active["D2"].number_format = "dd/mm/yyyy"
+    book.save(path)
+    (finding,) = read_receivables(path).findings
+    assert finding.field == "due_date" and "is not a date" in finding.problem
+
+
+# -- encrypted .xls -------------------------------------------------------------------------
+
+
+def test_an_encrypted_xls_gets_the_advice_to_save_an_unprotected_copy(tmp_path: Path) -> None:
+    path = encrypted_xls(tmp_path / "locked.xls")
+    with pytest.raises(WorkbookReadError) as error:
+        read_receivables(path)
+    message = str(error.value)
+    assert "password-protected" in message and "save a copy without a password" in message
+    assert "PasswordError" not in message
+
+
+@pytest.mark.skipif(not (CORPUS / "pass_protected.xlsx").exists(), reason="corpus not found")
+def test_an_encrypted_xlsb_gets_the_same_advice(tmp_path: Path) -> None:
+    """An encrypted .xlsb is an OLE2 file too, not a zip (it got calamine's zip error)."""
+    path = tmp_path / "locked.xlsb"
+    path.write_bytes((CORPUS / "pass_protected.xlsx").read_bytes())
+    with pytest.raises(WorkbookReadError, match="password-protected"):
+        read_receivables(path)
+
+
+# -- headers people use ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("סכום לתשלום", "balance"),
+        ("חוב", "balance"),
+        ("Open amount", "balance"),
+        ("ת. פירעון", "due_date"),
+        ("ת.פירעון", "due_date"),
+        ("מספר מסמך", "invoice"),
+        ("Doc #", "invoice"),
+        ("טלפון נייד", "phone"),
+    ],
+)
+def test_headers_people_use_are_recognised(header: str, field: str) -> None:
+    assert map_headers([header]).fields == {field: 0}
+
+
+def test_garbled_headers_match_nothing() -> None:
+    """Hebrew headers of a CSV imported with the wrong encoding must not map by chance."""
+    from xlsdun.workbook.columns import ALIASES
+
+    for names in ALIASES.values():
+        for name in names:
+            garbled = name.encode("utf-8").decode("cp1252", errors="replace")
+            if garbled != name:
+                assert map_headers([garbled]).fields == {}, (name, garbled)
+
+
+@pytest.mark.parametrize("terms", ["Due on receipt", "מיידי", "Immediate", "COD", "C.O.D."])
+def test_terms_due_on_receipt_are_due_on_the_invoice_date(tmp_path: Path, terms: str) -> None:
+    rows = [
+        ["Customer", "Email", "Invoice", "Invoice date", "Terms", "Balance"],
+        ["Acme", "a@acme.example.com", "INV-1", date(2026, 10, 1), terms, 100],
+    ]
+    (inv,) = read_receivables(write_rows(tmp_path / "t.xlsx", rows)).invoices
+    assert inv.due_date == date(2026, 10, 1)
+
+
+def test_the_columns_xlsdun_did_not_map_are_on_the_sheet_info(tmp_path: Path) -> None:
+    """An unrecognised phone column silently left a no-email debtor off the call list."""
+    rows = [
+        HEADER + ["Mobile no.", "Region", "Reminder status"],
+        ["Acme", "a@acme.example.com", "INV-1", date(2026, 10, 1), 5, "050", "North", None],
+    ]
+    rec = read_receivables(
+        write_rows(tmp_path / "u.xlsx", rows), owned_columns={"status": "Reminder status"}
+    )
+    assert rec.sheet.unmapped == {5: "Mobile no.", 6: "Region"}
+
+
+def test_no_header_row_shows_what_was_seen_and_spots_a_wrong_encoding(tmp_path: Path) -> None:
+    for encoding in ("cp1252", "cp1255", "latin-1"):  # Excel in English, in Hebrew, others
+        garbled = [h.encode().decode(encoding, "replace") for h in ("לקוח", "מייל", "חשבונית")]
+        path = write_rows(tmp_path / "csv.xlsx", [garbled, ["Acme", "a@x.example.com", "1"]])
+        with pytest.raises(WorkbookReadError) as error:
+            read_receivables(path)
+        message = str(error.value)
+        assert "its first rows read: " in message, encoding
+        assert "encoding UTF-8" in message, encoding
+    plain = write_rows(tmp_path / "plain.xlsx", [["Client code", "Mail box"], ["A1", "x"]])
+    with pytest.raises(WorkbookReadError) as error:
+        read_receivables(plain)
+    assert "'Client code | Mail box'" in str(error.value)
+    assert "encoding" not in str(error.value)
+
+
+# -- wrong paths and a replaced workbook -----------------------------------------------------
+
+
+def _point_config_at(folder: Path, target: Path) -> Path:
+    config = folder / "xlsdun.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'path = "receivables.xlsx"', f'path = "{target.as_posix()}"'
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_folder_as_the_workbook_is_exit_2(tmp_path: Path, command: str) -> None:
+    """It was "unexpected IsADirectoryError", exit 1."""
+    copy_sample(tmp_path)
+    (tmp_path / "books.xlsx").mkdir()
+    config = _point_config_at(tmp_path, tmp_path / "books.xlsx")
+    code, _, err = invoke(command, "--config", str(config), "--today", TODAY)
+    assert code == 2, err
+    assert "is a folder, not a workbook file" in err and "workbook.path" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("command", ["check", "run", "doctor"])
+def test_a_named_pipe_as_the_workbook_does_not_hang(tmp_path: Path, command: str) -> None:
+    copy_sample(tmp_path)
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    config = _point_config_at(tmp_path, tmp_path / "pipe.xlsx")
+    done = subprocess.run(
+        [sys.executable, "-m", "xlsdun", command, "--config", str(config), "--today", TODAY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode in (1, 2) if command == "doctor" else done.returncode == 2
+    assert "not a regular file" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_a_workbook_replaced_by_a_text_file_names_the_latest_backup(tmp_path: Path) -> None:
+    copy_sample(tmp_path)
+    book = tmp_path / "receivables.xlsx"
+    backups = tmp_path / ".xlsdun" / "backups"
+    rotate_backups(book, tmp_path / ".xlsdun", keep=3)
+    latest = rotate_backups(book, tmp_path / ".xlsdun", keep=3)
+    book.write_text("Customer,Email\nAcme,a@acme.example.com\n", encoding="utf-8")
+    with pytest.raises(WorkbookReadError) as error:
+        read_receivables(book, backups_dir=backups)
+    message = " ".join(str(error.value).split())
+    assert "cannot be read as a workbook" in message
+    assert f"latest backup of it is {latest}" in message
+    assert "copy that file over receivables.xlsx" in message
+    with pytest.raises(WorkbookReadError) as error:  # without the folder: no backup named
+        read_receivables(book)
+    assert "backup" not in str(error.value)
+
+
+def test_a_missing_workbook_names_the_latest_backup_too(tmp_path: Path) -> None:
+    copy_sample(tmp_path)
+    latest = rotate_backups(tmp_path / "receivables.xlsx", tmp_path / ".xlsdun", keep=3)
+    (tmp_path / "receivables.xlsx").unlink()
+    with pytest.raises(WorkbookReadError, match="workbook not found.*latest backup"):
+        read_receivables(tmp_path / "receivables.xlsx", backups_dir=latest.parent)
+
+
+def test_a_datetime_cell_in_a_text_column_is_text(tmp_path: Path) -> None:
+    """A date typed into the invoice column is that date's text, as before."""
+    rows = [HEADER, ["Acme", "a@acme.example.com", datetime(2026, 1, 2), date(2026, 10, 1), 5]]
+    (inv,) = read_receivables(write_rows(tmp_path / "dt.xlsx", rows)).invoices
+    assert inv.invoice == "2026-01-02"
