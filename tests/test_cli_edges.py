@@ -187,3 +187,25 @@ def test_the_date_header_is_when_the_message_is_made(demo: Path) -> None:
     sent = msg["Date"].datetime
     assert abs((sent - before).total_seconds()) < 300
     assert sent.date() != DAY or before.date() == DAY
+
+
+def test_check_lists_the_columns_it_did_not_map(tmp_path: Path) -> None:
+    """An unmapped phone column silently left a no-email debtor without a phone."""
+    rows = debtors(2, DAY)
+    rows[0]["Mobile no."] = "052-1234567"
+    rows[0]["Salesperson"] = "Avi"
+    make_workbook(tmp_path, rows)
+    code, out, _ = run(tmp_path, "check")
+    assert code == 0
+    assert "not used        ← 'Mobile no.'" in out and "← 'Salesperson'" in out
+    code, out, _ = run(tmp_path, "check", "--json")
+    assert json.loads(out)["unmapped"] == ["Mobile no.", "Salesperson"]
+
+
+def test_a_workbook_replaced_by_a_text_file_names_the_backup(demo: Path) -> None:
+    run_json(demo)  # writes the workbook, keeping the previous version as a backup
+    (demo / "receivables.xlsx").write_text("not a workbook", encoding="utf-8")
+    code, out, err = run(demo, "run")
+    assert code == 2 and "Traceback" not in out + err
+    backups = sorted((demo / ".xlsdun" / "backups").glob("receivables.*.xlsx"))
+    assert backups and backups[-1].name in err
