@@ -311,7 +311,7 @@ HOSTILE = {  # one debtor each; every one of them is due a reminder on TODAY
     "Atlas Software Inc.": (".xlsdun/ledger.sqlite3", "a hidden file or one of xlsdun's own"),
     "Harbor Light Dental Clinic": ("xlsdun.toml", "a hidden file or one of xlsdun's own"),
     'נגרות אבו-חצירא בע"מ': ("/proc/self/environ", "outside the attachments folder"),
-    "Fjord Design AB": ("invoices/pipe.pdf", "not a regular file"),
+    "Fjord Design AB": ("invoices/pipe.pdf", "not an ordinary file"),
     "Oakridge Property Management": ("/dev/zero", "outside the attachments folder"),
     "קפה לנדוור רמת השרון": ("invoices/sparse.pdf", "larger than 10 MB (max_attachment_mb)"),
 }
@@ -380,7 +380,7 @@ def test_a_run_refuses_each_hostile_attachment_and_sends_everyone_else(tmp_path:
     statuses = sheet_statuses(folder)
     assert statuses["Fjord Design AB"] == {
         "Paid",
-        "Failed: attachment refused: not a regular file: invoices/pipe.pdf (invoice INV-1087)",
+        "Failed: attachment refused: not an ordinary file: invoices/pipe.pdf (invoice INV-1087)",
     }
     # the owner's digest lists every refused debtor on the call list, with the reason
     digest = email.message_from_bytes(

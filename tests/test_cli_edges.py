@@ -81,7 +81,7 @@ def test_far_dates_are_refused_plainly(demo: Path, day: str) -> None:
     for args in (["plan"], ["run", "--dry-run"], ["run", "--force"], ["preview"]):
         code, out, err = run(demo, *args, today=day)
         assert code == 2, (args, out, err)
-        assert "outside the dates xlsdun plans for" in err and "Traceback" not in out + err
+        assert "outside the dates xlsdun works with" in err and "Traceback" not in out + err
 
 
 def test_a_run_as_of_tomorrow_needs_force_and_then_does_not_block_today(demo: Path) -> None:

@@ -301,8 +301,8 @@ def test_overlong_fields_are_findings_for_their_rows_only(tmp_path: Path) -> Non
     rec = read_receivables(write_rows(tmp_path / "long.xlsx", rows))
     found = {(f.row, f.field): f.problem for f in rec.findings}
     assert set(found) == {(2, "invoice"), (3, "customer"), (4, "notes"), (5, "email"), (6, "phone")}
-    assert "32,767 characters long (at most 100)" in found[(2, "invoice")]
-    assert "(at most 200)" in found[(3, "customer")]
+    assert "32,767 characters long (xlsdun takes at most 100)" in found[(2, "invoice")]
+    assert "(xlsdun takes at most 200)" in found[(3, "customer")]
     assert all(len(problem) < 200 for problem in found.values())
     # the long address is an invalid one: the debtor is kept, for the call list
     assert [i.invoice for i in rec.invoices] == ["INV-4", "INV-6"]
@@ -440,7 +440,7 @@ def test_no_header_row_shows_what_was_seen_and_spots_a_wrong_encoding(tmp_path: 
             read_receivables(path)
         message = str(error.value)
         assert "its first rows read: " in message, encoding
-        assert "encoding UTF-8" in message, encoding
+        assert "UTF-8 as the encoding" in message, encoding
     plain = write_rows(tmp_path / "plain.xlsx", [["Client code", "Mail box"], ["A1", "x"]])
     with pytest.raises(WorkbookReadError) as error:
         read_receivables(plain)
@@ -486,7 +486,7 @@ def test_a_named_pipe_as_the_workbook_does_not_hang(tmp_path: Path, command: str
         timeout=60,
     )
     assert done.returncode in (1, 2) if command == "doctor" else done.returncode == 2
-    assert "not a regular file" in done.stderr + done.stdout
+    assert "not an ordinary file" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
 
 

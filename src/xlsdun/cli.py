@@ -99,7 +99,7 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-26") from None
     if not EARLIEST_TODAY <= day <= LATEST_TODAY:
         raise click.BadParameter(
-            f"{value} is outside the dates xlsdun plans for ({EARLIEST_TODAY.isoformat()} to "
+            f"{value} is outside the dates xlsdun works with ({EARLIEST_TODAY.isoformat()} to "
             f"{LATEST_TODAY.isoformat()}); check the year."
         )
     return value

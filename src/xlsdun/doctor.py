@@ -396,7 +396,7 @@ def _trigger_check(triggers: list[_Trigger]) -> tuple[str, str, str]:
         )
     said = [
         f"{t.where}: written, "
-        + ("but not enabled" if t.enabled is False else "not confirmed enabled")
+        + ("but not enabled" if t.enabled is False else "but xlsdun could not check it is enabled")
         for t in triggers
     ]
     return WARN, "; ".join(said), "Switch it on: " + "; ".join(t.enable for t in triggers)

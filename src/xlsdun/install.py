@@ -113,21 +113,21 @@ def check_trigger(t: Trigger, kind: str) -> None:
     Hebrew letters, spaces, quotes, `%` and `$` are fine: each format quotes them."""
     if not _NAME.fullmatch(t.name):
         raise UnsafeTrigger(
-            f"--name {t.name!r} cannot name a scheduled task: use letters, digits, '-', '_' "
-            f"and '.' (like xlsdun-shop)"
+            f"--name {t.name!r} cannot name a scheduled task: use only letters, digits, '-', '_' "
+            f"and '.' (for example xlsdun-shop)"
         )
     for what, value in _paths(t):
         bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
         if bad is not None:
             raise UnsafeTrigger(
-                f"the {what} {value!r} holds a line break or another control character "
+                f"the {what} {value!r} contains a line break or another control character "
                 f"({bad!r}), which would break the {kind} file and could add commands to it. "
-                f"Rename the folder (or file) without it, then run install-schedule again."
+                f"Rename the folder (or file) to remove it, then run install-schedule again."
             )
         if kind == "systemd" and what == "folder" and ("\\" in value or value != value.strip()):
             raise UnsafeTrigger(
-                f"the {what} {value!r} holds a backslash or ends in a space, which a systemd "
-                f"unit cannot take in WorkingDirectory=; rename it, or use --cron"
+                f"the {what} {value!r} contains a backslash or ends with a space, which a systemd "
+                f"unit cannot accept in WorkingDirectory=; rename it, or use --cron"
             )
 
 
@@ -180,7 +180,7 @@ def _clock_note(t: Trigger, kind: str, hour: int, minute: int, change: date | No
     if change is not None:
         note += (
             f" until {change.isoformat()}, when daylight saving time changes; run "
-            f"install-schedule again then"
+            f"install-schedule again on that day"
         )
     return note + " (a systemd timer or 'xlsdun schedule' follows the config's zone)."
 

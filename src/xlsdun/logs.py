@@ -168,7 +168,7 @@ class _NeverFails:
             return
         self.xlsdun_failed = True
         problem = sys.exc_info()[1]
-        _say(f"the log {self.xlsdun_where} cannot be written ({_why(problem)}); the run goes on")
+        _say(f"the log {self.xlsdun_where} cannot be written ({_why(problem)}); the run continues")
 
     def close(self) -> None:
         with suppress(OSError, ValueError):  # a flush that fails again on the way out
@@ -228,7 +228,7 @@ def attach(state_dir: Path, zone: tzinfo | None = None) -> logging.Handler:
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )
     except OSError as exc:
-        _say(f"the log folder {path.parent} cannot be made ({_why(exc)}); the run goes on")
+        _say(f"the log folder {path.parent} cannot be created ({_why(exc)}); the run continues")
         handler = logging.NullHandler()
     handler.xlsdun_state_dir = own  # type: ignore[attr-defined]
     handler.setFormatter(_formatter(zone))

@@ -93,8 +93,9 @@ def check_run_date(cfg: Config, day: date, *, today_given: bool, force: bool) ->
         raise RunError(
             f"--today {day.isoformat()} is after today ({real.isoformat()} in "
             f"{cfg.locale.timezone}); reminders would be recorded as sent on that date and "
-            f"today's own run would then be refused. To look ahead use 'xlsdun plan --today "
-            f"{day.isoformat()}' or 'xlsdun run --dry-run'; add --force only if you really mean it."
+            f"today's real run would then be refused. To look ahead, use 'xlsdun plan --today "
+            f"{day.isoformat()}' or 'xlsdun run --dry-run --today {day.isoformat()}'; add --force "
+            f"only if you really mean it."
         )
 
 

@@ -233,8 +233,10 @@ def _headline(report: RunReport) -> str:
 
 def print_run(report: RunReport, console: Console) -> None:
     deliveries = {d.action.debtor: d for d in report.deliveries}
-    more = f"Everything: the report {safe(report.html_report)}" if report.html_report else ""
-    _print_actions(report.plan, deliveries, console, more or "Everything: 'xlsdun run --json'.")
+    more = f"Full report: {safe(report.html_report)}" if report.html_report else ""
+    _print_actions(
+        report.plan, deliveries, console, more or "Every debtor and outcome: 'xlsdun run --json'."
+    )
     console.print(_headline(report))
     if report.outbox_dir and not report.dry_run and report.deliveries:
         console.print(f"Emails (.eml): {safe(report.outbox_dir)}/{report.today.isoformat()}")

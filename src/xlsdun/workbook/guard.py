@@ -80,9 +80,12 @@ def file_problem(path: str | Path) -> str | None:
     if stat.S_ISDIR(st.st_mode):
         return "this is a folder, not a workbook file"
     if not stat.S_ISREG(st.st_mode):
-        return "this is not a regular file (it is a pipe or a device), so xlsdun does not open it"
+        return "this is not an ordinary file (it is a pipe or a device), so xlsdun does not open it"
     if not os.access(path, os.R_OK):
-        return "xlsdun may not read this file (permission denied); give your user read access"
+        return (
+            "xlsdun is not allowed to read this file (permission denied); give your user "
+            "account read access"
+        )
     return None
 
 

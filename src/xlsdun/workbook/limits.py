@@ -43,14 +43,14 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], archive_size: int) -> st
     unpacked: calamine and zipfile both stop at a part's declared size, so the declared
     sizes bound what reading costs). None for every real workbook."""
     if len(infos) > MAX_ENTRIES:
-        return f"it holds {len(infos):,} parts inside (xlsdun reads at most {MAX_ENTRIES:,})"
+        return f"it contains {len(infos):,} parts (xlsdun reads at most {MAX_ENTRIES:,})"
     seen: dict[str, str] = {}
     for info in infos:
         key = part_key(info.filename)
         if key in seen:
             return (
-                f"it holds two parts named '{info.filename}', so it is ambiguous which one "
-                f"Excel reads (a spreadsheet program never writes that)"
+                f"it contains two parts named '{info.filename}', so it is unclear which one "
+                f"Excel would read (no spreadsheet program saves a file like that)"
             )
         seen[key] = info.filename
         if info.flag_bits & _ENCRYPTED_FLAG:
@@ -60,7 +60,7 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], archive_size: int) -> st
             return problem
     packed = sum(info.compress_size for info in infos)
     if packed > archive_size:
-        return "its parts overlap one another inside the zip, which no spreadsheet program writes"
+        return "its parts overlap one another inside the zip, which no spreadsheet program does"
     unpacked = sum(info.file_size for info in infos)
     return _size_problem("", unpacked, archive_size, MAX_TOTAL_BYTES)
 

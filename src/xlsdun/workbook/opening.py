@@ -92,16 +92,16 @@ def _check_package(path: Path, backups: Path | None) -> None:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise unreadable(
             path,
-            f"cannot be read as a workbook (it is not a zip package as {path.suffix} files are: "
-            f"{exc}). Check that it is an Excel or LibreOffice file and open it once to be sure "
-            f"it is not damaged",
+            f"cannot be read as a workbook (a {path.suffix} file is a zip package, and this one "
+            f"is not: {exc}). Check that it is an Excel or LibreOffice file, and open it there "
+            f"to make sure it is not damaged",
             backups,
         ) from None
     problem = directory_problem(infos, os.stat(path).st_size)
     if problem:
         raise unreadable(
             path,
-            f"{problem}. The file looks damaged, or made to exhaust the computer's memory, so "
+            f"{problem}. The file looks damaged, or built to exhaust the computer's memory, so "
             f"xlsdun did not read it and sent nothing. If it is your own workbook, open it in "
             f"Excel, save it as a new workbook and point 'workbook.path' to that copy; if it "
             f"came from someone else, do not open it",
@@ -123,7 +123,7 @@ def open_book(path: Path, backups: Path | None) -> CalamineWorkbook:
         raise unreadable(
             path,
             f"cannot be read as a workbook ({type(exc).__name__}: {exc}). Check that it is an "
-            f"Excel or LibreOffice file and open it once to be sure it is not damaged",
+            f"Excel or LibreOffice file, and open it there to make sure it is not damaged",
             backups,
         ) from None
 
@@ -144,8 +144,9 @@ def parts_checked(path: Path, backups: Path | None) -> Iterator[None]:
     if problem:
         raise unreadable(
             path,
-            f"{problem}, so xlsdun could not write the outcomes into it; nothing was sent. "
-            f"Open the workbook in Excel and save it again (Excel repairs it), then run again",
+            f"{problem}, so xlsdun would not be able to write the outcomes into it; nothing "
+            f"was sent. Open the workbook in Excel and save it again (Excel repairs it), then "
+            f"run again",
             backups,
         )
 
@@ -166,10 +167,10 @@ def check_room(
     if rows > MAX_ROWS or columns > MAX_COLS:
         what = f"row {rows:,}" if rows > MAX_ROWS else f"column {columns:,}"
         raise WorkbookReadError(
-            f"{where}: it has cells in {what}, past Excel's last row {MAX_ROWS:,} and column "
-            f"{column_letters(MAX_COLS)}, so Excel cannot open it as it is and xlsdun could not "
-            f"write to it; nothing was sent. Open it in Excel (which repairs it) and save it, "
-            f"then run again."
+            f"{where}: it has cells in {what}, past Excel's last row {MAX_ROWS:,} or last column "
+            f"{column_letters(MAX_COLS)}, so Excel must repair it and xlsdun cannot write to "
+            f"it; nothing was sent. Open it in Excel, let Excel repair it and save it, then "
+            f"run again."
         )
     have = {normalize(h) for h in headers.values()}
     adding = [h for h in dict.fromkeys(owned.values()) if normalize(h) not in have]
@@ -183,10 +184,10 @@ def check_room(
         if column is None:
             raise WorkbookReadError(
                 f"{where}: xlsdun adds its columns ({', '.join(repr(h) for h in adding)}) "
-                f"right of the last header, but the sheet has no free column left there: it "
-                f"uses columns up to {column_letters(MAX_COLS)}, Excel's last. Nothing was "
-                f"sent. Clear the cells right of your table, or add those headers yourself in "
-                f"the header row, then run again."
+                f"to the right of the last header, but the sheet has no free column left "
+                f"there: it uses columns up to {column_letters(MAX_COLS)}, Excel's last. Nothing "
+                f"was sent. Clear the cells to the right of your table, or add those headers "
+                f"yourself in the header row, then run again."
             )
         column += 1
 

@@ -159,7 +159,9 @@ def capped_text(value: object, limit: int) -> str | None:
     """`to_text`, refusing text longer than `limit` characters (`MAX_LENGTH`)."""
     text = to_text(value)
     if text is not None and len(text) > limit:
-        raise CellProblem(f"{shown(text)} is {len(text):,} characters long (at most {limit:,})")
+        raise CellProblem(
+            f"{shown(text)} is {len(text):,} characters long (xlsdun takes at most {limit:,})"
+        )
     return text
 
 
@@ -271,7 +273,7 @@ def _plausible(amount: Decimal | float, cell: object) -> None:
     if not -MAX_AMOUNT < amount < MAX_AMOUNT:
         text = f"{cell:.6g}" if isinstance(cell, float) else to_text(cell)
         raise CellProblem(
-            f"{shown(text)} is not a plausible amount (xlsdun takes amounts under "
+            f"{shown(text)} is not a plausible amount (xlsdun accepts amounts under "
             f"{MAX_AMOUNT:,.0f})"
         )
 
@@ -473,8 +475,8 @@ def _first_rows(rows: Sequence[Sequence[object]], count: int = 3) -> str:
     if garbled:
         text += (
             " — this text looks garbled: if the sheet came from a CSV file, import it again "
-            "choosing the encoding UTF-8 (Data > From Text/CSV > File origin), or save the "
-            "CSV from its program as UTF-8"
+            "choosing UTF-8 as the encoding (Data > From Text/CSV > File origin), or save the "
+            "CSV as UTF-8 in the program that made it"
         )
     return text
 
