@@ -349,7 +349,9 @@ def _call_kind(action: Action, delivery: Delivery | None) -> str | None:
 def _days_overdue(action: Action, today: date) -> str:
     due = [i.due_date for i in action.invoices if i.balance > 0]
     days = (today - min(due)).days if due else 0
-    return f"{days} days overdue" if days > 0 else CALL_WHY["escalate"]
+    if days <= 0:
+        return CALL_WHY["escalate"]
+    return "1 day overdue" if days == 1 else f"{days} days overdue"
 
 
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9@._+-]+")

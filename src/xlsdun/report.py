@@ -169,7 +169,8 @@ def _print_actions(
     )
     tiers = Counter(a.tier for a in actions if a.tier)
     console.print(f"xlsdun — {plan.today.isoformat()}: {len(actions)} debtors.")
-    console.print("By outcome: " + ", ".join(f"{n} {k}" for k, n in kinds.most_common()) + ".")
+    label = "By outcome" if deliveries is not None else "By action"
+    console.print(f"{label}: " + ", ".join(f"{n} {k}" for k, n in kinds.most_common()) + ".")
     if tiers:
         console.print(
             "By tier: " + ", ".join(f"{n} {safe(t)}" for t, n in tiers.most_common()) + "."
