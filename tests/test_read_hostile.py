@@ -521,3 +521,68 @@ def test_a_datetime_cell_in_a_text_column_is_text(tmp_path: Path) -> None:
     rows = [HEADER, ["Acme", "a@acme.example.com", datetime(2026, 1, 2), date(2026, 10, 1), 5]]
     (inv,) = read_receivables(write_rows(tmp_path / "dt.xlsx", rows)).invoices
     assert inv.invoice == "2026-01-02"
+
+
+# -- cells spread far apart: calamine would ask for the whole rectangle and abort ------------
+
+FAR_CELLS = {
+    "a value in XFD1048576": b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+    "an empty text in XFD1048576": (
+        b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t></t></is></c></row>'
+    ),
+    "a value in XFD3000 (1.6 GB)": b'<row r="3000"><c r="XFD3000"><v>1</v></c></row>',
+    "the reference not first": b'<row r="900000"><c s="0" r="ZZ900000"><v>1</v></c></row>',
+    "a namespace prefix": b'<row r="900000"><x:c xmlns:x="urn:x" r="ZZ900000"><x:v>1</x:v></x:c></row>',
+    "no reference, a far row": b'<row r="1048576">' + b"<c><v>1</v></c>" * 20 + b"</row>",
+}
+
+
+def _with_row(sample: Path, out: Path, row: bytes) -> Path:
+    return repack(
+        sample,
+        out,
+        {"xl/worksheets/sheet1.xml": lambda x: x.replace(b"</sheetData>", row + b"</sheetData>")},
+    )
+
+
+@pytest.mark.parametrize("what", list(FAR_CELLS))
+def test_cells_spread_far_apart_stop_the_run_before_calamine_reads_them(
+    tmp_path: Path, what: str
+) -> None:
+    """A 5 KB workbook with a value in XFD1048576 made calamine ask for 550 GB and abort
+    every command (exit 134, nothing in the log). Run in a child process under a memory cap,
+    so a regression cannot take the machine with it."""
+    copy_sample(tmp_path)
+    book = tmp_path / "receivables.xlsx"
+    _with_row(SAMPLE / "receivables.xlsx", book, FAR_CELLS[what])
+    for command in ("check", "run"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "xlsdun", command, "--config", str(tmp_path / "xlsdun.toml")]
+            + ["--today", TODAY],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=lambda: __import__("resource").setrlimit(
+                __import__("resource").RLIMIT_AS, (2 << 30, 2 << 30)
+            ),
+        )
+        assert proc.returncode == 2, (what, command, proc.stderr[-2000:])
+        assert "cells spread over" in proc.stderr and "Ctrl+End" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_a_far_cell_with_no_value_is_not_counted(tmp_path: Path) -> None:
+    """Formatting alone far away (`<c r="XFD9" s="1"/>`): calamine leaves it out, and so does
+    the measurement; and a wide but honest sheet (columns past Z) reads."""
+    book = _with_row(
+        SAMPLE / "receivables.xlsx",
+        tmp_path / "r.xlsx",
+        b'<row r="1048576"><c r="XFD1048576" s="0"/></row>',
+    )
+    assert read_receivables(book, sheet="Receivables").invoices
+    wide = write_rows(tmp_path / "wide.xlsx", [[f"h{i}" for i in range(40)], list(range(40))])
+    from xlsdun.workbook.layout import sheet_spreads
+
+    problems, clean = sheet_spreads(wide)
+    assert problems == {"Receivables": None} and clean

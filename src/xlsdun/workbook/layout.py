@@ -26,6 +26,7 @@ from .parts import (
     workbook_part,
 )
 from .refs import CELL_REF, cell_column, parse_range
+from .spread import measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,24 +51,32 @@ def _rels(zf: zipfile.ZipFile, names: dict[str, str], part: str) -> list[Rel]:
     return parse_rels(root, part, lambda n: part_key(n) in names)
 
 
-def _sheet_part(zf: zipfile.ZipFile, names: dict[str, str], sheet: str) -> str | None:
-    """The part of the worksheet named `sheet`, found as the writer finds it (parts.py)."""
+def _sheet_parts(zf: zipfile.ZipFile, names: dict[str, str]) -> dict[str, str]:
+    """Each worksheet's name and part, found as the writer finds them (parts.py)."""
 
     def has(name: str) -> bool:
         return part_key(name) in names
 
     workbook = workbook_part(_rels(zf, names, ""), has)
     if workbook is None:
-        return None
+        return {}
     try:
         root = etree.fromstring(zf.read(names[part_key(workbook)]))
     except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error):
-        return None
+        return {}
     by_id = {r.id: r.target for r in _rels(zf, names, workbook) if r.id and not r.external}
+    found: dict[str, str] = {}
     for element in root.iter("{*}sheet"):
-        if element.get("name") == sheet:
-            return by_id.get(sheet_rel_id(element) or "")
-    return None
+        target = by_id.get(sheet_rel_id(element) or "")
+        name = element.get("name")
+        if target and name is not None:
+            found.setdefault(name, target)
+    return found
+
+
+def _sheet_part(zf: zipfile.ZipFile, names: dict[str, str], sheet: str) -> str | None:
+    """The part of the worksheet named `sheet`."""
+    return _sheet_parts(zf, names).get(sheet)
 
 
 def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, str]] | None:
@@ -79,6 +88,26 @@ def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, str]] | None:
     except (zipfile.BadZipFile, OSError):
         return None
     return zf, {part_key(n): n for n in zf.namelist()}
+
+
+def sheet_spreads(path: str | Path) -> tuple[dict[str, str | None], set[str]]:
+    """({worksheet name: why calamine must not load it, or None}, the parts read whole with
+    a good CRC on the way). Only the zipped XML formats can be measured (spread.py)."""
+    opened = _open(Path(path))
+    if opened is None:
+        return {}, set()
+    zf, names = opened
+    problems: dict[str, str | None] = {}
+    clean: set[str] = set()
+    with zf:
+        for sheet, part in _sheet_parts(zf, names).items():
+            actual = names.get(part_key(part))
+            if actual is None:
+                continue
+            problems[sheet], whole = measure(zf, actual)
+            if whole:
+                clean.add(actual)
+    return problems, clean
 
 
 def sheet_tables(path: str | Path, sheet: str) -> list[TableRange]:

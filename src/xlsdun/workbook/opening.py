@@ -14,7 +14,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook, PasswordError
 
 from .columns import normalize
 from .guard import file_problem, is_encrypted, latest_backup
-from .layout import columns_used_after
+from .layout import columns_used_after, sheet_spreads
 from .limits import MAX_COLS, MAX_ROWS, damaged_part, directory_problem, next_free_column
 from .refs import column_letters
 
@@ -128,19 +128,37 @@ def open_book(path: Path, backups: Path | None) -> CalamineWorkbook:
         ) from None
 
 
+class PackageCheck:
+    """The package check running beside the reader (`parts_checked`): first how far each
+    worksheet's cells spread, which the reader waits for before calamine loads a sheet (it
+    would ask for the whole rectangle at once and abort the process), then every other part.
+    """
+
+    def __init__(self, spreads: Future[tuple[dict[str, str | None], set[str]]] | None) -> None:
+        self._spreads = spreads
+
+    def spread_problem(self, sheet: str) -> str | None:
+        """Why calamine must not load `sheet`, or None (waits for the measurement)."""
+        if self._spreads is None:
+            return None
+        return self._spreads.result()[0].get(sheet)
+
+
 @contextmanager
-def parts_checked(path: Path, backups: Path | None) -> Iterator[None]:
-    """While the caller reads the sheet, a thread checks that every part unpacks to what the
-    zip says and that the XML parts the writer parses are well-formed (`damaged_part`);
-    the read fails at the end if one is not. Nothing to check for read-only formats: their
+def parts_checked(path: Path, backups: Path | None) -> Iterator[PackageCheck]:
+    """While the caller reads the sheet, a thread measures how far each worksheet's cells
+    spread (`spread_problem` waits for it), then checks that every part unpacks to what the
+    zip says and that the XML parts the writer parses are well-formed (`damaged_part`); the
+    read fails at the end if one is not. Nothing to check for read-only formats: their
     outcomes go to a sidecar workbook."""
     if path.suffix.lower() not in WRITABLE_SUFFIXES:
-        yield
+        yield PackageCheck(None)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsdun-check") as pool:
-        damaged = pool.submit(damaged_part, path)  # zlib and lxml let the reader run meanwhile
-        yield
-        problem = damaged.result()
+        spreads = pool.submit(sheet_spreads, path)  # zlib and lxml let the reader run meanwhile
+        checked = pool.submit(lambda: damaged_part(path, spreads.result()[1]))
+        yield PackageCheck(spreads)
+        problem = checked.result()
     if problem:
         raise unreadable(
             path,
@@ -149,6 +167,16 @@ def parts_checked(path: Path, backups: Path | None) -> Iterator[None]:
             f"run again",
             backups,
         )
+
+
+def too_spread(path: Path, sheet: str, problem: str) -> WorkbookReadError:
+    """A sheet whose cells spread too far to read (spread.py): usually a stray value far
+    below or to the right of the table."""
+    return WorkbookReadError(
+        f"{path}, sheet '{sheet}': {problem}. Usually that is a stray value far below or to "
+        f"the right of your table: in Excel press Ctrl+End to see where the sheet ends, delete "
+        f"the rows and columns past your data, save, and run again. Nothing was sent."
+    )
 
 
 def check_room(

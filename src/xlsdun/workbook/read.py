@@ -49,6 +49,7 @@ from .opening import (
     looks_garbled,
     open_book,
     parts_checked,
+    too_spread,
 )
 
 __all__ = ["READ_ONLY_SUFFIXES", "WRITABLE_SUFFIXES", "WorkbookReadError", "read_receivables"]
@@ -318,12 +319,16 @@ def split_emails(value: object) -> tuple[str | None, tuple[str, ...], str | None
     """(first address, the other addresses, the cell's text if it is not a valid list).
 
     A cell that fails `addresses.parse_list` gives no address at all: mailing the valid
-    part of an invalid cell is how an injected "Bcc:" line got its copy.
+    part of an invalid cell is how an injected "Bcc:" line got its copy. So does a cell with
+    a control character `to_text` would drop ("ap\x00@x.example" is not "ap@x.example": it is
+    quoted as it is) and one longer than mail allows.
     """
+    if value.__class__ is str and not value.isprintable() and _HIDDEN_CONTROL.search(value):  # type: ignore[attr-defined]
+        return None, (), value[: MAX_LENGTH["email"]]  # type: ignore[index]
     text = to_text(value)
     if not text:
         return None, (), None
-    found = parse_list(text)
+    found = parse_list(text) if len(text) <= MAX_LENGTH["email"] else None
     if found is None:
         return None, (), text
     return found[0], found[1:], None
@@ -352,7 +357,7 @@ def read_receivables(
     backups = Path(backups_dir) if backups_dir is not None else None
     check_file(path, backups)
     tried: list[str] = []
-    with parts_checked(path, backups):
+    with parts_checked(path, backups) as package:
         book = open_book(path, backups)
         names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         if sheet is not None and sheet not in names:
@@ -361,6 +366,9 @@ def read_receivables(
                 f"Fix 'workbook.sheet' in the config."
             )
         for name in [sheet] if sheet else names:
+            spread = package.spread_problem(name)
+            if spread:  # calamine would ask for the whole rectangle at once and abort
+                raise too_spread(path, name, spread)
             found = _find_header(book, path, name, header_row, columns, tried)
             if found is None:
                 if sheet or header_row:
@@ -643,21 +651,6 @@ def _texts(values: Sequence[object], types: set[type], limit: int) -> list[objec
     return tidy  # type: ignore[return-value]
 
 
-def _emails(value: object) -> tuple[str | None, tuple[str, ...], str | None]:
-    """`split_emails` of a cell no longer than mail allows: a longer one is an invalid
-    address (a finding, and the debtor goes on the call list)."""
-    text = to_text(value)
-    if text is not None and len(text) > MAX_LENGTH["email"]:
-        return None, (), text
-    if isinstance(value, str) and _HIDDEN_CONTROL.search(value):
-        # "ap\x00@x.example" is not the address "ap@x.example": refused, quoted as it is
-        return None, (), value[: MAX_LENGTH["email"]]
-    first, rest, bad = split_emails(text)
-    if any(len(address) > MAX_ADDRESS for address in (first or "", *rest)):
-        return None, (), text
-    return first, rest, bad
-
-
 def _amounts(values: Sequence[object], types: set[type]) -> list[object] | None:
     """`to_money` of a chunk of ordinary numbers (its short path, row by row)."""
     if types != {float} or not -1e12 < min(values) <= max(values) < 1e12:  # type: ignore[type-var, operator]
@@ -690,8 +683,8 @@ class _Body:
             **dict.fromkeys(_DATES, date_of),
             **dict.fromkeys(_MONEY, partial(to_money, decimal_comma=decimal_comma)),
             **dict.fromkeys(_FLAGS, to_bool),
-            "email": _emails,
-            "cc": _emails,
+            "email": split_emails,
+            "cc": split_emails,
             "language": partial(language_code, default=default_language),
         }
         self.constant = {k: _Converter(c).one(None) for k, c in converters.items()}
