@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sample_setup import TODAY, debtors, invoke, make_workbook, run_json
+from sample_setup import SAMPLE, TODAY, copy_sample, debtors, invoke, make_workbook, run_json
 
 DAY = date.fromisoformat(TODAY)
 
@@ -209,3 +210,63 @@ def test_a_workbook_replaced_by_a_text_file_names_the_backup(demo: Path) -> None
     assert code == 2 and "Traceback" not in out + err
     backups = sorted((demo / ".xlsdun" / "backups").glob("receivables.*.xlsx"))
     assert backups and backups[-1].name in err
+
+
+def test_init_placeholders_are_flagged_and_never_sent_for_real(tmp_path: Path) -> None:
+    """`init`'s "Your Name" and example.com addresses passed check and doctor and went out."""
+    code, _, _ = invoke("init", str(tmp_path / "biz"))
+    assert code == 0
+    shutil.copy(SAMPLE / "receivables.xlsx", tmp_path / "biz" / "receivables.xlsx")
+    config = tmp_path / "biz" / "xlsdun.toml"
+    code, out, _ = invoke("check", "--config", str(config), "--today", TODAY)
+    assert code == 0 and "still an example: [sender] name = 'Your Name'" in out
+    assert "[owner] email = 'owner@example.com'" in out
+    config.write_text(
+        config.read_text("utf-8").replace('backend = "outbox"', 'backend = "smtp"'), "utf-8"
+    )
+    code, out, err = invoke("run", "--config", str(config), "--today", TODAY)
+    assert code == 2 and "still has example values, so nothing was sent" in err
+    assert not (tmp_path / "biz" / ".xlsdun" / "ledger.sqlite3").exists()
+
+
+def test_a_config_saved_by_notepad_or_powershell(tmp_path: Path) -> None:
+    """UTF-8 with a BOM read as "Invalid statement (line 1, column 1)"; UTF-16 said nothing
+    useful."""
+    copy_sample(tmp_path)
+    toml = tmp_path / "xlsdun.toml"
+    text = toml.read_text("utf-8")
+    toml.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert run(tmp_path, "plan")[0] == 0
+    toml.write_bytes(text.encode("utf-16"))
+    code, _, err = run(tmp_path, "plan")
+    assert code == 2 and "UTF-16" in err and "UTF-8" in err
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("state_dir", '"receivables.xlsx"', "'state_dir' is"),
+        ("outbox_dir", '"receivables.xlsx"', "'delivery.outbox_dir' is"),
+        ("outbox_dir", '"/proc/outbox"', "'delivery.outbox_dir' is"),
+        ("early_payment_discount", '"nan"', "early_payment_discount"),
+        ("cadence_days", "7\nmin_balance = 1e300", "min_balance"),
+        ("name", '"Rina\\r\\nBcc: x@evil.example"', "one line of text"),
+        ("email", '"accounts@example.co.il\\nx"', "an email address"),
+    ],
+)
+def test_config_mistakes_are_exit_2_naming_the_key(
+    tmp_path: Path, key: str, value: str, says: str
+) -> None:
+    """They were "unexpected FileExistsError / InvalidOperation", exit 1, or a digest that
+    failed on a name with a line break."""
+    import re
+
+    copy_sample(tmp_path)
+    toml = tmp_path / "xlsdun.toml"
+    line = f"{key} = {value}"
+    text = re.sub(rf"(?m)^{key} = .*$", lambda _: line, toml.read_text("utf-8"), count=1)
+    toml.write_text(text, "utf-8")
+    code, out, err = run(tmp_path, "run")
+    assert code == 2, (out, err)
+    assert says in err and "Traceback" not in out + err and "unexpected" not in err
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").rglob("*.eml"))

@@ -318,3 +318,39 @@ def test_machine_time_names_the_next_daylight_saving_change() -> None:
     )
     same = lambda m: m.astimezone(ZoneInfo("Asia/Jerusalem"))  # noqa: E731
     assert install_mod.machine_time(trigger, date(2026, 11, 26), same) == (7, 30, None)
+
+
+def test_two_clients_never_share_a_schedule(tmp_path: Path) -> None:
+    """Two clients in Hebrew-named folders were both "xlsdun-default": the second install
+    silently replaced the first client's timer, and client א never ran again."""
+    out = tmp_path / "units"
+    first = copy_sample(tmp_path / "לקוח א")
+    second = copy_sample(tmp_path / "לקוח ב")
+    install("systemd", first, out)
+    install("systemd", second, out)
+    services = sorted(out.glob("*.service"))
+    assert len(services) == 2
+    texts = [s.read_text(encoding="utf-8") for s in services]
+    assert any(str(first) in t for t in texts) and any(str(second) in t for t in texts)
+    install("systemd", first, out)  # installing again (a new time, say) replaces its own
+    assert sorted(out.glob("*.service")) == services
+    for kind in ("cron", "windows", "launchd"):  # the same for every kind
+        install(kind, first, out)
+        install(kind, second, out)
+    assert len(list(out.glob("*.cron"))) == 2 and len(list(out.glob("*.xml"))) == 2
+    assert len(list(out.glob("*.plist"))) == 2
+    clash = CliRunner().invoke(
+        main,
+        ["install-schedule", "--systemd", "--out", str(out), "--config", str(second)]
+        + ["--name", services[0].stem if str(first) in texts[0] else services[1].stem],
+    )
+    assert clash.exit_code == 2 and "runs other configs" in clash.stderr
+
+
+def test_a_schedule_file_of_an_older_xlsdun_is_not_overwritten(cfg: Path, tmp_path: Path) -> None:
+    out = tmp_path / "units"
+    out.mkdir()
+    (out / "xlsdun-shop.service").write_text("[Service]\nExecStart=/old/xlsdun run\n", "utf-8")
+    install("systemd", cfg, out)
+    assert (out / "xlsdun-shop.service").read_text("utf-8").startswith("[Service]")
+    assert len(list(out.glob("xlsdun-shop-*.service"))) == 1

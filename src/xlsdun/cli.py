@@ -21,6 +21,7 @@ from rich.console import Console
 from . import __version__
 from . import config as config_mod
 from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, make_plan
+from .errors import OUT_OF_MEMORY
 from .report import plain, plan_json, print_plan, print_run, run_json, safe
 
 STARTER_CONFIG = """\
@@ -172,6 +173,9 @@ def common(func: Callable[..., int]) -> Callable[..., Any]:
             elif isinstance(exc, WorkbookError):
                 _err(str(exc))
                 code = EXIT_INPUT
+            elif isinstance(exc, MemoryError):
+                _err(OUT_OF_MEMORY)
+                code = EXIT_INPUT
             else:
                 _err(
                     f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the "
@@ -244,14 +248,20 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
         ],
         "template_errors": problems,
         "unused_templates": unused,
+        "placeholders": config_mod.placeholders(cfg),
     }
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         console = _console(quiet)
-        console.print(f"Config: {cfg.source} [green]ok[/]")
+        console.print(f"Config: {safe(cfg.source)} [green]ok[/]")
+        for example in result["placeholders"]:
+            console.print(
+                f"  [yellow]still an example[/]: {safe(example)} (set your own before "
+                f"sending real mail)"
+            )
         console.print(
-            f"Workbook: {cfg.workbook.path}, sheet '{result['sheet']}', header row "
+            f"Workbook: {safe(cfg.workbook.path)}, sheet '{safe(result['sheet'])}', header row "
             f"{result['header_row']}: {result['invoices']} invoice row(s)."
         )
         for field, header in result["columns"].items():
@@ -260,11 +270,11 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
             console.print(f"  {'not used':<15} ← '{safe(header)}'")
         if result["unmapped"]:
             console.print(
-                "  (map a column you need in the [columns] table of the config, e.g. "
+                "  (map a column you need in the \\[columns] table of the config, e.g. "
                 'phone = "Mobile no.")'
             )
         for f in receivables.findings:
-            console.print(f"  [yellow]row {f.row}[/]: {f.field}: {safe(f.problem)}")
+            console.print(f"  [yellow]row {f.row}[/]: {safe(f.field)}: {safe(f.problem)}")
         if problems:
             for p in problems:
                 _err(f"template: {p}")
@@ -274,7 +284,7 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
             console.print(
                 f"Note: {len(unused)} file(s) in your template folder are never used (only "
                 f"'en/' and 'he/' replace built-in messages; the owner digest is built in), "
-                f"e.g. {unused[0]}. You can delete them."
+                f"e.g. {safe(unused[0])}. You can delete them."
             )
     return EXIT_INPUT if problems else 0
 

@@ -239,9 +239,10 @@ def install_schedule(
     kind = kind or install.default_kind()
     trigger = install.make_trigger(config_path, name)
     try:
-        done = install.install(kind, trigger, Path(out) if out else None)
+        done = install.install(kind, trigger, Path(out) if out else None, named=name is not None)
     except install.UnsafeTrigger as exc:
         raise RunError(str(exc)) from None
+    trigger = done.trigger or trigger
     if as_json:
         click.echo(
             json.dumps(
@@ -261,12 +262,12 @@ def install_schedule(
         f"{trigger.at_hour:02d}:{trigger.at_minute:02d} ({trigger.timezone}):"
     )
     for f in done.files:
-        console.print(f"  {f}")
+        console.print(f"  {f}", markup=False, highlight=False)
     console.print("To enable it:")
     for step in done.steps:
         console.print(f"  {step}", markup=False, highlight=False)
     for w in done.warnings:
-        console.print(f"[yellow]Note:[/] {w}")
+        console.print(f"[yellow]Note:[/] {safe(w)}")
     return 0
 
 
@@ -330,12 +331,12 @@ def doctor(
     current = None
     for c in checks:
         if c.config != current and len(config_path) > 1:
-            console.rule(c.config)
+            console.rule(safe(c.config))
         current = c.config
-        console.print(f"{marks[c.status]} {c.name}: ", end="")
+        console.print(f"{marks[c.status]} {safe(c.name)}: ", end="")
         console.print(c.message, markup=False, highlight=False)
         if c.fix and c.status != "ok":
-            console.print(f"    [bold]fix:[/] {c.fix}", highlight=False)
+            console.print(f"    [bold]fix:[/] {safe(c.fix)}", highlight=False)
     problems = sum(c.status == FAIL for c in checks)
     warnings = sum(c.status == WARN for c in checks)
     console.print(f"{problems} problem(s), {warnings} warning(s).")

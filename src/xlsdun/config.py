@@ -6,6 +6,7 @@ reading it edits the file by hand and never sees a traceback.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .addresses import is_valid
 from .models import TIER_ORDER
 
 
@@ -218,6 +220,20 @@ class _Reader:
     def str(self, key: str, default: str | None = None) -> str | None:
         return self.get(key, str, default, "text in quotes")
 
+    def line(self, key: str, default: str | None = None) -> str | None:
+        """One line of text (a name, a phone): it goes into headers and one-line places."""
+        value = self.str(key, default)
+        if value is not None and _CONTROL.search(value):
+            raise self.fail(key, "one line of text, without line breaks or control characters")
+        return value
+
+    def address(self, key: str, default: str | None = None) -> str | None:
+        """An email address, checked as the reader checks the workbook's."""
+        value = self.str(key, default)
+        if value is not None and not is_valid(value.strip()):
+            raise self.fail(key, "an email address like accounts@example.co.il")
+        return value.strip() if value is not None else None
+
     def int(self, key: str, default: int | None, *, minimum: int | None = 0) -> int | None:
         value = self.get(key, int, default, "a whole number")
         if value is not None and minimum is not None and value < minimum:
@@ -235,6 +251,8 @@ class _Reader:
             result = Decimal(str(value))
         except InvalidOperation:
             raise self.fail(key, "a number") from None
+        if not result.is_finite() or result >= MAX_AMOUNT:
+            raise self.fail(key, f"a number below {MAX_AMOUNT:,}")
         if result < 0:
             raise self.fail(key, "a number of at least 0")
         return result
@@ -266,6 +284,8 @@ class _Reader:
 
 
 TOP_LEVEL_KEYS = ("state_dir", "templates")
+MAX_AMOUNT = 10**12  # as the reader: a larger amount or fee is a typo, not money
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
@@ -383,6 +403,31 @@ def default_policy() -> PolicyConfig:
     return _policy(_Reader(Path("<defaults>"), {}))
 
 
+_EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: nobody's mail
+_STARTER_WORDS = ("Your Name", "Your Business Ltd")  # what `xlsdun init` writes
+
+
+def placeholders(config: Config) -> list[str]:
+    """Keys that still hold `xlsdun init`'s placeholders or an example address: the messages
+    would go out signed "Your Name", with replies to nobody."""
+    found = [
+        f"[sender] {key} = {value!r}"
+        for key in ("name", "business", "signature")
+        if (value := getattr(config.sender, key)) and value.strip() in _STARTER_WORDS
+    ]
+    addresses = [
+        ("[sender] email", config.sender.email),
+        ("[sender] reply_to", config.sender.reply_to),
+        ("[owner] email", config.owner_email),
+    ]
+    found += [
+        f"{key} = {value!r}"
+        for key, value in addresses
+        if value and value.rpartition("@")[2].lower() in _EXAMPLE_DOMAINS
+    ]
+    return found
+
+
 def load(path: str | Path) -> Config:
     """Read and validate a config file. Raises ConfigError with a user-facing message."""
     source = Path(path)
@@ -392,11 +437,23 @@ def load(path: str | Path) -> Config:
             f"or point to it with --config."
         )
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot be read ({exc.strerror or exc}).") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(
+            f'{source}: saved as UTF-16 ("Unicode"), as Windows PowerShell 5 and some editors '
+            f"do. Save it as UTF-8 (in Notepad: File > Save as > Encoding: UTF-8), or write it "
+            f"with: Set-Content -Encoding utf8."
+        )
+    try:  # utf-8-sig: Notepad's "UTF-8 with BOM" is UTF-8 too
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc}).") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{source}: not UTF-8 text; save it as UTF-8.") from None
+        raise ConfigError(
+            f"{source}: not UTF-8 text (perhaps saved as Windows-1255 or ANSI); save it as UTF-8."
+        ) from None
     return from_dict(data, source)
 
 
@@ -449,18 +506,16 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
 
     s = top.table("sender")
     sender = SenderConfig(
-        name=s.str("name", "Accounts"),
-        email=s.str("email", "accounts@example.com"),
-        reply_to=s.str("reply_to"),
+        name=s.line("name", "Accounts"),
+        email=s.address("email", "accounts@example.com"),
+        reply_to=s.address("reply_to"),
         signature=s.str("signature", ""),
-        business=s.str("business", ""),
-        phone=s.str("phone", ""),
+        business=s.line("business", ""),
+        phone=s.line("phone", ""),
         bank_details=s.str("bank_details", ""),
-        pay_link=s.str("pay_link", ""),
+        pay_link=s.line("pay_link", ""),
     )
     s.check_unknown()
-    if "@" not in sender.email:
-        raise s.fail("email", "an email address")
 
     loc = top.table("locale")
     locale = LocaleConfig(
@@ -536,12 +591,10 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     sch.check_unknown()
 
     own = top.table("owner")
-    owner_email = own.str("email")
+    owner_email = own.address("email")
     owner_digest = own.str("digest", "per_client")
     if owner_digest not in ("per_client", "combined", "off"):
         raise own.fail("digest", '"per_client", "combined" or "off"')
-    if owner_email is not None and "@" not in owner_email:
-        raise own.fail("email", "an email address")
     own.check_unknown()
 
     templates = top.str("templates")

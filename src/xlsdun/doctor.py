@@ -60,7 +60,16 @@ def check_config(path: str, *, smtp_login: bool = True, now: datetime | None = N
             "Fix the key named above; 'xlsdun init' writes a complete example.",
         )
         return out
-    add("config", OK, f"{cfg.source} reads fine")
+    unset = config_mod.placeholders(cfg)
+    if unset:
+        add(
+            "config",
+            WARN,
+            f"{cfg.source} still has example values: {'; '.join(unset)}",
+            "Put your own name, business and addresses in xlsdun.toml before sending real mail.",
+        )
+    else:
+        add("config", OK, f"{cfg.source} reads fine")
     _workbook(cfg, add)
     _state(cfg, add)
     _templates(cfg, add)

@@ -6,6 +6,7 @@ decides what was already done, so a second run the same day sends nothing.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -111,6 +112,41 @@ def make_renderer(config: Config):  # -> render.Renderer
         workbook_dir=config.workbook.path.parent,
         attachments=Rules.from_config(config),
     )
+
+
+def _real_sender(config: Config) -> None:
+    """Real mail never goes out signed "Your Name" from an example address (`xlsdun init`'s
+    placeholders); the outbox, which sends nothing, lets a new user try it first."""
+    from .config import placeholders
+
+    unset = placeholders(config) if config.delivery.backend != "outbox" else []
+    if unset:
+        raise RunError(
+            f"{config.source} still has example values, so nothing was sent: {'; '.join(unset)}. "
+            f"Put your own name, business and addresses there ('xlsdun check' lists them)."
+        )
+
+
+def check_folders(config: Config, *, dry_run: bool = False) -> None:
+    """The folders a run writes into are folders it can make and use (exit 2 naming the key),
+    before anything is read or sent: a `state_dir` or `outbox_dir` that names a file, or a
+    place nobody may write, would otherwise fail half-way."""
+    from .private import private_dir, state_dir
+
+    folders = [("state_dir", config.state_dir, state_dir)]
+    if not dry_run and config.delivery.backend == "outbox":
+        folders.append(("delivery.outbox_dir", config.delivery.outbox_dir, private_dir))
+    for key, folder, make in folders:
+        try:
+            make(folder)
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise PermissionError(13, "you may not write into it")
+        except OSError as exc:
+            raise RunError(
+                f"{config.source}: '{key}' is {folder}, which cannot be used as a folder "
+                f"({exc.strerror or exc}). Point '{key}' to a folder you can write to (or move "
+                f"the file of that name away), then run again. Nothing was sent."
+            ) from None
 
 
 def preview_folder(config: Config, today: date) -> Path:
@@ -272,8 +308,10 @@ def run_once(
     allow_earlier: bool = False,
 ) -> RunReport:
     """The daily batch. Raises RunError for file, config and lock problems (exit 2 or 3)."""
+    check_folders(config, dry_run=dry_run)
     if dry_run:
         return _dry_run(config, today, now)
+    _real_sender(config)
     from .workbook.guard import fingerprint
 
     run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 
+# Said instead of "unexpected MemoryError" (exit 2: the input is the problem, not xlsdun).
+OUT_OF_MEMORY = (
+    "this computer ran out of memory: the workbook is too big to read here, or built to "
+    "exhaust memory (a huge cell, a damaged file). Nothing more was sent; what was sent is in "
+    "the ledger. Save the sheet again in Excel without the stray content, or point "
+    "'workbook.path' to a smaller copy."
+)
+
 
 class RunError(Exception):
     """A run that must stop; `exit_code` says how (DESIGN.md, Exit codes)."""

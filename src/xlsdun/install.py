@@ -8,6 +8,7 @@ enabling them is one command the user runs, printed with the files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import plistlib
 import re
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -40,6 +41,7 @@ class Trigger:
     at_minute: int
     timezone: str
     log_dir: Path
+    id: str = ""  # which configs it runs (a hash of their paths): written into every file
 
 
 @dataclass(slots=True)
@@ -47,6 +49,7 @@ class Installed:
     kind: str
     files: list[Path] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
+    trigger: Trigger | None = None  # as written (its name may have been made unique)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -73,7 +76,10 @@ def xlsdun_executable() -> list[str]:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-").lower() or "default"
+    """A folder name as a task name; empty for a name in another script (then the configs'
+    hash names it: two Hebrew-named clients were both "xlsdun-default", one replacing the
+    other's schedule)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-").lower()
 
 
 def make_trigger(patterns: list[str], name: str | None = None) -> Trigger:
@@ -89,14 +95,16 @@ def make_trigger(patterns: list[str], name: str | None = None) -> Trigger:
     for p in absolute:
         command += ["--config", p]
     base = workdir.name if len(absolute) == 1 else Path(os.path.commonpath(absolute)).name
+    ident = hashlib.sha256("\0".join(absolute).encode()).hexdigest()[:12]
     return Trigger(
-        name=name or f"xlsdun-{slug(base)}",
+        name=name or f"xlsdun-{slug(base) or ident[:8]}",
         command=command,
         workdir=workdir,
         at_hour=cfg.schedule_time.hour,
         at_minute=cfg.schedule_time.minute,
         timezone=cfg.locale.timezone,
         log_dir=cfg.state_dir / "logs",
+        id=ident,
     )
 
 
@@ -203,6 +211,7 @@ def systemd_units(t: Trigger) -> dict[str, str]:
     exec_start = " ".join(_systemd_quote(a) for a in t.command)
     workdir = str(t.workdir).replace("%", "%%")
     service = f"""\
+# {MARK}{t.id}
 [Unit]
 Description=xlsdun: send today's payment reminders ({t.name})
 
@@ -215,6 +224,7 @@ ExecStart={exec_start}
 Nice=10
 """
     timer = f"""\
+# {MARK}{t.id}
 [Unit]
 Description=Run xlsdun every day at {t.at_hour:02d}:{t.at_minute:02d} ({t.name})
 
@@ -243,7 +253,7 @@ def cron_line(t: Trigger, at: tuple[int, int] | None = None) -> str:
     line = f"cd {shlex.quote(str(t.workdir))} && {run} >> {log} 2>&1"
     return (
         f"# xlsdun ({t.name}): daily at {hour:02d}:{minute:02d} machine time "
-        f"({t.at_hour:02d}:{t.at_minute:02d} in {t.timezone}).\n"
+        f"({t.at_hour:02d}:{t.at_minute:02d} in {t.timezone}). {MARK}{t.id}\n"
         f"{minute} {hour} * * * {line.replace('%', chr(92) + '%')}\n"
     )
 
@@ -259,6 +269,7 @@ def windows_task_xml(
     args = subprocess.list2cmdline(t.command[1:])
     boundary = f"{start.isoformat()}T{hour:02d}:{minute:02d}:00"
     return f"""<?xml version="1.0" encoding="UTF-16"?>
+<!-- {MARK}{t.id} -->
 <Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo>
     <Description>xlsdun: send today's payment reminders ({escape(t.name)})</Description>
@@ -305,7 +316,7 @@ def windows_task_xml(
 
 def launchd_plist(t: Trigger, at: tuple[int, int] | None = None) -> bytes:
     hour, minute = at or (t.at_hour, t.at_minute)
-    return plistlib.dumps(
+    plist = plistlib.dumps(
         {
             "Label": f"com.xlsdun.{t.name}",
             "ProgramArguments": t.command,
@@ -317,6 +328,7 @@ def launchd_plist(t: Trigger, at: tuple[int, int] | None = None) -> bytes:
             "RunAtLoad": False,
         }
     )
+    return plist.replace(b"<plist ", f"<!-- {MARK}{t.id} -->\n<plist ".encode(), 1)
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -330,15 +342,59 @@ def default_dir(kind: str, t: Trigger) -> Path:
     return t.workdir
 
 
-def install(kind: str, t: Trigger, out: Path | None = None, today: date | None = None) -> Installed:
-    """Write the files for `kind` into `out` (default: where that OS looks for them)."""
+MARK = "xlsdun-id: "
+_MARKED = re.compile(r"xlsdun-id: ([0-9a-f]{12})")
+
+
+def _files(kind: str, name: str) -> list[str]:
+    return {
+        "systemd": [f"{name}.service", f"{name}.timer"],
+        "cron": [f"{name}.cron"],
+        "windows": [f"{name}.xml"],
+        "launchd": [f"com.xlsdun.{name}.plist"],
+    }[kind]
+
+
+def _own_name(kind: str, t: Trigger, folder: Path, named: bool) -> Trigger:
+    """`t`, renamed if its files would replace another schedule's: a file of that name that
+    runs other configs (its id differs, or it has none: an older xlsdun's) is never
+    overwritten. A name given with --name is refused instead of changed."""
+    for file in _files(kind, t.name):
+        path = folder / file
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", "replace")
+        found = _MARKED.search(text)
+        if found and found.group(1) == t.id:
+            return t
+        if named:
+            raise UnsafeTrigger(
+                f"{path} already exists and runs other configs; choose another --name, or "
+                f"remove that schedule first"
+            )
+        return replace(t, name=f"{t.name}-{t.id[:6]}")
+    return t
+
+
+def install(
+    kind: str,
+    t: Trigger,
+    out: Path | None = None,
+    today: date | None = None,
+    *,
+    named: bool = False,
+) -> Installed:
+    """Write the files for `kind` into `out` (default: where that OS looks for them).
+    `named`: the name came from --name (never changed, refused if taken)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     check_trigger(t, kind)
     folder = out or default_dir(kind, t)
     folder.mkdir(parents=True, exist_ok=True)
+    t = _own_name(kind, t, folder, named)
     private_dir(t.log_dir)
-    done = Installed(kind)
+    done = Installed(kind, trigger=t)
     if kind == "systemd":
         _install_systemd(t, folder, done)
         return done

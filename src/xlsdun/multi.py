@@ -20,7 +20,16 @@ from . import config as config_mod
 from . import digest as digest_mod
 from . import logs
 from .config import Config
-from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, ledger_path, run_once
+from .engine import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_LOCKED,
+    RunError,
+    check_folders,
+    ledger_path,
+    run_once,
+)
+from .errors import OUT_OF_MEMORY
 from .ledger import Ledger
 from .models import Delivery, RunReport
 
@@ -71,6 +80,8 @@ def error_exit(exc: BaseException) -> tuple[str, int]:
         return str(exc), EXIT_LOCKED
     if isinstance(exc, (WorkbookReadError, WorkbookError)):
         return str(exc), EXIT_INPUT
+    if isinstance(exc, MemoryError):
+        return OUT_OF_MEMORY, EXIT_INPUT
     return (
         f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the ledger; "
         f"the log in the state folder has the details."
@@ -113,6 +124,7 @@ def run_client(
     result = ClientResult(path=path)
     try:
         result.config = cfg = config_mod.load(path)
+        check_folders(cfg, dry_run=dry_run)  # before the log is attached inside state_dir
     except Exception as exc:
         result.error, result.exit_code = error_exit(exc)
         logs.log.error("config %s: %s", path, result.error)
