@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -128,25 +129,38 @@ def _real_sender(config: Config) -> None:
 
 
 def check_folders(config: Config, *, dry_run: bool = False) -> None:
-    """The folders a run writes into are folders it can make and use (exit 2 naming the key),
-    before anything is read or sent: a `state_dir` or `outbox_dir` that names a file, or a
-    place nobody may write, would otherwise fail half-way."""
-    from .private import private_dir, state_dir
-
-    folders = [("state_dir", config.state_dir, state_dir)]
+    """The folders a run writes into can be used (exit 2 naming the key) before anything is
+    read or sent: a `state_dir` or `outbox_dir` that names a file, or a place nobody may
+    write, would otherwise fail half-way. Nothing is created here."""
+    folders = [("state_dir", config.state_dir)]
     if not dry_run and config.delivery.backend == "outbox":
-        folders.append(("delivery.outbox_dir", config.delivery.outbox_dir, private_dir))
-    for key, folder, make in folders:
-        try:
-            make(folder)
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise PermissionError(13, "you may not write into it")
-        except OSError as exc:
+        folders.append(("delivery.outbox_dir", config.delivery.outbox_dir))
+    for key, folder in folders:
+        problem = _folder_problem(folder)
+        if problem:
             raise RunError(
                 f"{config.source}: '{key}' is {folder}, which cannot be used as a folder "
-                f"({exc.strerror or exc}). Point '{key}' to a folder you can write to (or move "
-                f"the file of that name away), then run again. Nothing was sent."
-            ) from None
+                f"({problem}). Point '{key}' to a folder you can write to (or move the file of "
+                f"that name away), then run again. Nothing was sent."
+            )
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why `folder` can't be used, or None. A missing one is made and removed again (only
+    trying tells: root may "write" into /proc), so a refused run leaves nothing behind."""
+    if folder.exists():
+        if not folder.is_dir():
+            return "a file of that name is there"
+        return None if os.access(folder, os.W_OK | os.X_OK) else "you may not write into it"
+    missing = [folder, *(p for p in folder.parents if not p.exists())]
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    for made in missing:  # deepest first
+        with suppress(OSError):
+            made.rmdir()
+    return None
 
 
 def preview_folder(config: Config, today: date) -> Path:
