@@ -270,3 +270,47 @@ def test_config_mistakes_are_exit_2_naming_the_key(
     assert code == 2, (out, err)
     assert says in err and "Traceback" not in out + err and "unexpected" not in err
     assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").rglob("*.eml"))
+
+
+def test_counts_and_words_in_the_summaries(demo: Path) -> None:
+    """Found by a new user: rows counted once, the call list counted as it is shown, a dry
+    run counting only what it rendered, an empty customer refused, a date with no report."""
+    code, out, _ = run(demo, "plan")
+    assert code == 0
+    plan = json.loads(run(demo, "plan", "--json")[1])
+    calls = sum(1 for d in plan["debtors"] if d.get("call_list") or d["action"] == "manual")
+    assert f"{calls} to call" in out and calls > sum(
+        d["action"] == "manual" for d in plan["debtors"]
+    )
+    assert not plan["findings"]  # the sample has none; one appears below
+    toml = demo / "xlsdun.toml"  # one debtor's attachment will fail
+    from sample_setup import set_cells
+
+    set_cells(demo, {"Blue Cedar Catering": {"Due date": "x", "Balance": "y"}})
+    findings = json.loads(run(demo, "plan", "--json")[1])["findings"]
+    rows = {f["row"] for f in findings}
+    assert len(findings) == 2 * len(rows)  # two problems a row: counted once each
+    assert f"{len(rows)} row(s) with a problem" in run(demo, "plan")[1]
+    set_cells(demo, {"Fjord Design AB": {"Attachment": "missing.pdf"}})
+    code, out, _ = run(demo, "run", "--dry-run")
+    flat = " ".join(out.split())
+    made = len(list((demo / ".xlsdun" / "preview" / TODAY).glob("*.eml")))
+    assert f"Dry run: {made} message(s) rendered" in flat and "; 1 would fail" in flat
+    assert toml.exists()
+    code, _, err = run(demo, "approve", "")
+    assert code == 2 and "say which customer" in err
+    code, _, err = run(demo, "report", today="2026-01-05")
+    assert code == 2 and "no report for 2026-01-05" in err
+
+
+def test_the_digest_is_dated_on_the_owners_clock(demo: Path) -> None:
+    import email as email_mod
+
+    run_json(demo)
+    digest = email_mod.message_from_bytes(
+        (demo / "outbox" / f"digest-{TODAY}.eml").read_bytes(), policy=email.policy.default
+    )
+    offset = datetime.now(ZoneInfo("Asia/Jerusalem")).strftime("%z")
+    assert digest["Date"].datetime.strftime("%z") == offset
+    html = digest.get_body(("html",)).get_content()
+    assert f"{offset[:3]}:{offset[3:]}" in html  # "Made by xlsdun on …+02:00"

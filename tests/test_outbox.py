@@ -49,3 +49,19 @@ def test_a_temp_file_left_by_a_crash_is_not_a_delivered_message(tmp_path: Path) 
     box.open()
     assert not list(folder.glob(".tmp-*"))  # cleaned up
     assert Path(box.send(message(1)).path).name.startswith("0001-")
+
+
+def test_index_fields_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
+    """A customer named "=cmd|' /C calc'!A0" began a formula in index.csv, which the owner
+    opens in Excel."""
+    msg = message(1)
+    del msg["To"], msg["Subject"]
+    msg["To"] = "\"=cmd|' /C calc'!A0\" <c1@example.com>"
+    msg["Subject"] = "+SUM(1,2) -2 @x"
+    box = OutboxBackend(tmp_path / "outbox", "2026-11-26")
+    box.open()
+    box.send(msg)
+    box.close()
+    (row,) = csv.DictReader((tmp_path / "outbox" / "index.csv").open(encoding="utf-8"))
+    assert row["to"].startswith("'=cmd") and row["subject"] == "'+SUM(1,2) -2 @x"
+    assert row["message_id"] == "<m1@example.co.il>"

@@ -263,3 +263,17 @@ def test_the_run_and_the_writer_agree_on_sheet_protection(
             write_back(path, backups=0, **update)  # type: ignore[arg-type]
     else:
         write_back(path, backups=0, **update)  # type: ignore[arg-type]
+
+
+def test_a_link_planted_in_the_sidecars_place_is_replaced_not_followed(tmp_path: Path) -> None:
+    """The sidecar is xlsdun's own file: a symlink named like it (a folder someone sent)
+    made the run overwrite the link's target with the sidecar's bytes."""
+    ods = _ods_demo(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    sidecar_path(ods).symlink_to(victim)
+    args = ["run", "--config", str(tmp_path / "xlsdun.toml"), "--today", "2026-11-26"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert not sidecar_path(ods).is_symlink()
+    assert pd.read_excel(sidecar_path(ods), sheet_name="Outcomes", engine="calamine").shape[0]

@@ -408,6 +408,8 @@ def _matching(customer: str, items: list[Any] | tuple[Any, ...]) -> list[Any]:
     """Actions or send records for CUSTOMER: exact name, email or customer id, else part of
     the name."""
     wanted = customer.strip().casefold()
+    if not wanted:  # "" is part of every name
+        raise RunError("say which customer: a name, an email address or a customer id")
     exact = [
         x
         for x in items

@@ -294,6 +294,8 @@ def report(
         for item in found:
             if item["report"] and not quiet:
                 click.echo(item["report"])
+            elif not item["report"] and today:
+                _err(f"{item['config']}: no report for {today}; 'xlsdun report' shows the latest.")
             elif not item["report"]:
                 _err(f"{item['config']}: no report yet; 'xlsdun run' writes one after each run.")
     if open_:

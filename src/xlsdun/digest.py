@@ -416,7 +416,13 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def _context(clients: list[ClientDigest], today: date, *, report: bool = False) -> dict[str, Any]:
+def _context(
+    clients: list[ClientDigest],
+    today: date,
+    *,
+    report: bool = False,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     return {
         "clients": clients,
         "today": today,
@@ -427,7 +433,7 @@ def _context(clients: list[ClientDigest], today: date, *, report: bool = False) 
         "total_approvals": sum(len(c.approvals) for c in clients),
         "failed_clients": [c for c in clients if c.error or c.exit_code],
         "new": [] if report else list(dict.fromkeys(n for c in clients for n in c.new)),
-        "generated": datetime.now().astimezone().isoformat(timespec="minutes"),
+        "generated": (now or datetime.now().astimezone()).isoformat(timespec="minutes"),
     }
 
 
@@ -458,7 +464,7 @@ def build_message(
 ) -> EmailMessage:
     """The digest as a multipart/alternative email (text + HTML with table bars, no images)."""
     env = _env()
-    ctx = _context(clients, today)
+    ctx = _context(clients, today, now=now)
     msg = EmailMessage()
     msg["Subject"] = subject(clients, today)
     msg["From"] = Address(display_name=f"xlsdun for {sender_name}", addr_spec=sender_email)
@@ -472,8 +478,9 @@ def build_message(
     return msg
 
 
-def render_report(clients: list[ClientDigest], today: date) -> str:
-    return _env().get_template("report.html.j2").render(_context(clients, today, report=True))
+def render_report(clients: list[ClientDigest], today: date, now: datetime | None = None) -> str:
+    context = _context(clients, today, report=True, now=now)
+    return _env().get_template("report.html.j2").render(context)
 
 
 # -- writing and sending -----------------------------------------------------------------------
@@ -500,7 +507,8 @@ def report_path(config: Config, today: date) -> Path:
 def write_report(config: Config, client: ClientDigest) -> Path:
     path = report_path(config, client.today)
     client.report_path = str(path)
-    _atomic_write(path, render_report([client], client.today).encode("utf-8"))
+    page = render_report([client], client.today, datetime.now(config.zone))
+    _atomic_write(path, page.encode("utf-8"))
     return path
 
 
@@ -520,6 +528,7 @@ def send(config: Config, clients: list[ClientDigest], today: date) -> str:
         sender_name=config.sender.name,
         sender_email=config.sender.email,
         today=today,
+        now=datetime.now(config.zone),  # the owner's own clock, in the footer and the Date
     )
     if config.delivery.backend == "outbox":
         stem = "digest-combined" if len(clients) > 1 else "digest"

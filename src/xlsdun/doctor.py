@@ -107,7 +107,7 @@ def _workbook(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
         add(
             "workbook",
             FAIL,
-            f"{book}: {exc}",
+            str(exc) if str(book) in str(exc) else f"{book}: {exc}",
             "Fix the sheet or the [columns] mapping; "
             "'xlsdun check' shows which headers were found.",
         )

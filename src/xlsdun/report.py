@@ -189,9 +189,10 @@ def _print_actions(
 def print_plan(plan: Plan, console: Console) -> None:
     _print_actions(plan, None, console, "Every debtor and why: 'xlsdun plan --json'.")
     kinds = Counter(a.kind for a in plan.actions)
+    calls = sum(1 for a in plan.actions if a.call_list or a.kind == "manual")
     console.print(
         f"{kinds['send']} to send, {kinds['await_approval']} awaiting approval, "
-        f"{kinds['manual']} to call, {kinds['defer']} deferred, {kinds['skip']} not contacted."
+        f"{calls} to call, {kinds['defer']} deferred, {kinds['skip']} not contacted."
     )
     if not plan.send_day:
         console.print(f"Today is not a send day; the next one is {plan.next_send_day}.")
@@ -200,7 +201,11 @@ def print_plan(plan: Plan, console: Console) -> None:
 
 def _print_findings(plan: Plan, console: Console) -> None:
     if plan.findings:
-        console.print(f"[yellow]{len(plan.findings)} row(s) skipped:[/]")
+        rows = len({f.row for f in plan.findings})
+        console.print(
+            f"[yellow]{rows} row(s) with a problem[/] (each row's Reminder status says what "
+            f"xlsdun did with it):"
+        )
         for f in plan.findings[:20]:
             console.print(f"  row {f.row}: {safe(f.field)}: {safe(f.problem)}")
         if len(plan.findings) > 20:
@@ -211,9 +216,12 @@ def _headline(report: RunReport) -> str:
     """What happened in one sentence: rendered, nothing to do (and why), or the counts."""
     fresh = [d for d in report.deliveries if not d.detail.startswith("already done")]
     if report.dry_run:
+        made = sum(d.outcome == "skipped" for d in report.deliveries)
+        failing = len(report.deliveries) - made
         return (
-            f"Dry run: {len(report.deliveries)} message(s) rendered into "
-            f"{safe(report.outbox_dir)}; nothing sent, nothing recorded."
+            f"Dry run: {made} message(s) rendered into {safe(report.outbox_dir)}"
+            + (f"; {failing} would fail (see the table)" if failing else "")
+            + "; nothing sent, nothing recorded."
         )
     if fresh:
         outcomes = Counter(d.outcome for d in report.deliveries)

@@ -39,6 +39,15 @@ def slug(text: str, limit: int = 40) -> str:
     return (text or "customer")[:limit]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: str) -> str:
+    """A CSV field a spreadsheet shows as text: one starting like a formula (a customer named
+    "=cmd|' /C calc'!A0") gets a leading apostrophe, as OWASP advises for CSV exports."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _load_syncfs() -> Callable[[int], int] | None:
     """Linux's syncfs(2): one call makes every file written on the file system durable."""
     if not sys.platform.startswith("linux"):
@@ -166,7 +175,7 @@ class OutboxBackend:
             raise
         self._unsynced.append(target)
         relative = str(target.relative_to(self.root))
-        self._index_rows.append([relative, *(info[k] for k in INDEX_FIELDS[1:])])
+        self._index_rows.append([relative, *(inert(info[k]) for k in INDEX_FIELDS[1:])])
         if self._by_id is not None:
             self._by_id[info["message_id"]] = str(target)
         return SendResult(

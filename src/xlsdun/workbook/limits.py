@@ -68,7 +68,10 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], archive_size: int) -> st
 def _size_problem(part: str, unpacked: int, packed: int, limit: int) -> str | None:
     what = f"the part '{part}' inside it" if part else "the parts inside it"
     if unpacked > limit:
-        return f"{what} would unpack to {_mb(unpacked)} (xlsdun reads at most {_mb(limit)})"
+        size, most = _mb(unpacked), _mb(limit)
+        if size == most:  # just over: in bytes, or it reads "1,024 MB (at most 1,024 MB)"
+            size, most = f"{unpacked:,} bytes", f"{limit:,}"
+        return f"{what} would unpack to {size} (xlsdun reads at most {most})"
     if unpacked > RATIO_FROM_BYTES and unpacked > MAX_RATIO * max(packed, 1):
         return (
             f"{what} would unpack to {_mb(unpacked)} from {_mb(packed)}, "

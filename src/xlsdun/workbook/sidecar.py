@@ -32,6 +32,8 @@ def write_sidecar(
 ) -> Path:
     """Rebuild the sidecar for `source`; `rows` maps a source row to (customer, invoice)."""
     target = sidecar_path(source)
+    if target.is_symlink():  # xlsdun's own file: a link in its place is never followed
+        target.unlink()
     reason = open_elsewhere(target) if target.exists() else None
     if reason:
         raise WorkbookLocked(
