@@ -367,7 +367,7 @@ def test_a_repeat_run_shows_the_tier_that_was_sent_not_the_next_one() -> None:
     action = one(inv(75), history=contacted("plan", 0))
     assert (action.kind, action.tier) == ("skip", "plan")
     assert "already reminded today ('plan')" in action.reason
-    assert "next ('final')" in action.reason
+    assert "next reminder on 2026-12-03" in action.reason
     later = one(inv(75), history=contacted("plan", 3))
     assert later.tier == "plan" and "3 days ago" in later.reason
     counted = plan(

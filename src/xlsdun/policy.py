@@ -181,14 +181,14 @@ def _overdue_text(days: int) -> str:
     return "due today" if days == 0 else f"due in {_fmt_days(-days)}"
 
 
-def _cadence_text(since: int, last: Contact, next_tier: str, when: date) -> str:
+def _cadence_text(since: int, last: Contact, when: date) -> str:
     if since > 0:
         done = f"cadence: last reminder ('{last.tier}') {_fmt_days(since)} ago"
     elif since == 0:
         done = f"already reminded today ('{last.tier}')"
     else:
         return f"a reminder is recorded for a later date ({last.day.isoformat()})"
-    return f"{done}; next ('{next_tier}') on {when.isoformat()} at the earliest"
+    return f"{done}; next reminder on {when.isoformat()} at the earliest"
 
 
 def how_to_approve(approved_column: bool) -> str:
@@ -387,7 +387,7 @@ def plan_debtor(
                 kind="skip",
                 tier=last.tier,  # where the debtor stands; the reason names the next tier
                 variant=variant,
-                reason=_cadence_text(since, last, tier.id, when),
+                reason=_cadence_text(since, last, when),
                 next_date=when,
                 call=call,
                 **common,
