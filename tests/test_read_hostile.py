@@ -300,14 +300,36 @@ def test_overlong_fields_are_findings_for_their_rows_only(tmp_path: Path) -> Non
     ]
     rec = read_receivables(write_rows(tmp_path / "long.xlsx", rows))
     found = {(f.row, f.field): f.problem for f in rec.findings}
-    assert set(found) == {(2, "invoice"), (3, "customer"), (4, "notes"), (5, "email"), (6, "phone")}
+    assert set(found) == {(2, "invoice"), (3, "customer"), (5, "email"), (6, "phone")}
     assert "32,767 characters long (xlsdun takes at most 100)" in found[(2, "invoice")]
     assert "(xlsdun takes at most 200)" in found[(3, "customer")]
     assert all(len(problem) < 200 for problem in found.values())
     # the long address is an invalid one: the debtor is kept, for the call list
-    assert [i.invoice for i in rec.invoices] == ["INV-4", "INV-6"]
-    assert rec.invoices[0].email is None
+    assert [i.invoice for i in rec.invoices] == ["INV-3", "INV-4", "INV-6"]
+    assert rec.invoices[1].email is None
     assert MAX_LENGTH["notes"] == 2000
+
+
+def test_a_long_note_is_cut_and_the_invoice_is_reminded(tmp_path: Path) -> None:
+    """Notes are never sent, yet a note over 2,000 characters skipped the whole invoice:
+    now it is cut to 2,000 (the last one "…"), with no finding, and the debtor is reminded."""
+    copy_sample(tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "receivables.xlsx")
+    sheet = book["Receivables"]
+    headers = {cell.value: cell.column_letter for cell in sheet[4]}
+    sheet[f"{headers['Notes']}5"] = "Called twice; promised to pay after the audit. " * 100
+    customer = sheet[f"{headers['Customer']}5"].value
+    book.save(tmp_path / "receivables.xlsx")
+    rec = read_receivables(tmp_path / "receivables.xlsx", sheet="Receivables")
+    assert not rec.findings
+    (inv,) = [i for i in rec.invoices if i.row == 5]
+    assert len(inv.notes) == 2000 and inv.notes.endswith(
+        "after the audit. Called twice; promised to…"
+    )
+    code, report = run_json(tmp_path)
+    assert not report["findings"], report["findings"]
+    sent = {d["customer"]: d["outcome"] for d in report["debtors"]}
+    assert sent[customer] == "written_to_outbox"
 
 
 def test_control_characters_never_leave_the_reader(tmp_path: Path) -> None:

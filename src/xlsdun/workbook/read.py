@@ -69,7 +69,7 @@ MAX_LENGTH: dict[str, int] = {
     "terms": 50,
     "pay_link": 2_000,
     "attachment": 260,
-    "notes": 2_000,
+    "notes": 2_000,  # cut there, not refused: notes are never sent (`cut_text`)
 }
 MAX_ADDRESS = 254  # the longest address mail servers take (RFC 5321)
 MAX_AMOUNT = Decimal(10) ** 12  # an amount this big or bigger is a typo, not a debt
@@ -163,6 +163,15 @@ def capped_text(value: object, limit: int) -> str | None:
         raise CellProblem(
             f"{shown(text)} is {len(text):,} characters long (xlsdun takes at most {limit:,})"
         )
+    return text
+
+
+def cut_text(value: object, limit: int) -> str | None:
+    """`to_text`, cut to `limit` characters (the last one "…"): for Notes, which are never
+    sent, so a long one is no reason to skip the invoice."""
+    text = to_text(value)
+    if text is not None and len(text) > limit:
+        return text[: limit - 1] + "…"
     return text
 
 
@@ -680,6 +689,7 @@ class _Body:
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
             **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in _TEXTS},
+            "notes": partial(cut_text, limit=MAX_LENGTH["notes"]),
             **dict.fromkeys(_DATES, date_of),
             **dict.fromkeys(_MONEY, partial(to_money, decimal_comma=decimal_comma)),
             **dict.fromkeys(_FLAGS, to_bool),
