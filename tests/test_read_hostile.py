@@ -688,7 +688,7 @@ ERRORS = ["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 def _errors_sheet(path: Path) -> Path:
     """Each of Excel's error values in an amount or a date column, as Excel writes them."""
     header = ["Customer", "Email", "Invoice", "Invoice date", "Terms", "Due date"]
-    header += ["Amount", "Paid", "Balance", "Notes"]
+    header += ["Amount", "Paid", "Balance", "Notes", "Promise date"]
     due, issued = date(2026, 10, 1), date(2026, 9, 1)
     rows: list[list[object]] = [header]
     for n, error in enumerate(ERRORS):
@@ -699,7 +699,8 @@ def _errors_sheet(path: Path) -> Path:
         )
         rows[-1][[8, 5, 7, 8, 5, 8, 7][n]] = cell  # balance, due date, paid, ...
     rows.append(["Fine", "f@example.com", "INV-F", issued, "Net 30", due, 100, 0, 100])
-    rows[-1].append(Formula("=#REF!", "#REF!"))  # an error in Notes changes nothing
+    rows[-1].append(Formula("=#REF!", "#REF!"))  # an error in Notes changes nothing,
+    rows[-1].append(Formula("=VLOOKUP(A9,X:Y,2)", "#N/A"))  # nor in an optional date
     rows.append(["Typed", "t@example.com", "INV-T", issued, "Net 30", due, 100, 0, "#N/A"])
     return write_rows(path, rows)
 
@@ -730,7 +731,7 @@ def test_error_values_written_other_ways_are_found_too(tmp_path: Path) -> None:
     lxml, cells placed as calamine places them."""
     book = _errors_sheet(tmp_path / "errors.xlsx")
     expected = error_cells(book, "Receivables")
-    assert expected[2] == {8: "#DIV/0!"} and expected[9] == {9: "#REF!"}
+    assert expected[2] == {8: "#DIV/0!"} and expected[9] == {9: "#REF!", 10: "#N/A"}
     assert 8 not in expected.get(10, {})  # the typed "#N/A" is text, not an error value
 
     def no_references(xml: bytes) -> bytes:

@@ -851,6 +851,13 @@ _DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
 _TEXTS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
 _TEXTS += ("attachment", "notes")
 _FLAGS = ("disputed", "do_not_contact", "approved")
+# Where an Excel error value is a finding: the amount owed and when it is due, for which a
+# blank lets something else stand in (the amount for the balance, the terms for the due
+# date). An optional date (hold until, promise date) with one reads as empty, as before: a
+# lookup column's "#N/A" there means "none", and skipping every row would send nothing.
+_ERROR_FIELDS = (*_MONEY, "invoice_date", "due_date")
+# Fields whose findings skip the row: a cell longer than Excel's is one there.
+_REFUSE_LONG = frozenset((*_MONEY, *_DATES, *_TEXTS, "last")) - {"notes"}
 
 
 class _Body:
@@ -906,15 +913,15 @@ class _Body:
         convert: Callable[[object], object],
         bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
     ) -> _Converter:
-        """A field's converter: amounts and dates read Excel's error values ("#N/A") as
-        findings, not as empty cells; fields whose findings skip the row refuse a cell
-        longer than Excel's, the others cut it (an address, a flag, a note)."""
-        checked = key in _MONEY or key in _DATES
+        """A field's converter: amounts and the invoice and due dates read Excel's error
+        values ("#N/A") as findings, not as empty cells; fields whose findings skip the row
+        refuse a cell longer than Excel's, the others cut it (an address, a flag, a note)."""
+        checked = key in _ERROR_FIELDS
         return _Converter(
             convert,
             bulk,
             blank=_NA_NOT_ERRORS if checked else _NA_TEXT,
-            refuse_long=checked or (key in _TEXTS and key != "notes") or key == "last",
+            refuse_long=key in _REFUSE_LONG,
         )
 
     def chunks(
@@ -1021,9 +1028,8 @@ def _table_header(
 
 
 def _error_columns(mapping: ColumnMap) -> list[int]:
-    """The columns where an Excel error value is a finding, not an empty cell: amounts and
-    dates, which a blank would let something else stand in for."""
-    return [mapping.fields[k] for k in (*_MONEY, *_DATES) if k in mapping.fields]
+    """The columns where an Excel error value is a finding, not an empty cell (`_ERROR_FIELDS`)."""
+    return [mapping.fields[k] for k in _ERROR_FIELDS if k in mapping.fields]
 
 
 _ZERO = Decimal("0")
