@@ -54,20 +54,53 @@ def build_receivables(path: Path, rows: int = 20, *, rich: bool = True) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell for `write_rows`, with the value Excel shows for it ("#DIV/0!")."""
+
+    text: str
+    value: object
+
+
 def write_rows(path: Path, rows: list[list[object]], sheet: str = SHEET) -> Path:
     """A one-sheet workbook holding `rows` from A1 (XlsxWriter: dates as dates, and control
     characters in text kept, escaped as Excel escapes them)."""
+    return write_sheets(path, {sheet: rows})
+
+
+def write_sheets(
+    path: Path,
+    sheets: Mapping[str, list[list[object]]],
+    *,
+    hidden: Iterable[str] = (),
+    very_hidden: Iterable[str] = (),
+) -> Path:
+    """A workbook of several sheets as `write_rows` writes one, some hidden (right-click a
+    tab > Hide) or very hidden (only VBA shows them again); the first visible one is the
+    active sheet. A `Formula` cell is written with its value: an error value ("#N/A") is
+    written as Excel writes one (`t="e"`)."""
     wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet(sheet)
     dates = wb.add_format({"num_format": "dd/mm/yyyy"})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if isinstance(value, date):
-                ws.write_datetime(r, c, value, dates)
-            elif isinstance(value, str):
-                ws.write_string(r, c, value)
-            elif value is not None:
-                ws.write(r, c, value)
+    hidden, very_hidden = set(hidden), set(very_hidden)
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, Formula):
+                    ws.write_formula(r, c, value.text, None, value.value)
+                elif isinstance(value, date):
+                    ws.write_datetime(r, c, value, dates)
+                elif isinstance(value, str):
+                    ws.write_string(r, c, value)
+                elif value is not None:
+                    ws.write(r, c, value)
+    shown = [ws for ws in wb.worksheets() if ws.name not in hidden | very_hidden]
+    shown[0].activate()  # Excel will not hide the active sheet
+    for ws in wb.worksheets():
+        if ws.name in hidden:
+            ws.hide()
+        elif ws.name in very_hidden:
+            ws.very_hidden()
     wb.close()
     return path
 

@@ -224,6 +224,29 @@ def test_a_symlink_inside_the_folder_pointing_out_is_refused(tmp_path: Path) -> 
     assert refusal(renderer, "invoices/config.pdf").refusal is Refusal.PRIVATE
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "~$receivables.xlsx",  # Excel's lock file beside the open workbook
+        "invoices/~$INV-1.docx",  # Word's, in the attachments folder itself
+        ".~lock.receivables.xlsx#",  # LibreOffice's
+        "invoices/lock.pdf",  # a shortcut to Excel's lock file
+    ],
+)
+def test_an_office_lock_file_is_refused_like_a_hidden_file(tmp_path: Path, cell: str) -> None:
+    """Excel keeps "~$receivables.xlsx" beside a workbook while it is open, holding the name
+    of whoever opened it; a cell naming it had it attached."""
+    folder, renderer = build(tmp_path)
+    lock = f"{SECRET} (the user who has the workbook open)".encode()
+    for name in ("~$receivables.xlsx", "invoices/~$INV-1.docx", ".~lock.receivables.xlsx#"):
+        (folder / name).write_bytes(lock)
+    (folder / "invoices" / "lock.pdf").symlink_to(folder / "~$receivables.xlsx")
+    assert refusal(renderer, cell).refusal is Refusal.PRIVATE
+    (folder / "invoices" / "INV~$1.pdf").write_bytes(b"%PDF-1.4")  # "~$" not at the start
+    msg = parse(renderer.render(debtor("invoices/INV~$1.pdf"), today=DAY, now=NOW))
+    assert [a.get_filename() for a in msg.iter_attachments()] == ["INV~$1.pdf"]
+
+
 def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     folder, renderer = build(tmp_path)
     os.mkfifo(folder / "invoices" / "INV-1.pdf.fifo")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import tracemalloc
 import zipfile
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -20,15 +23,19 @@ import pytest
 import python_calamine
 
 from conftest_writer import (
+    SHEET,
     Deflated,
+    Formula,
     encrypted_xls,
     repack,
     with_bomb,
     write_rows,
+    write_sheets,
 )
-from sample_setup import SAMPLE, TODAY, copy_sample, invoke
+from sample_setup import SAMPLE, TODAY, bench_sample, copy_sample, debtors, invoke, make_workbook
 from xlsdun.workbook import write_back
-from xlsdun.workbook.columns import map_headers
+from xlsdun.workbook.cellerrors import error_cells
+from xlsdun.workbook.columns import MAX_HEADER, map_headers
 from xlsdun.workbook.guard import WorkbookError, rotate_backups
 from xlsdun.workbook.limits import (
     MAX_RATIO,
@@ -36,7 +43,7 @@ from xlsdun.workbook.limits import (
     damaged_part,
     directory_problem,
 )
-from xlsdun.workbook.read import MAX_LENGTH, WorkbookReadError, read_receivables
+from xlsdun.workbook.read import MAX_LENGTH, WorkbookReadError, read_receivables, to_money
 
 BOOK = SAMPLE / "receivables.xlsx"
 SHEET_PART = "xl/worksheets/sheet1.xml"
@@ -44,6 +51,7 @@ CORPUS = Path(
     os.environ.get("XLSDUN_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
 )
 HEADER = ["Customer", "Email", "Invoice", "Due date", "Balance"]
+DAY = date.fromisoformat(TODAY)
 
 
 def sample_with(folder: Path, change=None, extra=()) -> Path:  # type: ignore[no-untyped-def]
@@ -300,14 +308,36 @@ def test_overlong_fields_are_findings_for_their_rows_only(tmp_path: Path) -> Non
     ]
     rec = read_receivables(write_rows(tmp_path / "long.xlsx", rows))
     found = {(f.row, f.field): f.problem for f in rec.findings}
-    assert set(found) == {(2, "invoice"), (3, "customer"), (4, "notes"), (5, "email"), (6, "phone")}
+    assert set(found) == {(2, "invoice"), (3, "customer"), (5, "email"), (6, "phone")}
     assert "32,767 characters long (xlsdun takes at most 100)" in found[(2, "invoice")]
     assert "(xlsdun takes at most 200)" in found[(3, "customer")]
     assert all(len(problem) < 200 for problem in found.values())
     # the long address is an invalid one: the debtor is kept, for the call list
-    assert [i.invoice for i in rec.invoices] == ["INV-4", "INV-6"]
-    assert rec.invoices[0].email is None
+    assert [i.invoice for i in rec.invoices] == ["INV-3", "INV-4", "INV-6"]
+    assert rec.invoices[1].email is None
     assert MAX_LENGTH["notes"] == 2000
+
+
+def test_a_long_note_is_cut_and_the_invoice_is_reminded(tmp_path: Path) -> None:
+    """Notes are never sent, yet a note over 2,000 characters skipped the whole invoice:
+    now it is cut to 2,000 (the last one "…"), with no finding, and the debtor is reminded."""
+    copy_sample(tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "receivables.xlsx")
+    sheet = book["Receivables"]
+    headers = {cell.value: cell.column_letter for cell in sheet[4]}
+    sheet[f"{headers['Notes']}5"] = "Called twice; promised to pay after the audit. " * 100
+    customer = sheet[f"{headers['Customer']}5"].value
+    book.save(tmp_path / "receivables.xlsx")
+    rec = read_receivables(tmp_path / "receivables.xlsx", sheet="Receivables")
+    assert not rec.findings
+    (inv,) = [i for i in rec.invoices if i.row == 5]
+    assert len(inv.notes) == 2000 and inv.notes.endswith(
+        "after the audit. Called twice; promised to…"
+    )
+    code, report = run_json(tmp_path)
+    assert not report["findings"], report["findings"]
+    sent = {d["customer"]: d["outcome"] for d in report["debtors"]}
+    assert sent[customer] == "written_to_outbox"
 
 
 def test_control_characters_never_leave_the_reader(tmp_path: Path) -> None:
@@ -586,3 +616,260 @@ def test_a_far_cell_with_no_value_is_not_counted(tmp_path: Path) -> None:
 
     problems, clean = sheet_spreads(wide)
     assert problems == {"Receivables": None} and clean
+
+
+# -- issue 12, an adversarial trial: amounts, error values, hidden sheets, huge cells, phones --
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1,2,3", "12,34,56", "1_000", "1e5", "1E+5", "(-50)", "(500", "500)", "1.2.3", "1 2 3"]
+    + ["12,34,567.00", "1,234.5.6", "Infinity", "٣٠٠", "--5", "5-"],
+)
+def test_a_text_amount_that_is_not_exactly_a_number_is_refused(text: str) -> None:
+    """ "1,2,3" was 123, "12,34,56" 123456, "1_000" 1000 (Decimal takes underscores), "1e5"
+    100000: xlsdun sent amounts nobody wrote."""
+    with pytest.raises(ValueError, match=re.escape(f"{text!r} is not an amount")):
+        to_money(text)
+    with pytest.raises(ValueError, match=re.escape(f"{text!r} is not an amount")):
+        to_money(text, decimal_comma=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "amount", "currency"),
+    [
+        ("₪1,200.50", False, "1200.50", "ILS"),
+        ("1.200,50 ₪", False, "1200.50", "ILS"),
+        ("NIS 300", False, "300.00", "ILS"),
+        ("(500.00)", False, "-500.00", None),
+        ("-50", False, "-50.00", None),
+        ("1200", False, "1200.00", None),
+        ("1.200", False, "1.20", None),  # the period is the decimal point in ILS
+        ("1.200", True, "1200.00", None),
+        ("1,234,567.89", False, "1234567.89", None),
+        ("1.234.567,89", True, "1234567.89", None),
+        ("1 234,50", True, "1234.50", None),
+        ("1\u202f234.50", False, "1234.50", None),
+        ("12,50", True, "12.50", None),
+        ("12.5", True, "12.50", None),  # was 125: a lone period before one digit is no group
+        ("\u200f1,200 ש״ח\u200f", False, "1200.00", "ILS"),
+        ("\u2066- 1,200.50 $\u2069", False, "-1200.50", "USD"),
+    ],
+)
+def test_text_amounts_people_write_are_read(
+    text: str, decimal_comma: bool, amount: str, currency: str | None
+) -> None:
+    assert to_money(text, decimal_comma) == (Decimal(amount), currency)
+
+
+def test_a_text_amount_that_is_not_exactly_a_number_is_a_finding_in_a_run(tmp_path: Path) -> None:
+    rows = debtors(5, DAY)
+    for row, text in zip(rows, ["1,2,3", "1_000", "1e5", "12,34,56", "₪1,200.50"], strict=True):
+        row["Balance"] = text
+    make_workbook(tmp_path, rows)
+    code, report = run_json(tmp_path)
+    assert code == 0, report
+    problems = {f["row"]: f["problem"] for f in report["findings"] if f["field"] == "balance"}
+    assert problems == {
+        2: "'1,2,3' is not an amount",
+        3: "'1_000' is not an amount",
+        4: "'1e5' is not an amount",
+        5: "'12,34,56' is not an amount",
+    }
+    sent = [d["customer"] for d in report["debtors"] if d["outcome"] == "written_to_outbox"]
+    assert sent == ["Customer 0004"]
+    (message,) = (tmp_path / "outbox" / TODAY).glob("*.eml")
+    assert "1,200.50" in message.read_text("utf-8", "replace")
+
+
+ERRORS = ["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+
+
+def _errors_sheet(path: Path) -> Path:
+    """Each of Excel's error values in an amount or a date column, as Excel writes them."""
+    header = ["Customer", "Email", "Invoice", "Invoice date", "Terms", "Due date"]
+    header += ["Amount", "Paid", "Balance", "Notes", "Promise date"]
+    due, issued = date(2026, 10, 1), date(2026, 9, 1)
+    rows: list[list[object]] = [header]
+    for n, error in enumerate(ERRORS):
+        cell = Formula("=1/0", error)
+        rows.append(
+            [f"Debtor {n}", f"d{n}@example.com", f"INV-{n}", issued, "Net 30", due]
+            + [100, 0, 100, None]
+        )
+        rows[-1][[8, 5, 7, 8, 5, 8, 7][n]] = cell  # balance, due date, paid, ...
+    rows.append(["Fine", "f@example.com", "INV-F", issued, "Net 30", due, 100, 0, 100])
+    rows[-1].append(Formula("=#REF!", "#REF!"))  # an error in Notes changes nothing,
+    rows[-1].append(Formula("=VLOOKUP(A9,X:Y,2)", "#N/A"))  # nor in an optional date
+    rows.append(["Typed", "t@example.com", "INV-T", issued, "Net 30", due, 100, 0, "#N/A"])
+    return write_rows(path, rows)
+
+
+def test_an_excel_error_in_an_amount_or_date_is_a_finding_that_names_it(tmp_path: Path) -> None:
+    """calamine reads an error cell as an empty one: a "#DIV/0!" balance was "no balance
+    (and no amount)", a "#N/A" due date was worked out from the terms instead, and a
+    "#VALUE!" in Paid let the whole amount stand as the balance."""
+    book = _errors_sheet(tmp_path / "errors.xlsx")
+    cells = python_calamine.CalamineWorkbook.from_path(str(book)).get_sheet_by_name(SHEET)
+    assert cells.to_python()[1][8] == ""  # what calamine makes of "#DIV/0!"
+    rec = read_receivables(book)
+    found = {(f.row, f.field): f.problem for f in rec.findings}
+    fields = ["balance", "due_date", "paid", "balance", "due_date", "balance", "paid"]
+    what = {"balance": "an amount", "paid": "an amount", "due_date": "a date"}
+    expected = {
+        (n + 2, field): f"'{error}' is an error in the cell (Excel could not compute it), not "
+        f"{what[field]}"
+        for n, (error, field) in enumerate(zip(ERRORS, fields, strict=True))
+    }
+    expected[(10, "balance")] = expected[(3, "due_date")].replace("a date", "an amount")
+    assert found == expected
+    assert [i.invoice for i in rec.invoices] == ["INV-F"]
+
+
+def test_error_values_written_other_ways_are_found_too(tmp_path: Path) -> None:
+    """A sheet whose cells carry no reference, or whose text reads `t="e"`, is walked with
+    lxml, cells placed as calamine places them."""
+    book = _errors_sheet(tmp_path / "errors.xlsx")
+    expected = error_cells(book, "Receivables")
+    assert expected[2] == {8: "#DIV/0!"} and expected[9] == {9: "#REF!", 10: "#N/A"}
+    assert 8 not in expected.get(10, {})  # the typed "#N/A" is text, not an error value
+
+    def no_references(xml: bytes) -> bytes:
+        return re.sub(rb'<c r="[A-Z]+[0-9]+"', b"<c", xml)
+
+    def text_like_an_error(xml: bytes) -> bytes:
+        cell = b'<c r="Z1" t="inlineStr"><is><t>t="e"</t></is></c>'
+        return xml.replace(b"</row>", cell + b"</row>", 1)
+
+    for change in (no_references, text_like_an_error):
+        odd = repack(book, tmp_path / f"{change.__name__}.xlsx", {SHEET_PART: change})
+        assert error_cells(odd, "Receivables") == expected, change.__name__
+        found = {(f.row, f.field) for f in read_receivables(odd).findings}
+        assert (2, "balance") in found and (3, "due_date") in found
+
+
+def test_error_values_are_found_while_calamine_reads_and_cost_the_read_nothing(
+    tmp_path: Path,
+) -> None:
+    """The scan runs in the package check's thread; a sheet with no error value costs two
+    byte searches a megabyte, and the benchmark workbook has none."""
+    book = bench_sample(tmp_path, 2000).parent / "receivables.xlsx"
+    rec = read_receivables(book)
+    assert len(rec.invoices) == 2000 and not rec.findings
+    assert error_cells(book, rec.sheet.sheet) == {}
+
+
+def _two_sheets(path: Path, *, hidden: str = "hidden") -> Path:
+    """An archive copy (hidden) before the live sheet: the old balance is 999."""
+    archive = [HEADER, ["Old Co", "old@example.com", "INV-OLD", date(2026, 1, 1), 999]]
+    live = [HEADER, ["Acme", "a@acme.example.com", "INV-1", date(2026, 10, 1), 120]]
+    return write_sheets(path, {"Archive": archive, "Receivables": live}, **{hidden: ["Archive"]})
+
+
+@pytest.mark.parametrize("how", ["hidden", "very_hidden"])
+def test_a_hidden_sheet_is_not_chosen_unless_named(tmp_path: Path, how: str) -> None:
+    """With no `workbook.sheet`, the first sheet with the columns won even when hidden (an
+    archive or a template copy), and its debtors were reminded."""
+    book = _two_sheets(tmp_path / "two.xlsx", hidden=how)
+    rec = read_receivables(book)
+    assert rec.sheet.sheet == "Receivables" and [i.invoice for i in rec.invoices] == ["INV-1"]
+    named = read_receivables(book, sheet="Archive")  # named in the config: used
+    assert [i.invoice for i in named.invoices] == ["INV-OLD"]
+
+
+def test_only_a_hidden_sheet_with_the_columns_says_how_to_use_it(tmp_path: Path) -> None:
+    copy_sample(tmp_path)
+    config = tmp_path / "xlsdun.toml"
+    config.write_text(config.read_text("utf-8").replace('sheet = "Receivables"\n', ""), "utf-8")
+    archive = [HEADER, ["Old Co", "old@example.com", "INV-OLD", date(2026, 1, 1), 999]]
+    cover = [["Receivables, see the archive"], ["nothing here"]]
+    write_sheets(
+        tmp_path / "receivables.xlsx", {"Cover": cover, "Archive": archive}, hidden=["Archive"]
+    )
+    err = refused_before_sending(
+        tmp_path, "sheet 'Archive' has the columns xlsdun needs, but it is hidden"
+    )
+    assert 'workbook.sheet = "Archive"' in err and "'Cover' (no header row recognised" in err
+
+
+def _huge_cell_book(path: Path, size: int, where: str) -> Path:
+    """The sample layout with one cell of `size` characters that do not compress much (a
+    packed part is within the zip limits), as a title above the header or a header cell."""
+    header = HEADER + ["Notes"]
+    rows: list[list[object]] = [["HUGE"], header]
+    rows.append(["Acme", "a@acme.example.com", "INV-1", date(2026, 10, 1), 120, "n" * 3000])
+    if where == "header":
+        rows[0] = ["Title"]
+        rows[1] = [*header, "HUGE"]
+    book = write_rows(path.with_suffix(".small.xlsx"), rows)
+    text = os.urandom(size // 2).hex().encode()  # 2:1 at best
+
+    def grow(xml: bytes) -> bytes:
+        return xml.replace(b">HUGE<", b">" + text + b"<")
+
+    return repack(book, path, {"xl/sharedStrings.xml": grow})
+
+
+@pytest.mark.parametrize("where", ["title", "header"])
+def test_a_huge_cell_above_or_in_the_header_row_costs_no_memory(tmp_path: Path, where: str) -> None:
+    """One 900 MB text cell (within the zip limits) made header detection case-fold and
+    match the whole of it: 3.7 GB, then MemoryError. Here 40 MB: what the reader allocates
+    beyond calamine's own copy of it stays small, and the cell is a header of nothing."""
+    size = 40_000_000
+    book = _huge_cell_book(tmp_path / "huge.xlsx", size, where)
+    tracemalloc.start()
+    try:
+        rec = read_receivables(book)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < size + 10_000_000, f"{peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB cell"
+    (inv,) = rec.invoices
+    assert inv.invoice == "INV-1" and len(inv.notes or "") == MAX_LENGTH["notes"]
+    assert all(len(h) <= MAX_HEADER + 1 for h in rec.sheet.headers.values())
+
+
+def test_a_huge_cell_in_a_field_is_a_finding_without_reading_it_whole(tmp_path: Path) -> None:
+    rows = [HEADER, ["Acme", "a@acme.example.com", "HUGE", date(2026, 10, 1), 5]]
+    rows.append(["Beta", "b@beta.example.com", "INV-2", date(2026, 10, 1), "HUGE"])
+    rows.append(["Gamma", "HUGE", "INV-3", date(2026, 10, 1), 7])
+    small = write_rows(tmp_path / "small.xlsx", rows)
+    text = os.urandom(20_000_000).hex().encode()
+    book = repack(
+        small, tmp_path / "huge.xlsx", {"xl/sharedStrings.xml": lambda x: x.replace(b"HUGE", text)}
+    )
+    tracemalloc.start()
+    try:
+        rec = read_receivables(book)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * 40_000_000 + 10_000_000, f"{peak / 1e6:.0f} MB for three 40 MB cells"
+    found = {(f.row, f.field): f.problem for f in rec.findings}
+    assert "is 40,000,000 characters long" in found[(2, "invoice")]
+    assert "is 40,000,000 characters long" in found[(3, "balance")]
+    assert "invalid email address" in found[(4, "email")]
+    assert all(len(problem) < 200 for problem in found.values())
+
+
+def test_direction_controls_never_stay_in_a_phone_number(tmp_path: Path) -> None:
+    """U+202E in a Phone cell reversed the number in the call list and its tel: link; an
+    invisible mark broke the link. Other text keeps its marks (a Hebrew name may need them;
+    messages isolate them)."""
+    rows = debtors(4, DAY)
+    for row in rows:
+        row.pop("Email")
+    rows[0]["Phone"] = "\u202e050-1234567"
+    rows[1]["Phone"] = "\u200f03-555-0142\u200f ext 12"
+    rows[2]["Phone"] = "\u2066+972 3 555 0142\u2069\u200b"
+    rows[3]["Phone"] = "\u200e\u202c"
+    rows[3]["Customer"] = "\u200fשלום בע״מ\u200f"
+    make_workbook(tmp_path, rows)
+    rec = read_receivables(tmp_path / "receivables.xlsx")
+    phones = [i.phone for i in rec.invoices]
+    assert phones == ["050-1234567", "03-555-0142 ext 12", "+972 3 555 0142", None]
+    assert rec.invoices[3].customer == "\u200fשלום בע״מ\u200f"
+    code, report = run_json(tmp_path)
+    assert code == 0, report
+    html = next((tmp_path / ".xlsdun" / "reports").glob("*.html")).read_text("utf-8")
+    assert 'href="tel:050-1234567"' in html and "\u202e" not in html

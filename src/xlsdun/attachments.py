@@ -4,7 +4,7 @@ A bookkeeper runs workbooks that clients send, so the cell is not trusted: it na
 inside the attachments folder (`[workbook] attachments_dir`, the workbook's folder by
 default), and only an ordinary file of at most `max_attachment_mb` that is not xlsdun's own.
 The real path (symlinks followed) must lie inside the real folder; hidden files and folders,
-`*.toml` files and xlsdun's own paths (state folder, config, workbook, outbox) are refused
+office lock files (`~$NAME.xlsx`), `*.toml` files and xlsdun's own paths (state folder, config, workbook, outbox) are refused
 even there; `~` is a name, not the home folder. The file is opened without blocking and
 checked on the open descriptor (a pipe or device never blocks or floods the run, and a file
 swapped after the check is still caught), and at most the limit plus one byte is read.
@@ -123,7 +123,7 @@ def _resolve(name: str, rules: Rules) -> str:
     real = _realpath(os.path.join(folder, name))  # an absolute `name` replaces `folder`
     if not _inside(real, folder) or real == folder:
         raise AttachmentProblem(Refusal.OUTSIDE, name, rules.max_bytes)
-    hidden = any(p.startswith(".") for p in os.path.relpath(real, folder).split(os.sep))
+    hidden = any(p.startswith(_HIDDEN) for p in os.path.relpath(real, folder).split(os.sep))
     if (
         hidden
         or real.lower().endswith(".toml")
@@ -132,6 +132,12 @@ def _resolve(name: str, rules: Rules) -> str:
     ):
         raise AttachmentProblem(Refusal.PRIVATE, name, rules.max_bytes)
     return real
+
+
+# Hidden files and folders; and Excel's lock file "~$NAME.xlsx", kept beside a workbook
+# while it is open, which holds the name of whoever opened it (LibreOffice's lock file,
+# ".~lock.NAME.xlsx#", starts with a dot).
+_HIDDEN = (".", "~$")
 
 
 def _check_stat(st: os.stat_result, name: str, rules: Rules) -> None:

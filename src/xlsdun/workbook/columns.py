@@ -191,14 +191,32 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 _PUNCT = re.compile(r"[\s_\-.:#'\"׳״()/]+")
+# No header is longer: a longer cell is cut here before any whole-cell work (a 900 MB cell
+# in the first rows cost 3.7 GB to case-fold and match) and can match no alias.
+MAX_HEADER = 200
+_CUT = "\u2026"  # ends a cut text; no alias or configured header ends so once normalized
 
 
 def normalize(header: object) -> str:
-    """A header reduced to what matters for matching: letters and digits, case-folded."""
+    """A header reduced to what matters for matching: letters and digits, case-folded. A
+    text over `MAX_HEADER` characters is cut there first and ends in "…", matching nothing."""
     if header is None:
         return ""
-    text = str(header).strip().casefold()
-    return _PUNCT.sub(" ", text).strip()
+    text = header if header.__class__ is str else str(header)
+    if len(text) > MAX_HEADER:  # type: ignore[arg-type]
+        return _PUNCT.sub(" ", text[:MAX_HEADER].casefold()).strip() + _CUT  # type: ignore[index]
+    return _PUNCT.sub(" ", text.strip().casefold()).strip()  # type: ignore[attr-defined]
+
+
+def header_text(cell: object) -> str | None:
+    """A header cell's text as written (cut to `MAX_HEADER` characters and "…"), or None
+    if the cell is empty."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return None
+    text = cell if cell.__class__ is str else str(cell)
+    if len(text) > MAX_HEADER:  # type: ignore[arg-type]
+        text = text[:MAX_HEADER].strip() + _CUT  # type: ignore[index]
+    return text.strip() or None  # type: ignore[attr-defined]
 
 
 _ALIAS_INDEX: dict[str, str] = {}
@@ -239,10 +257,11 @@ def map_headers(row: Sequence[object], overrides: Mapping[str, str] | None = Non
     fields: dict[str, int] = {}
     headers: dict[int, str] = {}
     for index, cell in enumerate(row):
-        if cell is None or (isinstance(cell, float) and cell != cell) or str(cell).strip() == "":
+        text = header_text(cell)
+        if text is None:
             continue
-        headers[index] = str(cell).strip()
-        key = normalize(cell)
+        headers[index] = text
+        key = normalize(text)
         field = wanted.get(key)
         if field is None and key in _ALIAS_INDEX and _ALIAS_INDEX[key] not in overrides:
             field = _ALIAS_INDEX[key]

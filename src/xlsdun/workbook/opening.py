@@ -21,6 +21,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook, PasswordError
 
+from .cellerrors import ErrorCells, error_cells
 from .columns import normalize
 from .guard import file_problem, is_encrypted, latest_backup
 from .layout import columns_used_after, sheet_spreads
@@ -131,17 +132,36 @@ def open_book(path: Path, backups: Path | None) -> CalamineWorkbook:
 class PackageCheck:
     """The package check running beside the reader (`parts_checked`): first how far each
     worksheet's cells spread, which the reader waits for before calamine loads a sheet (it
-    would ask for the whole rectangle at once and abort the process), then every other part.
+    would ask for the whole rectangle at once and abort the process), then every other part;
+    and, asked for a sheet, where it holds Excel error values (cellerrors.py), found while
+    calamine loads that sheet.
     """
 
-    def __init__(self, spreads: Future[tuple[dict[str, str | None], set[str]]] | None) -> None:
+    def __init__(
+        self,
+        spreads: Future[tuple[dict[str, str | None], set[str]]] | None,
+        pool: ThreadPoolExecutor | None = None,
+        path: Path | None = None,
+    ) -> None:
         self._spreads = spreads
+        self._pool, self._path = pool, path
+        self._errors: dict[str, Future[ErrorCells]] = {}
 
     def spread_problem(self, sheet: str) -> str | None:
         """Why calamine must not load `sheet`, or None (waits for the measurement)."""
         if self._spreads is None:
             return None
         return self._spreads.result()[0].get(sheet)
+
+    def look_for_errors(self, sheet: str) -> None:
+        """Start looking for the error values on `sheet` (a no-op for read-only formats)."""
+        if self._pool is not None and self._path is not None and sheet not in self._errors:
+            self._errors[sheet] = self._pool.submit(error_cells, self._path, sheet)
+
+    def errors(self, sheet: str) -> ErrorCells:
+        """The error values on `sheet` (waits for `look_for_errors`); none if not asked."""
+        found = self._errors.get(sheet)
+        return found.result() if found is not None else {}
 
 
 @contextmanager
@@ -157,7 +177,7 @@ def parts_checked(path: Path, backups: Path | None) -> Iterator[PackageCheck]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsdun-check") as pool:
         spreads = pool.submit(sheet_spreads, path)  # zlib and lxml let the reader run meanwhile
         checked = pool.submit(lambda: damaged_part(path, spreads.result()[1]))
-        yield PackageCheck(spreads)
+        yield PackageCheck(spreads, pool, path)
         problem = checked.result()
     if problem:
         raise unreadable(

@@ -13,12 +13,13 @@ import gc
 import math
 import re
 import sys
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from itertools import islice, repeat
 from operator import itemgetter
@@ -26,13 +27,15 @@ from pathlib import Path
 from typing import TypeVar
 
 from lxml import etree
-from python_calamine import CalamineWorkbook, SheetTypeEnum
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from ..addresses import parse_list
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code, language_code
+from .cellerrors import ErrorCells
 from .columns import (
     ALIASES,
+    MAX_HEADER,
     ColumnMap,
     find_header_row,
     map_headers,
@@ -43,6 +46,7 @@ from .layout import TableRange, hidden_rows, sheet_tables
 from .opening import (
     READ_ONLY_SUFFIXES,
     WRITABLE_SUFFIXES,
+    PackageCheck,
     WorkbookReadError,
     check_file,
     check_room,
@@ -69,9 +73,10 @@ MAX_LENGTH: dict[str, int] = {
     "terms": 50,
     "pay_link": 2_000,
     "attachment": 260,
-    "notes": 2_000,
+    "notes": 2_000,  # cut there, not refused: notes are never sent (`cut_text`)
 }
 MAX_ADDRESS = 254  # the longest address mail servers take (RFC 5321)
+LONGEST_CELL = 32_767  # the most text an Excel cell holds: a longer cell was not typed
 MAX_AMOUNT = Decimal(10) ** 12  # an amount this big or bigger is a typo, not a debt
 MIN_YEAR = 1900  # Excel's first year; an earlier date is a typo
 
@@ -104,6 +109,15 @@ _NA_TEXT = frozenset(
         "null",
     }
 )
+# Excel's error values: what a formula shows when it cannot be computed. calamine reads them
+# as empty cells; the reader puts their text back in amount and date columns (cellerrors.py),
+# where they are findings, and "#N/A" is not read as empty there as elsewhere.
+EXCEL_ERRORS = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"}
+    | {"#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+    | {"#PYTHON!", "#EXTERNAL!"}
+)
+_NA_NOT_ERRORS = _NA_TEXT - EXCEL_ERRORS
 _TRUE = {"yes", "y", "true", "x", "1", "v", "✓", "✔", "כן", "y es", "on"}
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
 _SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", 'ש"ח': "ILS", "ש״ח": "ILS"}
@@ -160,9 +174,33 @@ def capped_text(value: object, limit: int) -> str | None:
     """`to_text`, refusing text longer than `limit` characters (`MAX_LENGTH`)."""
     text = to_text(value)
     if text is not None and len(text) > limit:
-        raise CellProblem(
-            f"{shown(text)} is {len(text):,} characters long (xlsdun takes at most {limit:,})"
-        )
+        raise CellProblem(too_long(text, limit))
+    return text
+
+
+def too_long(text: str, limit: int) -> str:
+    """The finding for a text cell longer than xlsdun takes."""
+    return f"{shown(text)} is {len(text):,} characters long (xlsdun takes at most {limit:,})"
+
+
+def to_phone(value: object) -> str | None:
+    """A Phone cell's text without invisible format characters (`visible`): the number goes
+    into the owner's call list and a tel: link, where a U+202E would show it reversed and
+    a direction mark would break the link. None if nothing else is left."""
+    text = to_text(value)
+    if text is not None and not text.isprintable():
+        text = _tidy(visible(text))
+    if text is not None and len(text) > MAX_LENGTH["phone"]:
+        raise CellProblem(too_long(text, MAX_LENGTH["phone"]))
+    return text
+
+
+def cut_text(value: object, limit: int) -> str | None:
+    """`to_text`, cut to `limit` characters (the last one "…"): for Notes, which are never
+    sent, so a long one is no reason to skip the invoice."""
+    text = to_text(value)
+    if text is not None and len(text) > limit:
+        return text[: limit - 1] + "…"
     return text
 
 
@@ -205,6 +243,7 @@ def _date(value: object, date_order: str) -> date:
             return excel_serial_to_date(value)
         raise ValueError(f"{value!r} is not a date")
     text = str(value).strip()
+    _not_an_error(text, "a date")
     m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?", text)
     if m:
         return date(int(m[1]), int(m[2]), int(m[3]))
@@ -238,6 +277,7 @@ def to_money(value: object, decimal_comma: bool = False) -> tuple[Decimal | None
         _plausible(value, value)
         return Decimal(repr(round(float(value), 2))).quantize(Decimal("0.01")), None
     text = str(value).strip()
+    _not_an_error(text, "an amount")
     currency = None
     for symbol, code in _SYMBOLS.items():
         if symbol in text:
@@ -248,24 +288,82 @@ def to_money(value: object, decimal_comma: bool = False) -> tuple[Decimal | None
         code = m[1].upper()
         currency = "ILS" if code == "NIS" else code
         text = _CODES.sub("", text)
-    text = text.replace("\u200f", "").replace("\u200e", "").replace(" ", "").replace("\xa0", "")
-    negative = text.startswith("(") and text.endswith(")")
-    text = text.strip("()")
-    if "," in text and "." in text:
-        decimal_comma = text.rfind(",") > text.rfind(".")
-    elif "," in text and not decimal_comma:
-        decimal_comma = bool(re.fullmatch(r"-?\d+,\d{1,2}", text))
-    text = text.replace(".", "").replace(",", ".") if decimal_comma else text.replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
-    if not amount.is_finite():
+    amount = _number(visible(text), decimal_comma)
+    if amount is None:
         raise ValueError(f"{value!r} is not an amount")
     _plausible(amount, value)
-    if negative:
-        amount = -amount
     return amount.quantize(Decimal("0.01")), currency
+
+
+def _not_an_error(text: str, what: str) -> None:
+    """A cell showing one of Excel's error values is a finding that names it: read as an
+    empty cell, a "#DIV/0!" balance would let the amount stand in for it, unnoticed."""
+    if text.upper() in EXCEL_ERRORS:
+        raise CellProblem(
+            f"{shown(text)} is an error in the cell (Excel could not compute it), not {what}"
+        )
+
+
+def visible(text: str) -> str:
+    """`text` without invisible format characters (Unicode's Cf: direction marks and
+    overrides, zero-width spaces and joiners): they change how a value looks, never what
+    it is. Printable text (the usual cell) is returned as it is, at once."""
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+# Spaces not between two digits (around a sign, a parenthesis or a removed currency) go; a
+# space between digits is a thousands separator ("1 200"), held to groups of three as well.
+_LOOSE_SPACE = re.compile(r"\s+(?![0-9])|(?<![0-9])\s+")
+_SPACES = re.compile(r"\s+")
+_NUMBER = {
+    (point, group): re.compile(
+        rf"(?=[^0-9]*[0-9])(?:[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})+|[0-9]*)"
+        rf"(?:{re.escape(point)}[0-9]*)?"
+    )
+    for point, group in ((".", ","), (",", "."), (".", " "), (",", " "))
+}
+
+
+def _number(text: str, decimal_comma: bool) -> Decimal | None:
+    """The number a text holds, if it holds exactly one: ASCII digits, a sign or
+    parentheses, thousands separators only in groups of three ("1,234,567.89", with a
+    decimal comma "1.234.567,89") and at most one decimal separator. "1,2,3", "1_000",
+    "1e5" and "(-5)" are None: xlsdun never guesses an amount."""
+    text = _SPACES.sub(" ", _LOOSE_SPACE.sub("", text))
+    negative = len(text) > 1 and text[0] == "(" and text[-1] == ")"
+    if negative:
+        text = text[1:-1]
+    if text[:1] in ("-", "+"):
+        if negative:
+            return None
+        negative, text = text[0] == "-", text[1:]
+    point, group = _separators(text, decimal_comma)
+    if group != " " and " " in text or not _NUMBER[point, group].fullmatch(text):
+        return None
+    amount = Decimal(text.replace(group, "").replace(point, "."))
+    return -amount if negative else amount
+
+
+def _separators(text: str, decimal_comma: bool) -> tuple[str, str]:
+    """(decimal separator, thousands separator) of a number's text. With both a comma and a
+    period, the later one is the decimal separator; a lone one followed by one or two digits
+    at the end is one too ("12,50"); otherwise the locale says (a period, or a comma with
+    `decimal_comma`). A space between digits is only ever a thousands separator."""
+    comma, period = text.rfind(","), text.rfind(".")
+    if comma >= 0 and period >= 0:
+        return (",", ".") if comma > period else (".", ",")
+    if comma < 0 and period < 0:
+        return ".", " " if " " in text else ","
+    mark, other = (",", ".") if comma >= 0 else (".", ",")
+    tail = text[max(comma, period) + 1 :]
+    if text.count(mark) == 1 and 1 <= len(tail) <= 2 and tail.isdigit():
+        point = mark
+    else:
+        point = mark if (mark == ",") == decimal_comma else other
+    group = other if point == mark else mark
+    return point, " " if " " in text and group not in text else group
 
 
 def _plausible(amount: Decimal | float, cell: object) -> None:
@@ -357,36 +455,90 @@ def read_receivables(
     backups = Path(backups_dir) if backups_dir is not None else None
     check_file(path, backups)
     tried: list[str] = []
+    options = (owned_columns or {}, date_order, default_currency, default_language)
+    receivables = found = None
     with parts_checked(path, backups) as package:
         book = open_book(path, backups)
-        names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        sheets = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        names = [m.name for m in sheets]
         if sheet is not None and sheet not in names:
             raise WorkbookReadError(
                 f"{path}: no sheet named '{sheet}'. Sheets found: {', '.join(names)}. "
                 f"Fix 'workbook.sheet' in the config."
             )
-        for name in [sheet] if sheet else names:
+        visible = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible]
+        for name in [sheet] if sheet else visible:  # a hidden sheet only when named
             spread = package.spread_problem(name)
             if spread:  # calamine would ask for the whole rectangle at once and abort
                 raise too_spread(path, name, spread)
+            package.look_for_errors(name)  # in the package thread, while calamine loads
             found = _find_header(book, path, name, header_row, columns, tried)
-            if found is None:
-                if sheet or header_row:
-                    break
-                continue
-            grid, index, mapping, tables = found
-            if path.suffix.lower() in WRITABLE_SUFFIXES:
-                check_room(path, name, grid.extent, mapping.headers, owned_columns or {})
-            options = (owned_columns or {}, date_order, default_currency, default_language)
-            hidden: frozenset[int] = frozenset()
-            if not include_hidden_rows:
-                hidden = frozenset(_layout(hidden_rows, path, name, "which rows are hidden"))
-            end = next((t.last_row for t in tables if t.first_row == index + 1), None)
-            receivables = _read_body(grid, path, name, index, mapping, options, end, hidden)
-            del grid, book, found
-            _return_freed_memory()
-            return receivables
-    raise _no_receivables(path, tried)
+            if found is not None:
+                receivables = _read_sheet(found, path, name, package, options, include_hidden_rows)
+            if found is not None or sheet or header_row:
+                break
+        if receivables is None and sheet is None:
+            hidden = [n for n in names if n not in visible]
+            match = _hidden_match(book, path, package, hidden, header_row, columns)
+            if match is not None:
+                raise _hidden_sheet(path, match, tried)
+        del book, found  # calamine's copy of the sheet goes
+    if receivables is None:
+        raise _no_receivables(path, tried)
+    _return_freed_memory()
+    return receivables
+
+
+def _read_sheet(
+    found: tuple[_Grid, int, ColumnMap, list[TableRange]],
+    path: Path,
+    name: str,
+    package: PackageCheck,
+    options: tuple[Mapping[str, str], str, str, str],
+    include_hidden_rows: bool,
+) -> Receivables:
+    """The receivables on the sheet whose header `_find_header` found."""
+    grid, index, mapping, tables = found
+    if path.suffix.lower() in WRITABLE_SUFFIXES:
+        check_room(path, name, grid.extent, mapping.headers, options[0])
+    hidden: frozenset[int] = frozenset()
+    if not include_hidden_rows:
+        hidden = frozenset(_layout(hidden_rows, path, name, "which rows are hidden"))
+    end = next((t.last_row for t in tables if t.first_row == index + 1), None)
+    grid.put_back(package.errors(name), _error_columns(mapping))
+    return _read_body(grid, path, name, index, mapping, options, end, hidden)
+
+
+def _hidden_match(
+    book: CalamineWorkbook,
+    path: Path,
+    package: PackageCheck,
+    names: Sequence[str],
+    header_row: int | None,
+    columns: Mapping[str, str] | None,
+) -> str | None:
+    """The first hidden sheet that has the columns xlsdun needs, if no visible one has: the
+    owner is told how to use it, rather than that no sheet has them."""
+    for name in names:
+        if package.spread_problem(name):
+            continue  # calamine must not load it; it is not used anyway
+        try:
+            if _find_header(book, path, name, header_row, columns, []) is not None:
+                return name
+        except WorkbookReadError:
+            continue
+    return None
+
+
+def _hidden_sheet(path: Path, name: str, tried: Sequence[str]) -> WorkbookReadError:
+    looked = f" (the visible sheets do not: {'; '.join(tried)})" if tried else ""
+    return WorkbookReadError(
+        f"{path}: sheet '{name}' has the columns xlsdun needs, but it is hidden in the "
+        f"workbook, so xlsdun did not use it and sent nothing{looked}. A hidden sheet is "
+        f"often an archive or a template copy. If it holds the receivables to remind, set "
+        f'workbook.sheet = "{name}" in the config (or unhide it in Excel: right-click a sheet '
+        f"tab > Unhide) and run again."
+    )
 
 
 def _find_header(
@@ -471,7 +623,7 @@ def _first_rows(rows: Sequence[Sequence[object]], count: int = 3) -> str:
     the owner sees what xlsdun saw (garbled text means a CSV imported in the wrong encoding)."""
     seen, garbled = [], False
     for row in rows:
-        cells = [str(c) for c in row if c is not None]
+        cells = [str(c)[:MAX_HEADER] for c in row if c is not None]  # a huge cell costs no more
         garbled = garbled or any(map(looks_garbled, cells))  # before control characters go
         if cells := [t for t in map(to_text, cells) if t]:
             seen.append(" | ".join(cells))
@@ -530,6 +682,7 @@ class _Grid:
         self.chunk = min(_CHUNK, max(64, _CHUNK_CELLS // max(sheet.width, 1)))
         self._rows = sheet.iter_rows()
         self._head: list[list[object]] = []
+        self._errors: dict[int, list[tuple[int, str]]] = {}
         self.count = 0
 
     def error(self, exc: BaseException) -> WorkbookReadError:
@@ -544,17 +697,39 @@ class _Grid:
         pad: list[object] = [None] * self.first_column
         return [pad + [None if c in _NA_TEXT else c for c in row] for row in self._head]
 
+    def put_back(self, errors: ErrorCells, columns: Iterable[int]) -> None:
+        """Have `chunks` give the Excel error values (cellerrors.py) in `columns` (0-based)
+        as their text ("#DIV/0!"), where calamine gives an empty cell."""
+        wanted = set(columns)
+        for row, cells in errors.items():
+            found = [(c - self.first_column, code) for c, code in cells.items() if c in wanted]
+            if found:
+                self._errors[row] = found
+
     def chunks(self, start: int) -> Iterator[tuple[int, list[list[object]]]]:
-        """(0-based index of the first row, the rows as calamine gives them) from `start` on."""
+        """(0-based index of the first row, the rows as calamine gives them, with the error
+        values `put_back`) from `start` on."""
         head, self._head = self._head, []
         if start < len(head):
-            yield start, head[start:]
+            yield start, self._with_errors(start, head[start:])
         while rows := self._take(self.chunk):
             first = self.count - len(rows)
             if first + len(rows) > start:
-                yield max(first, start), rows[max(start - first, 0) :]
+                first, rows = max(first, start), rows[max(start - first, 0) :]
+                yield first, self._with_errors(first, rows)
         if self.count != self.rows_expected:  # see the class docstring
             raise self.error(RuntimeError("calamine returned the rows in an unexpected layout"))
+
+    def _with_errors(self, first: int, rows: list[list[object]]) -> list[list[object]]:
+        """`rows` (from 0-based index `first`) with the error values in their cells: a loop
+        over the errors, none over the rows."""
+        for number, cells in self._errors.items():
+            if first < number <= first + len(rows):
+                row = rows[number - 1 - first]
+                for column, code in cells:
+                    if 0 <= column < len(row) and row[column] in ("", None):
+                        row[column] = code
+        return rows
 
     def _take(self, n: int) -> list[list[object]]:
         try:
@@ -586,22 +761,35 @@ class _Converter:
     rows that repeat a value share one object. New values are converted by `bulk` where it
     can (plain text, plain numbers)."""
 
-    __slots__ = ("convert", "bulk", "done", "flags", "invalid")
+    __slots__ = ("convert", "bulk", "done", "flags", "invalid", "blank", "refuse_long")
 
     def __init__(
         self,
         convert: Callable[[object], object],
         bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+        *,
+        blank: frozenset[str] = _NA_TEXT,
+        refuse_long: bool = False,
     ) -> None:
         self.convert = convert
         self.bulk = bulk
         self.done: dict[object, object] = {}
         self.flags: dict[object, object] = {}  # TRUE/FALSE cells: as keys they equal 1 and 0
         self.invalid = False  # a cell was rejected: rows must be checked one by one
+        self.blank = blank  # text read as an empty cell
+        self.refuse_long = refuse_long  # text longer than Excel's cells: a finding, else cut
 
     def one(self, value: object) -> object:
-        if value.__class__ is str and value in _NA_TEXT:
-            value = None
+        if value.__class__ is str:
+            if len(value) > LONGEST_CELL:  # type: ignore[arg-type]
+                # not from Excel, and whole-cell work on it (tidying, matching) would cost
+                # gigabytes: a finding where the field has them, else cut before it is read
+                if self.refuse_long:
+                    self.invalid = True
+                    return _Invalid(value, too_long(value, LONGEST_CELL))
+                value = value[: LONGEST_CELL + 1]  # type: ignore[index]
+            elif value in self.blank:
+                value = None
         try:
             return self.convert(value)
         except CellProblem as exc:
@@ -641,11 +829,11 @@ class _Converter:
 def _texts(values: Sequence[object], types: set[type], limit: int) -> list[object] | None:
     """`capped_text` of a chunk that is all text, none of it an NA spelling, none too long
     and with no control character (else one by one, which says which)."""
-    if types != {str} or not _NA_TEXT.isdisjoint(values):
+    if types != {str} or max(map(len, values), default=0) > limit:  # type: ignore[arg-type]
+        return None  # tidying shortens text, never lengthens it: the raw length will do
+    if not _NA_TEXT.isdisjoint(values):
         return None
     tidy = [" ".join(v.split()) or None for v in values]  # type: ignore[attr-defined]
-    if max(map(len, filter(None, tidy)), default=0) > limit:
-        return None
     if not "".join(filter(None, tidy)).isprintable():  # type: ignore[arg-type]
         return None
     return tidy  # type: ignore[return-value]
@@ -663,6 +851,13 @@ _DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
 _TEXTS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
 _TEXTS += ("attachment", "notes")
 _FLAGS = ("disputed", "do_not_contact", "approved")
+# Where an Excel error value is a finding: the amount owed and when it is due, for which a
+# blank lets something else stand in (the amount for the balance, the terms for the due
+# date). An optional date (hold until, promise date) with one reads as empty, as before: a
+# lookup column's "#N/A" there means "none", and skipping every row would send nothing.
+_ERROR_FIELDS = (*_MONEY, "invoice_date", "due_date")
+# Fields whose findings skip the row: a cell longer than Excel's is one there.
+_REFUSE_LONG = frozenset((*_MONEY, *_DATES, *_TEXTS, "last")) - {"notes"}
 
 
 class _Body:
@@ -680,6 +875,8 @@ class _Body:
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
             **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in _TEXTS},
+            "notes": partial(cut_text, limit=MAX_LENGTH["notes"]),
+            "phone": to_phone,
             **dict.fromkeys(_DATES, date_of),
             **dict.fromkeys(_MONEY, partial(to_money, decimal_comma=decimal_comma)),
             **dict.fromkeys(_FLAGS, to_bool),
@@ -693,7 +890,9 @@ class _Body:
             **dict.fromkeys(_MONEY, _amounts),
         }
         wanted = {
-            k: (fields[k], _Converter(c, bulk.get(k))) for k, c in converters.items() if k in fields
+            k: (fields[k], self._converter(k, c, bulk.get(k)))
+            for k, c in converters.items()
+            if k in fields
         }
         owned_converters: dict[str, Callable[[object], object]] = {
             "level": _level_of,
@@ -703,10 +902,27 @@ class _Body:
         for key, convert in owned_converters.items():
             column = owned.get(key.removeprefix("owned:"))
             if column is not None:
-                wanted[key] = (column, _Converter(convert))
+                wanted[key] = (column, self._converter(key, convert))
         self.wanted = wanted
         self.owned_keys = tuple(owned)
         self.shared: dict[object, dict[str, object]] = {}  # owned cells, one dict per kind
+
+    @staticmethod
+    def _converter(
+        key: str,
+        convert: Callable[[object], object],
+        bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+    ) -> _Converter:
+        """A field's converter: amounts and the invoice and due dates read Excel's error
+        values ("#N/A") as findings, not as empty cells; fields whose findings skip the row
+        refuse a cell longer than Excel's, the others cut it (an address, a flag, a note)."""
+        checked = key in _ERROR_FIELDS
+        return _Converter(
+            convert,
+            bulk,
+            blank=_NA_NOT_ERRORS if checked else _NA_TEXT,
+            refuse_long=key in _REFUSE_LONG,
+        )
 
     def chunks(
         self, grid: _Grid, start: int, end: int | None, hidden: frozenset[int]
@@ -809,6 +1025,11 @@ def _table_header(
         if index < len(rows) and not missing_required(map_headers(rows[index], columns).fields):
             return index
     return None
+
+
+def _error_columns(mapping: ColumnMap) -> list[int]:
+    """The columns where an Excel error value is a finding, not an empty cell (`_ERROR_FIELDS`)."""
+    return [mapping.fields[k] for k in _ERROR_FIELDS if k in mapping.fields]
 
 
 _ZERO = Decimal("0")

@@ -1,0 +1,114 @@
+"""Where a worksheet holds Excel error values (#DIV/0!, #N/A, #REF!, ...), read from its XML.
+
+calamine (python-calamine 0.9) reads an error cell as an empty one, so a balance whose
+formula fails would be "no balance" at best and, beside an amount, silently replaced by it.
+The error cells are written `<c r="B7" t="e"><f>…</f><v>#DIV/0!</v></c>`: the part is
+streamed a megabyte at a time and searched for `t="e"` (two byte searches a megabyte, in the
+package check's thread, while calamine loads the sheet); only a sheet that has error cells
+is read closer, with one regular expression, or with lxml if its cells are written another
+way, placed as calamine places them. Only the zipped XML formats (.xlsx, .xlsm) say where
+their errors are; the others read as before.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from .layout import _open, _sheet_part
+from .parts import part_key
+from .refs import column_number
+
+_CHUNK = 1 << 20
+_TAIL = 256  # longer than any cell's start tag
+_LONGEST_CARRY = 8 * _CHUNK
+_MARKS = (b't="e"', b"t='e'")
+_CELL = re.compile(
+    rb"""<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*?\st=["']e["'][^>/]*>(.*?)</c>""", re.DOTALL
+)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+# {1-based row: {0-based column: the error's text}}
+ErrorCells = dict[int, dict[int, str]]
+
+
+def error_cells(path: str | Path, sheet: str) -> ErrorCells:
+    """The error values on `sheet` by row and column; none for other formats, a missing
+    sheet or a part that cannot be read (the damage check reports those)."""
+    opened = _open(Path(path))
+    if opened is None:
+        return {}
+    zf, names = opened
+    with zf:
+        actual = names.get(part_key(_sheet_part(zf, names, sheet) or ""))
+        if actual is None:
+            return {}
+        try:
+            with zf.open(actual) as fh:
+                found, complete = _scan(fh)
+            if complete:
+                return found
+            with zf.open(actual) as fh:
+                return _walk(fh)
+        except (zipfile.BadZipFile, zlib.error, etree.LxmlError, EOFError, OSError, ValueError):
+            return {}  # a damaged part: the damage check names it
+
+
+def _scan(fh: IO[bytes]) -> tuple[ErrorCells, bool]:
+    """(the error cells written `<c r="…" … t="e">`, whether that was every one). A chunk
+    with no `t="e"` keeps only its tail for the next (a start tag cut in two); one with
+    some is read up to its last cell start, and the cell there waits for the next chunk."""
+    found: ErrorCells = {}
+    carry = b""
+    while block := fh.read(_CHUNK):
+        data = carry + block
+        if not any(mark in data for mark in _MARKS):
+            carry = data[-_TAIL:]
+            continue
+        cut = max(data.rfind(b"<c "), data.rfind(b"<c>"), 0)
+        whole, carry = data[:cut], data[cut:]
+        if len(carry) > _LONGEST_CARRY or not _collect(whole, found):
+            return found, False  # odd XML: the tree walk decides
+    return found, _collect(carry, found)
+
+
+def _collect(data: bytes, found: ErrorCells) -> bool:
+    """Add the error cells in `data` (whole cells) to `found`; False if some `t="e"` there
+    is not such a cell (written another way, or text that reads `t="e"`)."""
+    marks = sum(data.count(mark) for mark in _MARKS)
+    if not marks:
+        return True
+    cells = _CELL.findall(data)
+    for letters, row, inner in cells:
+        value = _VALUE.search(inner)
+        code = value.group(1).decode("utf-8", "replace").strip() if value else ""
+        found.setdefault(int(row), {})[column_number(letters.decode()) - 1] = code or "#VALUE!"
+    return len(cells) == marks
+
+
+def _walk(fh: IO[bytes]) -> ErrorCells:
+    """The error cells of a sheet written another way (no reference, a namespace prefix),
+    placed as calamine places them: by their reference, else next to the previous cell.
+    Streamed; each row is freed when read."""
+    found: ErrorCells = {}
+    row_number = 0
+    for _, row in etree.iterparse(fh, tag="{*}row", resolve_entities=False):
+        row_number = int(row.get("r") or row_number + 1)
+        col = 0
+        for cell in row.iterfind("{*}c"):
+            m = _REF.fullmatch(cell.get("r") or "")
+            col = column_number(m.group(1)) if m else col + 1
+            if cell.get("t") == "e":
+                value = cell.find("{*}v")
+                code = (value.text or "").strip() if value is not None else ""
+                found.setdefault(int(m.group(2)) if m else row_number, {})[col - 1] = (
+                    code or "#VALUE!"
+                )
+        row.clear()
+    return found
