@@ -614,8 +614,8 @@ def test_a_far_cell_with_no_value_is_not_counted(tmp_path: Path) -> None:
     wide = write_rows(tmp_path / "wide.xlsx", [[f"h{i}" for i in range(40)], list(range(40))])
     from xlsdun.workbook.layout import sheet_spreads
 
-    problems, clean = sheet_spreads(wide)
-    assert problems == {"Receivables": None} and clean
+    (measured,) = sheet_spreads(wide).values()
+    assert measured.problem is None and measured.clean and not measured.errors
 
 
 # -- issue 12, an adversarial trial: amounts, error values, hidden sheets, huge cells, phones --

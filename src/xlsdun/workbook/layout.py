@@ -26,7 +26,7 @@ from .parts import (
     workbook_part,
 )
 from .refs import CELL_REF, cell_column, parse_range
-from .spread import measure
+from .spread import Measured, measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,24 +90,21 @@ def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, str]] | None:
     return zf, {part_key(n): n for n in zf.namelist()}
 
 
-def sheet_spreads(path: str | Path) -> tuple[dict[str, str | None], set[str]]:
-    """({worksheet name: why calamine must not load it, or None}, the parts read whole with
-    a good CRC on the way). Only the zipped XML formats can be measured (spread.py)."""
+def sheet_spreads(path: str | Path) -> dict[str, Measured]:
+    """Each worksheet measured (spread.py): how far its cells spread, whether its part was
+    read whole with a good CRC, whether it may hold Excel error values. Only the zipped XML
+    formats can be measured."""
     opened = _open(Path(path))
     if opened is None:
-        return {}, set()
+        return {}
     zf, names = opened
-    problems: dict[str, str | None] = {}
-    clean: set[str] = set()
+    found: dict[str, Measured] = {}
     with zf:
         for sheet, part in _sheet_parts(zf, names).items():
             actual = names.get(part_key(part))
-            if actual is None:
-                continue
-            problems[sheet], whole = measure(zf, actual)
-            if whole:
-                clean.add(actual)
-    return problems, clean
+            if actual is not None:
+                found[sheet] = measure(zf, actual)
+    return found
 
 
 def sheet_tables(path: str | Path, sheet: str) -> list[TableRange]:

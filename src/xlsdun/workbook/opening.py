@@ -27,6 +27,7 @@ from .guard import file_problem, is_encrypted, latest_backup
 from .layout import columns_used_after, sheet_spreads
 from .limits import MAX_COLS, MAX_ROWS, damaged_part, directory_problem, next_free_column
 from .refs import column_letters
+from .spread import Measured
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
@@ -130,32 +131,37 @@ def open_book(path: Path, backups: Path | None) -> CalamineWorkbook:
 
 
 class PackageCheck:
-    """The package check running beside the reader (`parts_checked`): first how far each
-    worksheet's cells spread, which the reader waits for before calamine loads a sheet (it
+    """The package check running beside the reader (`parts_checked`): first one pass over
+    each worksheet (spread.py), which the reader waits for before calamine loads a sheet (it
     would ask for the whole rectangle at once and abort the process), then every other part;
-    and, asked for a sheet, where it holds Excel error values (cellerrors.py), found while
-    calamine loads that sheet.
+    and, for a sheet that pass saw error values on, where they are (cellerrors.py), found
+    while calamine loads that sheet.
     """
 
     def __init__(
         self,
-        spreads: Future[tuple[dict[str, str | None], set[str]]] | None,
+        sheets: Future[dict[str, Measured]] | None,
         pool: ThreadPoolExecutor | None = None,
         path: Path | None = None,
     ) -> None:
-        self._spreads = spreads
+        self._sheets = sheets
         self._pool, self._path = pool, path
         self._errors: dict[str, Future[ErrorCells]] = {}
 
+    def _measured(self, sheet: str) -> Measured | None:
+        return self._sheets.result().get(sheet) if self._sheets is not None else None
+
     def spread_problem(self, sheet: str) -> str | None:
         """Why calamine must not load `sheet`, or None (waits for the measurement)."""
-        if self._spreads is None:
-            return None
-        return self._spreads.result()[0].get(sheet)
+        measured = self._measured(sheet)
+        return measured.problem if measured is not None else None
 
     def look_for_errors(self, sheet: str) -> None:
-        """Start looking for the error values on `sheet` (a no-op for read-only formats)."""
-        if self._pool is not None and self._path is not None and sheet not in self._errors:
+        """Start looking for the error values on `sheet`, if the pass over it saw any."""
+        measured = self._measured(sheet)
+        if measured is None or not measured.errors or sheet in self._errors:
+            return
+        if self._pool is not None and self._path is not None:
             self._errors[sheet] = self._pool.submit(error_cells, self._path, sheet)
 
     def errors(self, sheet: str) -> ErrorCells:
@@ -166,18 +172,23 @@ class PackageCheck:
 
 @contextmanager
 def parts_checked(path: Path, backups: Path | None) -> Iterator[PackageCheck]:
-    """While the caller reads the sheet, a thread measures how far each worksheet's cells
-    spread (`spread_problem` waits for it), then checks that every part unpacks to what the
+    """While the caller reads the sheet, a thread makes one pass over each worksheet
+    (`spread_problem` waits for it), then checks that every other part unpacks to what the
     zip says and that the XML parts the writer parses are well-formed (`damaged_part`); the
-    read fails at the end if one is not. Nothing to check for read-only formats: their
-    outcomes go to a sidecar workbook."""
+    read fails at the end if one is not. A second thread looks for error values where that
+    pass saw some. Nothing to check for read-only formats: their outcomes go to a sidecar
+    workbook."""
     if path.suffix.lower() not in WRITABLE_SUFFIXES:
         yield PackageCheck(None)
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsdun-check") as pool:
-        spreads = pool.submit(sheet_spreads, path)  # zlib and lxml let the reader run meanwhile
-        checked = pool.submit(lambda: damaged_part(path, spreads.result()[1]))
-        yield PackageCheck(spreads, pool, path)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlsdun-check") as pool:
+        sheets = pool.submit(sheet_spreads, path)  # zlib and lxml let the reader run meanwhile
+
+        def damage() -> str | None:
+            return damaged_part(path, {m.part for m in sheets.result().values() if m.clean})
+
+        checked = pool.submit(damage)
+        yield PackageCheck(sheets, pool, path)
         problem = checked.result()
     if problem:
         raise unreadable(

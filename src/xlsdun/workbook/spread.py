@@ -105,13 +105,20 @@ def _starts_before(pattern: re.Pattern[bytes], chunk: bytes, end: int) -> bool:
     return m is not None and m.start() < end
 
 
-def _plain(stream: _Stream) -> bool:
-    """Every cell is written `<c r="…"` and none lies past column Z or row 99,999: at most
-    26 x 99,999 cells, nothing to measure."""
+_ERROR_MARKS = (b'"e"', b"'e'")  # an attribute `t="e"`: an Excel error value (cellerrors.py)
+
+
+def _survey(stream: _Stream) -> tuple[bool, bool]:
+    """(every cell is written `<c r="…"` and none lies past column Z or row 99,999, so at
+    most 26 x 99,999 cells and nothing to measure; the part may hold Excel error values).
+    One pass: the error values' mark is looked for on the way, which saves cellerrors.py a
+    pass of its own on the usual sheet, which has none."""
+    plain, errors = True, False
     for chunk, end in stream.chunks():
-        if any(_starts_before(p, chunk, end) for p in (_FAR, _ODD, _PREFIXED)):
-            return False
-    return True
+        if plain and any(_starts_before(p, chunk, end) for p in (_FAR, _ODD, _PREFIXED)):
+            plain = False
+        errors = errors or any(mark in chunk for mark in _ERROR_MARKS)
+    return plain, errors
 
 
 def _standard(zf: zipfile.ZipFile, part: str) -> bool:
@@ -151,15 +158,25 @@ def _measure_tree(zf: zipfile.ZipFile, part: str) -> Spread:
     return spread
 
 
-def measure(zf: zipfile.ZipFile, part: str) -> tuple[str | None, bool]:
-    """(why calamine must not load this worksheet part, its cells spreading too far, or
-    None; whether the part was read whole with a good CRC)."""
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """What one pass over a worksheet part found."""
+
+    part: str
+    problem: str | None  # why calamine must not load it (its cells spread too far)
+    clean: bool  # read whole with a good CRC: the damage check need not read it again
+    errors: bool  # it may hold Excel error values: cellerrors.py must look closer
+
+
+def measure(zf: zipfile.ZipFile, part: str) -> Measured:
+    """How far a worksheet part's cells spread, and what else the pass over it saw."""
     stream = _Stream(zf, part)
-    if _plain(stream):
-        return None, stream.clean
+    plain, errors = _survey(stream)
+    if plain:
+        return Measured(part, None, stream.clean, errors)
     spread = _measure_refs(zf, part) if _standard(zf, part) else _measure_tree(zf, part)
     if spread.cells <= MAX_CELLS:
-        return None, stream.clean
+        return Measured(part, None, stream.clean, errors)
     rows = spread.last_row - spread.first_row + 1
     cols = spread.last_col - spread.first_col + 1
     problem = (
@@ -167,4 +184,4 @@ def measure(zf: zipfile.ZipFile, part: str) -> tuple[str | None, bool]:
         f"column {column_letters(spread.last_col)}), {spread.cells:,} cells in all, more than "
         f"xlsdun reads ({MAX_CELLS:,})"
     )
-    return problem, stream.clean
+    return Measured(part, problem, stream.clean, errors)
