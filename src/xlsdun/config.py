@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,9 @@ class PolicyConfig:
     first_contact_max: str = "plan"
     send_days: tuple[int, ...] | None = None  # ISO weekdays 1=Mon..7=Sun; None: by country
     skip_holidays: bool = True
+    # The public holidays by year, for the years the caller has them (the engine: a cached
+    # table); a year not there is asked of the `holidays` library when first needed.
+    holidays: Mapping[int, Mapping[date, str]] = field(default_factory=dict)
     thank_you: bool = False
     late_interest_annual: Decimal = Decimal("0")  # e.g. 0.04 for 4% a year, simple
     installments: int = 3  # offered at the `plan` tier

@@ -115,6 +115,20 @@ def make_renderer(config: Config):  # -> render.Renderer
     )
 
 
+def with_holidays(config: Config, today: date) -> Config:
+    """The config with the public holidays of this year and the next in its policy, from the
+    state folder's cache (holiday_cache.py): the plan looks up to a month ahead."""
+    from dataclasses import replace
+
+    from .holiday_cache import cached_holidays
+
+    policy = config.policy
+    if not policy.skip_holidays:
+        return config
+    table = cached_holidays(config.state_dir, policy.country, (today.year, today.year + 1))
+    return replace(config, policy=replace(policy, holidays=table))
+
+
 def _real_sender(config: Config) -> None:
     """Real mail never goes out signed "Your Name" from an example address (`xlsdun init`'s
     placeholders); the outbox, which sends nothing, lets a new user try it first."""
@@ -326,6 +340,7 @@ def run_once(
     if dry_run:
         return _dry_run(config, today, now)
     _real_sender(config)
+    config = with_holidays(config, today)
     from .workbook.guard import fingerprint
 
     run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"
@@ -437,7 +452,11 @@ def _preflight(config: Config, receivables: Receivables) -> None:
         info is not None
         and not info.read_only
         and not config.workbook.allow_protected_sheet
-        and sheet_protected(config.workbook.path, info.sheet)
+        and (
+            info.protected  # seen by the reader's pass over the sheet
+            if info.protected is not None
+            else sheet_protected(config.workbook.path, info.sheet)
+        )
     ):
         raise RunError(
             f"{config.workbook.path}, sheet '{info.sheet}': the sheet is protected, so xlsdun "

@@ -12,8 +12,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-import holidays as holidays_lib
-
 from .config import PolicyConfig, Tier
 from .models import (
     Action,
@@ -41,7 +39,11 @@ def send_days(policy: PolicyConfig) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=64)
-def _holidays(country: str, year: int) -> dict[date, str]:
+def holidays_of(country: str, year: int) -> dict[date, str]:
+    """The country's public holidays in `year`, from the `holidays` library (imported here:
+    with its Hebrew calendar it costs 75 ms, which a run with a cached table never pays)."""
+    import holidays as holidays_lib
+
     try:
         return dict(holidays_lib.country_holidays(country, years=[year]))
     except NotImplementedError:
@@ -53,7 +55,10 @@ def why_not_send_day(day: date, policy: PolicyConfig) -> str | None:
     if day.isoweekday() not in send_days(policy):
         return _DAY_NAMES[day.weekday()]
     if policy.skip_holidays:
-        name = _holidays(policy.country, day.year).get(day)
+        table = policy.holidays.get(day.year)
+        if table is None:
+            table = holidays_of(policy.country, day.year)
+        name = table.get(day)
         if name:
             return f"public holiday ({name})"
     return None

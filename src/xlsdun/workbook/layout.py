@@ -21,12 +21,13 @@ from .parts import (
     parse_rels,
     part_key,
     rels_part,
-    sheet_protection_on,
     sheet_rel_id,
     workbook_part,
 )
 from .refs import CELL_REF, cell_column, parse_range
-from .spread import Measured, measure
+from .spread import Measured, measure, protection_in
+
+_PROTECTION_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetProtection(?=[\s/>])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,19 +211,13 @@ def sheet_protected(path: str | Path, sheet: str) -> bool:
             return _protection_flag(fh)
 
 
-_PROTECTION = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetProtection(?=[\s/>])([^>]*)>")
-_SHEET_ATTR = re.compile(rb"""\ssheet\s*=\s*["']([^"']*)["']""")
-
-
 def _protection_flag(fh: IO[bytes]) -> bool:
     """Scan the sheet's bytes for <sheetProtection>, which follows all the rows: iterparse
     would build the whole sheet as a tree first (2 GB and 8 s at 200,000 rows)."""
     tail = b""
     while chunk := fh.read(1 << 20):
         data = tail + chunk
-        found = _PROTECTION.search(data)
-        if found is not None:
-            sheet = _SHEET_ATTR.search(found.group(1))
-            return sheet_protection_on(sheet.group(1).decode("ascii", "replace") if sheet else None)
+        if b"sheetProtection" in data and _PROTECTION_START.search(data):
+            return protection_in(data)
         tail = data[-4096:]
     return False

@@ -156,6 +156,12 @@ class PackageCheck:
         measured = self._measured(sheet)
         return measured.problem if measured is not None else None
 
+    def protected(self, sheet: str) -> bool | None:
+        """Whether `sheet`'s cells are protected, as the pass over it saw; None: not known
+        (a read-only format, or no pass)."""
+        measured = self._measured(sheet)
+        return measured.protected if measured is not None else None
+
     def look_for_errors(self, sheet: str) -> None:
         """Start looking for the error values on `sheet`, if the pass over it saw any."""
         measured = self._measured(sheet)

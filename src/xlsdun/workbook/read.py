@@ -18,6 +18,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -506,7 +507,11 @@ def _read_sheet(
         hidden = frozenset(_layout(hidden_rows, path, name, "which rows are hidden"))
     end = next((t.last_row for t in tables if t.first_row == index + 1), None)
     grid.put_back(package.errors(name), _error_columns(mapping))
-    return _read_body(grid, path, name, index, mapping, options, end, hidden)
+    receivables = _read_body(grid, path, name, index, mapping, options, end, hidden)
+    if receivables.sheet is not None:
+        info = replace(receivables.sheet, protected=package.protected(name))
+        receivables = replace(receivables, sheet=info)
+    return receivables
 
 
 def _hidden_match(
