@@ -1,16 +1,20 @@
-"""The public holidays a run needs, kept in the state folder between runs.
+"""The public holidays a run needs, kept between runs.
 
 The policy asks whether today is a send day. For Israel the `holidays` library answers from
 its Hebrew calendar: importing it and computing one year costs about 75 ms, every run, for
 a table that changes once a year. So the run passes the policy a table read from
-`STATE/cache/holidays-IL-2026-<library stamp>.json`, computing it (and the library's import)
-only when the file is missing; a new version of the library makes a new stamp.
+`holidays-IL-2026-<library stamp>.json` in the user's cache folder (`~/.cache/xlsdun`,
+`%LOCALAPPDATA%/xlsdun`, `~/Library/Caches/xlsdun`: public facts, shared by a bookkeeper's
+clients; the state folder's `cache` if there is none), computing it (and importing the
+library) only when the file is missing; a new version of the library makes a new stamp.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -25,6 +29,17 @@ def _stamp() -> str:
     return str(int(Path(origin).stat().st_mtime)) if origin else "none"
 
 
+def cache_folder(state_dir: Path) -> Path:
+    """Where the table is kept: the user's cache folder, else the state folder's."""
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA")
+    elif sys.platform == "darwin":
+        base = str(Path.home() / "Library" / "Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "xlsdun" if base else state_dir / "cache"
+
+
 def cached_holidays(
     state_dir: Path, country: str, years: Iterable[int]
 ) -> dict[int, dict[date, str]]:
@@ -32,7 +47,7 @@ def cached_holidays(
     cache that cannot be read or written is simply computed again: it is only a cache."""
     from .policy import holidays_of
 
-    folder = state_dir / "cache"
+    folder = cache_folder(state_dir)
     stamp = _stamp()
     found: dict[int, dict[date, str]] = {}
     for year in years:
