@@ -2,10 +2,10 @@
 
 calamine (python-calamine 0.9) reads an error cell as an empty one, so a balance whose
 formula fails would be "no balance" at best and, beside an amount, silently replaced by it.
-The error cells are written `<c r="B7" t="e"><f>…</f><v>#DIV/0!</v></c>`: the part is
-streamed a megabyte at a time and searched for `t="e"` (two byte searches a megabyte, in the
-package check's thread, while calamine loads the sheet); only a sheet that has error cells
-is read closer, with one regular expression, or with lxml if its cells are written another
+The error cells are written `<c r="B7" t="e"><f>…</f><v>#DIV/0!</v></c>`: the package
+check's pass over the sheet (spread.py) notes whether their mark is there at all, and only a
+sheet that has it is read here (in the package check's thread, while calamine loads the
+sheet): streamed a megabyte at a time, with one regular expression, or with lxml if its cells are written another
 way, placed as calamine places them. Only the zipped XML formats (.xlsx, .xlsm) say where
 their errors are; the others read as before.
 """
