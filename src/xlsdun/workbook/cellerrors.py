@@ -23,6 +23,7 @@ from lxml import etree
 from .layout import _open, _sheet_part
 from .parts import part_key
 from .refs import column_number
+from .spread import placed_cells
 
 _CHUNK = 1 << 20
 _TAIL = 256  # longer than any cell's start tag
@@ -94,21 +95,11 @@ def _collect(data: bytes, found: ErrorCells) -> bool:
 
 def _walk(fh: IO[bytes]) -> ErrorCells:
     """The error cells of a sheet written another way (no reference, a namespace prefix),
-    placed as calamine places them: by their reference, else next to the previous cell.
-    Streamed; each row is freed when read."""
+    placed as calamine places them (spread.placed_cells)."""
     found: ErrorCells = {}
-    row_number = 0
-    for _, row in etree.iterparse(fh, tag="{*}row", resolve_entities=False):
-        row_number = int(row.get("r") or row_number + 1)
-        col = 0
-        for cell in row.iterfind("{*}c"):
-            m = _REF.fullmatch(cell.get("r") or "")
-            col = column_number(m.group(1)) if m else col + 1
-            if cell.get("t") == "e":
-                value = cell.find("{*}v")
-                code = (value.text or "").strip() if value is not None else ""
-                found.setdefault(int(m.group(2)) if m else row_number, {})[col - 1] = (
-                    code or "#VALUE!"
-                )
-        row.clear()
+    for row, col, cell in placed_cells(fh):
+        if cell.get("t") == "e":
+            value = cell.find("{*}v")
+            code = (value.text or "").strip() if value is not None else ""
+            found.setdefault(row, {})[col - 1] = code or "#VALUE!"
     return found

@@ -157,21 +157,28 @@ def _measure_refs(zf: zipfile.ZipFile, part: str) -> Spread:
     return spread
 
 
-def _measure_tree(zf: zipfile.ZipFile, part: str) -> Spread:
-    """The rectangle, with cells placed as calamine places them: by their reference, else
-    next to the previous cell (and rows likewise). Streamed; each row is freed when read."""
-    spread = Spread()
+def placed_cells(fh: IO[bytes]) -> Iterator[tuple[int, int, etree._Element]]:
+    """(1-based row, 1-based column, the <c> element) of each cell of a worksheet, placed as
+    calamine places them: by their reference, else next to the previous cell (and rows
+    likewise). Streamed; each row is freed once its cells were given out."""
     row_number = 0
+    for _, row in etree.iterparse(fh, tag="{*}row", resolve_entities=False):
+        row_number = int(row.get("r") or row_number + 1)
+        col = 0
+        for cell in row.iterfind("{*}c"):
+            m = _REF.fullmatch(cell.get("r") or "")
+            col = column_number(m.group(1)) if m else col + 1
+            yield (int(m.group(2)) if m else row_number), col, cell
+        row.clear()
+
+
+def _measure_tree(zf: zipfile.ZipFile, part: str) -> Spread:
+    """The rectangle of the cells that hold a value (a <v>, <f> or <is>), walked with lxml."""
+    spread = Spread()
     with zf.open(part) as fh:
-        for _, row in etree.iterparse(fh, tag="{*}row", resolve_entities=False):
-            row_number = int(row.get("r") or row_number + 1)
-            col = 0
-            for cell in row.iterfind("{*}c"):
-                m = _REF.fullmatch(cell.get("r") or "")
-                col = column_number(m.group(1)) if m else col + 1
-                if len(cell):  # a <v>, <f> or <is>: a value
-                    spread.add(col, int(m.group(2)) if m else row_number)
-            row.clear()
+        for row, col, cell in placed_cells(fh):
+            if len(cell):
+                spread.add(col, row)
     return spread
 
 
