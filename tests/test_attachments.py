@@ -331,8 +331,14 @@ HOSTILE = {  # one debtor each; every one of them is due a reminder on TODAY
     "מכולת השכונה - יוסי ובניו": ("../../../../etc/hostname", "outside the attachments folder"),
     "Blue Cedar Catering": ("~/secret.pdf", "attachment file not found"),
     "מספרת שירן": ("invoices/link.pdf", "outside the attachments folder"),
-    "Atlas Software Inc.": (".xlsdun/ledger.sqlite3", "a hidden file or one of xlsdun's own"),
-    "Harbor Light Dental Clinic": ("xlsdun.toml", "a hidden file or one of xlsdun's own"),
+    "Atlas Software Inc.": (
+        ".xlsdun/ledger.sqlite3",
+        "a hidden file, an Office lock file or one of xlsdun's own",
+    ),
+    "Harbor Light Dental Clinic": (
+        "xlsdun.toml",
+        "a hidden file, an Office lock file or one of xlsdun's own",
+    ),
     'נגרות אבו-חצירא בע"מ': ("/proc/self/environ", "outside the attachments folder"),
     "Fjord Design AB": ("invoices/pipe.pdf", "not an ordinary file"),
     "Oakridge Property Management": ("/dev/zero", "outside the attachments folder"),

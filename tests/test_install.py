@@ -344,7 +344,7 @@ def test_two_clients_never_share_a_schedule(tmp_path: Path) -> None:
         ["install-schedule", "--systemd", "--out", str(out), "--config", str(second)]
         + ["--name", services[0].stem if str(first) in texts[0] else services[1].stem],
     )
-    assert clash.exit_code == 2 and "runs other configs" in clash.stderr
+    assert clash.exit_code == 2 and "runs xlsdun for other config files" in clash.stderr
 
 
 def test_a_schedule_file_of_an_older_xlsdun_is_not_overwritten(cfg: Path, tmp_path: Path) -> None:

@@ -717,8 +717,8 @@ def test_an_excel_error_in_an_amount_or_date_is_a_finding_that_names_it(tmp_path
     fields = ["balance", "due_date", "paid", "balance", "due_date", "balance", "paid"]
     what = {"balance": "an amount", "paid": "an amount", "due_date": "a date"}
     expected = {
-        (n + 2, field): f"'{error}' is an error in the cell (Excel could not compute it), not "
-        f"{what[field]}"
+        (n + 2, field): f"'{error}' is an Excel error (the cell's formula could not be "
+        f"calculated), not {what[field]}"
         for n, (error, field) in enumerate(zip(ERRORS, fields, strict=True))
     }
     expected[(10, "balance")] = expected[(3, "due_date")].replace("a date", "an amount")

@@ -41,7 +41,7 @@ class Refusal(Enum):
 
     NOT_FOUND = "attachment file not found"
     OUTSIDE = "attachment refused: outside the attachments folder"
-    PRIVATE = "attachment refused: a hidden file or one of xlsdun's own files"
+    PRIVATE = "attachment refused: a hidden file, an Office lock file or one of xlsdun's own files"
     NOT_REGULAR = "attachment refused: not an ordinary file"
     TOO_LARGE = "attachment refused: larger than {limit} (max_attachment_mb)"
     UNREADABLE = "attachment file cannot be read"

@@ -257,8 +257,8 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
         console.print(f"Config: {safe(cfg.source)} [green]ok[/]")
         for example in result["placeholders"]:
             console.print(
-                f"  [yellow]still an example[/]: {safe(example)} (set your own before "
-                f"sending real mail)"
+                f"  [yellow]still an example[/]: {safe(example)} (replace it with your own "
+                f"before sending real mail)"
             )
         console.print(
             f"Workbook: {safe(cfg.workbook.path)}, sheet '{safe(result['sheet'])}', header row "
@@ -409,7 +409,7 @@ def _matching(customer: str, items: list[Any] | tuple[Any, ...]) -> list[Any]:
     the name."""
     wanted = customer.strip().casefold()
     if not wanted:  # "" is part of every name
-        raise RunError("say which customer: a name, an email address or a customer id")
+        raise RunError("say which customer: their name, email address or customer ID")
     exact = [
         x
         for x in items

@@ -295,7 +295,10 @@ def report(
             if item["report"] and not quiet:
                 click.echo(item["report"])
             elif not item["report"] and today:
-                _err(f"{item['config']}: no report for {today}; 'xlsdun report' shows the latest.")
+                _err(
+                    f"{item['config']}: no report for {today}; without --today, "
+                    f"'xlsdun report' shows the latest one."
+                )
             elif not item["report"]:
                 _err(f"{item['config']}: no report yet; 'xlsdun run' writes one after each run.")
     if open_:

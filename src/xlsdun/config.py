@@ -446,9 +446,10 @@ def load(path: str | Path) -> Config:
         raise ConfigError(f"{source}: cannot be read ({exc.strerror or exc}).") from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ConfigError(
-            f'{source}: saved as UTF-16 ("Unicode"), as Windows PowerShell 5 and some editors '
-            f"do. Save it as UTF-8 (in Notepad: File > Save as > Encoding: UTF-8), or write it "
-            f"with: Set-Content -Encoding utf8."
+            f'{source}: saved as UTF-16 (Notepad calls it "Unicode"; Windows PowerShell 5 and '
+            f"some editors save files that way), which xlsdun cannot read. Save it as UTF-8 (in "
+            f"Notepad: File > Save as > Encoding: UTF-8), or in PowerShell write it with "
+            f"Set-Content -Encoding utf8."
         )
     try:  # utf-8-sig: Notepad's "UTF-8 with BOM" is UTF-8 too
         data = tomllib.loads(raw.decode("utf-8-sig"))

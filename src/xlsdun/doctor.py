@@ -66,7 +66,8 @@ def check_config(path: str, *, smtp_login: bool = True, now: datetime | None = N
             "config",
             WARN,
             f"{cfg.source} still has example values: {'; '.join(unset)}",
-            "Put your own name, business and addresses in xlsdun.toml before sending real mail.",
+            "Replace them with your own name, business and email addresses in the config before "
+            "sending real mail.",
         )
     else:
         add("config", OK, f"{cfg.source} reads fine")

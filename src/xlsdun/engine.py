@@ -138,7 +138,8 @@ def _real_sender(config: Config) -> None:
     if unset:
         raise RunError(
             f"{config.source} still has example values, so nothing was sent: {'; '.join(unset)}. "
-            f"Put your own name, business and addresses there ('xlsdun check' lists them)."
+            f"Replace them with your own name, business and email addresses ('xlsdun check' lists "
+            f"them), then run again."
         )
 
 
@@ -154,8 +155,8 @@ def check_folders(config: Config, *, dry_run: bool = False) -> None:
         if problem:
             raise RunError(
                 f"{config.source}: '{key}' is {folder}, which cannot be used as a folder "
-                f"({problem}). Point '{key}' to a folder you can write to (or move the file of "
-                f"that name away), then run again. Nothing was sent."
+                f"({problem}). Nothing was sent. Point '{key}' to a folder you can write to "
+                f"(or, if a file has that name, move the file elsewhere), then run again."
             )
 
 
@@ -164,8 +165,10 @@ def _folder_problem(folder: Path) -> str | None:
     trying tells: root may "write" into /proc), so a refused run leaves nothing behind."""
     if folder.exists():
         if not folder.is_dir():
-            return "a file of that name is there"
-        return None if os.access(folder, os.W_OK | os.X_OK) else "you may not write into it"
+            return "a file has that name"
+        return (
+            None if os.access(folder, os.W_OK | os.X_OK) else "this user account cannot write to it"
+        )
     missing = [folder, *(p for p in folder.parents if not p.exists())]
     try:
         folder.mkdir(parents=True)

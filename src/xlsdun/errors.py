@@ -6,10 +6,10 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 
 # Said instead of "unexpected MemoryError" (exit 2: the input is the problem, not xlsdun).
 OUT_OF_MEMORY = (
-    "this computer ran out of memory: the workbook is too big to read here, or built to "
-    "exhaust memory (a huge cell, a damaged file). Nothing more was sent; what was sent is in "
-    "the ledger. Save the sheet again in Excel without the stray content, or point "
-    "'workbook.path' to a smaller copy."
+    "this computer ran out of memory: the workbook is too big to read here, or something in "
+    "it is far larger than it looks (a huge cell, a damaged file). Nothing more was sent; "
+    "anything sent before this is recorded in the ledger. Open the workbook in Excel, delete "
+    "what should not be there and save it again, or point 'workbook.path' to a smaller copy."
 )
 
 

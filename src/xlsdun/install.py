@@ -370,8 +370,8 @@ def _own_name(kind: str, t: Trigger, folder: Path, named: bool) -> Trigger:
             return t
         if named:
             raise UnsafeTrigger(
-                f"{path} already exists and runs other configs; choose another --name, or "
-                f"remove that schedule first"
+                f"{path} already exists and runs xlsdun for other config files, so it was left "
+                f"as it is; choose another --name, or remove that schedule first"
             )
         return replace(t, name=f"{t.name}-{t.id[:6]}")
     return t

@@ -203,8 +203,8 @@ def _print_findings(plan: Plan, console: Console) -> None:
     if plan.findings:
         rows = len({f.row for f in plan.findings})
         console.print(
-            f"[yellow]{rows} row(s) with a problem[/] (each row's Reminder status says what "
-            f"xlsdun did with it):"
+            f"[yellow]{rows} row(s) with a problem[/] (after a run, each row's Reminder status "
+            f"cell says what xlsdun did with it):"
         )
         for f in plan.findings[:20]:
             console.print(f"  row {f.row}: {safe(f.field)}: {safe(f.problem)}")

@@ -210,9 +210,9 @@ def too_spread(path: Path, sheet: str, problem: str) -> WorkbookReadError:
     """A sheet whose cells spread too far to read (spread.py): usually a stray value far
     below or to the right of the table."""
     return WorkbookReadError(
-        f"{path}, sheet '{sheet}': {problem}. Usually that is a stray value far below or to "
-        f"the right of your table: in Excel press Ctrl+End to see where the sheet ends, delete "
-        f"the rows and columns past your data, save, and run again. Nothing was sent."
+        f"{path}, sheet '{sheet}': {problem}. Nothing was sent. This is usually a stray value "
+        f"far below or to the right of your table: in Excel, press Ctrl+End to see where the "
+        f"sheet ends, delete the rows and columns past your data, save, and run again."
     )
 
 

@@ -301,7 +301,8 @@ def _not_an_error(text: str, what: str) -> None:
     empty cell, a "#DIV/0!" balance would let the amount stand in for it, unnoticed."""
     if text.upper() in EXCEL_ERRORS:
         raise CellProblem(
-            f"{shown(text)} is an error in the cell (Excel could not compute it), not {what}"
+            f"{shown(text)} is an Excel error (the cell's formula could not be calculated), "
+            f"not {what}"
         )
 
 
@@ -539,8 +540,8 @@ def _hidden_sheet(path: Path, name: str, tried: Sequence[str]) -> WorkbookReadEr
     looked = f" (the visible sheets do not: {'; '.join(tried)})" if tried else ""
     return WorkbookReadError(
         f"{path}: sheet '{name}' has the columns xlsdun needs, but it is hidden in the "
-        f"workbook, so xlsdun did not use it and sent nothing{looked}. A hidden sheet is "
-        f"often an archive or a template copy. If it holds the receivables to remind, set "
+        f"workbook, so xlsdun did not use it and sent nothing{looked}. A hidden sheet is often "
+        f"an archive or a template copy. If it is the one to send reminders from, set "
         f'workbook.sheet = "{name}" in the config (or unhide it in Excel: right-click a sheet '
         f"tab > Unhide) and run again."
     )

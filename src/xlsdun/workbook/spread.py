@@ -206,7 +206,7 @@ def measure(zf: zipfile.ZipFile, part: str) -> Measured:
     cols = spread.last_col - spread.first_col + 1
     problem = (
         f"its cells spread over {rows:,} rows by {cols:,} columns (to row {spread.last_row:,}, "
-        f"column {column_letters(spread.last_col)}), {spread.cells:,} cells in all, more than "
-        f"xlsdun reads ({MAX_CELLS:,})"
+        f"column {column_letters(spread.last_col)}): {spread.cells:,} cells in all, and xlsdun "
+        f"reads at most {MAX_CELLS:,}"
     )
     return Measured(part, problem, stream.clean, errors, protected)
