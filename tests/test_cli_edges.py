@@ -98,13 +98,24 @@ def test_a_run_as_of_tomorrow_needs_force_and_then_does_not_block_today(demo: Pa
 
 
 def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) -> None:
-    first = run_json(demo)
-    assert first["workbook_written"] is True
-    before = (demo / "receivables.xlsx").stat().st_mtime_ns
-    for _ in range(2):
-        again = run_json(demo)
-        assert again["workbook_written"] is False
-    assert (demo / "receivables.xlsx").stat().st_mtime_ns == before
+    """The run said `workbook_written: true` whenever it asked the writer, also when the
+    writer found that nothing would change and left the file alone."""
+    from xlsdun import config as config_mod
+    from xlsdun import engine
+    from xlsdun.ledger import Ledger
+    from xlsdun.workbook.guard import fingerprint
+
+    assert run_json(demo)["workbook_written"] is True
+    book = demo / "receivables.xlsx"
+    before = book.stat().st_mtime_ns
+    assert run_json(demo)["workbook_written"] is False
+    cfg = config_mod.load(demo / "xlsdun.toml")
+    receivables = engine.load_receivables(cfg)
+    row, cells = next((r, c) for r, c in receivables.owned.items() if c.get("status"))
+    same = {row: {cfg.owned_columns["status"]: cells["status"]}}  # what the cell already says
+    with Ledger(engine.ledger_path(cfg)) as ledger:
+        assert engine._write_back(cfg, receivables, same, ledger, fingerprint(book)) is None
+    assert book.stat().st_mtime_ns == before
 
 
 def test_write_back_reports_no_write_when_nothing_would_change(demo: Path) -> None:

@@ -200,3 +200,31 @@ def test_a_run_that_meets_another_runs_lock_is_tried_again_the_same_day(client: 
     times = [at.astimezone(ZONE).strftime("%H:%M") for _, at in rec.calls]
     assert times == ["09:00", "09:15", "09:30"]
     assert "trying again in" in log_text(client)
+
+
+def test_lock_retries_of_two_zones_at_the_same_time_do_not_replace_each_other(
+    tmp_path: Path,
+) -> None:
+    """Retries were kept by the group's clock time alone: two clients at 09:00 in different
+    zones shared one slot, and one's retry replaced the other's, which then never ran."""
+    first = copy_sample(tmp_path / "il")
+    second = copy_sample(tmp_path / "uk")
+    second.write_text(
+        second.read_text("utf-8").replace('"Asia/Jerusalem"', '"Europe/London"'), "utf-8"
+    )
+    fake = FakeTime(local(2026, 11, 26, 8), local(2026, 11, 26, 20))
+    locks = {str(first): 12, str(second): 1}  # attempts that meet someone else's lock
+    calls: list[str] = []
+
+    def run_job(paths: Sequence[str], today: date) -> int:
+        calls.extend(paths)
+        if locks[paths[0]]:  # the Israeli client's lock outlasts 09:00 in London (11:00)
+            locks[paths[0]] -= 1
+            return 3
+        return Recorder(fake)(paths, today)
+
+    daemon = Daemon([str(first), str(second)], run_job=run_job, clock=fake.clock, sleep=fake.sleep)
+    fake.daemon = daemon
+    assert daemon.serve() == 0
+    assert locks == {str(first): 0, str(second): 0}  # both tried until the lock was gone
+    assert calls.count(str(first)) == 13 and calls.count(str(second)) == 2

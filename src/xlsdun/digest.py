@@ -29,6 +29,7 @@ from . import logs
 from .config import Config
 from .ledger import Ledger
 from .models import Action, Delivery, RunReport
+from .policy import how_to_approve
 from .private import private_dir
 
 TEMPLATES = Path(__file__).parent / "templates" / "digest"
@@ -363,10 +364,7 @@ def approve_hint(action: Action, approved_column: bool) -> str:
     who = action.debtor.split(":", 1)[-1]  # the debtor's own key: unique, as approve matches
     if not _SHELL_SAFE.fullmatch(who):
         who = shlex.quote(action.customer)
-    command = f"xlsdun approve {who}"
-    if approved_column:
-        return f"write yes in the Approved column or run {command}"
-    return f"run {command} (or add an Approved column and write yes in it)"
+    return how_to_approve(approved_column, f"xlsdun approve {who}")
 
 
 def _plan_offer(config: Config) -> str:

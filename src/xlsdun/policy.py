@@ -196,11 +196,12 @@ def _cadence_text(since: int, last: Contact, when: date) -> str:
     return f"{done}; next reminder on {when.isoformat()} at the earliest"
 
 
-def how_to_approve(approved_column: bool) -> str:
-    """The owner's two ways to approve, naming the Approved column only if the sheet has one."""
+def how_to_approve(approved_column: bool, command: str = "'xlsdun approve'") -> str:
+    """The owner's two ways to approve (the plan, the summary and the digest say it alike),
+    naming the Approved column only if the sheet has one."""
     if approved_column:
-        return "write yes in the Approved column or run 'xlsdun approve'"
-    return "run 'xlsdun approve' (or add an Approved column to the sheet and write yes in it)"
+        return f"write yes in the Approved column or run {command}"
+    return f"run {command} (or add an Approved column to the sheet and write yes in it)"
 
 
 def _fmt_days(n: int) -> str:
@@ -390,7 +391,7 @@ def plan_debtor(
             return Action(
                 **base,
                 kind="skip",
-                tier=last.tier,  # where the debtor stands; the reason names the next tier
+                tier=last.tier,  # where the debtor stands, not the tier it may rise to
                 variant=variant,
                 reason=_cadence_text(since, last, when),
                 next_date=when,

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .models import Action, Delivery, Plan, RunReport
+from .policy import how_to_approve
 
 # C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]+")
@@ -148,9 +149,7 @@ def _needs_owner(a: Action, d: Delivery | None) -> bool:
     """A row the owner must act on: a failure, a call, an approval, a send that may not have
     arrived."""
     outcome = d.outcome if d is not None else None
-    return (
-        outcome in ("failed", "ambiguous") or a.call_list or a.kind in ("manual", "await_approval")
-    )
+    return outcome in ("failed", "ambiguous") or a.call_list or a.kind == "await_approval"
 
 
 def _print_actions(
@@ -189,7 +188,7 @@ def _print_actions(
 def print_plan(plan: Plan, console: Console) -> None:
     _print_actions(plan, None, console, "Every debtor and why: 'xlsdun plan --json'.")
     kinds = Counter(a.kind for a in plan.actions)
-    calls = sum(1 for a in plan.actions if a.call_list or a.kind == "manual")
+    calls = sum(1 for a in plan.actions if a.call_list)
     console.print(
         f"{kinds['send']} to send, {kinds['await_approval']} awaiting approval, "
         f"{calls} to call, {kinds['defer']} deferred, {kinds['skip']} not contacted."
@@ -249,17 +248,13 @@ def print_run(report: RunReport, console: Console) -> None:
     console.print(_headline(report))
     if report.outbox_dir and not report.dry_run and report.deliveries:
         console.print(f"Emails (.eml): {safe(report.outbox_dir)}/{report.today.isoformat()}")
-    calls = [a for a in report.plan.actions if a.call_list or a.kind == "manual"]
+    calls = [a for a in report.plan.actions if a.call_list]
     if calls:
         console.print(f"Call list: {_names(calls)}.")
     waiting = [a for a in report.plan.actions if a.kind == "await_approval"]
     if waiting:
-        how = (
-            "write yes in the Approved column, or run 'xlsdun approve'"
-            if report.plan.approved_column
-            else "run 'xlsdun approve'"
-        )
-        console.print(f"Awaiting your approval: {_names(waiting)} ({how}).")
+        how = how_to_approve(report.plan.approved_column)
+        console.print(f"Awaiting your approval: {_names(waiting)} ({safe(how)}).")
     if report.workbook_written:
         console.print(f"Workbook updated: {safe(report.workbook_path)}")
     for note in report.notes:

@@ -157,7 +157,8 @@ class Daemon:
         self.heartbeat = heartbeat or timedelta(minutes=self._heartbeat_minutes())
         self._last_beat: datetime | None = None
         self.stop_reason: str | None = None
-        self._retry: dict[time, tuple[Group, datetime]] = {}  # groups whose run met a lock
+        # groups whose run met another run's lock, by (time, zone) as they are grouped
+        self._retry: dict[tuple[time, str], tuple[Group, datetime]] = {}
         for g in self.groups:
             _DailyJob(self.trigger, g.at, g.zone).do(self._job, g)
 
@@ -221,7 +222,7 @@ class Daemon:
             if code == EXIT_LOCKED and self.due(group, self.clock()):
                 # another run held the lock (someone ran it by hand): today's run has not
                 # happened, so it is tried again later today instead of waiting for tomorrow
-                self._retry[group.at] = (group, self.clock() + LOCKED_RETRY)
+                self._retry[(group.at, group.zone.key)] = (group, self.clock() + LOCKED_RETRY)
                 logs.log.info("another run held the lock; trying again in %s", LOCKED_RETRY)
         except Exception as exc:  # noqa: BLE001 - see the docstring
             logs.log.exception("the daily run failed; the next one is tomorrow")
@@ -260,9 +261,9 @@ class Daemon:
     def _run_retries(self) -> None:
         """Today's runs that met another run's lock, once their wait is over."""
         now = self.clock()
-        for at, (group, when) in list(self._retry.items()):
+        for key, (group, when) in list(self._retry.items()):
             if now >= when and not self.stopping:
-                del self._retry[at]  # _job sets it again if the lock is still held
+                del self._retry[key]  # _job sets it again if the lock is still held
                 self._job(group)
 
     # -- the loop -----------------------------------------------------------------------------
