@@ -3,6 +3,7 @@ scripted SMTP server with the sample set up to use it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,3 +53,16 @@ def smtp_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[SmtpServer], None]:
             monkeypatch.setenv("XLSDUN_SMTP_CAFILE", str(server.ca_file))
 
     return apply
+
+
+@pytest.fixture
+def machine_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set this machine's time zone (TZ) for the test; restored after."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()

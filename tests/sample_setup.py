@@ -109,16 +109,20 @@ def set_cells(folder: Path, cells: dict[str, dict[str, str]]) -> None:
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    inherit_env: bool = True,
 ) -> tuple[int, str, str]:
     """`python -m xlsdun ARGS` in its own process (and process group), killed after `timeout`
-    seconds: for runs that must not hang, whatever a cell names. (exit code, stdout, stderr)"""
+    seconds: for runs that must not hang, whatever a cell names. `inherit_env=False`: only
+    `env`, as cron gives a job. (exit code, stdout, stderr)"""
     proc = subprocess.Popen(
         [sys.executable, "-m", "xlsdun", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**(os.environ if inherit_env else {}), **(env or {})},
         start_new_session=True,
     )
     try:

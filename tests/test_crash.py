@@ -65,7 +65,7 @@ class Runner:
             [
                 sys.executable,
                 "-m",
-                "xlsdun.cli",
+                "xlsdun",
                 "run",
                 "--config",
                 str(self.toml),

@@ -367,7 +367,7 @@ def test_wrong_password_with_debug_never_shows_the_password(
             [
                 sys.executable,
                 "-m",
-                "xlsdun.cli",
+                "xlsdun",
                 "run",
                 "--config",
                 str(toml),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sample_setup import TODAY, copy_sample
-from xlsdun.holiday_cache import cached_holidays
+from xlsdun.holiday_cache import cache_folder, cached_holidays
 from xlsdun.policy import holidays_of
 
 
@@ -22,7 +22,7 @@ def test_the_cache_gives_what_the_library_gives_and_survives_a_bad_file(
     first = cached_holidays(tmp_path, "IL", (2026, 2027))
     assert first == {2026: holidays_of("IL", 2026), 2027: holidays_of("IL", 2027)}
     assert date(2026, 9, 21) in first[2026]  # Yom Kippur 5787
-    files = sorted((tmp_path / "cache-home" / "xlsdun").glob("holidays-IL-*.json"))
+    files = sorted(cache_folder(tmp_path).glob("holidays-IL-*.json"))
     assert len(files) == 2 and all(f.stat().st_mode & 0o077 == 0 for f in files)
     files[0].write_text("{not json", encoding="utf-8")
     assert cached_holidays(tmp_path, "IL", (2026, 2027)) == first

@@ -6,9 +6,8 @@ import plistlib
 import shlex
 import shutil
 import subprocess
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,19 +31,6 @@ def cfg(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return toml
-
-
-@pytest.fixture
-def machine_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
-    """Set this machine's time zone (TZ) for the test; restored after."""
-
-    def set_zone(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield set_zone
-    monkeypatch.undo()
-    time.tzset()
 
 
 def install(kind: str, config: Path, out: Path, *extra: str) -> str:

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from sample_setup import TODAY, run_json
+from sample_setup import TODAY, run_cli, run_json
 from xlsdun import logs
 
 
@@ -22,7 +20,10 @@ def first_word(line: str) -> datetime:
     return datetime.fromisoformat(line.split(" ", 1)[0])
 
 
-def test_lines_carry_the_configs_local_time_and_offset(demo: Path) -> None:
+def test_lines_carry_the_configs_local_time_and_offset(
+    demo: Path, machine_zone: Callable[[str], None]
+) -> None:
+    machine_zone("America/New_York")  # not the config's zone: it must not be used
     run_json(demo)  # the sample's zone is Asia/Jerusalem: +02:00 in November
     lines = logs.log_file(demo / ".xlsdun").read_text(encoding="utf-8").splitlines()
     stamp = lines[0].split(" ", 1)[0]
@@ -33,11 +34,15 @@ def test_lines_carry_the_configs_local_time_and_offset(demo: Path) -> None:
     assert abs(moment - now) < timedelta(minutes=5)
 
 
-def test_without_a_zone_the_machines_own_offset(tmp_path: Path) -> None:
+def test_without_a_zone_the_machines_own_offset(
+    tmp_path: Path, machine_zone: Callable[[str], None]
+) -> None:
+    machine_zone("America/New_York")  # neither UTC nor the sample's zone
     logs.attach(tmp_path / ".xlsdun")
     logs.log.info("hello")
     line = logs.log_file(tmp_path / ".xlsdun").read_text(encoding="utf-8")
-    assert first_word(line).utcoffset() == datetime.now().astimezone().utcoffset()
+    offset = first_word(line).utcoffset()
+    assert offset == datetime.now(ZoneInfo("America/New_York")).utcoffset() != timedelta(0)
 
 
 @pytest.fixture
@@ -68,24 +73,11 @@ def test_a_log_on_a_full_disk_costs_nothing_and_shows_no_traceback(demo: Path) -
     log = logs.log_file(demo / ".xlsdun")
     log.parent.mkdir(parents=True)
     log.symlink_to("/dev/full")  # every write: "No space left on device"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "xlsdun.cli",
-            "run",
-            "--config",
-            str(demo / "xlsdun.toml"),
-            "--today",
-            TODAY,
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    code, _, err = run_cli(
+        "run", "--config", str(demo / "xlsdun.toml"), "--today", TODAY, "--quiet"
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr and "Logging error" not in proc.stderr
-    assert proc.stderr.count("xlsdun: note: the log") == 1, proc.stderr
-    assert "No space left on device" in proc.stderr
+    assert code == 0, err
+    assert "Traceback" not in err and "Logging error" not in err
+    assert err.count("xlsdun: note: the log") == 1, err
+    assert "No space left on device" in err
     assert len(list((demo / "outbox" / TODAY).glob("*.eml"))) == 14  # the run went on

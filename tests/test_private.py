@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
 def xlsdun(folder: Path, *args: str) -> None:
     """The CLI under the common umask 022, as a user's shell or cron runs it."""
     proc = subprocess.run(
-        [sys.executable, "-m", "xlsdun.cli", *args, "--config", str(folder / "xlsdun.toml")],
+        [sys.executable, "-m", "xlsdun", *args, "--config", str(folder / "xlsdun.toml")],
         capture_output=True,
         text=True,
         timeout=120,

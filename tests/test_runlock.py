@@ -82,7 +82,7 @@ def holder(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
 
 def xlsdun_run(toml: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "xlsdun.cli", "run", "--config", str(toml), "--today", TODAY],
+        [sys.executable, "-m", "xlsdun", "run", "--config", str(toml), "--today", TODAY],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

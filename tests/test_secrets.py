@@ -5,14 +5,12 @@ PLAIN line, their base64), and every output of the run is searched for them."""
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY
+from sample_setup import TODAY, run_cli
 from smtp_server import SERVER_WARNINGS, USER, Script, SmtpServer, smtp_sample
 from xlsdun import logs
 
@@ -44,25 +42,13 @@ def echo(data) -> str:  # type: ignore[no-untyped-def]
 def outputs(folder: Path, password: str, *extra: str) -> list[tuple[str, bytes]]:
     """Run the CLI as cron would; (where, bytes) of stdout, stderr and every file written."""
     env = {"XLSDUN_SMTP_PASSWORD": password, "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "xlsdun.cli",
-            "run",
-            "--config",
-            str(folder / "xlsdun.toml"),
-            "--today",
-            TODAY,
-            *extra,
-        ],
-        capture_output=True,
-        timeout=60,
-        env=env,
+    config = str(folder / "xlsdun.toml")
+    code, out, err = run_cli(
+        "run", "--config", config, "--today", TODAY, *extra, env=env, inherit_env=False
     )
-    assert proc.returncode == 2, proc.stderr
-    assert b"refused the login" in proc.stderr + proc.stdout
-    found = [("stdout", proc.stdout), ("stderr", proc.stderr)]
+    assert code == 2, err
+    assert "refused the login" in err + out
+    found = [("stdout", out.encode()), ("stderr", err.encode())]
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.suffix not in (".xlsx", ".toml", ".pem"):
             found.append((str(path.relative_to(folder)), path.read_bytes()))

@@ -20,8 +20,8 @@ from rich.console import Console
 
 from . import __version__
 from . import config as config_mod
-from .engine import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, RunError, make_plan
-from .errors import OUT_OF_MEMORY
+from .engine import EXIT_FAILED, EXIT_INPUT, RunError, make_plan
+from .errors import known_exit
 from .report import plain, plan_json, print_plan, print_run, run_json, safe
 
 STARTER_CONFIG = """\
@@ -153,35 +153,15 @@ def common(func: Callable[..., int]) -> Callable[..., Any]:
         try:
             kwargs["config_path"] = _config_paths(func, kwargs["config_path"])
             code = func(*args, **kwargs)
-        except (config_mod.ConfigError, RunError) as exc:
-            if debug:
-                raise
-            _err(str(exc))
-            code = getattr(exc, "exit_code", EXIT_INPUT)
         except Exception as exc:
-            from .workbook.guard import WorkbookError, WorkbookLocked
-            from .workbook.read import WorkbookReadError
-
             if debug:
                 raise
-            if isinstance(exc, WorkbookReadError):
-                _err(str(exc))
-                code = EXIT_INPUT
-            elif isinstance(exc, WorkbookLocked):
-                _err(str(exc))
-                code = EXIT_LOCKED
-            elif isinstance(exc, WorkbookError):
-                _err(str(exc))
-                code = EXIT_INPUT
-            elif isinstance(exc, MemoryError):
-                _err(OUT_OF_MEMORY)
-                code = EXIT_INPUT
-            else:
-                _err(
-                    f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the "
-                    f"ledger; run again with --debug for details and report it."
-                )
-                code = EXIT_FAILED
+            message, code = known_exit(exc) or (
+                f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the "
+                f"ledger; run again with --debug for details and report it.",
+                EXIT_FAILED,
+            )
+            _err(message)
         sys.exit(code or 0)
 
     return wrapper

@@ -116,8 +116,8 @@ def make_renderer(config: Config):  # -> render.Renderer
 
 
 def with_holidays(config: Config, today: date) -> Config:
-    """The config with the public holidays of this year and the next in its policy, from the
-    state folder's cache (holiday_cache.py): the plan looks up to a month ahead."""
+    """The config with the public holidays of this year and the next in its policy, from a
+    cached table (holiday_cache.py: the user's cache folder): the plan looks a month ahead."""
     from dataclasses import replace
 
     from .holiday_cache import cached_holidays

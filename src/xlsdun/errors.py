@@ -19,3 +19,21 @@ class RunError(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_INPUT) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def known_exit(exc: BaseException) -> tuple[str, int] | None:
+    """(message for the owner, exit code) for every error xlsdun expects, or None for a bug:
+    the one mapping the CLI and a bookkeeper's several runs (multi.py) share."""
+    from .config import ConfigError  # local: those modules import this one
+    from .workbook.guard import WorkbookError, WorkbookLocked
+    from .workbook.read import WorkbookReadError
+
+    if isinstance(exc, RunError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, WorkbookLocked):  # before WorkbookError, of which it is one
+        return str(exc), EXIT_LOCKED
+    if isinstance(exc, (ConfigError, WorkbookReadError, WorkbookError)):
+        return str(exc), EXIT_INPUT
+    if isinstance(exc, MemoryError):
+        return OUT_OF_MEMORY, EXIT_INPUT
+    return None

@@ -49,7 +49,8 @@ _PATTERNS = (
 log = logging.getLogger(LOGGER_NAME)
 # A library's logger: with no file attached (a dry run, a config that can't be read) its lines
 # go nowhere, never to Python's last-resort stderr handler (a repeated error, a traceback).
-log.addHandler(logging.NullHandler())
+_SILENT = logging.NullHandler()
+log.addHandler(_SILENT)
 
 
 def add_secret(value: str | None) -> None:
@@ -241,7 +242,7 @@ def attach(state_dir: Path, zone: tzinfo | None = None) -> logging.Handler:
 def detach_all() -> None:
     """Close every handler (tests, and the end of a CLI command)."""
     for h in list(log.handlers):
-        if isinstance(h, logging.NullHandler):
+        if h is _SILENT:  # the library's own; a client's stand-in (no log folder) goes too
             continue
         log.removeHandler(h)
         h.close()

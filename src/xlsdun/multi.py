@@ -22,14 +22,12 @@ from . import logs
 from .config import Config
 from .engine import (
     EXIT_FAILED,
-    EXIT_INPUT,
-    EXIT_LOCKED,
     RunError,
     check_folders,
     ledger_path,
     run_once,
 )
-from .errors import OUT_OF_MEMORY
+from .errors import known_exit
 from .ledger import Ledger
 from .models import Delivery, RunReport
 
@@ -70,22 +68,12 @@ def expand(patterns: Iterable[str]) -> list[str]:
 
 
 def error_exit(exc: BaseException) -> tuple[str, int]:
-    """The message and exit code for a failed client (the same mapping as the CLI's)."""
-    from .workbook.guard import WorkbookError, WorkbookLocked
-    from .workbook.read import WorkbookReadError
-
-    if isinstance(exc, (config_mod.ConfigError, RunError)):
-        return str(exc), getattr(exc, "exit_code", EXIT_INPUT)
-    if isinstance(exc, WorkbookLocked):
-        return str(exc), EXIT_LOCKED
-    if isinstance(exc, (WorkbookReadError, WorkbookError)):
-        return str(exc), EXIT_INPUT
-    if isinstance(exc, MemoryError):
-        return OUT_OF_MEMORY, EXIT_INPUT
-    return (
+    """The message and exit code for a failed client (errors.known_exit, as the CLI)."""
+    return known_exit(exc) or (
         f"unexpected {type(exc).__name__}: {exc}. What was sent is recorded in the ledger; "
-        f"the log in the state folder has the details."
-    ), EXIT_FAILED
+        f"the log in the state folder has the details.",
+        EXIT_FAILED,
+    )
 
 
 def _remember_secrets(cfg: Config) -> None:
