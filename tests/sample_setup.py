@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -49,25 +50,12 @@ def make_workbook(folder: Path, rows: list[dict[str, object]], sheet: str = "Rec
     """A receivables workbook of `rows` (header: value) in `folder`, with the sample's config
     pointing at it. XlsxWriter writes control characters as Excel does (_x001B_), so a
     hostile cell reaches the reader exactly as it would from a real file."""
-    import xlsxwriter
+    from conftest_writer import write_rows
 
     folder.mkdir(parents=True, exist_ok=True)
     headers = list(dict.fromkeys(h for row in rows for h in row))
-    book = xlsxwriter.Workbook(str(folder / "receivables.xlsx"), {"strings_to_numbers": False})
-    ws = book.add_worksheet(sheet)
-    dates = book.add_format({"num_format": "yyyy-mm-dd"})
-    for c, header in enumerate(headers):
-        ws.write_string(0, c, header)
-    for r, row in enumerate(rows, start=1):
-        for c, header in enumerate(headers):
-            value = row.get(header)
-            if isinstance(value, date):
-                ws.write_datetime(r, c, datetime(value.year, value.month, value.day), dates)
-            elif isinstance(value, str):
-                ws.write_string(r, c, value)
-            elif value is not None:
-                ws.write(r, c, value)
-    book.close()
+    table = [[row.get(h) for h in headers] for row in rows]
+    write_rows(folder / "receivables.xlsx", [headers, *table], sheet)
     config = folder / "xlsdun.toml"
     config.write_text(
         (SAMPLE / "xlsdun.toml")
@@ -113,10 +101,17 @@ def run_cli(
     env: dict[str, str] | None = None,
     timeout: float = 120,
     inherit_env: bool = True,
+    memory: int | None = None,
 ) -> tuple[int, str, str]:
     """`python -m xlsdun ARGS` in its own process (and process group), killed after `timeout`
     seconds: for runs that must not hang, whatever a cell names. `inherit_env=False`: only
-    `env`, as cron gives a job. (exit code, stdout, stderr)"""
+    `env`, as cron gives a job. `memory`: an address-space cap in bytes, so a run that would
+    grab the machine's memory fails alone. (exit code, stdout, stderr)"""
+
+    def cap() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
     proc = subprocess.Popen(
         [sys.executable, "-m", "xlsdun", *args],
         stdout=subprocess.PIPE,
@@ -124,6 +119,7 @@ def run_cli(
         text=True,
         env={**(os.environ if inherit_env else {}), **(env or {})},
         start_new_session=True,
+        preexec_fn=cap,
     )
     try:
         out, err = proc.communicate(timeout=timeout)

@@ -325,3 +325,16 @@ def test_the_digest_is_dated_on_the_owners_clock(demo: Path) -> None:
     assert digest["Date"].datetime.strftime("%z") == offset
     html = digest.get_body(("html",)).get_content()
     assert f"{offset[:3]}:{offset[3:]}" in html  # "Made by xlsdun on …+02:00"
+
+
+def test_a_folder_in_the_workbooks_place_names_the_backup_too(demo: Path) -> None:
+    """The run fingerprinted the workbook before reading it, and a folder or pipe there got
+    the fingerprint's message, without the latest backup the reader names."""
+    run_json(demo)
+    book = demo / "receivables.xlsx"
+    book.unlink()
+    book.mkdir()
+    code, out, err = run(demo, "run")
+    assert code == 2 and "Traceback" not in out + err
+    backups = sorted((demo / ".xlsdun" / "backups").glob("receivables.*.xlsx"))
+    assert backups and backups[-1].name in err

@@ -32,7 +32,17 @@ from conftest_writer import (
     write_rows,
     write_sheets,
 )
-from sample_setup import SAMPLE, TODAY, bench_sample, copy_sample, debtors, invoke, make_workbook
+from sample_setup import (
+    SAMPLE,
+    TODAY,
+    bench_sample,
+    copy_sample,
+    debtors,
+    invoke,
+    make_workbook,
+    run_cli,
+)
+from xlsdun.models import Receivables
 from xlsdun.workbook import write_back
 from xlsdun.workbook.cellerrors import error_cells
 from xlsdun.workbook.columns import MAX_HEADER, map_headers
@@ -166,6 +176,23 @@ def test_a_part_that_does_not_unpack_to_what_the_zip_says_is_found_before_sendin
     folder = sample_with(tmp_path, {SHEET_PART: bad_crc})
     assert python_calamine.CalamineWorkbook.from_path(str(folder / "receivables.xlsx"))
     refused_before_sending(folder, f"part '{SHEET_PART}' inside it is damaged", "save it again")
+
+
+def test_a_damaged_sheet_is_refused_before_calamine_loads_it(tmp_path: Path) -> None:
+    """A sheet whose last block fails its CRC was measured without that block, and calamine,
+    which checks no CRC, then read a far cell there and aborted the process (exit 134)."""
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+
+    def far_and_bad_crc(content: bytes) -> Deflated:
+        good = Deflated.of(content.replace(b"</sheetData>", far))
+        return Deflated(good.data, good.size, good.crc ^ 1)
+
+    folder = sample_with(tmp_path, {SHEET_PART: far_and_bad_crc})
+    config = str(folder / "xlsdun.toml")
+    code, _, err = run_cli("run", "--config", config, "--today", TODAY, memory=2 << 30)
+    assert code == 2, err[-2000:]
+    assert f"part '{SHEET_PART}' inside it is damaged" in " ".join(err.split())
+    assert not (folder / "outbox").exists()
 
 
 def test_a_row_past_excels_last_is_found_before_sending(tmp_path: Path) -> None:
@@ -586,19 +613,11 @@ def test_cells_spread_far_apart_stop_the_run_before_calamine_reads_them(
     book = tmp_path / "receivables.xlsx"
     _with_row(SAMPLE / "receivables.xlsx", book, FAR_CELLS[what])
     for command in ("check", "run"):
-        proc = subprocess.run(
-            [sys.executable, "-m", "xlsdun", command, "--config", str(tmp_path / "xlsdun.toml")]
-            + ["--today", TODAY],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            preexec_fn=lambda: __import__("resource").setrlimit(
-                __import__("resource").RLIMIT_AS, (2 << 30, 2 << 30)
-            ),
-        )
-        assert proc.returncode == 2, (what, command, proc.stderr[-2000:])
-        assert "cells spread over" in proc.stderr and "Ctrl+End" in proc.stderr
-        assert "Traceback" not in proc.stderr
+        config = str(tmp_path / "xlsdun.toml")
+        code, _, err = run_cli(command, "--config", config, "--today", TODAY, memory=2 << 30)
+        assert code == 2, (what, command, err[-2000:])
+        assert "cells spread over" in err and "Ctrl+End" in err
+        assert "Traceback" not in err
     assert not (tmp_path / "outbox").exists()
 
 
@@ -730,7 +749,7 @@ def test_error_values_written_other_ways_are_found_too(tmp_path: Path) -> None:
     """A sheet whose cells carry no reference, or whose text reads `t="e"`, is walked with
     lxml, cells placed as calamine places them."""
     book = _errors_sheet(tmp_path / "errors.xlsx")
-    expected = error_cells(book, "Receivables")
+    expected = error_cells(book, SHEET_PART)
     assert expected[2] == {8: "#DIV/0!"} and expected[9] == {9: "#REF!", 10: "#N/A"}
     assert 8 not in expected.get(10, {})  # the typed "#N/A" is text, not an error value
 
@@ -743,20 +762,29 @@ def test_error_values_written_other_ways_are_found_too(tmp_path: Path) -> None:
 
     for change in (no_references, text_like_an_error):
         odd = repack(book, tmp_path / f"{change.__name__}.xlsx", {SHEET_PART: change})
-        assert error_cells(odd, "Receivables") == expected, change.__name__
+        assert error_cells(odd, SHEET_PART) == expected, change.__name__
         found = {(f.row, f.field) for f in read_receivables(odd).findings}
         assert (2, "balance") in found and (3, "due_date") in found
 
 
 def test_error_values_are_found_while_calamine_reads_and_cost_the_read_nothing(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The scan runs in the package check's thread; a sheet with no error value costs two
-    byte searches a megabyte, and the benchmark workbook has none."""
+    """The sheet pass notes whether error values are there at all; a sheet with none (the
+    benchmark workbook) is never read again for them."""
+    from xlsdun.workbook import opening
+    from xlsdun.workbook.layout import sheet_spreads
+
     book = bench_sample(tmp_path, 2000).parent / "receivables.xlsx"
+    assert not sheet_spreads(book)["Receivables"].errors
+
+    def never(*_: object) -> dict:
+        raise AssertionError("error_cells ran on a sheet the pass saw no error value on")
+
+    monkeypatch.setattr(opening, "error_cells", never)
     rec = read_receivables(book)
     assert len(rec.invoices) == 2000 and not rec.findings
-    assert error_cells(book, rec.sheet.sheet) == {}
+    assert error_cells(book, SHEET_PART) == {}
 
 
 def _two_sheets(path: Path, *, hidden: str = "hidden") -> Path:
@@ -810,6 +838,16 @@ def _huge_cell_book(path: Path, size: int, where: str) -> Path:
     return repack(book, path, {"xl/sharedStrings.xml": grow})
 
 
+def _read_traced(book: Path) -> tuple[Receivables, int]:
+    """The receivables, and the most Python memory the read held at once (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        rec = read_receivables(book)
+        return rec, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("where", ["title", "header"])
 def test_a_huge_cell_above_or_in_the_header_row_costs_no_memory(tmp_path: Path, where: str) -> None:
     """One 900 MB text cell (within the zip limits) made header detection case-fold and
@@ -817,12 +855,7 @@ def test_a_huge_cell_above_or_in_the_header_row_costs_no_memory(tmp_path: Path, 
     beyond calamine's own copy of it stays small, and the cell is a header of nothing."""
     size = 40_000_000
     book = _huge_cell_book(tmp_path / "huge.xlsx", size, where)
-    tracemalloc.start()
-    try:
-        rec = read_receivables(book)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    rec, peak = _read_traced(book)
     assert peak < size + 10_000_000, f"{peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB cell"
     (inv,) = rec.invoices
     assert inv.invoice == "INV-1" and len(inv.notes or "") == MAX_LENGTH["notes"]
@@ -838,12 +871,7 @@ def test_a_huge_cell_in_a_field_is_a_finding_without_reading_it_whole(tmp_path: 
     book = repack(
         small, tmp_path / "huge.xlsx", {"xl/sharedStrings.xml": lambda x: x.replace(b"HUGE", text)}
     )
-    tracemalloc.start()
-    try:
-        rec = read_receivables(book)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    rec, peak = _read_traced(book)
     assert peak < 3 * 40_000_000 + 10_000_000, f"{peak / 1e6:.0f} MB for three 40 MB cells"
     found = {(f.row, f.field): f.problem for f in rec.findings}
     assert "is 40,000,000 characters long" in found[(2, "invoice")]

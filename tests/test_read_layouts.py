@@ -225,6 +225,15 @@ def test_a_damaged_table_or_sheet_part_is_a_clear_error(tmp_path: Path) -> None:
         read_receivables(broken, include_hidden_rows=False)
 
 
+EXCEL_PROTECTION = (
+    b'<sheetProtection algorithmName="SHA-512" hashValue="'
+    + b"A" * 88
+    + b'" saltValue="'
+    + b"B" * 24
+    + b'" spinCount="100000" sheet="1" objects="1" scenarios="1"/>'
+)
+
+
 @pytest.mark.parametrize(
     ("element", "protected"),
     [
@@ -232,17 +241,23 @@ def test_a_damaged_table_or_sheet_part_is_a_clear_error(tmp_path: Path) -> None:
         (b'<sheetProtection sheet="true"/>', True),
         (b'<sheetProtection objects="1" scenarios="1"/>', False),  # `sheet` defaults to false
         (b'<sheetProtection sheet="0" objects="1"/>', False),
+        (EXCEL_PROTECTION, True),  # as Excel writes it: `sheet` after 200 bytes of hash
     ],
 )
+@pytest.mark.parametrize("chunk", [1 << 20, 97, 131, 211])  # small: the element is cut
 def test_the_run_and_the_writer_agree_on_sheet_protection(
-    tmp_path: Path, element: bytes, protected: bool
+    tmp_path: Path, element: bytes, protected: bool, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """What the run's one pass over the sheet sees (spread.py) is what the writer refuses,
+    also when a chunk boundary falls inside the element (it was missed there)."""
     import io
     import zipfile
 
-    from xlsdun.workbook import write_back
+    from xlsdun.workbook import spread, write_back
     from xlsdun.workbook.guard import WorkbookError
-    from xlsdun.workbook.layout import sheet_protected
+    from xlsdun.workbook.layout import sheet_spreads
+
+    monkeypatch.setattr(spread, "_CHUNK", chunk)
 
     book = openpyxl.Workbook()
     book.active.append(["Customer", "Amount"])
@@ -256,7 +271,7 @@ def test_the_run_and_the_writer_agree_on_sheet_protection(
             if info.filename == "xl/worksheets/sheet1.xml":
                 data = data.replace(b"</sheetData>", b"</sheetData>" + element)
             dst.writestr(info.filename, data)
-    assert sheet_protected(path, "Sheet") is protected
+    assert sheet_spreads(path)["Sheet"].protected is protected
     update = {"sheet": "Sheet", "header_row": 1, "updates": {2: {"Reminder status": "x"}}}
     if protected:
         with pytest.raises(WorkbookError, match="protected"):

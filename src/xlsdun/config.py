@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import is_valid
 from .models import TIER_ORDER
+from .workbook.limits import MAX_AMOUNT
 
 
 class ConfigError(Exception):
@@ -288,7 +289,6 @@ class _Reader:
 
 
 TOP_LEVEL_KEYS = ("state_dir", "templates")
-MAX_AMOUNT = 10**12  # as the reader: a larger amount or fee is a typo, not money
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}

@@ -344,13 +344,15 @@ def run_once(
         return _dry_run(config, today, now)
     _real_sender(config)
     config = with_holidays(config, today)
-    from .workbook.guard import fingerprint
+    from .workbook.guard import file_problem, fingerprint
 
     run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"
     logs.bind_run(run_id)
     now = now or run_clock(config)
     with run_lock(config.state_dir):
-        before = fingerprint(config.workbook.path) if config.workbook.path.exists() else None
+        book = config.workbook.path
+        # a file that cannot be a workbook gets the reader's word on it (with the backup)
+        before = fingerprint(book) if file_problem(book) is None else None
         receivables = load_receivables(config)
         with Ledger(ledger_path(config)) as ledger:
             outbox = OutboxBackend(config.delivery.outbox_dir, today.isoformat())
@@ -448,18 +450,12 @@ def run_once(
 
 def _preflight(config: Config, receivables: Receivables) -> None:
     """Problems the write-back would hit every day, found before anything is sent."""
-    from .workbook.layout import sheet_protected
-
     info = receivables.sheet
     if (
         info is not None
         and not info.read_only
         and not config.workbook.allow_protected_sheet
-        and (
-            info.protected  # seen by the reader's pass over the sheet
-            if info.protected is not None
-            else sheet_protected(config.workbook.path, info.sheet)
-        )
+        and info.protected  # seen by the reader's one pass over the sheet (spread.py)
     ):
         raise RunError(
             f"{config.workbook.path}, sheet '{info.sheet}': the sheet is protected, so xlsdun "

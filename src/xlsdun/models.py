@@ -89,7 +89,7 @@ class SheetInfo:
     # 0-based column index -> header text of the columns mapped to no field (nor owned):
     # `xlsdun check` lists them, so an unrecognised "Phone" header does not go unnoticed
     unmapped: dict[int, str] = field(default_factory=dict)
-    protected: bool | None = None  # its cells are protected (None: not known from the read)
+    protected: bool = False  # <sheetProtection sheet="1">: the writer refuses to write it
 
 
 @dataclass(frozen=True, slots=True)

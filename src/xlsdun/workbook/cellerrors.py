@@ -20,36 +20,27 @@ from typing import IO
 
 from lxml import etree
 
-from .layout import _open, _sheet_part
-from .parts import part_key
 from .refs import column_number
+from .spread import ERROR_MARKS as _MARKS
 from .spread import placed_cells
 
 _CHUNK = 1 << 20
 _TAIL = 256  # longer than any cell's start tag
 _LONGEST_CARRY = 8 * _CHUNK
-_MARKS = (b't="e"', b"t='e'")
 _CELL = re.compile(
     rb"""<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*?\st=["']e["'][^>/]*>(.*?)</c>""", re.DOTALL
 )
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 # {1-based row: {0-based column: the error's text}}
 ErrorCells = dict[int, dict[int, str]]
 
 
-def error_cells(path: str | Path, sheet: str) -> ErrorCells:
-    """The error values on `sheet` by row and column; none for other formats, a missing
-    sheet or a part that cannot be read (the damage check reports those)."""
-    opened = _open(Path(path))
-    if opened is None:
-        return {}
-    zf, names = opened
-    with zf:
-        actual = names.get(part_key(_sheet_part(zf, names, sheet) or ""))
-        if actual is None:
-            return {}
+def error_cells(path: str | Path, part: str) -> ErrorCells:
+    """The error values of the worksheet `part` by row and column; none for a part that
+    cannot be read (the damage check reports it)."""
+    with zipfile.ZipFile(path) as zf:
+        actual = part
         try:
             with zf.open(actual) as fh:
                 found, complete = _scan(fh)

@@ -7,16 +7,15 @@ user may ask to leave hidden rows out. Both come from the package's XML, read wi
 
 from __future__ import annotations
 
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from lxml import etree
 
 from .parts import (
+    WRITABLE_SUFFIXES,
     Rel,
     parse_rels,
     part_key,
@@ -25,9 +24,7 @@ from .parts import (
     workbook_part,
 )
 from .refs import CELL_REF, cell_column, parse_range
-from .spread import Measured, measure, protection_in
-
-_PROTECTION_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetProtection(?=[\s/>])")
+from .spread import Measured, measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +79,7 @@ def _sheet_part(zf: zipfile.ZipFile, names: dict[str, str], sheet: str) -> str |
 
 def _open(path: Path) -> tuple[zipfile.ZipFile, dict[str, str]] | None:
     """The zip and its entries by `part_key`."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() not in WRITABLE_SUFFIXES:
         return None
     try:
         zf = zipfile.ZipFile(path)
@@ -194,30 +191,3 @@ def columns_used_after(path: str | Path, sheet: str, column: int) -> set[int]:
                         used.add(at)
                 row.clear()
     return used
-
-
-def sheet_protected(path: str | Path, sheet: str) -> bool:
-    """Whether `sheet` carries sheet protection (the writer refuses it unless configured)."""
-    opened = _open(Path(path))
-    if opened is None:
-        return False
-    zf, names = opened
-    with zf:
-        part = _sheet_part(zf, names, sheet)
-        actual = names.get(part_key(part or ""))
-        if actual is None:
-            return False
-        with zf.open(actual) as fh:
-            return _protection_flag(fh)
-
-
-def _protection_flag(fh: IO[bytes]) -> bool:
-    """Scan the sheet's bytes for <sheetProtection>, which follows all the rows: iterparse
-    would build the whole sheet as a tree first (2 GB and 8 s at 200,000 rows)."""
-    tail = b""
-    while chunk := fh.read(1 << 20):
-        data = tail + chunk
-        if b"sheetProtection" in data and _PROTECTION_START.search(data):
-            return protection_in(data)
-        tail = data[-4096:]
-    return False

@@ -22,6 +22,8 @@ from lxml import etree
 from .parts import XML_PARSER, Rel, parse_rels, part_key, rels_part, workbook_part
 
 MAX_ROWS = 1_048_576  # Excel's last row
+MAX_CELL_TEXT = 32_767  # the most text an Excel cell holds: a longer cell was not typed
+MAX_AMOUNT = 10**12  # an amount (or a fee) this big or bigger is a typo, not money
 MAX_COLS = 16_384  # Excel's last column, XFD
 MAX_ENTRIES = 10_000  # parts in one package; a big real workbook has a few hundred
 MAX_PART_BYTES = 1 << 30  # one part unpacked; a full 1,048,576-row sheet is about half that
@@ -44,7 +46,7 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], archive_size: int) -> st
     sizes bound what reading costs). None for every real workbook."""
     if len(infos) > MAX_ENTRIES:
         return f"it contains {len(infos):,} parts (xlsdun reads at most {MAX_ENTRIES:,})"
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for info in infos:
         key = part_key(info.filename)
         if key in seen:
@@ -52,7 +54,7 @@ def directory_problem(infos: Sequence[zipfile.ZipInfo], archive_size: int) -> st
                 f"it contains two parts named '{info.filename}', so it is unclear which one "
                 f"Excel would read (no spreadsheet program saves a file like that)"
             )
-        seen[key] = info.filename
+        seen.add(key)
         if info.flag_bits & _ENCRYPTED_FLAG:
             return f"the part '{info.filename}' inside it is encrypted as a zip entry"
         problem = _size_problem(info.filename, info.file_size, info.compress_size, MAX_PART_BYTES)

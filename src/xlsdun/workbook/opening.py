@@ -26,10 +26,10 @@ from .columns import normalize
 from .guard import file_problem, is_encrypted, latest_backup
 from .layout import columns_used_after, sheet_spreads
 from .limits import MAX_COLS, MAX_ROWS, damaged_part, directory_problem, next_free_column
+from .parts import WRITABLE_SUFFIXES
 from .refs import column_letters
 from .spread import Measured
 
-WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
 _ZIPPED = (*WRITABLE_SUFFIXES, ".xlsb", ".ods")  # packages a zip bomb can hide in
 
@@ -133,42 +133,47 @@ def open_book(path: Path, backups: Path | None) -> CalamineWorkbook:
 class PackageCheck:
     """The package check running beside the reader (`parts_checked`): first one pass over
     each worksheet (spread.py), which the reader waits for before calamine loads a sheet (it
-    would ask for the whole rectangle at once and abort the process), then every other part;
-    and, for a sheet that pass saw error values on, where they are (cellerrors.py), found
-    while calamine loads that sheet.
+    would ask for the whole rectangle at once and abort the process, and it checks no CRC),
+    then every other part; and, for a sheet that pass saw error values on, where they are
+    (cellerrors.py), found while calamine loads that sheet. Read-only formats: nothing known.
     """
 
     def __init__(
         self,
-        sheets: Future[dict[str, Measured]] | None,
+        path: Path,
+        backups: Path | None,
+        sheets: Future[dict[str, Measured]] | None = None,
         pool: ThreadPoolExecutor | None = None,
-        path: Path | None = None,
     ) -> None:
-        self._sheets = sheets
-        self._pool, self._path = pool, path
+        self._path, self._backups = path, backups
+        self._sheets, self._pool = sheets, pool
         self._errors: dict[str, Future[ErrorCells]] = {}
 
     def _measured(self, sheet: str) -> Measured | None:
         return self._sheets.result().get(sheet) if self._sheets is not None else None
 
-    def spread_problem(self, sheet: str) -> str | None:
-        """Why calamine must not load `sheet`, or None (waits for the measurement)."""
+    def loadable(self, sheet: str) -> WorkbookReadError | None:
+        """Why calamine must not load `sheet` (a damaged part, cells spread too far), as an
+        error to raise, or None (waits for the measurement)."""
         measured = self._measured(sheet)
-        return measured.problem if measured is not None else None
+        if measured is None or measured.problem is None:
+            return None
+        if not measured.clean:
+            return unreadable(self._path, f"{measured.problem}{_REPAIR}", self._backups)
+        return too_spread(self._path, sheet, measured.problem)
 
-    def protected(self, sheet: str) -> bool | None:
-        """Whether `sheet`'s cells are protected, as the pass over it saw; None: not known
-        (a read-only format, or no pass)."""
+    def protected(self, sheet: str) -> bool:
+        """Whether `sheet`'s cells are protected, as the pass over it saw."""
         measured = self._measured(sheet)
-        return measured.protected if measured is not None else None
+        return measured is not None and measured.protected
 
     def look_for_errors(self, sheet: str) -> None:
         """Start looking for the error values on `sheet`, if the pass over it saw any."""
         measured = self._measured(sheet)
         if measured is None or not measured.errors or sheet in self._errors:
             return
-        if self._pool is not None and self._path is not None:
-            self._errors[sheet] = self._pool.submit(error_cells, self._path, sheet)
+        assert self._pool is not None  # a measurement comes with its pool
+        self._errors[sheet] = self._pool.submit(error_cells, self._path, measured.part)
 
     def errors(self, sheet: str) -> ErrorCells:
         """The error values on `sheet` (waits for `look_for_errors`); none if not asked."""
@@ -176,16 +181,22 @@ class PackageCheck:
         return found.result() if found is not None else {}
 
 
+_REPAIR = (
+    ", so xlsdun would not be able to write the outcomes into it; nothing was sent. Open the "
+    "workbook in Excel and save it again (Excel repairs it), then run again"
+)
+
+
 @contextmanager
 def parts_checked(path: Path, backups: Path | None) -> Iterator[PackageCheck]:
     """While the caller reads the sheet, a thread makes one pass over each worksheet
-    (`spread_problem` waits for it), then checks that every other part unpacks to what the
+    (`loadable` waits for it), then checks that every other part unpacks to what the
     zip says and that the XML parts the writer parses are well-formed (`damaged_part`); the
     read fails at the end if one is not. A second thread looks for error values where that
     pass saw some. Nothing to check for read-only formats: their outcomes go to a sidecar
     workbook."""
     if path.suffix.lower() not in WRITABLE_SUFFIXES:
-        yield PackageCheck(None)
+        yield PackageCheck(path, backups)
         return
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlsdun-check") as pool:
         sheets = pool.submit(sheet_spreads, path)  # zlib and lxml let the reader run meanwhile
@@ -194,16 +205,10 @@ def parts_checked(path: Path, backups: Path | None) -> Iterator[PackageCheck]:
             return damaged_part(path, {m.part for m in sheets.result().values() if m.clean})
 
         checked = pool.submit(damage)
-        yield PackageCheck(sheets, pool, path)
+        yield PackageCheck(path, backups, sheets, pool)
         problem = checked.result()
     if problem:
-        raise unreadable(
-            path,
-            f"{problem}, so xlsdun would not be able to write the outcomes into it; nothing "
-            f"was sent. Open the workbook in Excel and save it again (Excel repairs it), then "
-            f"run again",
-            backups,
-        )
+        raise unreadable(path, f"{problem}{_REPAIR}", backups)
 
 
 def too_spread(path: Path, sheet: str, problem: str) -> WorkbookReadError:
@@ -245,7 +250,7 @@ def check_room(
     used = columns_used_after(path, sheet, last_header)
     column: int | None = last_header + 1
     for _ in adding:
-        column = next_free_column(column, used) if column is not None else None
+        column = next_free_column(column, used)
         if column is None:
             raise WorkbookReadError(
                 f"{where}: xlsdun adds its columns ({', '.join(repr(h) for h in adding)}) "

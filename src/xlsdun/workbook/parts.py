@@ -35,6 +35,9 @@ class Rel:
         return self.type.rsplit("/", 1)[-1]
 
 
+WRITABLE_SUFFIXES = (".xlsx", ".xlsm")  # the zipped XML workbooks xlsdun reads and writes
+
+
 def part_key(name: str) -> str:
     """OPC part names are case-insensitive; some producers write backslashes."""
     return name.replace("\\", "/").lstrip("/").casefold()

@@ -51,7 +51,7 @@ from .guard import (
     read_with_fingerprint,
     rotate_backups,
 )
-from .limits import MAX_COLS, MAX_ROWS, directory_problem, next_free_column
+from .limits import MAX_CELL_TEXT, MAX_ROWS, directory_problem, next_free_column
 from .parts import (
     DOC_REL_NAMESPACES,
     PKG_REL_NS,
@@ -86,9 +86,6 @@ _WORKSHEET_CONTENT_TYPE = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 )
 
-_MAX_ROWS = MAX_ROWS
-_MAX_COLS = MAX_COLS
-_MAX_TEXT = 32_767
 _ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -100,7 +97,6 @@ _DATE_FORMAT_ID = "14"
 _DATETIME_FORMAT_ID = "22"
 
 _COPY_CHUNK = 1 << 20
-_PARSER = XML_PARSER
 
 
 @dataclass
@@ -220,10 +216,10 @@ def _check_arguments(
     log_rows: list[list[object]] | None,
 ) -> None:
     """Reject programmer errors before the workbook is even opened."""
-    if not 1 <= header_row < _MAX_ROWS:
-        raise ValueError(f"header_row must be between 1 and {_MAX_ROWS - 1}, got {header_row}")
+    if not 1 <= header_row < MAX_ROWS:
+        raise ValueError(f"header_row must be between 1 and {MAX_ROWS - 1}, got {header_row}")
     for row, cells in updates.items():
-        if not header_row < row <= _MAX_ROWS:
+        if not header_row < row <= MAX_ROWS:
             raise ValueError(f"row {row} is not a data row below header row {header_row}")
         for header, value in cells.items():
             if not str(header).strip():
@@ -450,7 +446,7 @@ def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 def _parse(content: bytes, part: str, path: Path) -> Element:
     try:
-        return etree.fromstring(content, _PARSER)
+        return etree.fromstring(content, XML_PARSER)
     except etree.XMLSyntaxError as exc:
         raise WorkbookError(
             f"{path.name} has a damaged part {part} ({exc}); xlsdun will not write to it. "
@@ -517,7 +513,7 @@ class _SharedStrings:
             start, end = spans[index], spans[index + 1]
             try:
                 root = etree.fromstring(
-                    self._root_open + self._data[start:end] + self._root_close, _PARSER
+                    self._root_open + self._data[start:end] + self._root_close, XML_PARSER
                 )
                 si = root[0]
                 text = _rich_text(si, etree.QName(si).namespace)
@@ -661,7 +657,7 @@ def _same_look(xf: Element, base: Element | None) -> bool:
 
 def _clean_text(text: str) -> str:
     """Drop characters XML cannot carry and protect literal ``_xHHHH_`` sequences."""
-    text = _ILLEGAL_XML_CHARS.sub("", text)[:_MAX_TEXT]
+    text = _ILLEGAL_XML_CHARS.sub("", text)[:MAX_CELL_TEXT]
     return _ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text) if "_x" in text else text
 
 

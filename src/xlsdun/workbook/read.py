@@ -18,7 +18,6 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -44,6 +43,7 @@ from .columns import (
     normalize,
 )
 from .layout import TableRange, hidden_rows, sheet_tables
+from .limits import MAX_AMOUNT, MAX_CELL_TEXT
 from .opening import (
     READ_ONLY_SUFFIXES,
     WRITABLE_SUFFIXES,
@@ -54,7 +54,6 @@ from .opening import (
     looks_garbled,
     open_book,
     parts_checked,
-    too_spread,
 )
 
 __all__ = ["READ_ONLY_SUFFIXES", "WRITABLE_SUFFIXES", "WorkbookReadError", "read_receivables"]
@@ -67,7 +66,7 @@ MAX_LENGTH: dict[str, int] = {
     "customer": 200,
     "customer_id": 100,
     "invoice": 100,
-    "email": 1_000,  # the cell; each address at most 254 (`MAX_ADDRESS`)
+    "email": 1_000,  # the cell; each address at most 254 (`addresses.MAX_ADDRESS`)
     "cc": 1_000,
     "phone": 40,
     "currency": 10,
@@ -76,9 +75,6 @@ MAX_LENGTH: dict[str, int] = {
     "attachment": 260,
     "notes": 2_000,  # cut there, not refused: notes are never sent (`cut_text`)
 }
-MAX_ADDRESS = 254  # the longest address mail servers take (RFC 5321)
-LONGEST_CELL = 32_767  # the most text an Excel cell holds: a longer cell was not typed
-MAX_AMOUNT = Decimal(10) ** 12  # an amount this big or bigger is a typo, not a debt
 MIN_YEAR = 1900  # Excel's first year; an earlier date is a typo
 
 
@@ -140,8 +136,6 @@ def is_blank(value: object) -> bool:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Control characters `_tidy` would drop silently (whitespace ones become a space instead).
-_HIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
 
 
 def _tidy(text: str) -> str | None:
@@ -423,7 +417,11 @@ def split_emails(value: object) -> tuple[str | None, tuple[str, ...], str | None
     a control character `to_text` would drop ("ap\x00@x.example" is not "ap@x.example": it is
     quoted as it is) and one longer than mail allows.
     """
-    if value.__class__ is str and not value.isprintable() and _HIDDEN_CONTROL.search(value):  # type: ignore[attr-defined]
+    if (
+        value.__class__ is str
+        and not value.isprintable()  # type: ignore[attr-defined]
+        and _CONTROL.search(" ".join(value.split()))  # what `_tidy` drops, not a space
+    ):
         return None, (), value[: MAX_LENGTH["email"]]  # type: ignore[index]
     text = to_text(value)
     if not text:
@@ -470,9 +468,9 @@ def read_receivables(
             )
         visible = [m.name for m in sheets if m.visible == SheetVisibleEnum.Visible]
         for name in [sheet] if sheet else visible:  # a hidden sheet only when named
-            spread = package.spread_problem(name)
-            if spread:  # calamine would ask for the whole rectangle at once and abort
-                raise too_spread(path, name, spread)
+            refused = package.loadable(name)
+            if refused is not None:  # calamine would abort, or read what was not checked
+                raise refused
             package.look_for_errors(name)  # in the package thread, while calamine loads
             found = _find_header(book, path, name, header_row, columns, tried)
             if found is not None:
@@ -508,11 +506,8 @@ def _read_sheet(
         hidden = frozenset(_layout(hidden_rows, path, name, "which rows are hidden"))
     end = next((t.last_row for t in tables if t.first_row == index + 1), None)
     grid.put_back(package.errors(name), _error_columns(mapping))
-    receivables = _read_body(grid, path, name, index, mapping, options, end, hidden)
-    if receivables.sheet is not None:
-        info = replace(receivables.sheet, protected=package.protected(name))
-        receivables = replace(receivables, sheet=info)
-    return receivables
+    protected = package.protected(name)
+    return _read_body(grid, path, name, index, mapping, options, end, hidden, protected)
 
 
 def _hidden_match(
@@ -526,7 +521,7 @@ def _hidden_match(
     """The first hidden sheet that has the columns xlsdun needs, if no visible one has: the
     owner is told how to use it, rather than that no sheet has them."""
     for name in names:
-        if package.spread_problem(name):
+        if package.loadable(name) is not None:
             continue  # calamine must not load it; it is not used anyway
         try:
             if _find_header(book, path, name, header_row, columns, []) is not None:
@@ -598,6 +593,7 @@ def _read_body(
     options: tuple[Mapping[str, str], str, str, str],
     end: int | None,
     hidden: frozenset[int],
+    protected: bool = False,
 ) -> Receivables:
     """The rows below the header row `index` (0-based), up to the Table's last row `end`."""
     owned_columns, date_order, default_currency, default_language = options
@@ -611,6 +607,7 @@ def _read_body(
         fields=mapping.fields,
         read_only=path.suffix.lower() in READ_ONLY_SUFFIXES,
         unmapped={i: h for i, h in mapping.headers.items() if i not in mapped},
+        protected=protected,
     )
     body = _Body(
         info.fields,
@@ -787,13 +784,13 @@ class _Converter:
 
     def one(self, value: object) -> object:
         if value.__class__ is str:
-            if len(value) > LONGEST_CELL:  # type: ignore[arg-type]
+            if len(value) > MAX_CELL_TEXT:  # type: ignore[arg-type]
                 # not from Excel, and whole-cell work on it (tidying, matching) would cost
                 # gigabytes: a finding where the field has them, else cut before it is read
                 if self.refuse_long:
                     self.invalid = True
-                    return _Invalid(value, too_long(value, LONGEST_CELL))
-                value = value[: LONGEST_CELL + 1]  # type: ignore[index]
+                    return _Invalid(value, too_long(value, MAX_CELL_TEXT))
+                value = value[: MAX_CELL_TEXT + 1]  # type: ignore[index]
             elif value in self.blank:
                 value = None
         try:

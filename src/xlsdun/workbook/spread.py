@@ -7,19 +7,23 @@ limits (limits.py) cannot see it: such a file is a few kilobytes. So each worksh
 is streamed, a megabyte at a time, and the rectangle is measured first (in the package
 check's thread, whose CRC check of the part this one read also serves: opening.py).
 
-Three ways, cheapest first. Every spreadsheet program writes each cell as `<c r="A1"...`:
-when every cell is written so and none lies past column Z or row 99,999 (three searches a
-megabyte), the rectangle is at most 2.6 million cells and nothing more is needed. When some
-lie further, their references are read with one regular expression. Cells written any other
-way (no reference, a namespace prefix, the reference not first) are walked with lxml as
-calamine places them. A cell with no value (`<c r="XFD9" s="1"/>`, formatting only) does not
-count: calamine leaves it out too.
+One pass, three searches a megabyte: every spreadsheet program writes each cell as
+`<c r="A1"...`, and when every cell is written so and none lies past column Z or row
+299,999, the rectangle is at most 7.8 million cells and nothing more is needed. When some
+lie further, their references are read with one regular expression in a second pass. Cells
+written any other way (no reference, a namespace prefix, the reference not first) are walked
+with lxml as calamine places them. A cell with no value (`<c r="XFD9" s="1"/>`, formatting
+only) does not count: calamine leaves it out too. The same pass notes the mark of Excel
+error values (cellerrors.py) and the sheet's protection (the pre-send check), and a part that
+does not read to its end with its CRC is a problem too: calamine checks no CRC and would read
+what could not be measured.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -33,14 +37,23 @@ from .refs import column_letters, column_number
 MAX_CELLS = 10_000_000
 _CHUNK = 1 << 20
 _OVERLAP = 64  # a cell's `<c r="XFD1048576"` start cut by a chunk boundary is seen whole
-# A cell past column Z or row 99,999; a cell not written `<c r="…"` (no reference first, or a
-# namespace prefix). Three searches, each led by a literal the regex engine skips to: one
-# pattern with alternatives tried every byte and was four times slower (measured at 20,000).
-_FAR = re.compile(rb'<c r="[A-Z](?:[A-Z]|[0-9]{6})')
+# A cell past column Z or row 299,999 (26 x 299,999 cells stay under MAX_CELLS, so the
+# 200,000-invoice sheet needs no second pass: 2.8 s of its read); a cell not written `<c r="…"`
+# (no reference first, or a namespace prefix). Three searches, each led by a literal the regex
+# engine skips to: one pattern with alternatives was four times slower (measured at 20,000).
+_FAR = re.compile(rb'<c r="[A-Z](?:[A-Z]|[3-9][0-9]{5}|[0-9]{7})')
 _ODD = re.compile(rb'<c(?:>|/>|\s(?!r="))')
 _PREFIXED = re.compile(rb":c[\s/>]")
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_PROTECTION = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetProtection(?=[\s/>])([^>]*)>")
+_PROTECTION_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetProtection(?=[\s/>])")
+_SHEET_ATTR = re.compile(rb"""\ssheet\s*=\s*["']([^"']*)["']""")
+ERROR_MARKS = (b't="e"', b"t='e'")  # an Excel error value's type (cellerrors.py reads them)
+DAMAGED = (
+    "the part '{part}' inside it is damaged (its data does not match its checksum, or it is "
+    "not well-formed XML)"
+)
 
 
 @dataclass(slots=True)
@@ -73,44 +86,30 @@ class _Stream:
     def __init__(self, zf: zipfile.ZipFile, part: str) -> None:
         self.zf, self.part = zf, part
         self.clean = False
+        self.fresh = 0  # how many bytes at the end of the current chunk are new
 
     def chunks(self) -> Iterator[tuple[bytes, int]]:
         """(bytes, end of the part this chunk answers for). Each chunk begins with the
         previous one's last `_OVERLAP` bytes and answers for the cells that start before its
-        own last `_OVERLAP` bytes (the last chunk: all), so every cell start is seen whole."""
+        own last `_OVERLAP` bytes (the last chunk: all), so every cell start is seen whole.
+        A part whose bytes do not match its CRC ends early, and is not `clean`."""
         tail = b""
         with self.zf.open(self.part) as fh:
             block = self._read(fh)
             while block:
                 following = self._read(fh)
                 chunk = tail + block
+                self.fresh = len(block)
                 yield chunk, len(chunk) - _OVERLAP if following else len(chunk)
                 tail, block = block[-_OVERLAP:], following
 
     def _read(self, fh: IO[bytes]) -> bytes:
-        """The next megabyte. A CRC mismatch (raised with the last one) is the damage
-        check's to report: the bytes were all measured, and that check names the part."""
         try:
             block = fh.read(_CHUNK)
-        except zipfile.BadZipFile as exc:
-            if "CRC" not in str(exc):
-                raise
+        except zipfile.BadZipFile:  # zipfile says so with the last block, which is lost
             return b""
         self.clean = self.clean or not block
         return block
-
-
-_PROTECTION = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sheetProtection(?=[\s/>])([^>]*)>")
-_SHEET_ATTR = re.compile(rb"""\ssheet\s*=\s*["']([^"']*)["']""")
-
-
-def protection_in(data: bytes) -> bool:
-    """Whether `data` holds a <sheetProtection> that protects the cells (parts.py's rule)."""
-    found = _PROTECTION.search(data)
-    if found is None:
-        return False
-    sheet = _SHEET_ATTR.search(found.group(1))
-    return sheet_protection_on(sheet.group(1).decode("ascii", "replace") if sheet else None)
 
 
 def _starts_before(pattern: re.Pattern[bytes], chunk: bytes, end: int) -> bool:
@@ -119,31 +118,47 @@ def _starts_before(pattern: re.Pattern[bytes], chunk: bytes, end: int) -> bool:
     return m is not None and m.start() < end
 
 
-_ERROR_MARKS = (b'"e"', b"'e'")  # an attribute `t="e"`: an Excel error value (cellerrors.py)
+@dataclass(slots=True)
+class _Survey:
+    """What the one pass over a worksheet saw (`_survey`)."""
+
+    far: bool = False  # a cell past column Z or row 299,999
+    odd: bool = False  # a cell not written `<c r="…"`
+    errors: bool = False  # the mark of an Excel error value (cellerrors.py looks closer)
+    protected: bool | None = None  # <sheetProtection sheet="1">; None: no such element yet
+    pending: bytes = b""  # a <sheetProtection …> cut by a chunk boundary, so far
+
+    def protection(self, chunk: bytes, fresh: int) -> None:
+        """Find <sheetProtection …>, which follows the rows, also when a chunk boundary cuts
+        it: its start is carried on until its `>` arrives."""
+        if self.protected is not None:
+            return
+        text = self.pending + chunk[-fresh:] if self.pending else chunk
+        if not self.pending and b"sheetProtection" not in text:
+            return
+        start = _PROTECTION_START.search(text)
+        if start is None:
+            return
+        element = _PROTECTION.match(text, start.start())
+        if element is None:
+            self.pending = text[start.start() :][:65536]  # a real one is under 1 KB
+            return
+        sheet = _SHEET_ATTR.search(element.group(1))
+        self.protected = sheet_protection_on(
+            sheet.group(1).decode("ascii", "replace") if sheet else None
+        )
+        self.pending = b""
 
 
-def _survey(stream: _Stream) -> tuple[bool, bool, bool]:
-    """(every cell is written `<c r="…"` and none lies past column Z or row 99,999, so at
-    most 26 x 99,999 cells and nothing to measure; the part may hold Excel error values; its
-    cells are protected). One pass: the error values' mark and the sheet protection are
-    looked for on the way, which saves cellerrors.py and the pre-send protection check a
-    pass of their own (37 ms of the 20,000-invoice run)."""
-    plain, errors, protected = True, False, False
+def _survey(stream: _Stream) -> _Survey:
+    """The one pass over a part (see the module docstring)."""
+    seen = _Survey()
     for chunk, end in stream.chunks():
-        if plain and any(_starts_before(p, chunk, end) for p in (_FAR, _ODD, _PREFIXED)):
-            plain = False
-        errors = errors or any(mark in chunk for mark in _ERROR_MARKS)
-        if b"sheetProtection" in chunk:
-            protected = protected or protection_in(chunk)
-    return plain, errors, protected
-
-
-def _standard(zf: zipfile.ZipFile, part: str) -> bool:
-    """Every cell is written `<c r="…"` (wherever it lies)."""
-    for chunk, end in _Stream(zf, part).chunks():
-        if _starts_before(_ODD, chunk, end) or _starts_before(_PREFIXED, chunk, end):
-            return False
-    return True
+        seen.far = seen.far or _starts_before(_FAR, chunk, end)
+        seen.odd = seen.odd or any(_starts_before(p, chunk, end) for p in (_ODD, _PREFIXED))
+        seen.errors = seen.errors or any(mark in chunk for mark in ERROR_MARKS)
+        seen.protection(chunk, stream.fresh)
+    return seen
 
 
 def _measure_refs(zf: zipfile.ZipFile, part: str) -> Spread:
@@ -187,7 +202,7 @@ class Measured:
     """What one pass over a worksheet part found."""
 
     part: str
-    problem: str | None  # why calamine must not load it (its cells spread too far)
+    problem: str | None  # why calamine must not load it: damaged, or its cells spread too far
     clean: bool  # read whole with a good CRC: the damage check need not read it again
     errors: bool  # it may hold Excel error values: cellerrors.py must look closer
     protected: bool = False  # <sheetProtection sheet="1">: the writer refuses it
@@ -196,17 +211,22 @@ class Measured:
 def measure(zf: zipfile.ZipFile, part: str) -> Measured:
     """How far a worksheet part's cells spread, and what else the pass over it saw."""
     stream = _Stream(zf, part)
-    plain, errors, protected = _survey(stream)
-    if plain:
-        return Measured(part, None, stream.clean, errors, protected)
-    spread = _measure_refs(zf, part) if _standard(zf, part) else _measure_tree(zf, part)
-    if spread.cells <= MAX_CELLS:
-        return Measured(part, None, stream.clean, errors, protected)
-    rows = spread.last_row - spread.first_row + 1
-    cols = spread.last_col - spread.first_col + 1
-    problem = (
-        f"its cells spread over {rows:,} rows by {cols:,} columns (to row {spread.last_row:,}, "
-        f"column {column_letters(spread.last_col)}): {spread.cells:,} cells in all, and xlsdun "
-        f"reads at most {MAX_CELLS:,}"
-    )
-    return Measured(part, problem, stream.clean, errors, protected)
+    try:
+        seen = _survey(stream)
+        if not stream.clean:
+            return Measured(part, DAMAGED.format(part=part), False, False)
+        spread = None
+        if seen.far or seen.odd:
+            spread = _measure_tree(zf, part) if seen.odd else _measure_refs(zf, part)
+    except (zipfile.BadZipFile, zlib.error, EOFError, etree.XMLSyntaxError):
+        return Measured(part, DAMAGED.format(part=part), False, False)
+    problem = None
+    if spread is not None and spread.cells > MAX_CELLS:
+        rows = spread.last_row - spread.first_row + 1
+        cols = spread.last_col - spread.first_col + 1
+        problem = (
+            f"its cells spread over {rows:,} rows by {cols:,} columns (to row "
+            f"{spread.last_row:,}, column {column_letters(spread.last_col)}): "
+            f"{spread.cells:,} cells in all, and xlsdun reads at most {MAX_CELLS:,}"
+        )
+    return Measured(part, problem, True, seen.errors, bool(seen.protected))
