@@ -16,9 +16,17 @@ from xlsdun import logs
 
 @pytest.fixture(autouse=True)
 def _close_logs() -> Iterator[None]:
-    """A run attaches log files; each test leaves none open behind it."""
+    """A run attaches log files, and remembers secrets to redact; each test leaves neither
+    behind (a 2-letter test password would otherwise be redacted in every later test)."""
+    kept = [(store, list(store)) for store in (logs._secrets, logs._short, logs._by_length)]
     yield
     logs.detach_all()
+    for store, before in kept:
+        store.clear()
+        if isinstance(store, set):
+            store.update(before)
+        else:
+            store.extend(before)
 
 
 @pytest.fixture

@@ -21,10 +21,11 @@ from sample_setup import TODAY, copy_sample, invoke, run_cli, set_cells
 from smtp_server import sheet_statuses
 from test_cli_e2e import EXPECTED_SENDS
 from xlsdun import config as config_mod
-from xlsdun.attachments import Refusal, Rules
+from xlsdun.attachments import Refusal
 from xlsdun.cli import main
+from xlsdun.engine import make_renderer
 from xlsdun.models import Action, Invoice
-from xlsdun.render import MissingAttachment, Renderer, builtin_renderer
+from xlsdun.render import MissingAttachment, Renderer
 from xlsdun.workbook import write_back
 
 
@@ -49,8 +50,6 @@ def test_missing_attachment_fails_that_debtor_then_a_same_day_rerun_sends(tmp_pa
 
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 1  # a delivery failed: the owner must act
-    import json
-
     outcome = {d["customer"]: d for d in json.loads(first.stdout)["debtors"]}
     assert outcome["Blue Cedar Catering"]["outcome"] == "failed"
     assert "INV-1079.pdf" in outcome["Blue Cedar Catering"]["detail"]
@@ -119,17 +118,7 @@ def build(tmp_path: Path) -> tuple[Path, Renderer]:
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text + '\n[delivery.smtp]\noauth2_file = "gmail-oauth2.json"\n')
     cfg = config_mod.load(toml)
-    return folder, make_renderer_for(cfg)
-
-
-def make_renderer_for(cfg: config_mod.Config) -> Renderer:
-    """What engine.make_renderer builds for a run, with the run's attachment rule."""
-    return builtin_renderer(
-        sender=cfg.sender,
-        locale=cfg.locale,
-        workbook_dir=cfg.workbook.path.parent,
-        attachments=Rules.from_config(cfg),
-    )
+    return folder, make_renderer(cfg)
 
 
 def debtor(*cells: str) -> Action:
@@ -210,6 +199,19 @@ def test_a_cell_naming_a_file_outside_or_private_is_refused(
     assert err.refusal is why
     assert str(err).startswith(why.value.format(limit="10 MB"))
     assert "(invoice INV-1)" in str(err)
+
+
+def test_a_state_folder_holding_the_attachments_folder_refuses_them_all_saying_why(
+    tmp_path: Path,
+) -> None:
+    """With `state_dir = "."` every file beside the workbook is xlsdun's own: each cell was
+    refused as "a hidden file or one of xlsdun's own files", a puzzle for the owner."""
+    folder, _ = build(tmp_path)
+    toml = folder / "xlsdun.toml"
+    toml.write_text(toml.read_text("utf-8").replace('state_dir = ".xlsdun"', 'state_dir = "."'))
+    renderer = make_renderer(config_mod.load(toml))
+    err = refusal(renderer, "invoices/INV-1.pdf")
+    assert err.refusal is Refusal.SHADOWED and "attachments_dir" in str(err)
 
 
 def test_a_symlink_inside_the_folder_pointing_out_is_refused(tmp_path: Path) -> None:
@@ -294,7 +296,7 @@ def test_attachments_dir_and_max_attachment_mb_are_configured(tmp_path: Path) ->
     cfg = config_mod.load(toml)
     assert cfg.workbook.attachments_folder == folder / "pdfs"
     assert cfg.workbook.max_attachment_bytes == 512 * 1024
-    renderer = make_renderer_for(cfg)
+    renderer = make_renderer(cfg)
     # relative to the attachments folder now; the workbook's folder is outside it
     assert refusal(renderer, "invoices/INV-1.pdf").refusal is Refusal.NOT_FOUND
     assert refusal(renderer, "../invoices/INV-1.pdf").refusal is Refusal.OUTSIDE

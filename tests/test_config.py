@@ -77,6 +77,9 @@ enabled = true
         ("[policy]\nearly_payment_discount = 2\n", "policy.early_payment_discount"),
         ('[owner]\nemail = "o@example.com"\nstate_dir = "s"\n', "above the first [table]"),
         ("[policy]\nlate_interest_annual = 4\n", "0.02 means 2%"),
+        ("max_attachment_mb = true\n", "workbook.max_attachment_mb"),  # was read as 1 MB
+        ("[delivery.smtp]\ntimeout = true\n", "delivery.smtp.timeout"),
+        ("[delivery]\nretry_budget_seconds = -1\n", "delivery.retry_budget_seconds"),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path: Path, body: str, names: str) -> None:

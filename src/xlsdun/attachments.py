@@ -45,13 +45,17 @@ class Refusal(Enum):
     NOT_REGULAR = "attachment refused: not an ordinary file"
     TOO_LARGE = "attachment refused: larger than {limit} (max_attachment_mb)"
     UNREADABLE = "attachment file cannot be read"
+    SHADOWED = (
+        "attachment refused: the attachments folder lies inside xlsdun's own state or outbox "
+        "folder; set [workbook] attachments_dir to a folder of its own"
+    )
 
 
 class AttachmentProblem(Exception):
     """An Attachment cell that gives no file: `refusal` says why, `name` is the cell."""
 
-    def __init__(self, refusal: Refusal, name: str, limit: int) -> None:
-        self.refusal, self.name = refusal, name
+    def __init__(self, refusal: Refusal, name: str, limit: int = 0) -> None:
+        self.refusal, self.name = refusal, name  # `limit`: the size TOO_LARGE names
         super().__init__(refusal.value.format(limit=megabytes(limit)))
 
 
@@ -67,7 +71,7 @@ class Rules:
     folder: Path
     max_bytes: int = DEFAULT_MAX_MB * MB
     private: tuple[Path, ...] = ()  # xlsdun's own paths, refused even inside `folder`
-    _real: list[tuple[str, tuple[str, ...]]] = field(
+    _real: list[tuple[str, tuple[str, ...], bool]] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
 
@@ -85,10 +89,13 @@ class Rules:
             private.append(config.delivery.smtp.oauth2_file)
         return cls(wb.attachments_folder, wb.max_attachment_bytes, tuple(private))
 
-    def real(self) -> tuple[str, tuple[str, ...]]:
-        """(real folder, real private paths), resolved once per run."""
+    def real(self) -> tuple[str, tuple[str, ...], bool]:
+        """(real folder, real private paths, whether a private folder holds the attachments
+        folder: then every file there is xlsdun's, and none can be sent), once per run."""
         if not self._real:
-            self._real.append((_realpath(self.folder), tuple(map(_realpath, self.private))))
+            folder = _realpath(self.folder)
+            private = tuple(map(_realpath, self.private))
+            self._real.append((folder, private, any(_inside(folder, p) for p in private)))
         return self._real[0]
 
 
@@ -99,14 +106,14 @@ def read(cell: str, rules: Rules) -> tuple[str, bytes]:
     try:
         before = os.stat(real)
     except FileNotFoundError:
-        raise AttachmentProblem(Refusal.NOT_FOUND, name, rules.max_bytes) from None
+        raise AttachmentProblem(Refusal.NOT_FOUND, name) from None
     except (OSError, ValueError):
-        raise AttachmentProblem(Refusal.UNREADABLE, name, rules.max_bytes) from None
+        raise AttachmentProblem(Refusal.UNREADABLE, name) from None
     _check_stat(before, name, rules)  # a device or pipe is not even opened
     try:
         fd = os.open(real, _OPEN_FLAGS)
     except OSError:
-        raise AttachmentProblem(Refusal.UNREADABLE, name, rules.max_bytes) from None
+        raise AttachmentProblem(Refusal.UNREADABLE, name) from None
     with open(fd, "rb", closefd=True) as file:
         _check_stat(os.fstat(file.fileno()), name, rules)
         data = file.read(rules.max_bytes + 1)
@@ -117,12 +124,14 @@ def read(cell: str, rules: Rules) -> tuple[str, bytes]:
 
 def _resolve(name: str, rules: Rules) -> str:
     """The real path a cell names, if it lies inside the folder and is not private."""
-    folder, private = rules.real()
+    folder, private, shadowed = rules.real()
+    if shadowed:
+        raise AttachmentProblem(Refusal.SHADOWED, name)
     if not name or "\x00" in name:
-        raise AttachmentProblem(Refusal.NOT_FOUND, name, rules.max_bytes)
+        raise AttachmentProblem(Refusal.NOT_FOUND, name)
     real = _realpath(os.path.join(folder, name))  # an absolute `name` replaces `folder`
     if not _inside(real, folder) or real == folder:
-        raise AttachmentProblem(Refusal.OUTSIDE, name, rules.max_bytes)
+        raise AttachmentProblem(Refusal.OUTSIDE, name)
     hidden = any(p.startswith(_HIDDEN) for p in os.path.relpath(real, folder).split(os.sep))
     if (
         hidden
@@ -130,7 +139,7 @@ def _resolve(name: str, rules: Rules) -> str:
         or name.lower().endswith(".toml")
         or any(_inside(real, p) for p in private)
     ):
-        raise AttachmentProblem(Refusal.PRIVATE, name, rules.max_bytes)
+        raise AttachmentProblem(Refusal.PRIVATE, name)
     return real
 
 
@@ -142,7 +151,7 @@ _HIDDEN = (".", "~$")
 
 def _check_stat(st: os.stat_result, name: str, rules: Rules) -> None:
     if not stat.S_ISREG(st.st_mode):
-        raise AttachmentProblem(Refusal.NOT_REGULAR, name, rules.max_bytes)
+        raise AttachmentProblem(Refusal.NOT_REGULAR, name)
     if st.st_size > rules.max_bytes:
         raise AttachmentProblem(Refusal.TOO_LARGE, name, rules.max_bytes)
 

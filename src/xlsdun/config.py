@@ -17,7 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import is_valid
+from .attachments import DEFAULT_MAX_MB, MB
 from .models import TIER_ORDER
+from .text import CONTROL
 from .workbook.limits import MAX_AMOUNT
 
 
@@ -89,7 +91,7 @@ class WorkbookConfig:
     allow_protected_sheet: bool = False
     backups: int = 14
     attachments_dir: Path | None = None  # None: the workbook's folder
-    max_attachment_mb: float = 10.0
+    max_attachment_mb: float = DEFAULT_MAX_MB
 
     @property
     def attachments_folder(self) -> Path:
@@ -98,7 +100,7 @@ class WorkbookConfig:
 
     @property
     def max_attachment_bytes(self) -> int:
-        return int(self.max_attachment_mb * 1024 * 1024)
+        return int(self.max_attachment_mb * MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +218,8 @@ class _Reader:
         if self.data.get(key) is None:
             return default
         value = self.data[key]
-        if kind is int and isinstance(value, bool):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:  # TOML's true is no number
             raise self.fail(key, expected)
         if not isinstance(value, kind):
             raise self.fail(key, expected)
@@ -289,7 +292,7 @@ class _Reader:
 
 
 TOP_LEVEL_KEYS = ("state_dir", "templates")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(f"[{CONTROL}]")
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
@@ -374,17 +377,12 @@ def _policy(r: _Reader) -> PolicyConfig:
     return policy
 
 
-def _seconds(r: _Reader, key: str, default: float, *, positive: bool = False) -> float:
-    value = float(r.get(key, (int, float), default, "a number of seconds"))
-    if value < 0 or (positive and value == 0):
-        raise r.fail(key, "a number of seconds above 0" if positive else "a number of seconds")
-    return value
-
-
-def _megabytes(r: _Reader, key: str, default: float) -> float:
-    value = float(r.get(key, (int, float), default, "a number of megabytes above 0"))
-    if not 0 < value < 1e6:
-        raise r.fail(key, "a number of megabytes above 0")
+def _number(r: _Reader, key: str, default: float, unit: str, *, positive: bool = False) -> float:
+    """A number of `unit` (seconds, megabytes): at least 0, above 0 if `positive`, finite."""
+    expected = f"a number of {unit}" + (" above 0" if positive else "")
+    value = float(r.get(key, (int, float), default, expected))
+    if not 0 <= value < 1e9 or (positive and value == 0):
+        raise r.fail(key, expected)
     return value
 
 
@@ -485,7 +483,9 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         allow_protected_sheet=wb.bool("allow_protected_sheet", False),
         backups=wb.int("backups", 14),
         attachments_dir=_folder(wb, "attachments_dir", base),
-        max_attachment_mb=_megabytes(wb, "max_attachment_mb", 10.0),
+        max_attachment_mb=_number(
+            wb, "max_attachment_mb", DEFAULT_MAX_MB, "megabytes", positive=True
+        ),
     )
     wb.check_unknown()
 
@@ -561,7 +561,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         password_env=sm.str("password_env", "XLSDUN_SMTP_PASSWORD"),
         password=sm.str("password"),
         allow_plaintext_password=sm.bool("allow_plaintext_password", False),
-        timeout=_seconds(sm, "timeout", 30.0, positive=True),
+        timeout=_number(sm, "timeout", 30.0, "seconds", positive=True),
         oauth2_file=(base / Path(oauth2_file).expanduser()) if oauth2_file else None,
     )
     sm.check_unknown()
@@ -578,8 +578,8 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         max_per_run=d.int("max_per_run", None, minimum=1),
         max_per_day=d.int("max_per_day", 400, minimum=1),
         per_minute=d.int("per_minute", None, minimum=1),
-        retry_budget_seconds=_seconds(d, "retry_budget_seconds", 120.0),
-        retry_initial_seconds=_seconds(d, "retry_initial_seconds", 5.0, positive=True),
+        retry_budget_seconds=_number(d, "retry_budget_seconds", 120.0, "seconds"),
+        retry_initial_seconds=_number(d, "retry_initial_seconds", 5.0, "seconds", positive=True),
     )
     d.check_unknown()
 

@@ -206,7 +206,6 @@ def _delivery(cfg: Config, add, smtp_login: bool) -> None:  # type: ignore[no-un
     from .deliver.smtp import resolve_password
 
     password = resolve_password(d.smtp)
-    logs.add_secret(password)
     if d.smtp.username and not password:
         add(
             "delivery",

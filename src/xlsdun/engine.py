@@ -110,7 +110,6 @@ def make_renderer(config: Config):  # -> render.Renderer
         locale=config.locale,
         policy=config.policy,
         template_dir=config.template_dir,
-        workbook_dir=config.workbook.path.parent,
         attachments=Rules.from_config(config),
     )
 
@@ -205,8 +204,7 @@ def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backe
         return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
 
-    password = resolve_password(config.delivery.smtp)
-    logs.add_secret(password)
+    password = resolve_password(config.delivery.smtp)  # the backend registers it (logs.py)
     if config.delivery.backend == "gmail":
         return GmailBackend(config.delivery.smtp, password, config.delivery.smtp.oauth2_file)
     return SmtpBackend(config.delivery.smtp, password)

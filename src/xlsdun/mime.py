@@ -34,11 +34,6 @@ _WORD_BYTES = 45  # 45 bytes of UTF-8 -> 60 base64 chars: an encoded word of 72 
 _WITH_SPACE = re.compile(r"[^ ]* ?|.+")
 _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
 _SPECIALS = frozenset('()<>@,:;."[]\\')
-# A dot-atom address: valid as written, nothing to quote (anything else takes the slow path).
-SIMPLE_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
-)
 
 
 class HeaderError(ValueError):

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -93,21 +93,29 @@ def _start_helper(renderer: Any, today: date, now: datetime, parent: int) -> Non
     _HELPER_STATE = (renderer, today, now)
 
 
-def _die_with_parent(parent: int, *, pdeathsig: bool = True) -> None:
+def _die_with_parent(parent: int) -> None:
     """In the helper: end when the run ends, however it ends. A helper orphaned by a killed
     run would otherwise wait forever on its work queue (it holds that pipe's write end too,
-    so it never sees the end of it). Linux signals the death at once (PR_SET_PDEATHSIG); a
-    thread that watches the parent is the portable fallback, and covers a parent that died
-    before the signal was asked for."""
-    if pdeathsig and sys.platform.startswith("linux"):
-        with suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    so it never sees the end of it). The kernel signals the death (PR_SET_PDEATHSIG); where
+    it cannot, a thread watches the parent. A parent gone before either began: end now."""
+    signalled = _set_pdeathsig()
     if os.getppid() != parent:
         os._exit(0)
-    threading.Thread(
-        target=_watch_parent, args=(parent,), name="xlsdun-parent-watch", daemon=True
-    ).start()
+    if not signalled:
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="xlsdun-parent-watch", daemon=True
+        ).start()
+
+
+def _set_pdeathsig() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; whether that was granted."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _watch_parent(parent: int) -> None:

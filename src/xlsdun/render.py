@@ -17,9 +17,6 @@ from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from email import policy as email_policy
-from email.errors import MessageError
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -40,6 +37,7 @@ from .config import LocaleConfig, PolicyConfig, SenderConfig, Tier, default_poli
 from .models import Action, FeeLine, Invoice
 from .names import CURRENCY_ALIASES, currency_code, language_code
 from .policy import fees_for
+from .text import BIDI_CONTROLS, BIDI_MARKS, CONTROL
 
 TEMPLATE_NAMES: tuple[str, ...] = (
     "courtesy",
@@ -57,20 +55,19 @@ BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 
 LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 PDF = "\u202c"
-_BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
+_BIDI_MARKS = re.compile(f"[{BIDI_MARKS}]")
 # Embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): their effect lasts
 # until closed, so one left open in a customer's name would turn xlsdun's own text around it.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CONTROLS = re.compile(f"[{BIDI_CONTROLS}]")
 _OPENERS = {"\u202a": PDF, "\u202b": PDF, "\u202d": PDF, "\u202e": PDF}
 _OPENERS.update({"\u2066": PDI, "\u2067": PDI, "\u2068": PDI})
 # What a left-to-right message isolates: right-to-left letters (Hebrew, Arabic, Syriac,
 # Thaana, N'Ko, ... and their presentation forms) and direction controls.
 _NEEDS_ISOLATION = re.compile(
-    "[\u0590-\u08ff\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff\ufe70-\ufefe"
+    f"[\u0590-\u08ff\u200f{BIDI_CONTROLS}\ufb1d-\ufdff\ufe70-\ufefe"
     "\U00010800-\U00010fff\U0001e800-\U0001efff]"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
-_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
+_CONTROL = re.compile(f"[{CONTROL}]+")
 _MESSAGE_ID = re.compile(r"[^\s<>()\[\]\\,;:\"]{1,250}@[^\s<>()\[\]\\,;:\"@]{1,250}")
 MAX_SUBJECT = 200  # characters; a 5 MB invoice number must not make a 7 MB Subject
 MAX_DISPLAY_NAME = 200
@@ -106,8 +103,9 @@ class MissingAttachment(SheetProblem):
 
     def __init__(self, problem: AttachmentProblem, invoice: str) -> None:
         name = _shorten(clean_line(problem.name), 120)
-        super().__init__(f"{problem}: {name} (invoice {invoice})")
-        self.path, self.invoice, self.refusal = problem.name, invoice, problem.refusal
+        super().__init__(f"{problem}: {name} (invoice {_shorten(invoice, 120)})")
+        # (not `.path`: RenderError's is the template's file and line)
+        self.invoice, self.refusal = invoice, problem.refusal
 
 
 class BadAddress(SheetProblem):
@@ -209,7 +207,7 @@ def header_safe(value: object) -> str:
     text = str(value)
     if not text.isascii():
         text = _BIDI_CONTROLS.sub("", text)
-    return " ".join(_HEADER_UNSAFE.sub(" ", text).split())
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -663,13 +661,11 @@ class Renderer:
         return RenderedParts(subject=subject, text=text, html=html)
 
     def render(self, action: Action, *, today: date, now: datetime) -> EmailMessage:
-        """The complete message for one action, ready for any transport.
-
-        Assembled directly (mime.py) for the shapes a daily run sends; a message with a
-        non-ASCII address or Message-ID goes through the email package instead.
-        """
+        """The complete message for one action, ready for any transport, assembled directly
+        (mime.py): every address passed `addresses.is_valid` (ASCII), and so did the sender's
+        (config.py), and a Message-ID followed up on is ASCII too (`_message_id`)."""
         if not action.email:
-            raise RenderError(f"{clean_line(action.customer)}: no email address")
+            raise BadAddress(f"{_display_name(action.customer)}: no email address")
         to = (_display_name(action.customer), _recipient(action.email, "email"))
         cc = [("", _recipient(c, "cc")) for c in action.cc if c and c.strip()]
         attachments = self._attachments(action)
@@ -677,10 +673,6 @@ class Renderer:
         previous = _message_id(action.previous_message_id)
         sender, reply_to = self._sender_addresses()
         date_text = self._date_header(now)
-        if not all(a.isascii() for _, a in [to, *cc, sender, reply_to]) or not (
-            previous.isascii() and self._sender_domain.isascii()
-        ):
-            return self._render_with_email_package(action, parts, attachments, now)
 
         message_id = make_msgid(domain=self._sender_domain)
         headers = [
@@ -722,54 +714,25 @@ class Renderer:
             raise SheetProblem(f"message not built: {exc}") from None
 
     def _sender_addresses(self) -> tuple[tuple[str, str], tuple[str, str]]:
-        """(From, Reply-To) as (display name, address), validated once per renderer."""
+        """(From, Reply-To) as (display name, address), validated once per renderer with the
+        rule every address follows (a SenderConfig made in Python skips config.py's check)."""
         if self._sender_pair is None:
+            found = []
+            for value, key in (
+                (self.sender.email, "sender.email"),
+                (self.sender.reply_to or self.sender.email, "sender.reply_to"),
+            ):
+                if not addresses.is_valid(value.strip()):
+                    raise RenderError(f"invalid {key}: {_shorten(header_safe(value), 120)!r}")
+                found.append(value.strip())
             name = _display_name(self.sender.name)
-            self._sender_pair = (
-                (name, _addr_spec(self.sender.email, "sender.email")),
-                (name, _addr_spec(self.sender.reply_to or self.sender.email, "sender.reply_to")),
-            )
+            self._sender_pair = ((name, found[0]), (name, found[1]))
         return self._sender_pair
 
     def _date_header(self, now: datetime) -> str:
         if self._date_cache is None or self._date_cache[0] != now:
             self._date_cache = (now, format_datetime(self._aware(now)))
         return self._date_cache[1]
-
-    def _render_with_email_package(
-        self,
-        action: Action,
-        parts: RenderedParts,
-        attachments: list[tuple[str, bytes]],
-        now: datetime,
-    ) -> EmailMessage:
-        """The same message built with EmailMessage: for addresses mime.py does not encode."""
-        msg = EmailMessage(policy=email_policy.SMTP)
-        msg["Subject"] = parts.subject
-        msg["From"] = _address(self.sender.name, self.sender.email, "sender.email")
-        to = _recipient(action.email or "", "email")
-        msg["To"] = _address(_display_name(action.customer), to, "customer email")
-        cc = [_address("", _recipient(c, "cc"), "cc") for c in action.cc if c and c.strip()]
-        if cc:
-            msg["Cc"] = cc
-        msg["Reply-To"] = _address(
-            self.sender.name, self.sender.reply_to or self.sender.email, "sender.reply_to"
-        )
-        msg["Date"] = format_datetime(self._aware(now))
-        msg["Message-ID"] = make_msgid(domain=self._sender_domain)
-        previous = _message_id(action.previous_message_id)
-        if previous:
-            msg["In-Reply-To"] = f"<{previous}>"
-            msg["References"] = f"<{previous}>"
-        msg["X-Mailer"] = "xlsdun"
-        msg.set_content(parts.text, charset="utf-8", cte=_cte(parts.text))
-        msg.add_alternative(parts.html, subtype="html", charset="utf-8", cte=_cte(parts.html))
-        for filename, data in attachments:
-            maintype, subtype = _mime_type(filename)
-            msg.add_attachment(
-                data, maintype=maintype, subtype=subtype, filename=_filename(filename)
-            )
-        return msg
 
     def _aware(self, now: datetime) -> datetime:
         if now.tzinfo is not None:
@@ -831,15 +794,10 @@ class Renderer:
                         errors.append(f"{path}:{exc.lineno}: {exc.message}")
                     except (OSError, UnicodeDecodeError) as exc:
                         errors.append(f"{path}:0: cannot read: {exc}")
-        for value, key in (
-            (self.sender.email, "sender.email"),
-            (self.sender.reply_to, "sender.reply_to"),
-        ):
-            if value:
-                try:
-                    _address(self.sender.name, value, key)
-                except RenderError as exc:
-                    errors.append(str(exc))
+        try:
+            self._sender_addresses()
+        except RenderError as exc:
+            errors.append(str(exc))
         today = date.today()
         for language in LANGUAGES:
             for name in TEMPLATE_NAMES:
@@ -878,16 +836,6 @@ def _tidy_text(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"
 
 
-def _address(name: str, email: str, what: str) -> Address:
-    addr = email.strip()
-    if _HEADER_UNSAFE.search(addr) or not addr:
-        raise RenderError(f"invalid {what}: {header_safe(addr)!r}")
-    try:
-        return Address(display_name=header_safe(name), addr_spec=addr)
-    except (ValueError, IndexError, MessageError) as exc:
-        raise RenderError(f"invalid {what} {addr!r}: {exc}") from None
-
-
 def _recipient(email: str, column: str) -> str:
     """A customer's address as the reader let it through; anything else is refused here
     too, so no path to the envelope skips the rule (`addresses.is_valid`)."""
@@ -904,7 +852,7 @@ def _display_name(name: str) -> str:
 def _message_id(value: str | None) -> str:
     """The id of the message being followed up (without <>), or "" if it is not one."""
     first = header_safe(value or "").strip("<> ").split(" ", 1)[0].strip("<>")
-    return first if _MESSAGE_ID.fullmatch(first) else ""
+    return first if first.isascii() and _MESSAGE_ID.fullmatch(first) else ""
 
 
 def _filename(name: str) -> str:
@@ -920,14 +868,6 @@ def _filename(name: str) -> str:
     while keep > 1 and len((stem[:keep] + suffix).encode("utf-8")) > 2 * MAX_FILENAME:
         keep -= 1  # non-ASCII names are percent-encoded: up to 12 characters each
     return stem[:keep].rstrip() + suffix
-
-
-def _addr_spec(email: str, what: str) -> str:
-    """The address as it goes into a header; a plain dot-atom address needs no parsing."""
-    addr = email.strip()
-    if mime.SIMPLE_ADDRESS.fullmatch(addr):
-        return addr
-    return _address("", addr, what).addr_spec
 
 
 def _cte(body: str) -> str:

@@ -19,9 +19,10 @@ from rich.table import Table
 
 from .models import Action, Delivery, Plan, RunReport
 from .policy import how_to_approve
+from .text import BIDI_CONTROLS, BIDI_MARKS, CONTROL
 
 # C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]+")
+_UNSAFE = re.compile(f"[{CONTROL}{BIDI_MARKS}{BIDI_CONTROLS}]+")
 SCREENFUL = 40  # debtors shown as a full table; more become a summary (plus what needs you)
 
 

@@ -136,8 +136,8 @@ class OutboxBackend:
         self._by_id: dict[str, str] | None = None
 
     def open(self) -> None:
-        private_dir(self.folder)  # the messages name debtors and amounts: 0700, files 0600
         if self._next is None:  # first use in this run: nothing of ours is being written yet
+            private_dir(self.folder)  # the messages name debtors and amounts: 0700, files 0600
             for stale in self.folder.glob(".tmp-*"):  # a write cut short by a crash
                 stale.unlink(missing_ok=True)
             self._next = sum(1 for p in os.scandir(self.folder) if _is_message(p.name)) + 1

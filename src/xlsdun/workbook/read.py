@@ -32,6 +32,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ..addresses import parse_list
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code, language_code
+from ..text import CONTROL
 from .cellerrors import ErrorCells
 from .columns import (
     ALIASES,
@@ -135,7 +136,7 @@ def is_blank(value: object) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(f"[{CONTROL}]")
 
 
 def _tidy(text: str) -> str | None:

@@ -1,0 +1,6 @@
+"""The character classes text is cleaned with, so "control character" means one thing in the
+reader, the config, the messages and the terminal (each then removes, spaces or refuses)."""
+
+CONTROL = "\x00-\x1f\x7f-\x9f\u2028\u2029"  # C0 and C1 controls, DEL, line/paragraph separators
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"  # embeddings, overrides and isolates
+BIDI_MARKS = "\u200e\u200f\u061c"  # left-to-right, right-to-left and Arabic letter marks
