@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import os
 import resource
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from email.message import EmailMessage
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from message_setup import action, invoice, parse
 from sample_setup import TODAY, copy_sample, invoke, run_cli, set_cells
 from smtp_server import sheet_statuses
 from test_cli_e2e import EXPECTED_SENDS
@@ -24,15 +22,9 @@ from xlsdun import config as config_mod
 from xlsdun.attachments import Refusal
 from xlsdun.cli import main
 from xlsdun.engine import make_renderer
-from xlsdun.models import Action, Invoice
+from xlsdun.models import Action
 from xlsdun.render import MissingAttachment, Renderer
 from xlsdun.workbook import write_back
-
-
-def parse(message: object) -> EmailMessage:
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)  # type: ignore[attr-defined]
-    assert isinstance(parsed, EmailMessage)
-    return parsed
 
 
 def test_missing_attachment_fails_that_debtor_then_a_same_day_rerun_sends(tmp_path: Path) -> None:
@@ -66,7 +58,7 @@ def test_missing_attachment_fails_that_debtor_then_a_same_day_rerun_sends(tmp_pa
     assert outcome["Blue Cedar Catering"]["outcome"] == "written_to_outbox"
     emls = [p for p in (tmp_path / "outbox").rglob("*.eml") if "Blue-Cedar" in p.name]
     assert len(emls) == 1
-    msg = email.message_from_bytes(emls[0].read_bytes(), policy=email.policy.default)
+    msg = parse(emls[0].read_bytes())
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename() == "INV-1079.pdf"
     assert attachment.get_content() == b"%PDF-1.4 invoice\n"
@@ -122,29 +114,19 @@ def build(tmp_path: Path) -> tuple[Path, Renderer]:
 
 
 def debtor(*cells: str) -> Action:
-    invoices = tuple(
-        Invoice(
+    """Acme's invoices INV-1, INV-2, ... with these attachment cells."""
+    invoices = (
+        invoice(
+            f"INV-{n + 1}",
             row=5 + n,
-            customer="Acme Ltd",
-            invoice=f"INV-{n + 1}",
             due_date=date(2026, 11, 1),
+            invoice_date=None,
             balance=Decimal("100"),
-            currency="ILS",
-            email="ap@acme.example",
             attachment=cell,
         )
         for n, cell in enumerate(cells)
     )
-    return Action(
-        debtor="email:ap@acme.example",
-        customer="Acme Ltd",
-        email="ap@acme.example",
-        kind="send",
-        reason="test",
-        tier="friendly",
-        language="en",
-        invoices=invoices,
-    )
+    return action(*invoices, tier="friendly", language="en")
 
 
 def refusal(renderer: Renderer, cell: str) -> MissingAttachment:
@@ -403,7 +385,7 @@ def test_a_run_refuses_each_hostile_attachment_and_sends_everyone_else(tmp_path:
 
     emls = {p.name: p for p in (folder / "outbox").rglob("*.eml")}
     (silverline,) = [p for n, p in emls.items() if "Silverline" in n]
-    msg = email.message_from_bytes(silverline.read_bytes(), policy=email.policy.default)
+    msg = parse(silverline.read_bytes())
     (pdf,) = list(msg.iter_attachments())
     assert pdf.get_content() == b"%PDF-1.4 Silverline invoice\n"
     assert files_holding(folder / "outbox", *LEAKS) == []
@@ -414,9 +396,7 @@ def test_a_run_refuses_each_hostile_attachment_and_sends_everyone_else(tmp_path:
         "Failed: attachment refused: not an ordinary file: invoices/pipe.pdf (invoice INV-1087)",
     }
     # the owner's digest lists every refused debtor on the call list, with the reason
-    digest = email.message_from_bytes(
-        (folder / "outbox" / f"digest-{TODAY}.eml").read_bytes(), policy=email.policy.default
-    )
+    digest = parse((folder / "outbox" / f"digest-{TODAY}.eml").read_bytes())
     text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     calls = text[text.index("CALL LIST") :]
     for customer, (_, why) in HOSTILE.items():

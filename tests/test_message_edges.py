@@ -7,19 +7,18 @@ in English messages as in Hebrew ones.
 
 from __future__ import annotations
 
-import email
-import email.policy
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from message_setup import action, invoice, parse
 from xlsdun import mime
+from xlsdun.attachments import Rules
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy
-from xlsdun.models import Action, Invoice
+from xlsdun.models import Action
 from xlsdun.render import (
     FSI,
     MAX_DISPLAY_NAME,
@@ -42,44 +41,32 @@ def renderer(tmp_path: Path | None = None, **sender: str) -> Renderer:
         sender=replace(SenderConfig(name="Dana Levi", email="dana@levi.example"), **sender),
         locale=LocaleConfig(language="en"),
         policy=default_policy(),
-        workbook_dir=tmp_path,
+        attachments=Rules(tmp_path or Path.cwd()),
     )
 
 
 def debtor(
-    customer: str, number: str = "INV-7", language: str = "en", count: int = 1, **more: object
+    customer: str,
+    number: str = "INV-7",
+    language: str = "en",
+    count: int = 1,
+    attachment: str | None = None,
+    **more: object,
 ) -> Action:
-    invoices = tuple(
-        Invoice(
+    """`count` invoices of `customer` (the first with `attachment`), in `language`."""
+    invoices = (
+        invoice(
+            f"{number}{n or ''}",
             row=5 + n,
             customer=customer,
-            invoice=f"{number}{n or ''}",
             due_date=date(2026, 11, 1),
+            invoice_date=None,
             balance=Decimal("1250"),
-            currency="ILS",
-            email="ap@acme.example",
-            attachment=more.pop("attachment", None) if n == 0 else None,  # type: ignore[arg-type]
+            attachment=attachment if n == 0 else None,
         )
         for n in range(count)
     )
-    values: dict[str, object] = dict(
-        debtor="email:ap@acme.example",
-        customer=customer,
-        email="ap@acme.example",
-        kind="send",
-        reason="test",
-        tier="direct",
-        language=language,
-        invoices=invoices,
-    )
-    values.update(more)
-    return Action(**values)  # type: ignore[arg-type]
-
-
-def parsed(wire: bytes) -> EmailMessage:
-    msg = email.message_from_bytes(wire, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
+    return action(*invoices, language=language, **more)
 
 
 # -- header lines ---------------------------------------------------------------------------
@@ -112,7 +99,7 @@ def test_every_header_line_fits_whatever_the_sheet_holds(
     assert max(len(line) for line in wire.split(b"\r\n")) <= 998
     assert max(len(line) for line in head.split(b"\r\n")) <= 998
 
-    msg = parsed(wire)
+    msg = parse(wire)
     for part in msg.walk():
         assert not part.defects, part.defects
     # a Message-ID followed up on is ASCII, as every id xlsdun makes: another is dropped
@@ -133,7 +120,7 @@ def test_every_header_line_fits_whatever_the_sheet_holds(
 
 def test_a_short_name_and_subject_are_left_as_written() -> None:
     message = renderer().render(sample_action("en", "direct", today=TODAY), today=TODAY, now=NOW)
-    msg = parsed(message.as_bytes())
+    msg = parse(message)
     assert msg["To"].addresses[0].display_name == "Harbour Lane Bakery Ltd"
     assert not msg["Subject"].endswith("…")
 
@@ -186,7 +173,7 @@ SPOOF = f"Evil {RLO}gnp.exe Ltd"
 def test_an_override_in_a_name_is_isolated_in_english_text_html_and_headers() -> None:
     action = debtor(SPOOF, number=f"INV-{RLO}7")
     message = renderer().render(action, today=TODAY, now=NOW)
-    msg = parsed(message.as_bytes())
+    msg = parse(message)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert leaks(text) == []

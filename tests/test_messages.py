@@ -3,20 +3,18 @@ UTF-8, text/HTML agreement, injection, attachments, and template checking."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
+from message_setup import action, invoice, parse
+from xlsdun.attachments import Rules
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy
-from xlsdun.models import Action, Invoice
 from xlsdun.render import MissingAttachment, Renderer, RenderError, sample_action, template_names
 
 TODAY = date(2026, 11, 26)
@@ -40,45 +38,10 @@ def renderer(**kwargs: object) -> Renderer:
     return Renderer(**kwargs)  # type: ignore[arg-type]
 
 
-def parse(msg: EmailMessage) -> EmailMessage:
-    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
-    assert isinstance(parsed, EmailMessage)
-    return parsed
-
-
 def bodies(msg: EmailMessage) -> tuple[str, str]:
     alt = msg if msg.get_content_type() == "multipart/alternative" else msg.get_payload()[0]
     text, html = alt.get_payload()
     return text.get_content(), html.get_content()
-
-
-def invoice(number: str = "INV-1", **kwargs: object) -> Invoice:
-    values: dict[str, object] = dict(
-        row=2,
-        customer="Acme Ltd",
-        invoice=number,
-        due_date=date(2026, 11, 5),
-        invoice_date=date(2026, 10, 6),
-        balance=Decimal("1000.00"),
-        currency="ILS",
-        email="ap@acme.example",
-    )
-    values.update(kwargs)
-    return Invoice(**values)  # type: ignore[arg-type]
-
-
-def action(*invoices: Invoice, **kwargs: object) -> Action:
-    values: dict[str, object] = dict(
-        debtor="email:ap@acme.example",
-        customer=invoices[0].customer,
-        email="ap@acme.example",
-        kind="send",
-        reason="test",
-        tier="direct",
-        invoices=invoices,
-    )
-    values.update(kwargs)
-    return Action(**values)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- structure and headers
@@ -235,7 +198,7 @@ def test_attachments_make_a_mixed_message(tmp_path: Path) -> None:
         invoice("INV-2", attachment=str(other)),  # absolute paths are allowed
         invoice("INV-3", attachment="pdf/INV-1.pdf"),  # same file: attached once
     )
-    msg = parse(renderer(workbook_dir=tmp_path).render(act, today=TODAY, now=NOW))
+    msg = parse(renderer(attachments=Rules(tmp_path)).render(act, today=TODAY, now=NOW))
     assert msg.get_content_type() == "multipart/mixed"
     alternative, *files = msg.get_payload()
     assert alternative.get_content_type() == "multipart/alternative"
@@ -249,7 +212,7 @@ def test_attachments_make_a_mixed_message(tmp_path: Path) -> None:
 def test_missing_attachment_names_the_file_and_the_invoice(tmp_path: Path) -> None:
     act = action(invoice("INV-7", attachment="pdf/missing.pdf"))
     with pytest.raises(MissingAttachment) as err:
-        renderer(workbook_dir=tmp_path).render(act, today=TODAY, now=NOW)
+        renderer(attachments=Rules(tmp_path)).render(act, today=TODAY, now=NOW)
     assert isinstance(err.value, RenderError)
     assert "INV-7" in str(err.value) and "missing.pdf" in str(err.value)
     assert err.value.invoice == "INV-7"
@@ -258,7 +221,7 @@ def test_missing_attachment_names_the_file_and_the_invoice(tmp_path: Path) -> No
 def test_unknown_attachment_type_is_octet_stream(tmp_path: Path) -> None:
     (tmp_path / "statement.xyz123").write_bytes(b"\x00\x01")
     act = action(invoice(attachment="statement.xyz123"))
-    msg = parse(renderer(workbook_dir=tmp_path).render(act, today=TODAY, now=NOW))
+    msg = parse(renderer(attachments=Rules(tmp_path)).render(act, today=TODAY, now=NOW))
     assert msg.get_payload()[1].get_content_type() == "application/octet-stream"
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import message_setup
+from message_setup import action
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy
 from xlsdun.models import Action, FeeLine, Invoice
 from xlsdun.render import (
@@ -81,34 +83,9 @@ def action_for(lang: str, name: str) -> Action:
 
 
 def invoice(number: str = "INV-1", **kwargs: object) -> Invoice:
-    values: dict[str, object] = dict(
-        row=2,
-        customer="Acme Ltd",
-        invoice=number,
-        due_date=date(2026, 11, 5),
-        invoice_date=date(2026, 10, 6),
-        balance=Decimal("1000.00"),
-        amount=Decimal("1000.00"),
-        currency="ILS",
-        email="ap@acme.example",
-    )
-    values.update(kwargs)
-    return Invoice(**values)  # type: ignore[arg-type]
-
-
-def action(*invoices: Invoice, **kwargs: object) -> Action:
-    values: dict[str, object] = dict(
-        debtor="email:ap@acme.example",
-        customer=invoices[0].customer,
-        email="ap@acme.example",
-        kind="send",
-        reason="test",
-        tier="direct",
-        language="en",
-        invoices=invoices,
-    )
-    values.update(kwargs)
-    return Action(**values)  # type: ignore[arg-type]
+    """With its original amount, which the templates show beside the balance."""
+    kwargs.setdefault("amount", Decimal("1000.00"))
+    return message_setup.invoice(number, **kwargs)
 
 
 # ---------------------------------------------------------------- golden files

@@ -204,7 +204,7 @@ def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backe
         return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
 
-    password = resolve_password(config.delivery.smtp)  # the backend registers it (logs.py)
+    password = resolve_password(config.delivery.smtp)  # registered as a secret by SmtpBackend
     if config.delivery.backend == "gmail":
         return GmailBackend(config.delivery.smtp, password, config.delivery.smtp.oauth2_file)
     return SmtpBackend(config.delivery.smtp, password)

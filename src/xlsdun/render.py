@@ -460,17 +460,15 @@ class Renderer:
         locale: LocaleConfig,
         policy: PolicyConfig,
         template_dir: Path | None = None,
-        workbook_dir: Path | None = None,
         attachments: Rules | None = None,
     ) -> None:
         """`attachments`: where Attachment cells may name files (`Rules.from_config` for a
-        run); by default the workbook's folder (else the current one) and 10 MB."""
+        run); by default the current folder and 10 MB."""
         self.sender = sender
         self.locale = locale
         self.policy = policy
         self.template_dir = Path(template_dir) if template_dir else None
-        self.workbook_dir = Path(workbook_dir) if workbook_dir else None
-        self.attachments = attachments or Rules(self.workbook_dir or Path.cwd())
+        self.attachments = attachments or Rules(Path.cwd())
         loaders: list[jinja2.BaseLoader] = []
         if self.template_dir is not None:
             loaders.append(jinja2.FileSystemLoader(str(self.template_dir)))
