@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import json
 import os
 import signal
 import subprocess
@@ -183,6 +184,36 @@ def test_a_dead_holders_lock_is_taken_over_and_logged(demo: Path) -> None:
     log = logs.log_file(state).read_text(encoding="utf-8")
     assert f"run lock was taken over from a run that ended without finishing (pid {gone} " in log
     assert (state / "run.lock").read_text() == ""  # a clean end leaves nothing to take over
+
+
+def doctor_run_lock(toml: Path) -> dict[str, str]:
+    code, out, err = invoke("doctor", "--config", str(toml), "--json", "--no-login")
+    assert code in (0, 1), err
+    return next(c for c in json.loads(out)["checks"] if c["name"] == "run lock")
+
+
+def test_doctor_names_the_holder_and_a_killed_runs_note_without_taking_the_lock(
+    demo: Path, holder
+) -> None:  # type: ignore[no-untyped-def]
+    toml, state = demo / "xlsdun.toml", demo / ".xlsdun"
+    proc, _ = holder(state)
+    check = doctor_run_lock(toml)
+    assert check["status"] == "warn"
+    assert f"another xlsdun run is using this workbook (pid {proc.pid} on " in check["message"]
+    proc.kill()  # a real SIGKILL: the OS drops the lock, the note stays
+    proc.wait()
+    note = (state / "run.lock").read_text()
+    assert note.startswith(f"pid {proc.pid} on ")
+    check = doctor_run_lock(toml)
+    assert check["status"] == "warn"
+    assert check["message"] == f"no run in progress; the last one ended without finishing ({note})"
+    assert (state / "run.lock").read_text() == note  # asking took nothing over
+    code, _, err = invoke("run", "--config", str(toml), "--today", TODAY)
+    assert code == 0, err
+    log = logs.log_file(state).read_text(encoding="utf-8")
+    assert f"taken over from a run that ended without finishing ({note})" in log
+    check = doctor_run_lock(toml)
+    assert (check["status"], check["message"]) == ("ok", "no run in progress")
 
 
 def test_two_runs_in_one_process_are_kept_apart_and_the_first_keeps_its_lock(

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from . import config as config_mod
-from . import logs, private
+from . import logs, private, runlock
 from .config import Config
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -156,22 +156,24 @@ def _state(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
         add("state folder", FAIL, f"{state} is not writable", "Fix its permissions.")
         return
     add("state folder", OK, f"{state} (ledger, backups, logs, reports)")
-    lock = state / "run.lock"
-    if lock.exists():
-        from .engine import RunError, run_lock
-
-        try:
-            with run_lock(state):
-                pass
-        except RunError as exc:
-            add(
-                "run lock",
-                WARN,
-                str(exc),
-                "Wait for that run to end; if no xlsdun is "
-                "running, the lock is released by itself.",
-            )
-            return
+    busy, note = runlock.probe(state)
+    if busy is not None:
+        add(
+            "run lock",
+            WARN,
+            str(busy),
+            "Wait for that run to end; if no xlsdun is running, the lock is released by itself.",
+        )
+        return
+    if note:
+        add(
+            "run lock",
+            WARN,
+            f"no run in progress; the last one ended without finishing ({note})",
+            "Nothing to do: the next run picks up what that one left unfinished. If it "
+            "happens again, look at the log in the state folder.",
+        )
+        return
     add("run lock", OK, "no run in progress")
 
 

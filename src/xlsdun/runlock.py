@@ -10,7 +10,8 @@ helper orphaned by a killed run kept every later run out.)
 
 Two rules of record locks shape the code: locks of one process never conflict with each
 other, and closing *any* descriptor of the file drops the process's lock. So runs inside
-one process are kept apart by a registry here, and nothing else in xlsdun opens the file.
+one process are kept apart by a registry here, and nothing else in xlsdun opens the file while
+this process holds it (`probe` asks the registry first).
 
 The file's text ("pid 123 on host since ...") is a note for people: written when the lock
 is taken, cleared when the run ends. A note found when taking the lock names a run that
@@ -56,6 +57,28 @@ def run_lock(state_dir: Path) -> Iterator[None]:
     finally:
         with _held_guard:
             _held.pop(key, None)
+
+
+def probe(state_dir: Path) -> tuple[RunError | None, str]:
+    """(the error a run would get now, or None; the note in the lock file), without taking
+    the lock over: `doctor` asks, and a note left by a run that did not finish stays for the
+    next run to log."""
+    path = state_dir / LOCK_NAME
+    with _held_guard:
+        note = _held.get(os.path.realpath(path))
+    if note is not None:  # a run of this process: opening the file would drop its lock
+        return _busy(path, note), note
+    try:
+        fd = private.opener(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None, ""
+    with os.fdopen(fd, "r+", encoding="utf-8") as fh:
+        note = _read(fh)
+        try:
+            _lock_file(fh)
+        except OSError:
+            return _busy(path, note), note
+        return None, note  # closing the file releases the lock
 
 
 @contextmanager
