@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import socket
 from pathlib import Path
 
@@ -161,12 +162,17 @@ def test_smtp_login_is_tried_without_sending(demo: Path, monkeypatch: pytest.Mon
     assert received == []
 
 
-def fake_tool(folder: Path, name: str, output: str, code: int = 0) -> None:
-    """A stand-in for an OS tool (systemctl, crontab) that answers as a real session would;
-    no user service manager runs where the tests do."""
+def fake_tool(folder: Path, name: str, argv: str, output: str, code: int = 0) -> None:
+    """A stand-in for an OS tool (systemctl, crontab) that answers `argv` as a real session
+    would, and anything else with nothing but an error; no user service manager runs where
+    the tests do."""
     folder.mkdir(exist_ok=True)
     tool = folder / name
-    tool.write_text(f"#!/bin/sh\ncat <<'EOF'\n{output}\nEOF\nexit {code}\n", encoding="utf-8")
+    tool.write_text(
+        f'#!/bin/sh\n[ "$*" = {shlex.quote(argv)} ] || {{ echo "unexpected: $*" >&2; exit 99; }}\n'
+        f"cat <<'EOF'\n{output}\nEOF\nexit {code}\n",
+        encoding="utf-8",
+    )
     tool.chmod(0o755)
 
 
@@ -188,7 +194,7 @@ def test_a_timer_counts_only_once_it_is_enabled(
     said: str,
 ) -> None:
     CliRunner().invoke(main, ["install-schedule", "--systemd", "--config", str(demo)])
-    fake_tool(tmp_path / "bin", "systemctl", answer, code)
+    fake_tool(tmp_path / "bin", "systemctl", "--user is-enabled xlsdun-shop.timer", answer, code)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     _, checks = doctor(demo, "--no-login")
     assert checks["scheduler"]["status"] == status
@@ -200,14 +206,14 @@ def test_a_cron_line_written_but_not_in_the_crontab_is_a_warning(
 ) -> None:
     CliRunner().invoke(main, ["install-schedule", "--cron", "--config", str(demo)])
     line = (demo.parent / "xlsdun-shop.cron").read_text(encoding="utf-8")
-    fake_tool(tmp_path / "bin", "crontab", "# nothing here")
+    fake_tool(tmp_path / "bin", "crontab", "-l", "# nothing here")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     _, checks = doctor(demo, "--no-login")
     assert checks["scheduler"]["status"] == "warn"
     assert "xlsdun-shop.cron: written, but not enabled" in checks["scheduler"]["message"]
     assert "| crontab -" in checks["scheduler"]["fix"]
 
-    fake_tool(tmp_path / "bin", "crontab", line)  # once it is in the crontab
+    fake_tool(tmp_path / "bin", "crontab", "-l", line)  # once it is in the crontab
     _, checks = doctor(demo, "--no-login")
     assert checks["scheduler"]["status"] == "ok"
     assert checks["scheduler"]["message"] == "started by crontab"
@@ -228,3 +234,45 @@ def test_a_last_run_dated_after_today_is_a_warning(demo: Path) -> None:
     assert last.status == "warn"
     assert "as of 2026-12-29, after today (2026-11-27)" in last.message
     assert "date" in last.fix
+
+
+@pytest.mark.parametrize("kind", ["systemd", "cron"])
+def test_a_trigger_is_found_whatever_its_folder_and_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Each format quotes a `%`, `$`, quote or `&` in a path its own way, and --name need not
+    say xlsdun: the mark in the file says which configs it runs."""
+    toml = copy_sample(tmp_path / "Shop 100% $HOME 'A' \"B\" & Co")
+    unit = Path.home() / ".config" / "systemd" / "user"
+    out = ["--out", str(unit)] if kind == "systemd" else []
+    args = ["install-schedule", f"--{kind}", "--config", str(toml), "--name", "shop-reminders"]
+    assert CliRunner().invoke(main, [*args, *out]).exit_code == 0
+    if kind == "systemd":
+        fake_tool(
+            tmp_path / "bin", "systemctl", "--user is-enabled shop-reminders.timer", "enabled"
+        )
+        where = str(unit / "shop-reminders.service")
+    else:
+        line = (toml.parent / "shop-reminders.cron").read_text(encoding="utf-8")
+        fake_tool(tmp_path / "bin", "crontab", "-l", f"# another job\n{line}")
+        where = "crontab"
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    _, checks = doctor(toml, "--no-login")
+    assert (checks["scheduler"]["status"], checks["scheduler"]["message"]) == (
+        "ok",
+        f"started by {where}",
+    )
+    other = copy_sample(tmp_path / "another shop")  # a trigger of another config is not its
+    _, checks = doctor(other, "--no-login")
+    assert checks["scheduler"]["message"] == "no daily trigger found for this config"
+
+
+def test_a_unit_of_an_older_xlsdun_is_found_by_the_config_path_in_it(demo: Path) -> None:
+    units = Path.home() / ".config" / "systemd" / "user"
+    units.mkdir(parents=True)
+    old = units / "xlsdun-shop.service"  # 0.1 wrote no mark
+    old.write_text(f"[Service]\nExecStart=/opt/xlsdun run --config {demo}\n", encoding="utf-8")
+    (units / "backup.service").write_text("[Service]\nExecStart=/usr/bin/true\n", "utf-8")
+    _, checks = doctor(demo, "--no-login")
+    assert checks["scheduler"]["message"].startswith(f"{old}: written, but ")
+    assert checks["scheduler"]["message"].count("written") == 1

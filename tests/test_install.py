@@ -85,7 +85,7 @@ def test_windows_task_starts_when_available(
     cfg: Path, tmp_path: Path, machine_zone: Callable[[str], None]
 ) -> None:
     machine_zone("Asia/Jerusalem")
-    printed = install("windows", cfg, tmp_path)
+    printed = install("windows", cfg, tmp_path, "--today", "2027-01-05")
     raw = (tmp_path / "xlsdun-shop.xml").read_bytes()
     assert raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # UTF-16 with a BOM, as schtasks expects
     root = ET.fromstring(raw.decode("utf-16").replace('encoding="UTF-16"', ""))
@@ -93,7 +93,7 @@ def test_windows_task_starts_when_available(
     assert root.findtext("t:Settings/t:MultipleInstancesPolicy", namespaces=TASK_NS) == "IgnoreNew"
     trigger = root.find("t:Triggers/t:CalendarTrigger", TASK_NS)
     assert trigger is not None
-    assert trigger.findtext("t:StartBoundary", namespaces=TASK_NS).endswith("T07:30:00")
+    assert trigger.findtext("t:StartBoundary", namespaces=TASK_NS) == "2027-01-05T07:30:00"
     assert trigger.findtext("t:ScheduleByDay/t:DaysInterval", namespaces=TASK_NS) == "1"
     exe = root.find("t:Actions/t:Exec", TASK_NS)
     assert exe is not None and exe.findtext("t:Arguments", namespaces=TASK_NS).startswith(

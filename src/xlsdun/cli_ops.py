@@ -239,10 +239,12 @@ def install_schedule(
     kind = kind or install.default_kind()
     trigger = install.make_trigger(config_path, name)
     try:
-        done = install.install(kind, trigger, Path(out) if out else None, named=name is not None)
+        done = install.install(
+            kind, trigger, Path(out) if out else None, _day(today), named=name is not None
+        )
     except install.UnsafeTrigger as exc:
         raise RunError(str(exc)) from None
-    trigger = done.trigger or trigger
+    trigger = done.trigger
     if as_json:
         click.echo(
             json.dumps(

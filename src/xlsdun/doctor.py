@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -17,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from . import config as config_mod
-from . import logs, private, runlock
+from . import install, logs, private, runlock
 from .config import Config
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -330,36 +329,48 @@ def _ask(command: list[str]) -> subprocess.CompletedProcess[str] | None:
 
 
 def _systemd_enabled(unit: Path, user: bool) -> _Trigger:
-    timer = unit.with_suffix(".timer").name
     scope = ["--user"] if user else []
-    answer = _ask(["systemctl", *scope, "is-enabled", timer])
+    answer = _ask(["systemctl", *scope, "is-enabled", unit.with_suffix(".timer").name])
     state = answer.stdout.strip() if answer is not None else ""
     enabled = True if state in _ON else (False if state else None)
-    return _Trigger(str(unit), enabled, " ".join(["systemctl", *scope, "enable", "--now", timer]))
+    return _Trigger(str(unit), enabled, install.enable_command("systemd", unit, user=user))
 
 
 def _launchd_loaded(plist: Path) -> _Trigger:
-    label = plist.stem
-    answer = _ask(["launchctl", "print", f"gui/{os.getuid()}/{label}"])
+    answer = _ask(["launchctl", "print", f"gui/{os.getuid()}/{plist.stem}"])
     enabled = None if answer is None else answer.returncode == 0
-    return _Trigger(str(plist), enabled, f"launchctl bootstrap gui/$(id -u) {plist}")
+    return _Trigger(str(plist), enabled, install.enable_command("launchd", plist))
+
+
+def _runs_this(text: str, cfg: Config) -> bool:
+    """Whether a trigger file (or the crontab) runs this config: as its xlsdun mark says, or,
+    for one written before marks named their configs, by the config's path in its text (which
+    quoting changes: a `%`, `$` or quote in the path hides it)."""
+    said = install.runs_config(text, cfg.source)
+    if said is not None:
+        return said
+    source = cfg.source.absolute()
+    return "xlsdun" in text and (str(source) in text or str(source.parent) in text)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _unit_files(cfg: Config) -> list[_Trigger]:
-    needle = str(cfg.source.absolute())
-    folder = str(cfg.source.parent.absolute())
-    found = []
+    """systemd units and launchd agents, whatever their name (--name may not say xlsdun)."""
     places = [
-        (Path.home() / ".config" / "systemd" / "user", True),
-        (Path("/etc/systemd/system"), False),
-        (Path.home() / "Library" / "LaunchAgents", True),
+        (Path.home() / ".config" / "systemd" / "user", "*.service", True),
+        (Path("/etc/systemd/system"), "*.service", False),
+        (Path.home() / "Library" / "LaunchAgents", "*.plist", True),
     ]
-    for place, user in places:
-        if not place.is_dir():
-            continue
-        for f in list(place.glob("*xlsdun*.service")) + list(place.glob("*xlsdun*.plist")):
-            text = f.read_text(encoding="utf-8", errors="replace")
-            if needle in text or folder in text:
+    found = []
+    for place, pattern, user in places:
+        for f in sorted(place.glob(pattern)) if place.is_dir() else []:
+            if _runs_this(_read(f), cfg):
                 found.append(
                     _systemd_enabled(f, user) if f.suffix == ".service" else _launchd_loaded(f)
                 )
@@ -368,18 +379,14 @@ def _unit_files(cfg: Config) -> list[_Trigger]:
 
 def _cron(cfg: Config) -> list[_Trigger]:
     """In the crontab; or a line install-schedule wrote beside the config, not installed."""
-    folder = cfg.source.parent.absolute()
     answer = _ask(["crontab", "-l"])
-    tab = answer.stdout if answer is not None else ""
-    if "xlsdun" in tab and (str(cfg.source.absolute()) in tab or str(folder) in tab):
+    if answer is not None and _runs_this(answer.stdout, cfg):
         return [_Trigger("crontab", True)]
+    lines = sorted(cfg.source.parent.absolute().glob("*.cron"))
     return [
-        _Trigger(
-            str(f),
-            None if answer is None else False,
-            f"(crontab -l 2>/dev/null; cat {shlex.quote(str(f))}) | crontab -",
-        )
-        for f in folder.glob("*xlsdun*.cron")
+        _Trigger(str(f), None if answer is None else False, install.enable_command("cron", f))
+        for f in lines
+        if _runs_this(_read(f), cfg)
     ]
 
 

@@ -8,7 +8,9 @@ enabling them is one command the user runs, printed with the files.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import plistlib
 import re
@@ -42,14 +44,15 @@ class Trigger:
     timezone: str
     log_dir: Path
     id: str = ""  # which configs it runs (a hash of their paths): written into every file
+    configs: tuple[str, ...] = ()  # the --config patterns, absolute: written into the mark
 
 
 @dataclass(slots=True)
 class Installed:
     kind: str
+    trigger: Trigger  # as written (its name may have been made unique)
     files: list[Path] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
-    trigger: Trigger | None = None  # as written (its name may have been made unique)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -105,6 +108,7 @@ def make_trigger(patterns: list[str], name: str | None = None) -> Trigger:
         timezone=cfg.locale.timezone,
         log_dir=cfg.state_dir / "logs",
         id=ident,
+        configs=tuple(absolute),
     )
 
 
@@ -193,6 +197,46 @@ def _clock_note(t: Trigger, kind: str, hour: int, minute: int, change: date | No
     return note + " (a systemd timer or 'xlsdun schedule' follows the config's zone)."
 
 
+# -- the mark ------------------------------------------------------------------------------
+
+MARK = "xlsdun-id: "
+# The id, then (since 0.2) the config patterns as base64 of a JSON list: no quoting of any
+# of the four formats touches it, and base64 has no "--", which an XML comment cannot hold.
+_MARKED = re.compile(r"xlsdun-id: ([0-9a-f]{12})(?: ([A-Za-z0-9+/]+=*))?")
+
+
+def mark(t: Trigger) -> str:
+    """The comment written into every file: which configs this trigger runs."""
+    configs = base64.b64encode(json.dumps(list(t.configs)).encode()).decode()
+    return f"{MARK}{t.id} {configs}" if t.configs else f"{MARK}{t.id}"
+
+
+def marks(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(id, config patterns) of every mark in a file or crontab; no patterns for a mark
+    written before they were, or one that does not decode."""
+    found = []
+    for match in _MARKED.finditer(text):
+        try:
+            configs = json.loads(base64.b64decode(match.group(2) or "", validate=True) or "[]")
+        except ValueError:
+            configs = []
+        ok = isinstance(configs, list) and all(isinstance(c, str) for c in configs)
+        found.append((match.group(1), tuple(configs) if ok else ()))
+    return found
+
+
+def runs_config(text: str, config: Path) -> bool | None:
+    """Whether a trigger file (or crontab) runs `config`, as its marks say; None when no mark
+    names its configs (a file of an older xlsdun, or none of xlsdun's)."""
+    from .multi import expand
+
+    named = [configs for _, configs in marks(text) if configs]
+    if not named:
+        return None
+    wanted = config.resolve()
+    return any(Path(found).resolve() == wanted for configs in named for found in expand(configs))
+
+
 # -- systemd ---------------------------------------------------------------------------------
 
 
@@ -211,7 +255,7 @@ def systemd_units(t: Trigger) -> dict[str, str]:
     exec_start = " ".join(_systemd_quote(a) for a in t.command)
     workdir = str(t.workdir).replace("%", "%%")
     service = f"""\
-# {MARK}{t.id}
+# {mark(t)}
 [Unit]
 Description=xlsdun: send today's payment reminders ({t.name})
 
@@ -224,7 +268,7 @@ ExecStart={exec_start}
 Nice=10
 """
     timer = f"""\
-# {MARK}{t.id}
+# {mark(t)}
 [Unit]
 Description=Run xlsdun every day at {t.at_hour:02d}:{t.at_minute:02d} ({t.name})
 
@@ -253,7 +297,7 @@ def cron_line(t: Trigger, at: tuple[int, int] | None = None) -> str:
     line = f"cd {shlex.quote(str(t.workdir))} && {run} >> {log} 2>&1"
     return (
         f"# xlsdun ({t.name}): daily at {hour:02d}:{minute:02d} machine time "
-        f"({t.at_hour:02d}:{t.at_minute:02d} in {t.timezone}). {MARK}{t.id}\n"
+        f"({t.at_hour:02d}:{t.at_minute:02d} in {t.timezone}). {mark(t)}\n"
         f"{minute} {hour} * * * {line.replace('%', chr(92) + '%')}\n"
     )
 
@@ -269,7 +313,7 @@ def windows_task_xml(
     args = subprocess.list2cmdline(t.command[1:])
     boundary = f"{start.isoformat()}T{hour:02d}:{minute:02d}:00"
     return f"""<?xml version="1.0" encoding="UTF-16"?>
-<!-- {MARK}{t.id} -->
+<!-- {mark(t)} -->
 <Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo>
     <Description>xlsdun: send today's payment reminders ({escape(t.name)})</Description>
@@ -328,7 +372,7 @@ def launchd_plist(t: Trigger, at: tuple[int, int] | None = None) -> bytes:
             "RunAtLoad": False,
         }
     )
-    return plist.replace(b"<plist ", f"<!-- {MARK}{t.id} -->\n<plist ".encode(), 1)
+    return plist.replace(b"<plist ", f"<!-- {mark(t)} -->\n<plist ".encode(), 1)
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -342,17 +386,63 @@ def default_dir(kind: str, t: Trigger) -> Path:
     return t.workdir
 
 
-MARK = "xlsdun-id: "
-_MARKED = re.compile(r"xlsdun-id: ([0-9a-f]{12})")
+def enable_command(kind: str, path: Path, *, user: bool = True) -> str:
+    """The command that switches on the trigger written at `path` (a systemd unit: its
+    timer): install-schedule prints it, and doctor does for a file that is not on."""
+    if kind == "systemd":
+        scope = ["--user"] if user else []
+        return " ".join(["systemctl", *scope, "enable", "--now", path.with_suffix(".timer").name])
+    if kind == "cron":
+        return f"(crontab -l 2>/dev/null; cat {shlex.quote(str(path))}) | crontab -"
+    if kind == "launchd":
+        return f"launchctl bootstrap gui/$(id -u) {shlex.quote(str(path))}"
+    return f'schtasks /Create /TN "xlsdun\\{path.stem}" /XML "{path}"'
+
+
+@dataclass(frozen=True, slots=True)
+class _OneFile:
+    """A trigger of one file that follows the machine's clock (cron, Task Scheduler,
+    launchd): its file name, its content, how to check it, what to know about it."""
+
+    clock: str  # as the note on the machine's clock names it
+    file: Callable[[str], str]
+    content: Callable[[Trigger, tuple[int, int], date], bytes]
+    check: Callable[[Trigger], str]
+    warning: str
+
+
+_ONE_FILE = {
+    "cron": _OneFile(
+        "cron",
+        lambda name: f"{name}.cron",
+        lambda t, at, day: cron_line(t, at).encode(),
+        lambda t: "crontab -l    # check it is there",
+        "cron does not catch up a day the machine was off; a systemd timer does "
+        "(install-schedule --systemd).",
+    ),
+    "windows": _OneFile(
+        "Task Scheduler",
+        lambda name: f"{name}.xml",
+        lambda t, at, day: windows_task_xml(t, day, at).encode("utf-16"),
+        lambda t: f'schtasks /Run /TN "xlsdun\\{t.name}"    # try it once now',
+        "The task runs while you are logged on; to run it logged out, open it in Task "
+        "Scheduler and choose 'Run whether user is logged on or not'.",
+    ),
+    "launchd": _OneFile(
+        "launchd",
+        lambda name: f"com.xlsdun.{name}.plist",
+        lambda t, at, day: launchd_plist(t, at),
+        lambda t: f"launchctl print gui/$(id -u)/com.xlsdun.{t.name}    # check it",
+        "launchd runs a missed time after the Mac wakes from sleep, but not a day it was "
+        "switched off; the next day's run catches up.",
+    ),
+}
 
 
 def _files(kind: str, name: str) -> list[str]:
-    return {
-        "systemd": [f"{name}.service", f"{name}.timer"],
-        "cron": [f"{name}.cron"],
-        "windows": [f"{name}.xml"],
-        "launchd": [f"com.xlsdun.{name}.plist"],
-    }[kind]
+    if kind == "systemd":
+        return [f"{name}.service", f"{name}.timer"]
+    return [_ONE_FILE[kind].file(name)]
 
 
 def _own_name(kind: str, t: Trigger, folder: Path, named: bool) -> Trigger:
@@ -365,8 +455,7 @@ def _own_name(kind: str, t: Trigger, folder: Path, named: bool) -> Trigger:
             continue
         raw = path.read_bytes()
         text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", "replace")
-        found = _MARKED.search(text)
-        if found and found.group(1) == t.id:
+        if any(ident == t.id for ident, _ in marks(text)):
             return t
         if named:
             raise UnsafeTrigger(
@@ -386,7 +475,8 @@ def install(
     named: bool = False,
 ) -> Installed:
     """Write the files for `kind` into `out` (default: where that OS looks for them).
-    `named`: the name came from --name (never changed, refused if taken)."""
+    `today`: the day the machine's clock is compared from (`machine_time`); `named`: the
+    name came from --name (never changed, refused if taken)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     check_trigger(t, kind)
@@ -394,23 +484,23 @@ def install(
     folder.mkdir(parents=True, exist_ok=True)
     t = _own_name(kind, t, folder, named)
     private_dir(t.log_dir)
-    done = Installed(kind, trigger=t)
+    done = Installed(kind, t)
     if kind == "systemd":
         _install_systemd(t, folder, done)
-        return done
-    hour, minute, change = machine_time(t, today or date.today())
-    note = _clock_note(
-        t, {"cron": "cron", "windows": "Task Scheduler"}.get(kind, kind), hour, minute, change
-    )
-    if note:
-        done.warnings.append(note)
-    if kind == "cron":
-        _install_cron(t, folder, done, (hour, minute))
-    elif kind == "windows":
-        _install_windows(t, folder, done, (hour, minute))
     else:
-        _install_launchd(t, folder, done, (hour, minute))
+        _install_one_file(_ONE_FILE[kind], t, folder, done, today or date.today())
     return done
+
+
+def _install_one_file(fmt: _OneFile, t: Trigger, folder: Path, done: Installed, day: date) -> None:
+    hour, minute, change = machine_time(t, day)
+    path = folder / fmt.file(t.name)
+    path.write_bytes(fmt.content(t, (hour, minute), day))
+    done.files.append(path)
+    kind = done.kind
+    done.steps = [enable_command(kind, path), fmt.check(t)]
+    note = _clock_note(t, fmt.clock, hour, minute, change)
+    done.warnings += [w for w in (note, fmt.warning) if w]
 
 
 def _install_systemd(t: Trigger, folder: Path, done: Installed) -> None:
@@ -426,52 +516,9 @@ def _install_systemd(t: Trigger, folder: Path, done: Installed) -> None:
         for s in (
             link,
             "systemctl --user daemon-reload",
-            f"systemctl --user enable --now {t.name}.timer",
+            enable_command("systemd", folder / f"{t.name}.service"),
             "loginctl enable-linger $USER    # keep it running while you are logged out",
             f"systemctl --user list-timers {t.name}.timer    # check the next run",
         )
         if s
     ]
-
-
-def _install_cron(t: Trigger, folder: Path, done: Installed, at: tuple[int, int]) -> None:
-    path = folder / f"{t.name}.cron"
-    path.write_text(cron_line(t, at), encoding="utf-8")
-    done.files.append(path)
-    done.steps = [
-        f"(crontab -l 2>/dev/null; cat {shlex.quote(str(path))}) | crontab -",
-        "crontab -l    # check it is there",
-    ]
-    done.warnings.append(
-        "cron does not catch up a day the machine was off; a systemd "
-        "timer does (install-schedule --systemd)."
-    )
-
-
-def _install_windows(t: Trigger, folder: Path, done: Installed, at: tuple[int, int]) -> None:
-    path = folder / f"{t.name}.xml"
-    path.write_text(windows_task_xml(t, at=at), encoding="utf-16")
-    done.files.append(path)
-    done.steps = [
-        f'schtasks /Create /TN "xlsdun\\{t.name}" /XML "{path}"',
-        f'schtasks /Run /TN "xlsdun\\{t.name}"    # try it once now',
-    ]
-    done.warnings.append(
-        "The task runs while you are logged on; to run it logged out, "
-        "open it in Task Scheduler and choose 'Run whether user is "
-        "logged on or not'."
-    )
-
-
-def _install_launchd(t: Trigger, folder: Path, done: Installed, at: tuple[int, int]) -> None:
-    path = folder / f"com.xlsdun.{t.name}.plist"
-    path.write_bytes(launchd_plist(t, at))
-    done.files.append(path)
-    done.steps = [
-        f"launchctl bootstrap gui/$(id -u) {shlex.quote(str(path))}",
-        f"launchctl print gui/$(id -u)/com.xlsdun.{t.name}    # check it",
-    ]
-    done.warnings.append(
-        "launchd runs a missed time after the Mac wakes from sleep, but "
-        "not a day it was switched off; the next day's run catches up."
-    )
