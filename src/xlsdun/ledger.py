@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from .deliver.base import SendResult
 from .models import Action, Contact, DebtorHistory, Delivery
+from .private import opener, private_dir
 
 CONTACT_STATES = ("sent", "written_to_outbox", "ambiguous", "sending")
 RESEND_DETAIL = "to be sent again (xlsdun resolve --resend)"
@@ -152,9 +153,9 @@ class Ledger:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.path.parent)
         if not self.path.exists():  # created private before SQLite writes a byte; the WAL
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # inherits its mode
+            os.close(opener(self.path, os.O_WRONLY | os.O_CREAT))  # inherits its mode
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")

@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from .. import private
+
 __all__ = [
     "Fingerprint",
     "WorkbookChanged",
@@ -299,10 +301,7 @@ def rotate_backups(path: str | Path, state_dir: str | Path, keep: int) -> Path:
     extension, so a backup opens in Excel as it is.
     """
     p = Path(path)
-    folder = Path(state_dir) / "backups"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with suppress(OSError):
-        os.chmod(folder, 0o700)
+    folder = private.state_dir(Path(state_dir) / "backups")
     data = p.read_bytes()
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     dest = folder / f"{p.stem}.{stamp}{p.suffix}"
@@ -310,7 +309,7 @@ def rotate_backups(path: str | Path, state_dir: str | Path, keep: int) -> Path:
         time.sleep(0.000_001)
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
         dest = folder / f"{p.stem}.{stamp}{p.suffix}"
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    fd = private.opener(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()

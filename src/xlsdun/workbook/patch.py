@@ -37,6 +37,7 @@ from xml.parsers import expat
 import python_calamine
 from lxml import etree
 
+from ..private import private_dir
 from .columns import normalize
 from .guard import (
     Fingerprint,
@@ -337,7 +338,7 @@ class _Package:
         ):
             return self.read(part, cache=False)
         if self.scratch is not None:
-            self.scratch.mkdir(parents=True, exist_ok=True)
+            private_dir(self.scratch)
         scratch = tempfile.TemporaryFile(dir=self.scratch)  # noqa: SIM115 - closed in `close`
         try:
             with self._zip.open(info) as source:
