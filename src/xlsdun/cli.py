@@ -212,8 +212,6 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
     cfg = config_mod.load(config_path)
     receivables = load_receivables(cfg)
     renderer = make_renderer(cfg)
-    problems = renderer.check()
-    unused = [str(p) for p in renderer.unused_templates()]
     info = receivables.sheet
     result = {
         "config": str(cfg.source),
@@ -226,47 +224,51 @@ def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> in
         "findings": [
             {"row": f.row, "field": f.field, "problem": f.problem} for f in receivables.findings
         ],
-        "template_errors": problems,
-        "unused_templates": unused,
+        "template_errors": renderer.check(),
+        "unused_templates": [str(p) for p in renderer.unused_templates()],
         "placeholders": config_mod.placeholders(cfg),
     }
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        console = _console(quiet)
-        console.print(f"Config: {safe(cfg.source)} [green]ok[/]")
-        for example in result["placeholders"]:
-            console.print(
-                f"  [yellow]still an example[/]: {safe(example)} (replace it with your own "
-                f"before sending real mail)"
-            )
+        _print_check(_console(quiet), result)
+    return EXIT_INPUT if result["template_errors"] else 0
+
+
+def _print_check(console: Console, result: dict[str, Any]) -> None:
+    """`check`'s result for people: what each column was read as, and what to fix."""
+    console.print(f"Config: {safe(result['config'])} [green]ok[/]")
+    for example in result["placeholders"]:
         console.print(
-            f"Workbook: {safe(cfg.workbook.path)}, sheet '{safe(result['sheet'])}', header row "
-            f"{result['header_row']}: {result['invoices']} invoice row(s)."
+            f"  [yellow]still an example[/]: {safe(example)} (replace it with your own "
+            f"before sending real mail)"
         )
-        for field, header in result["columns"].items():
-            console.print(f"  {field:<15} ← '{safe(header)}'")
-        for header in result["unmapped"]:
-            console.print(f"  {'not used':<15} ← '{safe(header)}'")
-        if result["unmapped"]:
-            console.print(
-                "  (map a column you need in the \\[columns] table of the config, e.g. "
-                'phone = "Mobile no.")'
-            )
-        for f in receivables.findings:
-            console.print(f"  [yellow]row {f.row}[/]: {safe(f.field)}: {safe(f.problem)}")
-        if problems:
-            for p in problems:
-                _err(f"template: {p}")
-        else:
-            console.print("Templates: every tier renders in every language [green]ok[/]")
-        if unused:
-            console.print(
-                f"Note: {len(unused)} file(s) in your template folder are never used (only "
-                f"'en/' and 'he/' replace built-in messages; the owner digest is built in), "
-                f"e.g. {safe(unused[0])}. You can delete them."
-            )
-    return EXIT_INPUT if problems else 0
+    console.print(
+        f"Workbook: {safe(result['workbook'])}, sheet '{safe(result['sheet'])}', header row "
+        f"{result['header_row']}: {result['invoices']} invoice row(s)."
+    )
+    for field, header in result["columns"].items():
+        console.print(f"  {field:<15} ← '{safe(header)}'")
+    for header in result["unmapped"]:
+        console.print(f"  {'not used':<15} ← '{safe(header)}'")
+    if result["unmapped"]:
+        console.print(
+            "  (map a column you need in the \\[columns] table of the config, e.g. "
+            'phone = "Mobile no.")'
+        )
+    for f in result["findings"]:
+        console.print(f"  [yellow]row {f['row']}[/]: {safe(f['field'])}: {safe(f['problem'])}")
+    for p in result["template_errors"]:
+        _err(f"template: {p}")
+    if not result["template_errors"]:
+        console.print("Templates: every tier renders in every language [green]ok[/]")
+    unused = result["unused_templates"]
+    if unused:
+        console.print(
+            f"Note: {len(unused)} file(s) in your template folder are never used (only "
+            f"'en/' and 'he/' replace built-in messages; the owner digest is built in), "
+            f"e.g. {safe(unused[0])}. You can delete them."
+        )
 
 
 @main.command("plan")
