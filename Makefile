@@ -37,6 +37,7 @@ demo-reset:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests sample_data benchmarks
 	$(BIN)/ruff format --check src tests sample_data benchmarks
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests sample_data benchmarks
@@ -49,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) demo-out build dist src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-out build dist src/*.egg-info .pytest_cache .ruff_cache .mypy_cache

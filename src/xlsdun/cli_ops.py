@@ -164,6 +164,7 @@ def _clients_table(results: list[multi.ClientResult]) -> Table:
         if r.error:
             result = f"[bold red]{safe(r.error[:70])}[/]"
         elif r.exit_code:
+            assert r.report is not None  # a client without a report has its error
             result = f"[yellow]{safe((r.report.notes or ['see above'])[-1][:70])}[/]"
         else:
             result = "[green]ok[/]"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import is_valid
@@ -225,23 +225,35 @@ class _Reader:
             raise self.fail(key, expected)
         return value
 
-    def str(self, key: str, default: str | None = None) -> str | None:
+    @overload
+    def text(self, key: str, default: str) -> str: ...
+    @overload
+    def text(self, key: str, default: None = None) -> str | None: ...
+    def text(self, key: str, default: str | None = None) -> str | None:
         return self.get(key, str, default, "text in quotes")
 
-    def line(self, key: str, default: str | None = None) -> str | None:
+    def line(self, key: str, default: str) -> str:
         """One line of text (a name, a phone): it goes into headers and one-line places."""
-        value = self.str(key, default)
-        if value is not None and _CONTROL.search(value):
+        value = self.text(key, default)
+        if _CONTROL.search(value):
             raise self.fail(key, "one line of text, without line breaks or control characters")
         return value
 
+    @overload
+    def address(self, key: str, default: str) -> str: ...
+    @overload
+    def address(self, key: str, default: None = None) -> str | None: ...
     def address(self, key: str, default: str | None = None) -> str | None:
         """An email address, checked as the reader checks the workbook's."""
-        value = self.str(key, default)
+        value = self.text(key, default)
         if value is not None and not is_valid(value.strip()):
             raise self.fail(key, "an email address like accounts@example.co.il")
         return value.strip() if value is not None else None
 
+    @overload
+    def int(self, key: str, default: int, *, minimum: int | None = 0) -> int: ...
+    @overload
+    def int(self, key: str, default: None, *, minimum: int | None = 0) -> int | None: ...
     def int(self, key: str, default: int | None, *, minimum: int | None = 0) -> int | None:
         value = self.get(key, int, default, "a whole number")
         if value is not None and minimum is not None and value < minimum:
@@ -351,10 +363,10 @@ def _policy(r: _Reader) -> PolicyConfig:
             send_days = tuple(sorted({WEEKDAYS[str(d).lower()[:3]] for d in send_days_raw}))
         except KeyError:
             raise r.fail("send_days", 'a list of days like ["sun", "mon", "tue"]') from None
-    basis = r.str("tier_basis", "oldest")
+    basis = r.text("tier_basis", "oldest")
     if basis not in ("oldest", "largest"):
         raise r.fail("tier_basis", '"oldest" or "largest"')
-    first_max = r.str("first_contact_max", "plan")
+    first_max = r.text("first_contact_max", "plan")
     if first_max not in TIER_ORDER:
         raise r.fail("first_contact_max", f"one of {', '.join(TIER_ORDER)}")
     policy = PolicyConfig(
@@ -388,7 +400,7 @@ def _number(r: _Reader, key: str, default: float, unit: str, *, positive: bool =
 
 def _folder(r: _Reader, key: str, base: Path) -> Path | None:
     """An existing folder, relative to the config file; None when the key is not set."""
-    text = r.str(key)
+    text = r.text(key)
     if text is None:
         return None
     folder = base / text
@@ -465,18 +477,18 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     top = _Reader(source, data)
 
     wb = top.table("workbook")
-    wb_path = wb.str("path")
+    wb_path = wb.text("path")
     if not wb_path:
         raise ConfigError(
             f"{source}: key 'workbook.path' is missing; set it to your receivables workbook, "
             f'e.g. path = "receivables.xlsx".'
         )
-    date_order = wb.str("date_order")
+    date_order = wb.text("date_order")
     if date_order is not None and date_order.upper() not in ("DMY", "MDY", "YMD"):
         raise wb.fail("date_order", '"DMY", "MDY" or "YMD"')
     workbook = WorkbookConfig(
         path=(base / wb_path),
-        sheet=wb.str("sheet"),
+        sheet=wb.text("sheet"),
         header_row=wb.int("header_row", None, minimum=1),
         date_order=date_order.upper() if date_order else None,
         include_hidden_rows=wb.bool("include_hidden_rows", True),
@@ -506,7 +518,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     owned_r = top.table("owned_columns")
     owned = dict(OWNED_COLUMNS_DEFAULT)
     for key in OWNED_COLUMNS_DEFAULT:
-        owned[key] = owned_r.str(key, owned[key]) or owned[key]
+        owned[key] = owned_r.text(key, owned[key]) or owned[key]
     owned_r.check_unknown()
 
     s = top.table("sender")
@@ -514,20 +526,20 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         name=s.line("name", "Accounts"),
         email=s.address("email", "accounts@example.com"),
         reply_to=s.address("reply_to"),
-        signature=s.str("signature", ""),
+        signature=s.text("signature", ""),
         business=s.line("business", ""),
         phone=s.line("phone", ""),
-        bank_details=s.str("bank_details", ""),
+        bank_details=s.text("bank_details", ""),
         pay_link=s.line("pay_link", ""),
     )
     s.check_unknown()
 
     loc = top.table("locale")
     locale = LocaleConfig(
-        language=loc.str("language", "en"),
-        currency=(loc.str("currency", "ILS") or "ILS").upper(),
-        country=(loc.str("country", "IL") or "IL").upper(),
-        timezone=loc.str("timezone", "Asia/Jerusalem"),
+        language=loc.text("language", "en"),
+        currency=(loc.text("currency", "ILS") or "ILS").upper(),
+        country=(loc.text("country", "IL") or "IL").upper(),
+        timezone=loc.text("timezone", "Asia/Jerusalem"),
     )
     loc.check_unknown()
     if locale.language not in ("en", "he"):
@@ -545,21 +557,21 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         raise loc.fail("timezone", 'a time zone name like "Asia/Jerusalem"') from None
 
     d = top.table("delivery")
-    backend = d.str("backend", "outbox")
+    backend = d.text("backend", "outbox")
     if backend not in ("outbox", "smtp", "gmail"):
         raise d.fail("backend", '"outbox", "smtp" or "gmail"')
     sm = d.table("smtp")
-    security = sm.str("security", "starttls")
+    security = sm.text("security", "starttls")
     if security not in ("starttls", "ssl", "none"):
         raise sm.fail("security", '"starttls", "ssl" or "none"')
-    oauth2_file = sm.str("oauth2_file")
+    oauth2_file = sm.text("oauth2_file")
     smtp = SmtpConfig(
-        host=sm.str("host", "smtp.gmail.com" if backend == "gmail" else "localhost"),
+        host=sm.text("host", "smtp.gmail.com" if backend == "gmail" else "localhost"),
         port=sm.int("port", 465 if security == "ssl" else 587, minimum=1),
         security=security,
-        username=sm.str("username"),
-        password_env=sm.str("password_env", "XLSDUN_SMTP_PASSWORD"),
-        password=sm.str("password"),
+        username=sm.text("username"),
+        password_env=sm.text("password_env", "XLSDUN_SMTP_PASSWORD"),
+        password=sm.text("password"),
         allow_plaintext_password=sm.bool("allow_plaintext_password", False),
         timeout=_number(sm, "timeout", 30.0, "seconds", positive=True),
         oauth2_file=(base / Path(oauth2_file).expanduser()) if oauth2_file else None,
@@ -573,7 +585,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         )
     delivery = DeliveryConfig(
         backend=backend,
-        outbox_dir=base / (d.str("outbox_dir", "outbox") or "outbox"),
+        outbox_dir=base / (d.text("outbox_dir", "outbox") or "outbox"),
         smtp=smtp,
         max_per_run=d.int("max_per_run", None, minimum=1),
         max_per_day=d.int("max_per_day", 400, minimum=1),
@@ -586,7 +598,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     policy = replace(_policy(top.table("policy")), country=locale.country)
 
     sch = top.table("schedule")
-    at = sch.str("time", "09:00")
+    at = sch.text("time", "09:00")
     try:
         hh, mm = (int(x) for x in at.split(":"))
         schedule_time = time(hh, mm)
@@ -597,13 +609,13 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
 
     own = top.table("owner")
     owner_email = own.address("email")
-    owner_digest = own.str("digest", "per_client")
+    owner_digest = own.text("digest", "per_client")
     if owner_digest not in ("per_client", "combined", "off"):
         raise own.fail("digest", '"per_client", "combined" or "off"')
     own.check_unknown()
 
-    templates = top.str("templates")
-    state_dir = top.str("state_dir")
+    templates = top.text("templates")
+    state_dir = top.text("state_dir")
     top.check_unknown()
     return Config(
         source=source,

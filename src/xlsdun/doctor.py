@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from . import config as config_mod
 from . import install, logs, private, runlock
@@ -32,6 +33,12 @@ class Check:
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+class _Add(Protocol):
+    """Records one check's result (`check_config`'s `add`)."""
+
+    def __call__(self, name: str, status: str, message: str, fix: str = "") -> None: ...
 
 
 def check_all(
@@ -80,7 +87,7 @@ def check_config(path: str, *, smtp_login: bool = True, now: datetime | None = N
     return out
 
 
-def _workbook(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
+def _workbook(cfg: Config, add: _Add) -> None:
     from .engine import load_receivables
     from .workbook.guard import is_encrypted, open_elsewhere
 
@@ -139,7 +146,7 @@ def _workbook(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
         add("lock files", OK, "the workbook is not open in Excel or LibreOffice")
 
 
-def _state(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
+def _state(cfg: Config, add: _Add) -> None:
     state = cfg.state_dir
     try:
         private.state_dir(state)
@@ -176,7 +183,7 @@ def _state(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
     add("run lock", OK, "no run in progress")
 
 
-def _templates(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
+def _templates(cfg: Config, add: _Add) -> None:
     from .engine import make_renderer
 
     try:
@@ -194,7 +201,7 @@ def _templates(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
         add("templates", OK, "every tier renders in English and Hebrew")
 
 
-def _delivery(cfg: Config, add, smtp_login: bool) -> None:  # type: ignore[no-untyped-def]
+def _delivery(cfg: Config, add: _Add, smtp_login: bool) -> None:
     d = cfg.delivery
     if d.backend == "outbox":
         add(
@@ -246,7 +253,7 @@ def _delivery(cfg: Config, add, smtp_login: bool) -> None:  # type: ignore[no-un
     )
 
 
-def _owner(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
+def _owner(cfg: Config, add: _Add) -> None:
     if cfg.owner_digest == "off":
         add(
             "owner digest",
@@ -265,7 +272,7 @@ def _owner(cfg: Config, add) -> None:  # type: ignore[no-untyped-def]
         add("owner digest", OK, f"{cfg.owner_digest.replace('_', ' ')} digest to {cfg.owner_email}")
 
 
-def _zone(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[no-untyped-def]
+def _zone(cfg: Config, add: _Add, now: datetime | None) -> None:
     now = now or datetime.now(UTC)
     there = now.astimezone(cfg.zone)
     local = now.astimezone()
@@ -420,7 +427,7 @@ def _trigger_check(triggers: list[_Trigger]) -> tuple[str, str, str]:
     return WARN, "; ".join(said), "Switch it on: " + "; ".join(t.enable for t in triggers)
 
 
-def _scheduler(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[no-untyped-def]
+def _scheduler(cfg: Config, add: _Add, now: datetime | None) -> None:
     now = now or datetime.now(UTC)
     beat = _last_heartbeat(cfg)
     alive = beat is not None and now - beat < timedelta(minutes=2 * cfg.heartbeat_minutes + 5)
@@ -431,7 +438,7 @@ def _scheduler(cfg: Config, add, now: datetime | None) -> None:  # type: ignore[
     _last_run(cfg, add, now)
 
 
-def _last_run(cfg: Config, add, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _last_run(cfg: Config, add: _Add, now: datetime) -> None:
     from .engine import ledger_path
     from .ledger import Ledger
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 from . import logs
@@ -35,10 +36,11 @@ from .deliver.outbox import OutboxBackend
 from .digest import after_run
 from .errors import EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, EXIT_OK, RunError
 from .ledger import Ledger, SendRecord
-from .models import Action, DebtorHistory, Delivery, Plan, Receivables, RunReport
+from .models import Action, DebtorHistory, Delivery, Outcome, Plan, Receivables, RunReport
 from .outbox_batch import deliver_to_outbox, render_one
 from .runlock import run_lock
 from .sheetview import LOG_HEADER, log_rows, owned_updates
+from .workbook.guard import Fingerprint
 from .workbook.read import read_receivables
 
 # -- the pipeline pieces -----------------------------------------------------------------------
@@ -96,7 +98,7 @@ def make_plan(
             else (policy_mod.history_from_sheet(receivables, (), config.policy))
         )
     finally:
-        if own:
+        if own and ledger is not None:  # opened here
             ledger.close()
     return receivables, policy_mod.plan(receivables, history, today, config.policy)
 
@@ -197,9 +199,14 @@ def check_templates(renderer) -> None:  # renderer: render.Renderer
         )
 
 
+def _preview_backend(config: Config, today: date) -> OutboxBackend:
+    """The day's preview folder itself, as `xlsdun preview` uses."""
+    return OutboxBackend(preview_folder(config, today), ".")
+
+
 def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backend:
-    if dry_run:  # the day's preview folder itself, as `xlsdun preview` uses
-        return OutboxBackend(preview_folder(config, today), ".")
+    if dry_run:
+        return _preview_backend(config, today)
     if config.delivery.backend == "outbox":
         return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
@@ -243,7 +250,7 @@ class _Sender:
         kind, message = render_one(self.renderer, action, self.today, self.now)
         if kind != "message":
             self.ledger.mark(send_id, kind, detail=message)
-            return Delivery(action, kind, None, message)  # type: ignore[arg-type]
+            return Delivery(action, kind, None, message)
         message_id = str(message["Message-ID"])
         try:
             result = self._transmit(send_id, message, message_id)
@@ -255,7 +262,7 @@ class _Sender:
             return Delivery(action, state, message_id, detail)
         return self.ledger.record(send_id, action, message_id, result)
 
-    def _transmit(self, send_id: int, message: object, message_id: str) -> SendResult:
+    def _transmit(self, send_id: int, message: EmailMessage, message_id: str) -> SendResult:
         attempt = 0
         while True:
             try:
@@ -279,7 +286,7 @@ class _Sender:
                 self.ledger.mark(send_id, "pending", detail=f"retrying in {wait:g} s: {exc}")
                 self.timing.sleep(wait)
 
-    def _settle(self, exc: DeliveryError) -> tuple[str, str]:
+    def _settle(self, exc: DeliveryError) -> tuple[Outcome, str]:
         """The state and detail for a message that could not be sent; stops the run if the
         problem would repeat for every message."""
         if isinstance(exc, AuthenticationFailed):
@@ -469,7 +476,7 @@ def _write_outcomes(
     receivables: Receivables,
     plan: Plan,
     ledger: Ledger,
-    before: object,
+    before: Fingerprint | None,
 ) -> None:
     """Write back what the ledger knows; a workbook that can't be written now waits (exit 3)."""
     from .workbook.guard import WorkbookError
@@ -531,7 +538,7 @@ def _write_back(
     receivables: Receivables,
     updates: dict[int, dict[str, object]],
     ledger: Ledger,
-    before: object,
+    before: Fingerprint | None,
 ) -> Path | None:
     """Write the owned cells and log lines not yet in the workbook; the file written, if any."""
     from .workbook.patch import write_back
@@ -605,7 +612,7 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     check_templates(renderer)
     from .preview import clear_folder
 
-    backend = make_backend(config, today, dry_run=True)
+    backend = _preview_backend(config, today)
     clear_folder(backend.folder)
     report.outbox_dir = str(backend.folder)
     backend.open()

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
+from . import models
 from .deliver.base import SendResult
 from .models import Action, Contact, DebtorHistory, Delivery
 from .private import opener, private_dir
@@ -288,10 +289,10 @@ class Ledger:
         outcome = {"sending": "ambiguous", "pending": "deferred"}.get(rec.state, rec.state)
         return Delivery(
             action,
-            outcome,
+            cast(models.Outcome, outcome),  # the ledger's other states are outcomes
             rec.message_id,
             f"already done today: {rec.state}",
-            rec.path,  # type: ignore[arg-type]
+            rec.path,
         )
 
     def record(self, send_id: int, action: Action, message_id: str, result: SendResult) -> Delivery:
@@ -304,7 +305,7 @@ class Ledger:
             envelope=result.envelope,
             path=result.path,
         )
-        return Delivery(action, result.outcome, message_id, result.detail, result.path)  # type: ignore[arg-type]
+        return Delivery(action, result.outcome, message_id, result.detail, result.path)
 
     def begin(self, run_id: str, today: date, action: Action, backend: str) -> int | None:
         """Record a planned send as `pending`; None if today's send for this debtor is done."""

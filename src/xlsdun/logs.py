@@ -20,9 +20,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import datetime, tzinfo
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO, Any
+from typing import cast
 from urllib.parse import quote
 
 from . import private
@@ -133,8 +134,9 @@ class _Context(logging.Filter):
             record.run_id = _run_id.get()
         if not hasattr(record, "client_dir"):
             record.client_dir = _client.get()
-        record.client = Path(record.client_dir).parent.name if record.client_dir else "-"
-        return self.own is None or record.client_dir in (None, self.own)
+        client_dir: str | None = getattr(record, "client_dir", None)
+        record.client = Path(client_dir).parent.name if client_dir else "-"
+        return self.own is None or client_dir in (None, self.own)
 
 
 class _RedactingFormatter(logging.Formatter):
@@ -183,17 +185,18 @@ class _NeverFails:
 class _FileHandler(_NeverFails, RotatingFileHandler):
     """The rotating log, its files created private (0600), rotated ones too."""
 
-    def _open(self) -> IO[Any]:
-        return open(  # noqa: SIM115 - the handler keeps it open
+    def _open(self) -> TextIOWrapper:
+        stream = open(  # noqa: SIM115 - the handler keeps it open
             self.baseFilename,
             self.mode,
             encoding=self.encoding,
             errors=self.errors,
             opener=private.opener,
         )
+        return cast(TextIOWrapper, stream)  # text: the mode is "a" (typeshed cannot tell)
 
 
-class _StderrHandler(_NeverFails, logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(_NeverFails, logging.StreamHandler):
     pass
 
 
@@ -231,7 +234,7 @@ def attach(state_dir: Path, zone: tzinfo | None = None) -> logging.Handler:
     except OSError as exc:
         _say(f"the log folder {path.parent} cannot be created ({_why(exc)}); the run continues")
         handler = logging.NullHandler()
-    handler.xlsdun_state_dir = own  # type: ignore[attr-defined]
+    handler.xlsdun_state_dir = own  # type: ignore[union-attr]
     handler.setFormatter(_formatter(zone))
     handler.addFilter(_Context(own))
     log.addHandler(handler)

@@ -223,7 +223,7 @@ class AssembledMessage(EmailMessage):
         """True while headers and parts are as assembled (nobody edited the message)."""
         return _state(self) == self._assembled
 
-    def as_bytes(self, unixfrom: bool = False, policy: object = None) -> bytes:
+    def as_bytes(self, unixfrom: bool = False, policy: email_policy.Policy | None = None) -> bytes:
         if not unixfrom and policy is None and self.unchanged():
             return self.wire
         return super().as_bytes(unixfrom=unixfrom, policy=policy)
@@ -242,9 +242,10 @@ def known_headers(message: object) -> tuple[dict[str, str], tuple[str, str]] | N
 
 
 def _state(msg: EmailMessage) -> object:
-    payload = msg._payload  # noqa: SLF001 - the message's own structure, compared not changed
+    # typeshed declares neither of these private attributes of Message
+    payload = msg._payload  # type: ignore[attr-defined]  # noqa: SLF001 - the message's own structure, compared not changed
     inner = tuple(_state(p) for p in payload) if isinstance(payload, list) else payload
-    return (tuple(msg._headers), inner, msg.preamble, msg.epilogue)  # noqa: SLF001
+    return (tuple(msg._headers), inner, msg.preamble, msg.epilogue)  # type: ignore[attr-defined]  # noqa: SLF001
 
 
 def _leaf(part: Part) -> tuple[EmailMessage, str]:

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .deliver.base import SendResult
 from .deliver.outbox import OutboxBackend
@@ -39,7 +39,11 @@ BATCH = 256
 LOCAL_SHARE = 3  # with a helper process, this process renders every third batch itself
 AHEAD = 2  # batches queued for the helper at any time
 
-Rendered = tuple[str, Any]  # ("message", message) | ("failed" | "deferred", detail)
+# ("message", message) | ("failed" | "deferred", detail)
+Rendered = tuple[Literal["message", "failed", "deferred"], Any]
+# what the helper process sends back for each: ("wire", (bytes, headers, recipient)),
+# ("bytes", bytes) or ("failed" | "deferred", detail)
+Shipped = tuple[Literal["wire", "bytes", "failed", "deferred"], Any]
 
 
 class Sender(Protocol):
@@ -153,12 +157,12 @@ def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _render_remote(batch: tuple[Action, ...]) -> list[tuple[str, Any]]:
+def _render_remote(batch: tuple[Action, ...]) -> list[Shipped]:
     """In the helper: each action's message as bytes and plain headers (a parsed EmailMessage
     would cost more to send back than to build)."""
     assert _HELPER_STATE is not None
     renderer, today, now = _HELPER_STATE
-    out: list[tuple[str, Any]] = []
+    out: list[Shipped] = []
     for kind, value in (render_one(renderer, a, today, now) for a in batch):
         if kind == "message":
             known = known_headers(value)
@@ -191,7 +195,7 @@ def _rendered(
     """Each batch's render results, in order. The helper works at most two batches ahead, so
     a 200,000-invoice run never holds more than a few batches of messages."""
     remote = [k for k in range(len(batches)) if helper is not None and k % LOCAL_SHARE]
-    futures: dict[int, Future[list[tuple[str, Any]]]] = {}
+    futures: dict[int, Future[list[Shipped]]] = {}
 
     def submit_next() -> None:
         if remote and helper is not None:
@@ -209,7 +213,7 @@ def _rendered(
             yield [render_one(sender.renderer, a, sender.today, sender.now) for a in batch]
 
 
-def _from_helper(kind: str, value: Any) -> Rendered:
+def _from_helper(kind: Literal["wire", "bytes", "failed", "deferred"], value: Any) -> Rendered:
     if kind == "wire":
         return "message", WireMessage(*value)
     if kind == "bytes":

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import NotRequired, TypedDict
 
 from .config import PolicyConfig, Tier
 from .models import (
@@ -22,6 +23,7 @@ from .models import (
     Invoice,
     Plan,
     Receivables,
+    Variant,
 )
 
 CENT = Decimal("0.01")
@@ -208,6 +210,26 @@ def _fmt_days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
+class _Debtor(TypedDict):
+    """The `Action` fields that every action for one debtor shares."""
+
+    debtor: str
+    customer: str
+    email: str | None
+    language: str
+    phone: str | None
+    cc: tuple[str, ...]
+    previous_message_id: str | None
+    excluded: NotRequired[tuple[tuple[int, str], ...]]
+
+
+class _Listed(TypedDict):
+    """The invoices an action is about, and their totals."""
+
+    invoices: tuple[Invoice, ...]
+    balance: dict[str, Decimal]
+
+
 def plan_debtor(
     key: str,
     invoices: list[Invoice],
@@ -223,7 +245,7 @@ def plan_debtor(
     open_ = [i for i in invoices if i.balance > 0]
     credits = [i for i in invoices if i.balance < 0]
     last = history.last
-    base = dict(
+    base = _Debtor(
         debtor=key,
         customer=first.customer,
         email=next((i.email for i in invoices if i.email), None),
@@ -252,7 +274,8 @@ def plan_debtor(
         credit_rows = tuple((i.row, "credit note") for i in invoices if i.balance < 0)
         if not paid:  # only credit notes: nothing is paid, nothing is owed
             return Action(**base, kind="skip", reason="credit note", invoices=tuple(invoices))
-        return Action(**base, kind="skip", reason="paid", invoices=paid, excluded=credit_rows)
+        base["excluded"] = credit_rows
+        return Action(**base, kind="skip", reason="paid", invoices=paid)
 
     paid_rows = tuple(
         (i.row, "paid" if i.balance == 0 else "credit note") for i in invoices if i.balance <= 0
@@ -345,7 +368,7 @@ def plan_debtor(
         basis = contactable[0]
     days = (today - basis.due_date).days
     natural = natural_tier(days, policy)
-    common = dict(invoices=tuple(contactable), balance=totals)
+    common = _Listed(invoices=tuple(contactable), balance=totals)
     if natural is None:
         return Action(
             **base,
@@ -356,10 +379,10 @@ def plan_debtor(
             **common,
         )
 
-    variant = "standard"
+    variant: Variant = "standard"
     if broken:
         variant = "broken_promise"
-        promised = max(i.promise_date for i in broken)
+        promised = max(i.promise_date for i in broken if i.promise_date is not None)
         start = last.tier if last else natural.id
         tier = _step_up(start, policy) or natural
         top = _top_email_tier(policy)

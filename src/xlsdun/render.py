@@ -243,7 +243,7 @@ class _Formatter:
         self.rtl = language in RTL_LANGUAGES
         self._symbols: dict[str, str] = {}
         # Babel is the slow part of a render; a daily run repeats the same dates and amounts.
-        self._money: dict[tuple[Decimal, str], tuple[str, str]] = {}
+        self._money: dict[tuple[Decimal, str], tuple[str, str, str]] = {}
         self._patterns: dict[str, tuple[str, str] | None] = {}
         self._dates: dict[tuple[date, str], str] = {}
 
@@ -434,7 +434,7 @@ _PLAIN_FIELDS: dict[type, frozenset[str]] = {
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and name.endswith((".html.j2", ".html"))
+    return name is not None and name.endswith((".html.j2", ".html"))
 
 
 def _location(exc: BaseException, fallback: str) -> tuple[str, int]:

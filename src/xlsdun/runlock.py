@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -107,7 +108,7 @@ def _locked(path: Path, note: str) -> Iterator[None]:
 
 def _lock_file(fh: IO[str]) -> None:
     """Take the lock without waiting; OSError if another process holds it."""
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
         fh.seek(0)

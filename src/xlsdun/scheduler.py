@@ -57,6 +57,8 @@ class _DailyJob(schedule.Job):
     aware time in the configured zone (DST-correct through zoneinfo) on the injected clock.
     """
 
+    at_time: time  # always set (schedule's Job has it optional)
+
     def __init__(self, scheduler: _ClockScheduler, at: time, zone: ZoneInfo) -> None:
         super().__init__(1, scheduler)
         self.unit = "days"

@@ -11,14 +11,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ..logs import redact
 
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    outcome: str  # "sent" | "written_to_outbox"
+    outcome: Literal["sent", "written_to_outbox"]
     detail: str = ""
     path: str | None = None
     envelope: str | None = None

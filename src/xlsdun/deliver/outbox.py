@@ -154,6 +154,7 @@ class OutboxBackend:
     def write(self, message: EmailMessage) -> SendResult:
         """Write one message atomically (temp file + rename); durable only after `flush`."""
         self.open()
+        assert self._next is not None  # counted by open()
         info, (to_name, to_addr) = _summary(message)
         data = message.as_bytes()
         stem = slug(to_name or to_addr)

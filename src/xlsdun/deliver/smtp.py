@@ -20,6 +20,7 @@ import ssl
 import urllib.error
 from email.generator import BytesGenerator
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,7 @@ def _flatten(message: EmailMessage) -> tuple[bytes, bool]:
     copy_ = copy.copy(message)
     del copy_["Bcc"]
     del copy_["Resent-Bcc"]
+    assert isinstance(message.policy, EmailPolicy)  # an EmailMessage's: utf8 is its setting
     policy = message.policy.clone(linesep="\r\n", utf8=international)
     with io.BytesIO() as out:
         BytesGenerator(out, policy=policy).flatten(copy_, linesep="\r\n")
@@ -424,7 +426,7 @@ def _yagmail_client() -> Any:
         return _YAG_CLASS
     import yagmail
 
-    class _Yag(yagmail.SMTP):  # type: ignore[misc, name-defined]
+    class _Yag(yagmail.SMTP):
         tls_context: ssl.SSLContext | None = None
 
         def _login_oauth2(self, oauth2_info: dict[str, Any]) -> None:

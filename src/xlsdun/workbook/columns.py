@@ -203,9 +203,9 @@ def normalize(header: object) -> str:
     if header is None:
         return ""
     text = header if header.__class__ is str else str(header)
-    if len(text) > MAX_HEADER:  # type: ignore[arg-type]
-        return _PUNCT.sub(" ", text[:MAX_HEADER].casefold()).strip() + _CUT  # type: ignore[index]
-    return _PUNCT.sub(" ", text.strip().casefold()).strip()  # type: ignore[attr-defined]
+    if len(text) > MAX_HEADER:
+        return _PUNCT.sub(" ", text[:MAX_HEADER].casefold()).strip() + _CUT
+    return _PUNCT.sub(" ", text.strip().casefold()).strip()
 
 
 def header_text(cell: object) -> str | None:
@@ -214,9 +214,9 @@ def header_text(cell: object) -> str | None:
     if cell is None or (isinstance(cell, float) and cell != cell):
         return None
     text = cell if cell.__class__ is str else str(cell)
-    if len(text) > MAX_HEADER:  # type: ignore[arg-type]
-        text = text[:MAX_HEADER].strip() + _CUT  # type: ignore[index]
-    return text.strip() or None  # type: ignore[attr-defined]
+    if len(text) > MAX_HEADER:
+        text = text[:MAX_HEADER].strip() + _CUT
+    return text.strip() or None
 
 
 _ALIAS_INDEX: dict[str, str] = {}

@@ -248,10 +248,10 @@ def check_room(
         return  # the usual sheet: every column right of the last used one is free
     last_header = max(headers, default=-1) + 1
     used = columns_used_after(path, sheet, last_header)
-    column: int | None = last_header + 1
+    column = last_header + 1
     for _ in adding:
-        column = next_free_column(column, used)
-        if column is None:
+        free = next_free_column(column, used)
+        if free is None:
             raise WorkbookReadError(
                 f"{where}: xlsdun adds its columns ({', '.join(repr(h) for h in adding)}) "
                 f"to the right of the last header, but the sheet has no free column left "
@@ -259,7 +259,7 @@ def check_room(
                 f"was sent. Clear the cells to the right of your table, or add those headers "
                 f"yourself in the header row, then run again."
             )
-        column += 1
+        column = free + 1
 
 
 # U+FFFD, or a UTF-8 lead byte read as Windows-1252/Latin-1 ("Â".."ß"; Hebrew's 0xD7 is

@@ -24,14 +24,14 @@ import time
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableSequence, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, TypeAlias
 from xml.parsers import expat
 
 import python_calamine
@@ -75,7 +75,7 @@ from .refs import (
 
 __all__ = ["WriteResult", "write_back"]
 
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 _MAIN_NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -267,8 +267,8 @@ class _Package:
         self.infos = infos
         self.comment = comment
         self.by_part = {part_key(info.filename): info.filename for info in infos}
-        self.changed: dict[str, bytes | BinaryIO] = {}
-        self.added: dict[str, bytes | BinaryIO] = {}
+        self.changed: dict[str, bytes | IO[bytes]] = {}
+        self.added: dict[str, bytes | IO[bytes]] = {}
         self._zip = zipfile.ZipFile(io.BytesIO(raw))
         self._cache: dict[str, bytes] = {}
         self.sheet_parts: dict[str, str] = {}  # sheet name -> part key, for verification
@@ -374,7 +374,7 @@ class _Package:
         else:
             self.changed.pop(name, None)
 
-    def replace_stream(self, part: str, content: BinaryIO) -> None:
+    def replace_stream(self, part: str, content: IO[bytes]) -> None:
         """Replace a part with what `content` holds (read from its start when writing)."""
         name = self.by_part[part_key(part)]
         if name in self.added:
@@ -455,6 +455,13 @@ def _parse(content: bytes, part: str, path: Path) -> Element:
         ) from exc
 
 
+def _parent(element: Element) -> Element:
+    """The element's parent, where the code has put it in one."""
+    parent = element.getparent()
+    assert parent is not None, element.tag
+    return parent
+
+
 def _serialize(root: Element, original: bytes) -> bytes:
     """Serialize with the XML declaration the part had (Excel writes double quotes)."""
     body = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
@@ -491,7 +498,7 @@ class _SharedStrings:
 
     def _scan(self) -> array[int]:
         if self._spans is None:
-            self._spans = []
+            self._spans = array("q")
             if self._part is not None and self._package.has(self._part):
                 data = self._package.read(self._part, cache=False)
                 self._data = data
@@ -701,7 +708,7 @@ class _SheetEdit:
             raise WorkbookError(f"{ctx.path.name}: the sheet part {part} has no cell data area.")
         self.sheet_data = sheet_data
         self.rows: dict[int, Element] = {}
-        self.row_numbers: list[int] = []
+        self.row_numbers: MutableSequence[int] = []  # an array("q") in a streamed sheet
         self.removed_formulas: list[str] = []
         self.extent: tuple[int, int, int, int] | None = None
         self.changed = False
@@ -899,6 +906,7 @@ class _SheetEdit:
                 continue
             if row is None:
                 row = self.row(number, create=True)
+                assert row is not None  # created
             cell = etree.SubElement(row, self._c, r=f"{column_letters(column)}{number}")
             self._assign(cell, value, None, fresh=True)
             changed += 1
@@ -1234,7 +1242,7 @@ class _StreamSheet(_SheetEdit):
 
     def _row_bytes(self, row: Element) -> bytes:
         """A row element as XML, without the namespace declarations its wrapper carries."""
-        out = etree.tostring(row.getparent().getparent(), encoding="UTF-8", xml_declaration=False)
+        out = etree.tostring(_parent(_parent(row)), encoding="UTF-8", xml_declaration=False)
         start = out.index(b">", out.index(b">") + 1) + 1
         end = out.rindex(b"</", 0, out.rindex(b"</"))
         return out[start:end]
@@ -1291,6 +1299,7 @@ class _StreamSheet(_SheetEdit):
             if last is not None and last <= column:
                 continue
             row = self.materialize(number)
+            assert row is not None  # a number in row_numbers has its row
             for col, cell in self.cells(row, number):
                 if col > column and self.has_content(cell):
                     occupied.add(col)
@@ -1319,6 +1328,7 @@ class _StreamSheet(_SheetEdit):
         rows up front held them all in memory at once. False: the row is parsed, set it now."""
         if dict.get(self.rows, number) is not None:
             return False
+        numbers: Sequence[int]
         if columns is None:
             numbers = range(1, len(values) + 1)
             present = any(v is not None for v in values)
@@ -1455,7 +1465,7 @@ class _StreamSheet(_SheetEdit):
         existing = set(self.row_numbers)
         created = sorted(n for n in {*self.pending, *self._dirty} if n not in existing)
         out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - kept by the package
-        body = io.BufferedWriter(out, buffer_size=_COPY_CHUNK)  # type: ignore[arg-type]
+        body = io.BufferedWriter(out, buffer_size=_COPY_CHUNK)
         body.write(head)
         content = memoryview(self.content)
         try:
@@ -1724,7 +1734,7 @@ class _WorkbookEdit:
             totals = int(table.get("totalsRowCount", "0") or 0)
             if r1 != header_row or not all(r1 < r <= r2 - totals for r in rows):
                 continue
-            grow = []
+            grow: list[str] = []
             for column, header in new_columns:
                 if column != c2 + len(grow) + 1:
                     break

@@ -24,7 +24,7 @@ from functools import partial
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from lxml import etree
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -150,7 +150,7 @@ def _tidy(text: str) -> str | None:
 
 def to_text(value: object) -> str | None:
     if value.__class__ is str:  # the usual cell: what the checks below come to for text
-        return _tidy(value)  # type: ignore[arg-type]
+        return _tidy(value)
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -420,10 +420,10 @@ def split_emails(value: object) -> tuple[str | None, tuple[str, ...], str | None
     """
     if (
         value.__class__ is str
-        and not value.isprintable()  # type: ignore[attr-defined]
+        and not value.isprintable()
         and _CONTROL.search(" ".join(value.split()))  # what `_tidy` drops, not a space
     ):
-        return None, (), value[: MAX_LENGTH["email"]]  # type: ignore[index]
+        return None, (), value[: MAX_LENGTH["email"]]
     text = to_text(value)
     if not text:
         return None, (), None
@@ -684,7 +684,8 @@ class _Grid:
         # the last row and column (1-based) holding a value: what the writer must be able to keep
         self.extent = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
         self.chunk = min(_CHUNK, max(64, _CHUNK_CELLS // max(sheet.width, 1)))
-        self._rows = sheet.iter_rows()
+        # calamine's rows, whose cells (numbers, text, dates) are handled as plain objects here
+        self._rows = cast(Iterator[list[object]], sheet.iter_rows())
         self._head: list[list[object]] = []
         self._errors: dict[int, list[tuple[int, str]]] = {}
         self.count = 0
@@ -785,13 +786,13 @@ class _Converter:
 
     def one(self, value: object) -> object:
         if value.__class__ is str:
-            if len(value) > MAX_CELL_TEXT:  # type: ignore[arg-type]
+            if len(value) > MAX_CELL_TEXT:
                 # not from Excel, and whole-cell work on it (tidying, matching) would cost
                 # gigabytes: a finding where the field has them, else cut before it is read
                 if self.refuse_long:
                     self.invalid = True
                     return _Invalid(value, too_long(value, MAX_CELL_TEXT))
-                value = value[: MAX_CELL_TEXT + 1]  # type: ignore[index]
+                value = value[: MAX_CELL_TEXT + 1]
             elif value in self.blank:
                 value = None
         try:
@@ -838,7 +839,7 @@ def _texts(values: Sequence[object], types: set[type], limit: int) -> list[objec
     if not _NA_TEXT.isdisjoint(values):
         return None
     tidy = [" ".join(v.split()) or None for v in values]  # type: ignore[attr-defined]
-    if not "".join(filter(None, tidy)).isprintable():  # type: ignore[arg-type]
+    if not "".join(filter(None, tidy)).isprintable():
         return None
     return tidy  # type: ignore[return-value]
 
@@ -852,6 +853,7 @@ def _amounts(values: Sequence[object], types: set[type]) -> list[object] | None:
 
 _MONEY = ("amount", "paid", "balance")
 _DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
+_TEXTS: tuple[str, ...]  # grown below
 _TEXTS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
 _TEXTS += ("attachment", "notes")
 _FLAGS = ("disputed", "do_not_contact", "approved")
@@ -1037,6 +1039,7 @@ def _error_columns(mapping: ColumnMap) -> list[int]:
 
 
 _ZERO = Decimal("0")
+_ROW_FIELDS: tuple[str, ...]  # grown below
 _ROW_FIELDS = ("customer", "invoice", *_DATES, "terms", *_MONEY, "email", "cc", "currency")
 _ROW_FIELDS += ("customer_id", "phone", "pay_link", "attachment", "notes", "language", *_FLAGS)
 _ROW_FIELDS += ("level", "last")
@@ -1089,28 +1092,28 @@ def _parse_rows(
             level,
             last,
         ) in rows:
-            if invoice_id is None and (customer is None or normalize(customer) in _TOTAL):  # type: ignore[arg-type]
+            if invoice_id is None and (customer is None or normalize(customer) in _TOTAL):
                 continue  # a blank row, a totals row, a note or a subtotal: not an invoice
             if owned is not None:
                 current[offset] = owned
             if bad_email:
                 problem = f"invalid email address {shown(bad_email)}"
-                findings.append(Finding(offset, "email", problem, invoice_id))  # type: ignore[arg-type]
+                findings.append(Finding(offset, "email", problem, invoice_id))
             if bad_cc:
                 problem = f"invalid cc address {shown(bad_cc)}"
-                findings.append(Finding(offset, "cc", problem, invoice_id))  # type: ignore[arg-type]
+                findings.append(Finding(offset, "cc", problem, invoice_id))
             if invoice_id is not None:
                 if invoice_id in seen:
-                    duplicates.add(invoice_id)  # type: ignore[arg-type]
+                    duplicates.add(invoice_id)
                 else:
-                    seen[invoice_id] = offset  # type: ignore[index]
+                    seen[invoice_id] = offset
 
             if (
                 checked
                 or customer is None
                 or invoice_id is None
                 or due is None
-                or (balance[0] is None and amount[0] is None)  # type: ignore[index]
+                or (balance[0] is None and amount[0] is None)
             ):
                 problems, dates, money, hinted = _row_problems(
                     customer,
@@ -1122,15 +1125,15 @@ def _parse_rows(
                 )
                 if problems:
                     for field, problem in problems:
-                        findings.append(Finding(offset, field, problem, invoice_id))  # type: ignore[arg-type]
+                        findings.append(Finding(offset, field, problem, invoice_id))
                     continue
                 invoice_date, due, hold, promise = dates
                 amount, paid, balance = money
             else:
-                (amount, hint), (paid, paid_hint), (balance, balance_hint) = amount, paid, balance  # type: ignore[misc]
+                (amount, hint), (paid, paid_hint), (balance, balance_hint) = amount, paid, balance
                 hinted = hint or paid_hint or balance_hint
                 if balance is None:
-                    balance = amount - (paid or _ZERO)  # type: ignore[operator]
+                    balance = amount - (paid or _ZERO)
                 elif balance == amount:
                     balance = amount  # one object for both: Decimals are 104 bytes each
 
@@ -1212,20 +1215,22 @@ def _row_problems(
     named = (("customer", customer), ("invoice", invoice_id), ("terms", terms))
     for field, value in (*named, *zip(_OTHER_TEXTS, texts, strict=True)):
         if value.__class__ is _Invalid:
-            problems.append((field, value.says("text")))  # type: ignore[attr-defined]
+            problems.append((field, value.says("text")))
     checked_dates: list[object] = []
     for field, value in zip(_DATES, dates, strict=True):
         if value.__class__ is _Invalid:
-            problems.append((field, value.says("a date")))  # type: ignore[attr-defined]
+            problems.append((field, value.says("a date")))
             value = None
         checked_dates.append(value)
     checked_dates[1] = _due(checked_dates[0], checked_dates[1], dates[1], terms, problems)
 
     amounts: list[Decimal | None] = []
     hinted = None
+    amount: Decimal | None
+    hint: str | None
     for field, value in zip(_MONEY, money, strict=True):
         if value.__class__ is _Invalid:
-            problems.append((field, value.says("an amount")))  # type: ignore[attr-defined]
+            problems.append((field, value.says("an amount")))
             amounts.append(None)
         else:
             amount, hint = value  # type: ignore[misc]
@@ -1287,8 +1292,8 @@ def _gc_paused() -> Iterator[None]:
 
 def _as_pandas(value: object) -> object:
     """A cell as pandas' read_excel gave it (whole numbers as int, dates as datetime)."""
-    if value.__class__ is float and value.is_integer():  # type: ignore[attr-defined]
-        return int(value)  # type: ignore[call-overload]
+    if value.__class__ is float and value.is_integer():
+        return int(value)
     if value.__class__ is date:
-        return datetime(value.year, value.month, value.day)  # type: ignore[attr-defined]
+        return datetime(value.year, value.month, value.day)
     return value

@@ -44,7 +44,7 @@ def write_sidecar(
     from openpyxl.styles import Font  # alone cost 0.09 s of every run (make bench)
 
     book = openpyxl.Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # the new workbook's one sheet, its active one
     sheet.title = "Outcomes"
     header = ["Row in " + Path(source).name, "Customer", "Invoice", *owned_headers]
     sheet.append(header)
