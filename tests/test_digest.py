@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import re
 import subprocess
 import tempfile
@@ -11,10 +12,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from sample_setup import TODAY, invoke, run_json
+from sample_setup import TODAY, copy_sample, invoke, run_json
+from xlsdun import config as config_mod
 from xlsdun import logs
+from xlsdun.digest import did_anything
+from xlsdun.engine import ledger_path, make_plan
 from xlsdun.ledger import Ledger
+from xlsdun.models import RunReport
+from xlsdun.report import print_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -247,3 +254,22 @@ def test_call_list_says_why_each_debtor_is_there(tmp_path: Path) -> None:
     )
     assert echoed.stdout == nadlan.customer  # the shell gives back the name, quote and all
     assert "Approved column" in by_name  # "(or add an Approved column ...)"
+
+
+def test_sends_an_earlier_run_recorded_today_are_not_this_runs_work(tmp_path: Path) -> None:
+    """What `Ledger.done_today` hands back (a send another run of the day recorded) is
+    listed, but makes no digest and no counts: this run did nothing for it."""
+    toml = copy_sample(tmp_path)
+    cfg = config_mod.load(toml)
+    day = date.fromisoformat(TODAY)
+    _, plan = make_plan(cfg, day)  # the plan as it stood before the first run
+    assert invoke("run", "--config", str(toml), "--today", TODAY)[0] == 0
+    with Ledger(ledger_path(cfg)) as ledger:
+        again = [ledger.done_today(a, day) for a in plan.actions if a.kind == "send"]
+    assert len(again) == 14 and all(d.earlier for d in again)
+    report = RunReport(today=day, run_id="again", plan=plan, deliveries=again)
+    assert not did_anything(report)
+    out = io.StringIO()
+    print_run(report, Console(file=out, width=140))
+    assert "Nothing new to send today" in out.getvalue()
+    assert "Reminders:" not in out.getvalue()

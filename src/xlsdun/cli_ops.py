@@ -159,13 +159,13 @@ def _clients_table(results: list[multi.ClientResult]) -> Table:
     for r in results:
         outcomes: dict[str, int] = {}
         for d in r.report.deliveries if r.report else []:
-            if not d.detail.startswith("already done"):
+            if not d.earlier:
                 outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
         if r.error:
             result = f"[bold red]{safe(r.error[:70])}[/]"
         elif r.exit_code:
-            assert r.report is not None  # a client without a report has its error
-            result = f"[yellow]{safe((r.report.notes or ['see above'])[-1][:70])}[/]"
+            notes = r.report.notes if r.report is not None else []
+            result = f"[yellow]{safe((notes or ['see above'])[-1][:70])}[/]"
         else:
             result = "[green]ok[/]"
         sent = outcomes.get("sent", 0) + outcomes.get("written_to_outbox", 0)

@@ -392,7 +392,7 @@ def failed(
 
 def did_anything(report: RunReport) -> bool:
     """A run worth a digest: it sent (or tried to send) something, or hit a problem."""
-    fresh = [x for x in report.deliveries if not x.detail.startswith("already done")]
+    fresh = [x for x in report.deliveries if not x.earlier]
     return bool(fresh) or report.exit_code != 0
 
 

@@ -293,6 +293,7 @@ class Ledger:
             rec.message_id,
             f"already done today: {rec.state}",
             rec.path,
+            earlier=True,
         )
 
     def record(self, send_id: int, action: Action, message_id: str, result: SendResult) -> Delivery:

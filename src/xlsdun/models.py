@@ -192,6 +192,7 @@ class Delivery:
     message_id: str | None = None
     detail: str = ""
     path: str | None = None  # the .eml written, for the outbox backend
+    earlier: bool = False  # an earlier run today recorded it; this run did nothing for it
 
 
 @dataclass(slots=True)

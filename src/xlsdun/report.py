@@ -214,7 +214,7 @@ def _print_findings(plan: Plan, console: Console) -> None:
 
 def _headline(report: RunReport) -> str:
     """What happened in one sentence: rendered, nothing to do (and why), or the counts."""
-    fresh = [d for d in report.deliveries if not d.detail.startswith("already done")]
+    fresh = [d for d in report.deliveries if not d.earlier]
     if report.dry_run:
         made = sum(d.outcome == "skipped" for d in report.deliveries)
         failing = len(report.deliveries) - made
