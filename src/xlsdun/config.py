@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .addresses import is_valid
 from .attachments import DEFAULT_MAX_MB, MB
+from .errors import XlsdunError
 from .models import TIER_ORDER
 from .text import CONTROL
 from .workbook.limits import MAX_AMOUNT
 
 
-class ConfigError(Exception):
+class ConfigError(XlsdunError):
     """A problem with the config file; the message is meant for the user as is."""
 
 

@@ -1,4 +1,5 @@
-"""The exit codes and the error that stops a run, shared by the engine and the run lock."""
+"""The exit codes and the one error root: every error xlsdun expects is an `XlsdunError`
+that carries the exit code a run meeting it ends with (DESIGN.md, Exit codes)."""
 
 from __future__ import annotations
 
@@ -13,27 +14,27 @@ OUT_OF_MEMORY = (
 )
 
 
-class RunError(Exception):
-    """A run that must stop; `exit_code` says how (DESIGN.md, Exit codes)."""
+class XlsdunError(Exception):
+    """Every error xlsdun expects; the message is for the owner as is, `exit_code` says how a
+    run that meets it ends. Subclasses set their usual code; one raise may override it."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_INPUT) -> None:
+    exit_code: int = EXIT_INPUT
+
+    def __init__(self, message: str = "", exit_code: int | None = None) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class RunError(XlsdunError):
+    """A run that must stop (a second run, a past --today, a protected sheet, a bad option)."""
 
 
 def known_exit(exc: BaseException) -> tuple[str, int] | None:
     """(message for the owner, exit code) for every error xlsdun expects, or None for a bug:
     the one mapping the CLI and a bookkeeper's several runs (multi.py) share."""
-    from .config import ConfigError  # local: those modules import this one
-    from .workbook.guard import WorkbookError, WorkbookLocked
-    from .workbook.read import WorkbookReadError
-
-    if isinstance(exc, RunError):
+    if isinstance(exc, XlsdunError):
         return str(exc), exc.exit_code
-    if isinstance(exc, WorkbookLocked):  # before WorkbookError, of which it is one
-        return str(exc), EXIT_LOCKED
-    if isinstance(exc, (ConfigError, WorkbookReadError, WorkbookError)):
-        return str(exc), EXIT_INPUT
     if isinstance(exc, MemoryError):
         return OUT_OF_MEMORY, EXIT_INPUT
     return None

@@ -34,6 +34,7 @@ from . import addresses, mime
 from . import attachments as attachments_mod
 from .attachments import AttachmentProblem, Rules
 from .config import LocaleConfig, PolicyConfig, SenderConfig, Tier, default_policy
+from .errors import XlsdunError
 from .models import Action, FeeLine, Invoice
 from .names import CURRENCY_ALIASES, currency_code, language_code
 from .policy import fees_for
@@ -82,7 +83,7 @@ def template_names() -> tuple[str, ...]:
     return TEMPLATE_NAMES
 
 
-class RenderError(Exception):
+class RenderError(XlsdunError):
     """A template could not be rendered; the message starts with "file:line:"."""
 
     def __init__(self, message: str, *, path: str = "", line: int = 0) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
+from ..errors import EXIT_FAILED, XlsdunError
 from ..logs import redact
 
 
@@ -24,7 +25,7 @@ class SendResult:
     envelope: str | None = None
 
 
-class DeliveryError(Exception):
+class DeliveryError(XlsdunError):
     """A delivery problem. Subclasses say what the engine should do about it.
 
     `envelope` (JSON text) records what was offered to the server, when it got that far.
@@ -32,6 +33,8 @@ class DeliveryError(Exception):
     secret is taken out of it here too (the backends already leave the server's words out
     of a refused login).
     """
+
+    exit_code = EXIT_FAILED  # a delivery problem that ends a run means messages did not go
 
     def __init__(self, message: str, envelope: str | None = None) -> None:
         super().__init__(redact(message))

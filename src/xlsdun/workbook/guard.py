@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .. import private
+from ..errors import EXIT_LOCKED, XlsdunError
 
 __all__ = [
     "Fingerprint",
@@ -46,12 +47,14 @@ _ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb"}
 _TEMP_MARK = ".xlsdun-tmp-"
 
 
-class WorkbookError(Exception):
+class WorkbookError(XlsdunError):
     """A problem the user can act on; the message names the file and what to do."""
 
 
 class WorkbookLocked(WorkbookError):
     """The workbook is open elsewhere; outcomes stay in the ledger for the next run."""
+
+    exit_code = EXIT_LOCKED
 
 
 class WorkbookChanged(WorkbookError):

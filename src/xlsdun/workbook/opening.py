@@ -21,6 +21,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook, PasswordError
 
+from ..errors import XlsdunError
 from .cellerrors import ErrorCells, error_cells
 from .columns import normalize
 from .guard import file_problem, is_encrypted, latest_backup
@@ -34,7 +35,7 @@ READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
 _ZIPPED = (*WRITABLE_SUFFIXES, ".xlsb", ".ods")  # packages a zip bomb can hide in
 
 
-class WorkbookReadError(Exception):
+class WorkbookReadError(XlsdunError):
     """The workbook as a whole cannot be used; nothing is sent. The message is for the user."""
 
 
