@@ -176,7 +176,7 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
     """render: every planned message, in this process only; deliver: the outbox path with
     those messages; write_back: owned cells and log lines from the ledger into the file."""
     from xlsdun import config as config_mod
-    from xlsdun import engine, outbox_batch
+    from xlsdun import engine, outbox_batch, wiring
     from xlsdun import policy as policy_mod
     from xlsdun.ledger import Ledger
     from xlsdun.workbook.guard import fingerprint
@@ -188,15 +188,15 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
     clock = time.perf_counter
 
     start = clock()
-    receivables = engine.load_receivables(cfg)
+    receivables = wiring.load_receivables(cfg)
     seconds["read"] = clock() - start
-    with Ledger(engine.ledger_path(cfg)) as ledger:
+    with Ledger(wiring.ledger_path(cfg)) as ledger:
         start = clock()
         history = engine.full_history(receivables, ledger, cfg)
         plan = policy_mod.plan(receivables, history, gen.TODAY, cfg.policy)
         seconds["plan"] = clock() - start
 
-        renderer = engine.make_renderer(cfg)
+        renderer = wiring.make_renderer(cfg)
         renderer.check()  # compiles the templates, as the run does before sending
         with outbox_batch._gc_frozen():
             start = clock()
@@ -205,7 +205,7 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
 
         sender = engine._Sender(
             ledger=ledger,
-            backend=engine.make_backend(cfg, gen.TODAY),
+            backend=wiring.make_backend(cfg, gen.TODAY),
             renderer=_Prerendered(messages),
             run_id="bench",
             today=gen.TODAY,

@@ -32,9 +32,10 @@ from aiosmtpd.controller import Controller
 from xlsdun import config as config_mod
 from xlsdun.config import SmtpConfig
 from xlsdun.deliver.smtp import SmtpBackend
-from xlsdun.engine import make_plan, make_renderer
+from xlsdun.engine import make_plan
 from xlsdun.ledger import Ledger
 from xlsdun.models import Action
+from xlsdun.wiring import make_renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 26)

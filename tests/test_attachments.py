@@ -21,9 +21,9 @@ from test_cli_e2e import EXPECTED_SENDS
 from xlsdun import config as config_mod
 from xlsdun.attachments import Refusal
 from xlsdun.cli import main
-from xlsdun.engine import make_renderer
 from xlsdun.models import Action
 from xlsdun.render import MissingAttachment, Renderer
+from xlsdun.wiring import make_renderer
 from xlsdun.workbook import write_back
 
 

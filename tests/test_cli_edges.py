@@ -101,7 +101,7 @@ def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) ->
     """The run said `workbook_written: true` whenever it asked the writer, also when the
     writer found that nothing would change and left the file alone."""
     from xlsdun import config as config_mod
-    from xlsdun import engine
+    from xlsdun import engine, wiring
     from xlsdun.ledger import Ledger
     from xlsdun.workbook.guard import fingerprint
 
@@ -110,10 +110,10 @@ def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) ->
     before = book.stat().st_mtime_ns
     assert run_json(demo)["workbook_written"] is False
     cfg = config_mod.load(demo / "xlsdun.toml")
-    receivables = engine.load_receivables(cfg)
+    receivables = wiring.load_receivables(cfg)
     row, cells = next((r, c) for r, c in receivables.owned.items() if c.get("status"))
     same = {row: {cfg.owned_columns["status"]: cells["status"]}}  # what the cell already says
-    with Ledger(engine.ledger_path(cfg)) as ledger:
+    with Ledger(wiring.ledger_path(cfg)) as ledger:
         assert engine._write_back(cfg, receivables, same, ledger, fingerprint(book)) is None
     assert book.stat().st_mtime_ns == before
 

@@ -18,10 +18,11 @@ from sample_setup import TODAY, copy_sample, invoke, run_json
 from xlsdun import config as config_mod
 from xlsdun import logs
 from xlsdun.digest import did_anything
-from xlsdun.engine import ledger_path, make_plan
+from xlsdun.engine import make_plan
 from xlsdun.ledger import Ledger
 from xlsdun.models import RunReport
 from xlsdun.report import print_run
+from xlsdun.wiring import ledger_path
 
 CHROMIUM = Path("/usr/bin/chromium")
 

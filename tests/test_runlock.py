@@ -25,9 +25,10 @@ import pytest
 from sample_setup import TODAY, bench_sample, child_pids, invoke, proc_alive
 from smtp_server import ledger_states
 from xlsdun import logs, outbox_batch
-from xlsdun.engine import RunError, run_lock
+from xlsdun.errors import RunError
 from xlsdun.ledger import Ledger
 from xlsdun.scheduler import Daemon
+from xlsdun.wiring import run_lock
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, fork")
 

@@ -207,7 +207,7 @@ def init(directory: str, force: bool) -> None:
 @common
 def check(config_path: str, today: str | None, as_json: bool, quiet: bool) -> int:
     """Check the config, the workbook's columns and that every template renders."""
-    from .engine import load_receivables, make_renderer
+    from .wiring import load_receivables, make_renderer
 
     cfg = config_mod.load(config_path)
     receivables = load_receivables(cfg)
@@ -352,8 +352,9 @@ def preview(
     open_: bool,
 ) -> int:
     """Render today's messages (or every tier) into an index.html gallery. Sends nothing."""
-    from .engine import check_templates, make_renderer, preview_folder
+    from .engine import check_templates
     from .preview import all_tier_actions, write_gallery
+    from .wiring import make_renderer, preview_folder
 
     cfg = config_mod.load(config_path)
     day = _today(today, cfg)
@@ -413,8 +414,8 @@ def _needs_approval(cfg: config_mod.Config, action: Any) -> bool:
 @click.argument("customer")
 def approve(config_path: str, today: str | None, as_json: bool, quiet: bool, customer: str) -> int:
     """Approve the reminder awaiting approval for CUSTOMER (name, email or customer id)."""
-    from .engine import ledger_path
     from .ledger import Ledger
+    from .wiring import ledger_path
 
     cfg = config_mod.load(config_path)
     day = _today(today, cfg)
@@ -477,8 +478,8 @@ def resolve(
 ) -> int:
     """Settle a reminder that may or may not have arrived (a send cut off by a crash or a
     dropped connection) for CUSTOMER (name, email or customer id)."""
-    from .engine import ledger_path, run_lock
     from .ledger import Ledger
+    from .wiring import ledger_path, run_lock
 
     if answer is None:
         raise RunError("say what happened: --sent (it arrived) or --resend (send it again)")

@@ -538,7 +538,7 @@ def send(config: Config, clients: list[ClientDigest], today: date) -> str:
             n += 1
         _atomic_write(path, msg.as_bytes())
         return str(path)
-    from .engine import make_backend
+    from .wiring import make_backend
 
     backend = make_backend(config, today)
     backend.open()

@@ -88,7 +88,7 @@ def check_config(path: str, *, smtp_login: bool = True, now: datetime | None = N
 
 
 def _workbook(cfg: Config, add: _Add) -> None:
-    from .engine import load_receivables
+    from .wiring import load_receivables
     from .workbook.guard import is_encrypted, open_elsewhere
 
     book = cfg.workbook.path
@@ -184,7 +184,7 @@ def _state(cfg: Config, add: _Add) -> None:
 
 
 def _templates(cfg: Config, add: _Add) -> None:
-    from .engine import make_renderer
+    from .wiring import make_renderer
 
     try:
         problems = make_renderer(cfg).check()
@@ -231,7 +231,7 @@ def _delivery(cfg: Config, add: _Add, smtp_login: bool) -> None:
             f"{d.backend} via {d.smtp.host}:{d.smtp.port}: login not tried (--no-login)",
         )
         return
-    from .engine import make_backend
+    from .wiring import make_backend
 
     try:
         backend = make_backend(cfg, date.today())
@@ -439,8 +439,8 @@ def _scheduler(cfg: Config, add: _Add, now: datetime | None) -> None:
 
 
 def _last_run(cfg: Config, add: _Add, now: datetime) -> None:
-    from .engine import ledger_path
     from .ledger import Ledger
+    from .wiring import ledger_path
 
     last, latest = None, None
     if ledger_path(cfg).exists():

@@ -40,31 +40,17 @@ from .models import Action, DebtorHistory, Delivery, Outcome, Plan, Receivables,
 from .outbox_batch import deliver_to_outbox, render_one
 from .runlock import run_lock
 from .sheetview import LOG_HEADER, log_rows, owned_updates
+from .wiring import (
+    ledger_path,
+    load_receivables,
+    make_backend,
+    make_renderer,
+    preview_backend,
+    with_holidays,
+)
 from .workbook.guard import Fingerprint
-from .workbook.read import read_receivables
 
 # -- the pipeline pieces -----------------------------------------------------------------------
-
-
-def load_receivables(config: Config) -> Receivables:
-    wb = config.workbook
-    date_order = wb.date_order or ("MDY" if config.locale.country == "US" else "DMY")
-    return read_receivables(
-        wb.path,
-        sheet=wb.sheet,
-        header_row=wb.header_row,
-        columns=config.columns,
-        owned_columns={k: v for k, v in config.owned_columns.items() if k != "log_sheet"},
-        date_order=date_order,
-        default_currency=config.locale.currency,
-        default_language=config.locale.language,
-        include_hidden_rows=wb.include_hidden_rows,
-        backups_dir=config.state_dir / "backups",
-    )
-
-
-def ledger_path(config: Config) -> Path:
-    return config.state_dir / "ledger.sqlite3"
 
 
 def full_history(
@@ -101,33 +87,6 @@ def make_plan(
         if own and ledger is not None:  # opened here
             ledger.close()
     return receivables, policy_mod.plan(receivables, history, today, config.policy)
-
-
-def make_renderer(config: Config):  # -> render.Renderer
-    from .attachments import Rules
-    from .render import Renderer
-
-    return Renderer(
-        sender=config.sender,
-        locale=config.locale,
-        policy=config.policy,
-        template_dir=config.template_dir,
-        attachments=Rules.from_config(config),
-    )
-
-
-def with_holidays(config: Config, today: date) -> Config:
-    """The config with the public holidays of this year and the next in its policy, from a
-    cached table (holiday_cache.py: the user's cache folder): the plan looks a month ahead."""
-    from dataclasses import replace
-
-    from .holiday_cache import cached_holidays
-
-    policy = config.policy
-    if not policy.skip_holidays:
-        return config
-    table = cached_holidays(config.state_dir, policy.country, (today.year, today.year + 1))
-    return replace(config, policy=replace(policy, holidays=table))
 
 
 def _real_sender(config: Config) -> None:
@@ -181,11 +140,6 @@ def _folder_problem(folder: Path) -> str | None:
     return None
 
 
-def preview_folder(config: Config, today: date) -> Path:
-    """Where `xlsdun preview` and `run --dry-run` put the day's messages."""
-    return config.state_dir / "preview" / today.isoformat()
-
-
 def check_templates(renderer) -> None:  # renderer: render.Renderer
     """The one template check before a run, a dry run or a preview: every message template
     renders in every language, or nothing is sent (exit 2) and the owner is told which file."""
@@ -197,24 +151,6 @@ def check_templates(renderer) -> None:  # renderer: render.Renderer
             + ". Fix the template (or delete your copy to use the built-in one) and run again; "
             "'xlsdun check' lists every problem."
         )
-
-
-def _preview_backend(config: Config, today: date) -> OutboxBackend:
-    """The day's preview folder itself, as `xlsdun preview` uses."""
-    return OutboxBackend(preview_folder(config, today), ".")
-
-
-def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backend:
-    if dry_run:
-        return _preview_backend(config, today)
-    if config.delivery.backend == "outbox":
-        return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
-    from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
-
-    password = resolve_password(config.delivery.smtp)  # registered as a secret by SmtpBackend
-    if config.delivery.backend == "gmail":
-        return GmailBackend(config.delivery.smtp, password, config.delivery.smtp.oauth2_file)
-    return SmtpBackend(config.delivery.smtp, password)
 
 
 @dataclass
@@ -612,7 +548,7 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     check_templates(renderer)
     from .preview import clear_folder
 
-    backend = _preview_backend(config, today)
+    backend = preview_backend(config, today)
     clear_folder(backend.folder)
     report.outbox_dir = str(backend.folder)
     backend.open()

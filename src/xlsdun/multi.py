@@ -20,16 +20,11 @@ from . import config as config_mod
 from . import digest as digest_mod
 from . import logs
 from .config import Config
-from .engine import (
-    EXIT_FAILED,
-    RunError,
-    check_folders,
-    ledger_path,
-    run_once,
-)
-from .errors import known_exit
+from .engine import check_folders, run_once
+from .errors import EXIT_FAILED, RunError, known_exit
 from .ledger import Ledger
 from .models import Delivery, RunReport
+from .wiring import ledger_path
 
 
 class StopRequested(Exception):

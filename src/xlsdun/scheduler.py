@@ -24,8 +24,9 @@ import schedule
 from . import config as config_mod
 from . import digest as digest_mod
 from . import logs, multi
-from .engine import EXIT_LOCKED, ledger_path
+from .errors import EXIT_LOCKED
 from .ledger import Ledger
+from .wiring import ledger_path
 
 LOCKED_RETRY = timedelta(minutes=15)  # a run held by another (a manual one) is tried again
 
