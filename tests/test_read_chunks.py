@@ -12,7 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlsdun.workbook import read as read_mod
+from xlsdun.models import Receivables
+from xlsdun.workbook import convert, grid
 from xlsdun.workbook.read import read_receivables
 
 OWNED = {"status": "Reminder status", "level": "Reminder level", "last": "Last reminder"}
@@ -56,7 +57,7 @@ def _workbook(path: Path, *, rows: int, first_row: int = 4, first_col: int = 3) 
     return path
 
 
-def _read(path: Path, **kwargs: object) -> read_mod.Receivables:
+def _read(path: Path, **kwargs: object) -> Receivables:
     return read_receivables(path, owned_columns=OWNED, **kwargs)  # type: ignore[arg-type]
 
 
@@ -66,8 +67,8 @@ def test_tiny_chunks_and_cache_read_the_same(
 ) -> None:
     path = _workbook(tmp_path / "mixed.xlsx", rows=240)
     whole = _read(path, include_hidden_rows=hidden)
-    monkeypatch.setattr(read_mod, "_CHUNK", 7)
-    monkeypatch.setattr(read_mod, "_CACHE", 3)
+    monkeypatch.setattr(grid, "_CHUNK", 7)
+    monkeypatch.setattr(convert, "_CACHE", 3)
     chunked = _read(path, include_hidden_rows=hidden)
     assert chunked == whole
     assert chunked.owned == whole.owned
@@ -77,7 +78,7 @@ def test_tiny_chunks_and_cache_read_the_same(
 def test_colliding_keys_keep_their_own_meaning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(read_mod, "_CHUNK", 3)
+    monkeypatch.setattr(grid, "_CHUNK", 3)
     rec = _read(_workbook(tmp_path / "keys.xlsx", rows=60))
     by_row = {i.row: i for i in rec.invoices}
     problems = {(f.row, f.field): f.problem for f in rec.findings}
@@ -184,15 +185,15 @@ def test_a_wide_sheet_is_read_in_fewer_rows_at_a_time_with_the_same_result(
     book.save(path)
 
     seen: list[int] = []
-    real = read_mod._Grid.__init__
+    real = grid.Grid.__init__
 
     def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         real(self, *args, **kwargs)
         seen.append(self.chunk)
 
-    monkeypatch.setattr(read_mod._Grid, "__init__", spy)
+    monkeypatch.setattr(grid.Grid, "__init__", spy)
     narrow = read_receivables(path)
-    monkeypatch.setattr(read_mod, "_CHUNK_CELLS", 1 << 30)
+    monkeypatch.setattr(grid, "_CHUNK_CELLS", 1 << 30)
     whole = read_receivables(path)
     assert seen[0] < 700 <= seen[1]  # several chunks, then one
     assert narrow == whole and len(whole.invoices) == 700
