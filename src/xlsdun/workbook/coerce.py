@@ -293,3 +293,10 @@ def split_emails(value: object) -> tuple[str | None, tuple[str, ...], str | None
     if found is None:
         return None, (), text
     return found[0], found[1:], None
+
+
+def all_emails(value: object) -> tuple[tuple[str, ...], str | None]:
+    """(every address, the cell's text if it is not a valid list): `split_emails` for a Cc
+    cell, whose addresses are all copied alike."""
+    first, rest, bad = split_emails(value)
+    return ((first, *rest) if first else ()), bad

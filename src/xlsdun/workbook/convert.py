@@ -21,6 +21,7 @@ from .coerce import (
     MAX_LENGTH,
     NA_TEXT,
     CellProblem,
+    all_emails,
     capped_text,
     cut_text,
     shown,
@@ -74,7 +75,7 @@ class Converter:
     rows that repeat a value share one object. New values are converted by `bulk` where it
     can (plain text, plain numbers)."""
 
-    __slots__ = ("convert", "bulk", "done", "flags", "invalid", "blank", "refuse_long")
+    __slots__ = ("convert", "bulk", "done", "flags", "invalid", "blank", "refuse_long", "lenient")
 
     def __init__(
         self,
@@ -83,6 +84,7 @@ class Converter:
         *,
         blank: frozenset[str] = NA_TEXT,
         refuse_long: bool = False,
+        lenient: bool = False,
     ) -> None:
         self.convert = convert
         self.bulk = bulk
@@ -91,6 +93,7 @@ class Converter:
         self.invalid = False  # a cell was rejected: rows must be checked one by one
         self.blank = blank  # text read as an empty cell
         self.refuse_long = refuse_long  # text longer than Excel's cells: a finding, else cut
+        self.lenient = lenient  # a rejected cell reads as empty: unknown, not a finding
 
     def one(self, value: object) -> object:
         if value.__class__ is str:
@@ -98,19 +101,20 @@ class Converter:
                 # not from Excel, and whole-cell work on it (tidying, matching) would cost
                 # gigabytes: a finding where the field has them, else cut before it is read
                 if self.refuse_long:
-                    self.invalid = True
-                    return Invalid(value, too_long(value, MAX_CELL_TEXT))
+                    return self._rejected(value, too_long(value, MAX_CELL_TEXT))
                 value = value[: MAX_CELL_TEXT + 1]
             elif value in self.blank:
                 value = None
         try:
             return self.convert(value)
         except CellProblem as exc:
-            self.invalid = True
-            return Invalid(value, str(exc))
+            return self._rejected(value, str(exc))
         except ValueError:
-            self.invalid = True
-            return Invalid(value)
+            return self._rejected(value)
+
+    def _rejected(self, value: object, problem: str | None = None) -> Invalid | None:
+        self.invalid = True
+        return None if self.lenient else Invalid(value, problem)
 
     def column(self, values: Sequence[object]) -> list[object]:
         types = set(map(type, values))
@@ -164,7 +168,7 @@ class Chunk(NamedTuple):
 
     rows: Sequence[int]  # their 1-based Excel row numbers
     values: dict[str, list[object]]  # the converted cells by field (`Body.column`)
-    owned: Iterable[dict[str, object] | None]  # each row's owned cells as the sheet holds them
+    owned: list[dict[str, object]] | None  # each row's owned cells as the sheet holds them
     checked: bool  # a date, amount or text cell was rejected so far: rows need a closer look
 
 
@@ -189,7 +193,7 @@ class Body:
             **dict.fromkeys(MONEY, partial(to_money, decimal_comma=decimal_comma)),
             **dict.fromkeys(FLAGS, to_bool),
             "email": split_emails,
-            "cc": split_emails,
+            "cc": all_emails,
             "language": partial(language_code, default=default_language),
         }
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
@@ -202,10 +206,11 @@ class Body:
             for k, c in converters.items()
             if k in fields
         }
-        for key, convert in (("level", _level_of), ("last", date_of)):  # the sheet's record
+        # the sheet's own record of the last reminder: a date it cannot read is unknown
+        for key, convert in (("level", _level_of), ("last", date_of)):
             column = owned.get(key)
             if column is not None:
-                wanted[key] = (column, self._converter(key, convert))
+                wanted[key] = (column, self._converter(key, convert, lenient=key == "last"))
         self.wanted = wanted
         # the owned cells as the sheet holds them, for the write-back to compare with
         self.owned = {key: (column, Converter(_as_pandas)) for key, column in owned.items()}
@@ -216,6 +221,7 @@ class Body:
         key: str,
         convert: Callable[[object], object],
         bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+        lenient: bool = False,
     ) -> Converter:
         """A field's converter: amounts and the invoice and due dates read Excel's error
         values ("#N/A") as findings, not as empty cells; fields whose findings skip the row
@@ -226,6 +232,7 @@ class Body:
             bulk,
             blank=_NA_NOT_ERRORS if checked else NA_TEXT,
             refuse_long=key in _REFUSE_LONG,
+            lenient=lenient,
         )
 
     def chunks(
@@ -274,11 +281,12 @@ class Body:
             if key in DATES or key in MONEY or key in TEXTS
         )
 
-    def _owned_rows(self, values: dict[str, list[object]]) -> Iterable[dict[str, object] | None]:
-        """Each row's owned cells as {key: value}; rows with the same cells share one dict."""
+    def _owned_rows(self, values: dict[str, list[object]]) -> list[dict[str, object]] | None:
+        """Each row's owned cells as {key: value}, rows with the same cells sharing one dict;
+        None if the sheet has no owned column yet."""
         keys = tuple(self.owned)
         if not keys:
-            return repeat(None)
+            return None
         shared = self.shared
 
         def cells(*row: object) -> dict[str, object]:
@@ -288,7 +296,7 @@ class Body:
                 found = shared[tag] = dict(zip(keys, row, strict=True))
             return found
 
-        return map(cells, *(values[key] for key in keys))
+        return list(map(cells, *(values[key] for key in keys)))
 
 
 def _unhidden(
