@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import copy_sample
-from smtp_server import PASSWORD, SmtpServer
+from support.sample_setup import copy_sample
+from support.smtp_server import PASSWORD, SmtpServer
 from xlsdun import logs
 
 

@@ -14,9 +14,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sample_setup import TODAY, invoke, set_cells
-from smtp_server import SERVER_WARNINGS, SmtpServer, ledger_states, sheet_statuses, smtp_sample
-from test_cli_e2e import EXPECTED_SENDS
+from support.sample_setup import EXPECTED_SENDS, TODAY, invoke, set_cells
+from support.smtp_server import (
+    SERVER_WARNINGS,
+    SmtpServer,
+    ledger_states,
+    sheet_statuses,
+    smtp_sample,
+)
 from xlsdun.addresses import is_valid, parse_list
 from xlsdun.outbox_batch import render_one
 from xlsdun.render import BadAddress, builtin_renderer, sample_action

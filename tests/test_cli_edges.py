@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sample_setup import SAMPLE, TODAY, copy_sample, debtors, invoke, make_workbook, run_json
+from support.sample_setup import (
+    SAMPLE,
+    TODAY,
+    copy_sample,
+    debtors,
+    invoke,
+    make_workbook,
+    run_json,
+)
 
 DAY = date.fromisoformat(TODAY)
 

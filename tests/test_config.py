@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY, copy_sample
+from support.sample_setup import TODAY, copy_sample
 from xlsdun import config as config_mod
 from xlsdun.config import ConfigError
 

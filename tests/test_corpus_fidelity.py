@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from conftest_writer import changed_entries, grid, header_columns
+from support.workbooks import changed_entries, grid, header_columns
 from xlsdun.workbook.guard import WorkbookError
 from xlsdun.workbook.patch import write_back
 

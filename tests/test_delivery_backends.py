@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 import yagmail.oauth2
 
-from smtp_server import (
+from support.sample_setup import EXPECTED_SENDS
+from support.smtp_server import (
     PASSWORD,
     SERVER_WARNINGS,
     USER,
@@ -30,7 +31,6 @@ from smtp_server import (
     ledger_states,
     smtp_sample,
 )
-from test_cli_e2e import EXPECTED_SENDS
 from xlsdun import config as config_mod
 from xlsdun import logs
 from xlsdun.config import ConfigError, SmtpConfig

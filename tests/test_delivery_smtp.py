@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sample_setup import SAMPLE
-from smtp_server import (
+from support.sample_setup import EXPECTED_SENDS, SAMPLE
+from support.smtp_server import (
     PASSWORD,
     SERVER_WARNINGS,
     USER,
@@ -26,7 +26,6 @@ from smtp_server import (
     sheet_statuses,
     smtp_sample,
 )
-from test_cli_e2e import EXPECTED_SENDS
 from xlsdun import config as config_mod
 from xlsdun.cli import main
 from xlsdun.deliver.base import Timing

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from sample_setup import TODAY, copy_sample, invoke, run_json
+from support.sample_setup import TODAY, copy_sample, invoke, run_json
 from xlsdun import config as config_mod
 from xlsdun import logs
 from xlsdun.digest import did_anything

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from conftest_writer import SHEET, build_receivables, grid
+from support.workbooks import SHEET, build_receivables, grid
 from xlsdun.workbook.guard import (
     OLE2_MAGIC,
     WorkbookChanged,

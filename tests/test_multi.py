@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sample_setup import SAMPLE, TODAY
+from support.sample_setup import SAMPLE, TODAY
 from xlsdun.cli import main
 from xlsdun.multi import expand
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from conftest_writer import (
+from support.workbooks import (
     HEADERS,
     SHEET,
     build_receivables,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_writer import build_receivables, entries
+from support.workbooks import build_receivables, entries
 from xlsdun.workbook import patch, write_back
 
 LOG = ["Key", "Date", "Customer"]

@@ -22,17 +22,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from conftest_writer import (
-    SHEET,
-    Deflated,
-    Formula,
-    encrypted_xls,
-    repack,
-    with_bomb,
-    write_rows,
-    write_sheets,
-)
-from sample_setup import (
+from support.sample_setup import (
     SAMPLE,
     TODAY,
     bench_sample,
@@ -41,6 +31,16 @@ from sample_setup import (
     invoke,
     make_workbook,
     run_cli,
+)
+from support.workbooks import (
+    SHEET,
+    Deflated,
+    Formula,
+    encrypted_xls,
+    repack,
+    with_bomb,
+    write_rows,
+    write_sheets,
 )
 from xlsdun.models import Receivables
 from xlsdun.workbook import write_back

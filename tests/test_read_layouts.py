@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
-from sample_setup import SAMPLE
+from support.sample_setup import SAMPLE
 from xlsdun.cli import main
 from xlsdun.workbook.layout import hidden_rows, sheet_tables
 from xlsdun.workbook.read import read_receivables

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import SAMPLE, copy_sample, invoke
+from support.sample_setup import SAMPLE, copy_sample, invoke
 from xlsdun import config as config_mod
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY, bench_sample, child_pids, invoke, proc_alive
-from smtp_server import ledger_states
+from support.sample_setup import TODAY, bench_sample, child_pids, invoke, proc_alive
+from support.smtp_server import ledger_states
 from xlsdun import logs, outbox_batch
 from xlsdun.errors import RunError
 from xlsdun.ledger import Ledger

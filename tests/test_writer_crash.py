@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 
-from conftest_writer import SHEET, build_receivables
+from support.workbooks import SHEET, build_receivables
 from xlsdun.workbook.patch import write_back
 
 ROWS = 5_000
