@@ -303,7 +303,7 @@ def test_counts_and_words_in_the_summaries(demo: Path) -> None:
     )
     assert not plan["findings"]  # the sample has none; one appears below
     toml = demo / "xlsdun.toml"  # one debtor's attachment will fail
-    from sample_setup import set_cells
+    from support.sample_setup import set_cells
 
     set_cells(demo, {"Blue Cedar Catering": {"Due date": "x", "Balance": "y"}})
     findings = json.loads(run(demo, "plan", "--json")[1])["findings"]
