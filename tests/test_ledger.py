@@ -203,7 +203,9 @@ def test_a_refused_move_inside_a_batch_undoes_the_batch(ledger: Ledger) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from([*SendState, "bogus"]), max_size=12))
-def test_random_sequences_follow_the_table(tmp_path_factory, moves: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_random_sequences_follow_the_table(
+    tmp_path_factory: pytest.TempPathFactory, moves: list[str]
+) -> None:
     """Any sequence of marks: the ledger ends where the table says, refusing every other
     move without a trace (the model is the table alone)."""
     with Ledger(tmp_path_factory.mktemp("seq") / "ledger.sqlite3") as ledger:
