@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY
+from support.sample_setup import TODAY
 from xlsdun import config as config_mod
 from xlsdun import decisions
 from xlsdun.engine import make_plan

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from message_setup import action, invoice
+from support.message_setup import action, invoice
 from xlsdun import models
 from xlsdun.deliver.base import SendResult
 from xlsdun.ledger import Ledger, SendRecord

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY, copy_sample, invoke, run_json
+from support.sample_setup import TODAY, copy_sample, invoke, run_json
 from xlsdun import ledger_schema
 from xlsdun.errors import EXIT_INPUT, XlsdunError
 from xlsdun.ledger import Ledger
