@@ -32,6 +32,7 @@ from .ledger import Ledger
 from .models import Action, Delivery, FailureKind, RunReport
 from .policy import how_to_approve
 from .private import private_dir
+from .writeback import UP_TO_DATE
 
 TEMPLATES = Path(__file__).parent / "templates" / "digest"
 OUTCOME_LABELS = {
@@ -228,7 +229,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         run_id=report.run_id,
         exit_code=report.exit_code,
         counts=ledger.state_counts(today),
-        notes=[n for n in report.notes if n != "workbook already up to date"],
+        notes=[n for n in report.notes if n != UP_TO_DATE],
         workbook=str(config.workbook.path),
         workbook_written=report.workbook_written,
     )

@@ -113,8 +113,9 @@ def _fingerprint(book: Path) -> Fingerprint | None:
 
 
 def _pipeline(run: _Run) -> RunReport:
-    """The steps under the run lock, in order. The ledger records every send before the
-    workbook is written, and the digest comes last: neither can cost a send."""
+    """The steps under the run lock, in order. The ledger has every outcome before the
+    workbook is written (a workbook that can't be written waits for the next run), and the
+    digest comes last and never fails the run."""
     check_run_day(run.ledger, run.today, allow_earlier=run.options.allow_earlier)
     check_sheet(run.config, run.receivables)
     recovered = run.ledger.recover(

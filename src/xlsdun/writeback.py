@@ -20,6 +20,7 @@ from .sheetview import LOG_HEADER, log_rows, owned_updates
 from .workbook.guard import Fingerprint
 
 Updates = dict[int, dict[str, object]]
+UP_TO_DATE = "workbook already up to date"  # the run's note; the digest leaves it out
 
 
 def write_outcomes(
@@ -42,7 +43,7 @@ def write_outcomes(
         return
     report.workbook_written = written is not None
     if written is None:
-        report.notes.append("workbook already up to date")
+        report.notes.append(UP_TO_DATE)
     elif written != config.workbook.path:
         report.workbook_path = str(written)
         report.notes.append(
