@@ -111,7 +111,7 @@ def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) ->
     """The run said `workbook_written: true` whenever it asked the writer, also when the
     writer found that nothing would change and left the file alone."""
     from xlsdun import config as config_mod
-    from xlsdun import engine, wiring
+    from xlsdun import wiring, writeback
     from xlsdun.ledger import Ledger
     from xlsdun.workbook.guard import fingerprint
 
@@ -124,7 +124,7 @@ def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) ->
     row, cells = next((r, c) for r, c in receivables.owned.items() if c.get("status"))
     same = {row: {cfg.owned_columns["status"]: cells["status"]}}  # what the cell already says
     with Ledger(wiring.ledger_path(cfg)) as ledger:
-        assert engine._write_back(cfg, receivables, same, ledger, fingerprint(book)) is None
+        assert writeback.write_back(cfg, receivables, same, ledger, fingerprint(book)) is None
     assert book.stat().st_mtime_ns == before
 
 
