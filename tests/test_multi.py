@@ -129,7 +129,7 @@ def test_combined_digests_group_by_owner_and_skip_quiet_batches(tmp_path: Path) 
     from dataclasses import replace
     from datetime import date
 
-    from sample_setup import copy_sample
+    from support.sample_setup import copy_sample
     from xlsdun import config as config_mod
     from xlsdun.models import Plan, RunReport
     from xlsdun.multi import ClientResult, _combined_groups, _worth_telling

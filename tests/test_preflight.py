@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import copy_sample
+from support.sample_setup import copy_sample
 from xlsdun import config as config_mod
 from xlsdun.errors import EXIT_INPUT, RunError
 from xlsdun.ledger import Ledger
