@@ -28,6 +28,7 @@ SLOW_TESTS = frozenset(
         "test_cli_e2e.py::test_wheel_ships_the_templates",
         "test_corpus_fidelity.py::test_corpus_second_write_changes_only_owned_cells",
         "test_delivery_backends.py::test_wrong_password_with_debug_never_shows_the_password",
+        "test_ledger.py::test_random_sequences_follow_the_table",
         "test_digest.py::test_report_opens_in_headless_chromium",
         "test_policy_properties.py::test_no_send_to_excluded_paid_held_promised_or_disputed",
         "test_policy_properties.py::test_one_action_per_debtor",
