@@ -18,6 +18,7 @@ from .engine import make_plan
 from .errors import RunError
 from .ledger import Ledger, SendRecord
 from .models import Action
+from .send_state import SendState
 from .wiring import ledger_path, run_lock
 
 
@@ -136,7 +137,7 @@ def resolve(config: Config, customer: str, *, arrived: bool) -> Resolution:
     if not path.exists():
         raise RunError(f"no ledger in {config.state_dir}: nothing has been sent yet")
     with run_lock(config.state_dir), Ledger(path) as ledger:
-        waiting = ledger.sends(states=("ambiguous",))
+        waiting = ledger.sends(states=(SendState.AMBIGUOUS,))
         matches = _one_customer(customer, waiting)
         done = tuple(r for r in matches if ledger.resolve_ambiguous(r.id, arrived=arrived))
     return Resolution(done, arrived)

@@ -32,6 +32,7 @@ from .ledger import Ledger
 from .models import Action, Delivery, FailureKind, RunReport
 from .policy import how_to_approve
 from .private import private_dir
+from .send_state import SendState
 from .writeback import UP_TO_DATE
 
 TEMPLATES = Path(__file__).parent / "templates" / "digest"
@@ -326,7 +327,7 @@ def _ambiguous_calls(ledger: Ledger, actions: tuple[Action, ...]) -> list[CallIt
             f"(Message-ID {rec.message_id or 'unknown'})",
             points=TALKING_POINTS["ambiguous"],
         )
-        for rec in ledger.sends(states=("ambiguous",))
+        for rec in ledger.sends(states=(SendState.AMBIGUOUS,))
     ]
 
 

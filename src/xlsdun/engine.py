@@ -31,6 +31,7 @@ from .models import Action, Delivery, Plan, Receivables, RunReport
 from .outbox_batch import deliver_to_outbox
 from .preflight import check_folders, check_run_day, check_sender, check_sheet, check_templates
 from .runlock import run_lock
+from .send_state import SendState
 from .sending import Batch, Sender, within_limits
 from .wiring import (
     ledger_path,
@@ -153,11 +154,15 @@ def _planned(run: _Run) -> RunReport:
     return report
 
 
-def _recovery_notes(recovered: list[tuple[SendRecord, str]]) -> list[str]:
+def _recovery_notes(recovered: list[tuple[SendRecord, SendState]]) -> list[str]:
     """What the owner hears of sends a crashed run left half-way (and recovery settled)."""
     return [
         f"{rec.customer}: a send interrupted by a crash was found and is now '{state}'"
-        + (" — check whether it arrived, then run 'xlsdun resolve'" if state == "ambiguous" else "")
+        + (
+            " — check whether it arrived, then run 'xlsdun resolve'"
+            if state is SendState.AMBIGUOUS
+            else ""
+        )
         for rec, state in recovered
     ]
 
@@ -167,7 +172,7 @@ def _ambiguous_notes(ledger: Ledger, just_recovered: set[int]) -> list[str]:
     return [
         f"{rec.customer}: the {rec.tier or ''} reminder of {rec.today} may or may "
         f"not have arrived; check, then run 'xlsdun resolve'"
-        for rec in ledger.sends(states=("ambiguous",))
+        for rec in ledger.sends(states=(SendState.AMBIGUOUS,))
         if rec.id not in just_recovered
     ]
 

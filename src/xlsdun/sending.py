@@ -29,6 +29,7 @@ from .delivery import Unrendered, already_done, render_one
 from .errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 from .ledger import Ledger, settled
 from .models import Action, Delivery, Outcome
+from .send_state import SendState
 
 WAITS = "not sent, waits for the next run: "
 
@@ -89,7 +90,7 @@ class Sender:
                 self.backend.open()
                 if self.rate is not None:
                     self.rate.wait()
-                self.ledger.mark(send_id, "sending", message_id=message_id)
+                self.ledger.mark(send_id, SendState.SENDING, message_id=message_id)
                 return self.backend.send(message)
             except ConnectionLost as exc:
                 self._reconnect(send_id, exc)
@@ -103,14 +104,14 @@ class Sender:
         if self.reconnects_left <= 0:
             raise ServerUnavailable(f"the connection dropped again ({exc})", exc.envelope) from None
         self.reconnects_left -= 1
-        self.ledger.mark(send_id, "pending", detail=f"reconnecting: {exc}")
+        self.ledger.mark(send_id, SendState.PENDING, detail=f"reconnecting: {exc}")
 
     def _wait_to_retry(self, send_id: int, exc: TemporaryFailure, attempt: int) -> None:
         """A 4xx: wait and offer it again, while the run's retry budget lasts."""
         wait = self.backoff.delay(attempt)
         if wait is None:
             raise exc
-        self.ledger.mark(send_id, "pending", detail=f"retrying in {wait:g} s: {exc}")
+        self.ledger.mark(send_id, SendState.PENDING, detail=f"retrying in {wait:g} s: {exc}")
         self.timing.sleep(wait)
 
     def _not_sent(
@@ -155,7 +156,7 @@ class Sender:
         send_id = self.ledger.begin(self.run_id, self.today, action, self.backend.name)
         if send_id is None:
             return already_done(self.ledger, action, self.today)
-        self.ledger.mark(send_id, "deferred", detail=why)
+        self.ledger.mark(send_id, SendState.DEFERRED, detail=why)
         return Delivery(action, "deferred", None, why)
 
     def close(self) -> None:
