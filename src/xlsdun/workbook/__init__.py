@@ -9,13 +9,15 @@ from .guard import (
     is_encrypted,
     open_elsewhere,
 )
-from .patch import WriteResult, write_back
+from .patch import LogLines, WriteOptions, WriteResult, write_back
 
 __all__ = [
     "Fingerprint",
+    "LogLines",
     "WorkbookChanged",
     "WorkbookError",
     "WorkbookLocked",
+    "WriteOptions",
     "WriteResult",
     "fingerprint",
     "is_encrypted",
