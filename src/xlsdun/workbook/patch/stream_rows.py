@@ -16,7 +16,6 @@ the tree path (`tree_rows`).
 from __future__ import annotations
 
 import bisect
-import functools
 import io
 import mmap
 import re
@@ -24,25 +23,22 @@ import tempfile
 from array import array
 from collections import deque
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from typing import IO, Any
 
 from lxml import etree
 
-from ..refs import CELL_REF, cell_column, column_letters, parse_range
+from ..refs import CELL_REF, cell_column, parse_range
 from .mapped import Pages, find
 from .package import COPY_CHUNK, Element, parent, parse_part, serialize_part
+from .row_text import RowText
 from .shared_strings import ROOT_TAG
 from .sheet import Area, Items, SheetContext, SheetEditor, sheet_data_of
-from .values import clean_text, has_time, number_text, serial, xml_text
 
 Layout = tuple[re.Match[bytes], int, int]  # the sheetData start tag, start and end of the rows
 
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)sheetData(?=[\s/>])[^>]*>")
 _ROW_TAG = re.compile(rb"<((?:[A-Za-z_][\w.\-]*:)?)row(?=[\s/>])[^>]*>")
 _R_ATTR = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
-_SPANS_ATTR = re.compile(rb"""(\sspans\s*=\s*)(["'])([^"']*)["']""")
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f(?=[\s>])([^>]*)>")
 _ARRAY_KIND = re.compile(rb"""\st\s*=\s*["']array["']""")
 _REF_ATTR = re.compile(rb"""\sref\s*=\s*["']([^"']*)["']""")
@@ -73,24 +69,6 @@ def layout(content: bytes | mmap.mmap) -> Layout | None:
     return opening, opening.end(), closing
 
 
-@functools.lru_cache(maxsize=256)
-def _widened(whole: bytes, name: bytes, quote: bytes, value: bytes, low: int, high: int) -> bytes:
-    """A row's `spans` attribute (`whole`, split by `_SPANS_ATTR` into name, quote and value)
-    grown to cover new cells in columns low..high, as `SheetEditor.widen_spans` does. Rows
-    repeat the same spans, so this is cached."""
-    ranges = []
-    for item in value.split():
-        lo, _, hi = item.partition(b":")
-        if lo.isdigit() and hi.isdigit():
-            ranges.append((int(lo), int(hi)))
-    if not ranges:
-        return whole
-    first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
-    if low >= first and high <= last:
-        return whole
-    return name + quote + f"{min(low, first)}:{max(high, last)}".encode() + quote
-
-
 class StreamRows:
     """A `RowStore` over the sheet's XML text: rows parsed on first use, values kept for the
     rows nobody parsed and written as text when the sheet is written (`write`)."""
@@ -106,7 +84,6 @@ class StreamRows:
         self.content = content
         self.pages = Pages(content)
         self.rows_start, self.rows_end = start, end
-        self.prefix = prefix.decode("ascii")
         self.close_tag = b"</" + prefix + b"sheetData>"
         self.open_tag, self.root = self._outline(opening)
         self.sheet_data = sheet_data_of(self.root, part, ctx.path)
@@ -116,9 +93,9 @@ class StreamRows:
         # rows changed when the sheet is written: the caller's values, by header or position
         self._pending: dict[int, tuple[Any, dict[str, int] | None]] = {}
         self._dirty: set[int] = set()  # rows whose element changed
-        self.parsed: dict[int, Element] = {}
+        self._parsed: dict[int, Element] = {}
         self._cell_tags = tuple(b"<" + prefix + b"c" + end for end in (b" ", b">", b"/"))
-        self._cell_parts: dict[tuple[int, type, object], tuple[str, str]] = {}
+        self._text = RowText(prefix.decode("ascii"), ctx)  # new cells and rows, as text
         self._index()
         self._array_areas = self._find_array_areas()
 
@@ -205,19 +182,19 @@ class StreamRows:
 
     def get(self, number: int) -> Element | None:
         """A row, parsed on first use (and kept parsed)."""
-        row = self.parsed.get(number)
+        row = self._parsed.get(number)
         if row is not None:
             return row
         at = self._position(number)
         if at is None:
             return None
         row = self._parse_row(self._chunk(at), number)
-        self.parsed[number] = row
+        self._parsed[number] = row
         return row
 
     def create(self, number: int) -> Element:
-        row = self._parse_row(f'<{self._tag("row")} r="{number}"/>'.encode(), number)
-        self.parsed[number] = row
+        row = self._parse_row(f'<{self._text.tag("row")} r="{number}"/>'.encode(), number)
+        self._parsed[number] = row
         self._dirty.add(number)
         return row
 
@@ -226,12 +203,12 @@ class StreamRows:
 
     def iter_rows(self) -> Iterator[tuple[int, Element]]:
         for at, number in enumerate(self.numbers):
-            row = self.parsed.get(number)
+            row = self._parsed.get(number)
             if row is None:
                 row = self._parse_row(self._chunk(at), number)
             yield number, row
-        for number in sorted(set(self.parsed) - set(self.numbers)):
-            yield number, self.parsed[number]
+        for number in sorted(set(self._parsed) - set(self.numbers)):
+            yield number, self._parsed[number]
 
     def _last_column(self, at: int) -> int | None:
         """The column of a row's last cell (0: no cells), None if that cell has no ref."""
@@ -262,7 +239,7 @@ class StreamRows:
     # -- values kept for the write
 
     def defers(self, number: int) -> bool:
-        return number not in self.parsed  # a parsed row takes its values at once
+        return number not in self._parsed  # a parsed row takes its values at once
 
     def keep(self, number: int, values: Any, columns: dict[str, int] | None) -> None:
         self._pending[number] = (values, columns)
@@ -281,76 +258,12 @@ class StreamRows:
         by_column = {columns[header]: value for header, value in values.items()}
         return sorted(by_column.items(), key=lambda item: item[0])
 
-    # -- new cells as text
-
-    def _tag(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def _cell_xml(self, number: int, column: int, value: object) -> str | None:
-        """A new cell as the `SheetEditor` would build it, written as text.
-
-        Everything after the row number depends only on the column and the value, which
-        repeat down a column (statuses, dates, levels): that part is built once per pair.
-        """
-        if value is None:
-            return None
-        key = (column, value.__class__, value)
-        try:
-            start, rest = self._cell_parts[key]
-        except KeyError:
-            start, rest = self._cell_parts.setdefault(key, self._cell_xml_parts(column, value))
-        except TypeError:  # an unhashable value
-            start, rest = self._cell_xml_parts(column, value)
-        return f"{start}{number}{rest}"
-
-    def _cell_xml_parts(self, column: int, value: object) -> tuple[str, str]:
-        if len(self._cell_parts) > 50_000:
-            self._cell_parts.clear()
-        c, v = self._tag("c"), self._tag("v")
-        start = f'<{c} r="{column_letters(column)}'
-        end = f"</{v}></{c}>"
-        if isinstance(value, bool):
-            return start, f'" t="b"><{v}>{1 if value else 0}{end}'
-        if isinstance(value, int | float | Decimal):
-            return start, f'"><{v}>{number_text(value)}{end}'
-        if isinstance(value, date) and not isinstance(value, str):
-            day = serial(value, self.ctx.date1904)
-            if day > 0:
-                style = self.ctx.styles.date_style(None, has_time(value))
-                return start, f'" s="{style}"><{v}>{number_text(day)}{end}'
-            value = value.isoformat()
-        text = clean_text(value if isinstance(value, str) else str(value))
-        is_, t = self._tag("is"), self._tag("t")
-        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        return start, f'" t="inlineStr"><{is_}><{t}{space}>{xml_text(text)}</{t}></{is_}></{c}>'
-
     def _appended(self, at: int, items: Items) -> tuple[bytes, int] | None:
         """The row with new cells appended as text, if they all lie right of its last cell."""
         last = self._last_column(at)
         if last is None or last >= items[0][0]:
             return None
-        number = self.numbers[at]
-        cells = [x for column, value in items if (x := self._cell_xml(number, column, value))]
-        chunk = self._chunk(at)
-        if not cells:
-            return chunk, 0
-        tag_end = chunk.index(b">") + 1
-        start_tag = chunk[:tag_end]
-        spans = _SPANS_ATTR.search(start_tag)
-        if spans is not None:
-            start_tag = (
-                start_tag[: spans.start()]
-                + _widened(*spans.group(0, 1, 2, 3), items[0][0], items[-1][0])
-                + start_tag[spans.end() :]
-            )
-        text = "".join(cells).encode("utf-8")
-        row_end = b"</" + self._tag("row").encode() + b">"
-        if chunk[tag_end - 2 : tag_end] == b"/>":
-            start_tag = start_tag[:-2].rstrip() + b">"
-            body = start_tag + text + row_end
-        else:
-            body = start_tag + chunk[tag_end : -len(row_end)] + text + row_end
-        return body, len(cells)
+        return self._text.appended(self._chunk(at), self.numbers[at], items)
 
     # -- writing the sheet
 
@@ -360,17 +273,17 @@ class StreamRows:
         """A row through the editor's rules (existing cells, formulas), as XML."""
         changed = 0
         if items is not None:
-            self.parsed[number] = row
+            self._parsed[number] = row
             changed = editor.set_cells(number, items)
             editor.widen_spans()
-            self.parsed.pop(number)
+            self._parsed.pop(number)
         return self._row_bytes(row), changed
 
     def _changed_row(
         self, editor: SheetEditor, at: int, number: int, items: Items | None
     ) -> tuple[bytes, int]:
         """An existing row with its new values: appended as text where it can be."""
-        row = self.parsed.get(number)
+        row = self._parsed.get(number)
         appended = self._appended(at, items) if row is None and items is not None else None
         if appended is not None:
             return appended
@@ -379,15 +292,10 @@ class StreamRows:
         return self._element_row(editor, number, row, items)
 
     def _new_row(self, editor: SheetEditor, number: int) -> tuple[bytes, int]:
-        row = self.parsed.get(number)
+        row = self._parsed.get(number)
         if row is not None:
             return self._element_row(editor, number, row, self._items(number))
-        items = self._items(number) or []
-        cells = [x for column, value in items if (x := self._cell_xml(number, column, value))]
-        if not cells:
-            return b"", 0
-        tag = self._tag("row")
-        return f'<{tag} r="{number}">{"".join(cells)}</{tag}>'.encode(), len(cells)
+        return self._text.new_row(number, self._items(number) or [])
 
     def write(self, editor: SheetEditor) -> int:
         """Write the sheet: changed rows rewritten, every other row copied as it was."""
