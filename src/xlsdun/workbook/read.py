@@ -44,7 +44,7 @@ from .columns import (
     normalize,
 )
 from .layout import TableRange, hidden_rows, sheet_tables
-from .limits import MAX_AMOUNT, MAX_CELL_TEXT
+from .bounds import MAX_AMOUNT, MAX_CELL_TEXT
 from .opening import (
     READ_ONLY_SUFFIXES,
     WRITABLE_SUFFIXES,
