@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+from ..bounds import MAX_ROWS
 from ..guard import (
     Fingerprint,
     WorkbookChanged,
@@ -20,7 +21,6 @@ from ..guard import (
     read_with_fingerprint,
     rotate_backups,
 )
-from ..bounds import MAX_ROWS
 from .log_sheet import append_log
 from .model import LogLines, Updates, WriteOptions, WriteResult
 from .owned_cells import apply_updates
