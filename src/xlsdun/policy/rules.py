@@ -108,6 +108,7 @@ def credit_notes(ctx: Context) -> Action | None:
 
 
 def minimum_balance(ctx: Context) -> Action | None:
+    """Every currency's balance below `min_balance`: not worth a reminder."""
     if not below_minimum(ctx.totals, ctx.policy):
         return None
     return ctx.action("skip", "balance below minimum")
@@ -126,8 +127,8 @@ def not_yet_due(ctx: Context) -> Action | None:
 
 
 def tier_by_age(ctx: Context) -> Context:
-    """The tier for the debt's age; after a reminder, at most one step above it, and never
-    below it while the same debt is unpaid."""
+    """The tier for the debt's age. After a reminder: at most one step above the last one's
+    tier, and never below it while the same debt is unpaid."""
     natural = ctx.age_tier
     last = ctx.last
     if last is None:
@@ -244,7 +245,7 @@ def approval(ctx: Context) -> Action | None:
 
 
 def send_day(ctx: Context) -> Action | None:
-    """Not on a weekend day or a public holiday: deferred to the next send day."""
+    """Not on a day off (the weekend, a public holiday): deferred to the next send day."""
     not_today = why_not_send_day(ctx.today, ctx.policy)
     if not not_today:
         return None
@@ -276,23 +277,23 @@ def send(ctx: Context) -> Action:
 
 
 RULES: tuple[Rule, ...] = (
-    thank_you,
-    paid,
-    do_not_contact,
-    all_set_aside,
-    credit_covers,
-    credit_notes,
-    minimum_balance,
-    not_yet_due,
-    tier_by_age,
-    broken_promise,
-    first_contact_cap,
-    cadence,
-    call_list_tier,
-    no_address,
-    approval,
-    send_day,
-    send,
+    thank_you,  # send: paid in full after a reminder (thank_you = true)
+    paid,  # skip: nothing open
+    do_not_contact,  # skip: an open invoice says so
+    all_set_aside,  # skip: every open invoice disputed, on hold or promised
+    credit_covers,  # skip: credit notes cover the balance
+    credit_notes,  # manual: credit notes beside the debt
+    minimum_balance,  # skip: below min_balance
+    not_yet_due,  # skip: below the first tier
+    tier_by_age,  # narrows: the tier for the age, at most one step above the last
+    broken_promise,  # narrows: one step up, the broken-promise message
+    first_contact_cap,  # narrows: no higher than first_contact_max at first
+    cadence,  # skip: too soon after the last reminder
+    call_list_tier,  # manual: the tier sends no email
+    no_address,  # manual: no valid email address
+    approval,  # await_approval: the tier needs the owner's approval
+    send_day,  # defer: not a send day
+    send,  # send
 )
 """The policy, in order. The first rule to return an Action decides."""
 
