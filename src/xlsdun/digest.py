@@ -26,13 +26,14 @@ from typing import Any
 import jinja2
 
 from . import logs
+from .builtin_templates import DIGEST_TEMPLATES
 from .config import Config
 from .ledger import Ledger
 from .models import Action, Delivery, RunReport
 from .policy import how_to_approve
 from .private import private_dir
 
-TEMPLATES = Path(__file__).parent / "templates" / "digest"
+TEMPLATES = DIGEST_TEMPLATES
 OUTCOME_LABELS = {
     "sent": "sent",
     "written_to_outbox": "written to the outbox",
