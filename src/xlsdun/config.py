@@ -21,7 +21,7 @@ from .attachments import DEFAULT_MAX_MB, MB
 from .errors import XlsdunError
 from .models import TIER_ORDER
 from .text import CONTROL
-from .workbook.limits import MAX_AMOUNT
+from .workbook.bounds import MAX_AMOUNT
 
 
 class ConfigError(XlsdunError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 ActionKind = Literal["send", "skip", "manual", "await_approval", "defer"]
@@ -183,6 +184,16 @@ class Plan:
         return tuple(a for a in self.actions if a.kind == "send")
 
 
+class FailureKind(StrEnum):
+    """Why a delivery `failed`, as data from where it is known (the renderer, the mail
+    server) to the digest, which picks the owner's talking points by it."""
+
+    ATTACHMENT = "attachment"  # an invoice file the sheet names is missing or refused
+    ADDRESS = "address"  # the sheet's address (or Cc) is not a valid address
+    MESSAGE = "message"  # the message could not be built or encoded from the sheet's data
+    REFUSED = "refused"  # the mail server refused the recipient or the message
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What happened to one action in this run."""
@@ -193,6 +204,7 @@ class Delivery:
     detail: str = ""
     path: str | None = None  # the .eml written, for the outbox backend
     earlier: bool = False  # an earlier run today recorded it; this run did nothing for it
+    failure: FailureKind | None = None  # set when `outcome` is "failed": what failed
 
 
 @dataclass(slots=True)
