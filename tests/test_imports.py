@@ -45,11 +45,5 @@ def test_import_policy_loads_no_template_engine() -> None:
     assert loaded_after("import xlsdun.policy") & {"jinja2", "babel", "rich", "click"} == set()
 
 
-@pytest.mark.xfail(
-    reason="xlsdun.policy imports xlsdun.config, which imports xlsdun.workbook.limits; the "
-    "package xlsdun.workbook's __init__ imports guard (python_calamine) and patch (lxml). "
-    "Not the CLI's files: left to the workbook refactor.",
-    strict=False,
-)
 def test_import_policy_loads_no_workbook_library() -> None:
     assert loaded_after("import xlsdun.policy") & {"lxml", "python_calamine"} == set()

@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 
 from . import logs
+from .builtin_templates import DIGEST_TEMPLATES
 from .config import Config
 from .deliver.base import BackendFactory
 from .ledger import Ledger
@@ -35,7 +36,7 @@ from .private import private_dir
 from .send_state import SendState
 from .writeback import UP_TO_DATE
 
-TEMPLATES = Path(__file__).parent / "templates" / "digest"
+TEMPLATES = DIGEST_TEMPLATES
 OUTCOME_LABELS = {
     "sent": "sent",
     "written_to_outbox": "written to the outbox",

@@ -23,9 +23,12 @@ CallReason = Literal["overdue", "no_address", "credit_note"]
 notes that make the amount owed uncertain (each has its own talking points in the digest)."""
 
 TIER_ORDER: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final", "escalate")
-"""The default ladder's tiers, gentlest first. Tiers that send an email have templates."""
+"""The tier ids a config may name, gentlest first (the default ladder's). An id names the
+tier's templates; what a tier does (emails or not, needs approval, is the final notice)
+comes from the configured ladder, never from its id (see policy/ladder.py)."""
 
 EMAIL_TIERS: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final")
+"""The tiers with built-in message templates, which previews show."""
 
 
 @dataclass(slots=True, unsafe_hash=True)  # hashable like the frozen values that hold it

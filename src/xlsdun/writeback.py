@@ -71,6 +71,7 @@ def write_back(
     before: Fingerprint | None,
 ) -> Path | None:
     """Write the owned cells and log lines not yet in the workbook; the file written, if any."""
+    from .workbook.patch import LogLines, WriteOptions
     from .workbook.patch import write_back as patch_workbook
 
     info = receivables.sheet
@@ -91,13 +92,13 @@ def write_back(
         sheet=info.sheet,
         header_row=info.header_row,
         updates=updates,
-        log_sheet=config.owned_columns["log_sheet"],
-        log_header=LOG_HEADER,
-        log_rows=lines,
-        state_dir=config.state_dir,
-        backups=config.workbook.backups,
-        expected=before,
-        allow_protected=config.workbook.allow_protected_sheet,
+        log=LogLines(config.owned_columns["log_sheet"], LOG_HEADER, lines),
+        options=WriteOptions(
+            state_dir=config.state_dir,
+            backups=config.workbook.backups,
+            expected=before,
+            allow_protected=config.workbook.allow_protected_sheet,
+        ),
     )
     ledger.mark_logged(logged)
     return config.workbook.path if result.written else None

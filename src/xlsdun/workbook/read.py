@@ -33,6 +33,7 @@ from ..addresses import parse_list
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code, language_code
 from ..text import CONTROL
+from .bounds import MAX_AMOUNT, MAX_CELL_TEXT
 from .cellerrors import ErrorCells
 from .columns import (
     ALIASES,
@@ -44,7 +45,6 @@ from .columns import (
     normalize,
 )
 from .layout import TableRange, hidden_rows, sheet_tables
-from .limits import MAX_AMOUNT, MAX_CELL_TEXT
 from .opening import (
     READ_ONLY_SUFFIXES,
     WRITABLE_SUFFIXES,
