@@ -53,6 +53,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/speedups.py
 
 clean:
 	rm -rf $(VENV) demo-out build dist src/*.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -30,6 +30,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Any, Literal, Protocol
 
+from . import speedups
 from .deliver.base import SendResult
 from .deliver.outbox import OutboxBackend
 from .delivery import Unrendered, already_done, render_one
@@ -79,6 +80,9 @@ def _gc_frozen() -> Iterator[None]:
     """Leave the objects that exist now (receivables, plan, history) out of the cyclic garbage
     collector's scans while thousands of messages are built: those scans of the whole heap
     otherwise cost a fifth of the rendering."""
+    if not speedups.enabled("gc"):
+        yield
+        return
     gc.freeze()
     try:
         yield
@@ -142,6 +146,7 @@ def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None
         and (os.cpu_count() or 1) > 1
         and batches >= 2
         and os.environ.get("XLSDUN_RENDER_PROCESSES", "2") != "1"
+        and speedups.enabled("fork")
     )
     if not usable:
         yield None

@@ -18,6 +18,7 @@ from typing import IO, BinaryIO, TypeAlias
 
 from lxml import etree
 
+from ... import speedups
 from ...private import private_dir
 from ..guard import WorkbookError
 from ..limits import directory_problem
@@ -121,6 +122,7 @@ class Package:
             or name in self.changed
             or not hasattr(mmap.mmap, "madvise")  # Windows: the sheet stays in memory
             or not hasattr(mmap, "MADV_DONTNEED")
+            or not speedups.enabled("mmap")
         ):
             return self.read(part, cache=False)
         return self._map(info)

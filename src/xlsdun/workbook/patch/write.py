@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+from ... import speedups
 from ..bounds import MAX_ROWS
 from ..guard import (
     Fingerprint,
@@ -110,14 +111,17 @@ def _edit(
     result: WriteResult,
 ) -> None:
     """Every edit, into the package (nothing is written to disk yet)."""
-    gc.freeze()  # the caller's objects need no cyclic-GC scans while cells are generated
+    frozen = speedups.enabled("gc")
+    if frozen:  # the caller's objects need no cyclic-GC scans while cells are generated
+        gc.freeze()
     try:
         apply_updates(book, sheet, header_row, updates, allow_protected, result)
         if log is not None and (log.rows or log.header):
             append_log(book, log, allow_protected, result)
         book.finish()
     finally:
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
 
 
 def _replace(
