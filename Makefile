@@ -9,7 +9,7 @@ endif
 STAMP  := $(VENV)/.installed
 DEMO_TODAY := 2026-11-26
 
-.PHONY: install demo demo-reset test lint format bench clean
+.PHONY: install demo demo-reset test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,14 @@ format: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
+## The quick loop while working: pytest without the tests marked slow (tests/conftest.py).
+## `make test` (and CI) runs everything.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/speedups.py
 
 clean:
 	rm -rf $(VENV) demo-out build dist src/*.egg-info .pytest_cache .ruff_cache .mypy_cache

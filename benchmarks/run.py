@@ -176,8 +176,9 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
     """render: every planned message, in this process only; deliver: the outbox path with
     those messages; write_back: owned cells and log lines from the ledger into the file."""
     from xlsdun import config as config_mod
-    from xlsdun import engine, outbox_batch, wiring
+    from xlsdun import outbox_batch, sending, wiring, writeback
     from xlsdun import policy as policy_mod
+    from xlsdun.history import full_history
     from xlsdun.ledger import Ledger
     from xlsdun.workbook.guard import fingerprint
 
@@ -192,7 +193,7 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
     seconds["read"] = clock() - start
     with Ledger(wiring.ledger_path(cfg)) as ledger:
         start = clock()
-        history = engine.full_history(receivables, ledger, cfg)
+        history = full_history(receivables, ledger, cfg)
         plan = policy_mod.plan(receivables, history, gen.TODAY, cfg.policy)
         seconds["plan"] = clock() - start
 
@@ -203,7 +204,7 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
             messages = {id(a): renderer.render(a, today=gen.TODAY, now=now) for a in plan.sends}
             seconds["render"] = clock() - start
 
-        sender = engine._Sender(
+        sender = sending.Sender(
             ledger=ledger,
             backend=wiring.make_backend(cfg, gen.TODAY),
             renderer=_Prerendered(messages),
@@ -223,8 +224,8 @@ def _stages_once(source: Path, folder: Path) -> dict[str, float]:
         del messages, sender
 
         start = clock()
-        updates = engine.sheet_updates(cfg, receivables, plan, ledger, gen.TODAY)
-        engine._write_back(cfg, receivables, updates, ledger, before)
+        updates = writeback.sheet_updates(cfg, receivables, plan, ledger, gen.TODAY)
+        writeback.write_back(cfg, receivables, updates, ledger, before)
         seconds["write_back"] = clock() - start
     return seconds
 

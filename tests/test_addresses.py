@@ -14,11 +14,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sample_setup import TODAY, invoke, set_cells
-from smtp_server import SERVER_WARNINGS, SmtpServer, ledger_states, sheet_statuses, smtp_sample
-from test_cli_e2e import EXPECTED_SENDS
+from support.sample_setup import EXPECTED_SENDS, TODAY, invoke, set_cells
+from support.smtp_server import (
+    SERVER_WARNINGS,
+    SmtpServer,
+    ledger_states,
+    sheet_statuses,
+    smtp_sample,
+)
 from xlsdun.addresses import is_valid, parse_list
-from xlsdun.outbox_batch import render_one
+from xlsdun.delivery import Unrendered, render_one
+from xlsdun.models import FailureKind
 from xlsdun.render import BadAddress, builtin_renderer, sample_action
 from xlsdun.workbook.read import read_receivables, split_emails
 
@@ -158,9 +164,12 @@ def test_the_message_builder_refuses_what_the_reader_would(email: str, cc: tuple
     now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     with pytest.raises(BadAddress):
         renderer.render(action, today=date(2026, 11, 26), now=now)
-    kind, detail = render_one(renderer, action, date(2026, 11, 26), now)
+    refused = render_one(renderer, action, date(2026, 11, 26), now)
+    assert isinstance(refused, Unrendered)
+    kind, detail = refused.outcome, refused.detail
     assert kind == "failed" and detail.startswith("invalid email address '")
     assert "\n" not in detail and "\x00" not in detail
+    assert refused.failure is FailureKind.ADDRESS
 
 
 # -- a real run: what the SMTP server is asked to deliver ----------------------------------------

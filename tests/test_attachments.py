@@ -14,10 +14,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from message_setup import action, invoice, parse
-from sample_setup import TODAY, copy_sample, invoke, run_cli, set_cells
-from smtp_server import sheet_statuses
-from test_cli_e2e import EXPECTED_SENDS
+from support.message_setup import action, invoice, parse
+from support.sample_setup import EXPECTED_SENDS, TODAY, copy_sample, invoke, run_cli, set_cells
+from support.smtp_server import sheet_statuses
 from xlsdun import config as config_mod
 from xlsdun.attachments import Refusal
 from xlsdun.cli import main

@@ -12,34 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sample_setup import TODAY, invoke, run_json
+from support.sample_setup import EXPECTED_SENDS, OWNED_PARTS, TODAY, invoke, run_json
 
 ROOT = Path(__file__).resolve().parents[1]
-# What the sample workbook must produce on the demo date (see sample_data/make_sample.py).
-EXPECTED_SENDS = {
-    "Northwind Interiors Ltd": "courtesy",
-    "מכולת השכונה - יוסי ובניו": "courtesy",
-    "Blue Cedar Catering": "friendly",
-    "מספרת שירן": "friendly",
-    "Atlas Software Inc.": "friendly",
-    "Harbor Light Dental Clinic": "direct",
-    'נגרות אבו-חצירא בע"מ': "direct",
-    "Fjord Design AB": "direct",
-    "Oakridge Property Management": "plan",
-    "קפה לנדוור רמת השרון": "plan",
-    "Silverline Fitness Studio": "plan",
-    'קבוצת נדל"ן השרון': "plan",
-    "Coastal Pharmacy Herzliya": "plan",
-    "משרד רו\"ח גולדברג ושות'": "final",
-}
-OWNED_PARTS = {
-    "xl/worksheets/sheet1.xml",
-    "xl/workbook.xml",
-    "xl/_rels/workbook.xml.rels",
-    "[Content_Types].xml",
-    "xl/styles.xml",
-    "docProps/app.xml",
-}
 
 
 def test_sample_run_sends_every_tier_once_and_writes_back(demo: Path) -> None:

@@ -15,13 +15,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sample_setup import SAMPLE, TODAY, copy_sample, debtors, invoke, make_workbook, run_json
+from support.sample_setup import (
+    SAMPLE,
+    TODAY,
+    copy_sample,
+    debtors,
+    invoke,
+    make_workbook,
+    run_json,
+)
 
 DAY = date.fromisoformat(TODAY)
 
 
-def run(folder: Path, *args: str, today: str = TODAY) -> tuple[int, str, str]:
-    return invoke(*args, "--config", str(folder / "xlsdun.toml"), "--today", today)
+def run(folder: Path, *args: str, today: str | None = TODAY) -> tuple[int, str, str]:
+    """`xlsdun ARGS` on the config in `folder`, as of `today` (None: a command without --today)."""
+    dated = ["--today", today] if today else []
+    return invoke(*args, "--config", str(folder / "xlsdun.toml"), *dated)
 
 
 def test_control_characters_and_markup_in_names_never_reach_the_terminal(tmp_path: Path) -> None:
@@ -101,7 +111,7 @@ def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) ->
     """The run said `workbook_written: true` whenever it asked the writer, also when the
     writer found that nothing would change and left the file alone."""
     from xlsdun import config as config_mod
-    from xlsdun import engine, wiring
+    from xlsdun import wiring, writeback
     from xlsdun.ledger import Ledger
     from xlsdun.workbook.guard import fingerprint
 
@@ -114,7 +124,7 @@ def test_workbook_written_is_true_only_when_the_file_was_replaced(demo: Path) ->
     row, cells = next((r, c) for r, c in receivables.owned.items() if c.get("status"))
     same = {row: {cfg.owned_columns["status"]: cells["status"]}}  # what the cell already says
     with Ledger(wiring.ledger_path(cfg)) as ledger:
-        assert engine._write_back(cfg, receivables, same, ledger, fingerprint(book)) is None
+        assert writeback.write_back(cfg, receivables, same, ledger, fingerprint(book)) is None
     assert book.stat().st_mtime_ns == before
 
 
@@ -207,10 +217,10 @@ def test_check_lists_the_columns_it_did_not_map(tmp_path: Path) -> None:
     rows[0]["Mobile no."] = "052-1234567"
     rows[0]["Salesperson"] = "Avi"
     make_workbook(tmp_path, rows)
-    code, out, _ = run(tmp_path, "check")
+    code, out, _ = run(tmp_path, "check", today=None)
     assert code == 0
     assert "not used        ← 'Mobile no.'" in out and "← 'Salesperson'" in out
-    code, out, _ = run(tmp_path, "check", "--json")
+    code, out, _ = run(tmp_path, "check", "--json", today=None)
     assert json.loads(out)["unmapped"] == ["Mobile no.", "Salesperson"]
 
 
@@ -229,7 +239,7 @@ def test_init_placeholders_are_flagged_and_never_sent_for_real(tmp_path: Path) -
     assert code == 0
     shutil.copy(SAMPLE / "receivables.xlsx", tmp_path / "biz" / "receivables.xlsx")
     config = tmp_path / "biz" / "xlsdun.toml"
-    code, out, _ = invoke("check", "--config", str(config), "--today", TODAY)
+    code, out, _ = invoke("check", "--config", str(config))
     assert code == 0 and "still an example: [sender] name = 'Your Name'" in out
     assert "[owner] email = 'owner@example.com'" in out
     config.write_text(
@@ -295,7 +305,7 @@ def test_counts_and_words_in_the_summaries(demo: Path) -> None:
     )
     assert not plan["findings"]  # the sample has none; one appears below
     toml = demo / "xlsdun.toml"  # one debtor's attachment will fail
-    from sample_setup import set_cells
+    from support.sample_setup import set_cells
 
     set_cells(demo, {"Blue Cedar Catering": {"Due date": "x", "Balance": "y"}})
     findings = json.loads(run(demo, "plan", "--json")[1])["findings"]
@@ -338,3 +348,55 @@ def test_a_folder_in_the_workbooks_place_names_the_backup_too(demo: Path) -> Non
     assert code == 2 and "Traceback" not in out + err
     backups = sorted((demo / ".xlsdun" / "backups").glob("receivables.*.xlsx"))
     assert backups and backups[-1].name in err
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["check"], "--today"),
+        (["doctor"], "--today"),
+        (["resolve", "Acme", "--sent"], "--today"),
+        (["schedule"], "--today"),
+        (["approve", "Meridian Print House"], "--json"),
+        (["schedule"], "--json"),
+    ],
+)
+def test_an_option_the_command_would_ignore_is_refused(
+    demo: Path, args: list[str], option: str
+) -> None:
+    """`--today` was accepted and ignored by check, doctor and resolve, `--json` by approve
+    and schedule: now a command takes only the options it uses."""
+    value = [TODAY] if option == "--today" else []
+    code, out, err = invoke(*args, "--config", str(demo / "xlsdun.toml"), option, *value)
+    assert code == 2 and f"No such option '{option}'" in err, (out, err)
+    assert not (demo / ".xlsdun" / "ledger.sqlite3").exists()
+
+
+def test_resolve_says_what_it_settled_in_words_and_json(demo: Path) -> None:
+    from test_decisions import ambiguous_sends
+    from xlsdun import config as config_mod
+
+    config = str(demo / "xlsdun.toml")
+    ambiguous_sends(config_mod.load(config), "Acme Ltd", "Zed Corp")
+    code, _, err = invoke("resolve", "Acme", "--config", config)
+    assert code == 2 and "say what happened: --sent (it arrived) or --resend" in err
+    code, out, err = invoke("resolve", "acme", "--sent", "--json", "--config", config)
+    assert code == 0, err
+    assert json.loads(out) == {
+        "resolved": [
+            {
+                "customer": "Acme Ltd",
+                "today": TODAY,
+                "tier": "friendly",
+                "message_id": "<1@example.com>",
+                "state": "sent",
+            }
+        ]
+    }
+    code, out, err = invoke("resolve", "Zed Corp", "--resend", "--config", config)
+    assert (code, out) == (
+        0,
+        f"Zed Corp: the friendly reminder of {TODAY} will be sent again by the next run.\n",
+    )
+    code, out, err = invoke("resolve", "Zed Corp", "--resend", "--quiet", "--config", config)
+    assert code == 2 and out == "" and "waiting to be resolved; waiting: none" in err

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY, copy_sample
+from support.sample_setup import TODAY, copy_sample
 from xlsdun import config as config_mod
 from xlsdun.config import ConfigError
 
@@ -133,3 +133,96 @@ def test_no_time_zone_database_is_said_plainly_not_as_a_bad_name(tmp_path: Path)
     assert f"{toml.resolve()}: key 'locale.timezone' is 'Asia/Jerusalem'" in proc.stderr
     assert "no time zone database" in proc.stderr and "tzdata" in proc.stderr
     assert "must be a time zone name" not in proc.stderr
+
+
+# -- each table's step on its own (from_dict is one step per table) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('date_order = "DDMM"\n', "key 'workbook.date_order' must be \"DMY\""),
+        ("header_row = 0\n", "key 'workbook.header_row' must be a whole number of at least 1"),
+        ('attachments_dir = "nowhere"\n', "which is not a folder"),
+        ('[columns]\ninvoice = " "\n', "key 'columns.invoice' must be the header text"),
+        ("[owned_columns]\nstatus = 3\n", "key 'owned_columns.status' must be text in quotes"),
+        ('[sender]\nname = "A\\nB"\n', "key 'sender.name' must be one line of text"),
+        ("[[policy.ladder]]\nmin_days = 3\n", "policy.ladder entry 1 must be a table with an 'id'"),
+        (
+            '[[policy.ladder]]\nid = "plan"\nmin_days = 50\nmax_days = 40\n',
+            "policy.ladder[plan]: max_days (40) is below min_days (50)",
+        ),
+        (
+            '[[policy.ladder]]\nid = "plan"\nlate_fees = 5\n',
+            "unknown key 'policy.ladder[plan].late_fees'",
+        ),
+        (
+            '[policy]\ntier_basis = "newest"\n',
+            'key \'policy.tier_basis\' must be "oldest" or "largest"',
+        ),
+        (
+            '[policy]\nfirst_contact_max = "panic"\n',
+            "key 'policy.first_contact_max' must be one of",
+        ),
+        ('[policy]\nsend_days = ["someday"]\n', "key 'policy.send_days' must be a list of days"),
+        ('[owner]\ndigest = "weekly"\n', "key 'owner.digest' must be \"per_client\""),
+        ("[schedule]\nheartbeat_minutes = 0\n", "key 'schedule.heartbeat_minutes' must be a whole"),
+    ],
+)
+def test_each_table_names_its_key(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        config_mod.load(write(tmp_path, body))
+    assert message in str(err.value)
+
+
+def test_smtp_defaults_follow_the_backend_and_the_security(tmp_path: Path) -> None:
+    gmail = config_mod.load(write(tmp_path, '[delivery]\nbackend = "gmail"\n'))
+    assert (gmail.delivery.smtp.host, gmail.delivery.smtp.port) == ("smtp.gmail.com", 587)
+    ssl = config_mod.load(
+        write(tmp_path, '[delivery]\nbackend = "smtp"\n[delivery.smtp]\nsecurity = "ssl"\n')
+    )
+    assert (ssl.delivery.smtp.host, ssl.delivery.smtp.port) == ("localhost", 465)
+
+
+def test_every_table_read_in_one_file(tmp_path: Path) -> None:
+    (tmp_path / "att").mkdir()
+    cfg = config_mod.load(
+        write(
+            tmp_path,
+            """date_order = "dmy"
+attachments_dir = "att"
+[columns]
+invoice = "Doc no."
+[owned_columns]
+status = "Status"
+[sender]
+name = "Dana"
+reply_to = "dana@shop.example.co.il"
+[locale]
+language = "he"
+country = "us"
+currency = "usd"
+[delivery]
+backend = "smtp"
+max_per_run = 5
+[delivery.smtp]
+oauth2_file = "oauth.json"
+[policy]
+first_contact_max = "direct"
+[schedule]
+time = "07:30"
+[owner]
+email = "owner@shop.example.co.il"
+digest = "combined"
+""",
+        )
+    )
+    assert cfg.workbook.date_order == "DMY" and cfg.workbook.attachments_dir == tmp_path / "att"
+    assert cfg.columns == {"invoice": "Doc no."} and cfg.owned_columns["status"] == "Status"
+    assert (cfg.sender.name, cfg.sender.reply_to) == ("Dana", "dana@shop.example.co.il")
+    assert (cfg.locale.language, cfg.locale.country, cfg.locale.currency) == ("he", "US", "USD")
+    assert cfg.policy.country == "US" and cfg.policy.first_contact_max == "direct"
+    assert cfg.delivery.max_per_run == 5
+    assert cfg.delivery.smtp.oauth2_file == tmp_path.resolve() / "oauth.json"
+    assert (cfg.schedule_time.hour, cfg.schedule_time.minute) == (7, 30)
+    assert (cfg.owner_email, cfg.owner_digest) == ("owner@shop.example.co.il", "combined")

@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 import python_calamine
 
-from conftest_writer import changed_entries, grid, header_columns
+from support.workbooks import changed_entries, grid, header_columns
 from xlsdun.workbook.guard import WorkbookError
-from xlsdun.workbook.patch import write_back
+from xlsdun.workbook.patch import LogLines, write_back
 
 CORPUS = Path(
     os.environ.get("XLSDUN_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -179,8 +179,8 @@ def test_corpus_log_sheet(source: Path, tmp_path: Path) -> None:
     work = tmp_path / source.name
     shutil.copyfile(source, work)
     log = [["run-1:a", date(2024, 5, 1), "sent"], ["run-1:b", date(2024, 5, 1), "failed"]]
-    args = dict(sheet=sheet, header_row=1, updates={}, log_sheet="Reminder log")
-    result = write_back(work, **args, log_header=["Key", "Date", "Outcome"], log_rows=log)
+    args = dict(sheet=sheet, header_row=1, updates={})
+    result = write_back(work, **args, log=LogLines("Reminder log", ["Key", "Date", "Outcome"], log))
     assert result.log_rows_added == 2
     changed = changed_entries(source, work)
     registry = {"workbook.xml", "workbook.xml.rels", "[content_types].xml", "styles.xml"}
@@ -193,6 +193,6 @@ def test_corpus_log_sheet(source: Path, tmp_path: Path) -> None:
     log_cells = grid(work, "Reminder log")
     assert log_cells[(1, 1)] == "Key" and log_cells[(3, 1)] == "run-1:b"
     assert log_cells[(2, 2)] == date(2024, 5, 1)
-    assert write_back(work, **args, log_rows=log).log_rows_added == 0
+    assert write_back(work, **args, log=LogLines("Reminder log", rows=log)).log_rows_added == 0
     if opens_in_openpyxl(source):
         assert opens_in_openpyxl(work)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sample_setup import TODAY
-from smtp_server import (
+from support.sample_setup import EXPECTED_SENDS, OWNED_PARTS, TODAY
+from support.smtp_server import (
     SERVER_WARNINGS,
     Script,
     SmtpServer,
@@ -30,7 +30,6 @@ from smtp_server import (
     sheet_statuses,
     smtp_sample,
 )
-from test_cli_e2e import EXPECTED_SENDS, OWNED_PARTS
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in SERVER_WARNINGS]
 

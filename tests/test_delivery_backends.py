@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from email.message import EmailMessage, Message
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.backend
@@ -20,7 +21,8 @@ import pandas as pd
 import pytest
 import yagmail.oauth2
 
-from smtp_server import (
+from support.sample_setup import EXPECTED_SENDS
+from support.smtp_server import (
     PASSWORD,
     SERVER_WARNINGS,
     USER,
@@ -30,7 +32,6 @@ from smtp_server import (
     ledger_states,
     smtp_sample,
 )
-from test_cli_e2e import EXPECTED_SENDS
 from xlsdun import config as config_mod
 from xlsdun import logs
 from xlsdun.config import ConfigError, SmtpConfig
@@ -44,8 +45,16 @@ from xlsdun.deliver.base import (
     TemporaryFailure,
     Timing,
 )
-from xlsdun.deliver.smtp import GmailBackend, SmtpBackend, classify, resolve_password
+from xlsdun.deliver.smtp import (
+    GmailBackend,
+    SmtpBackend,
+    _addresses,
+    _mail_options,
+    classify,
+    resolve_password,
+)
 from xlsdun.engine import run_once
+from xlsdun.models import FailureKind
 from xlsdun.workbook import write_back
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in SERVER_WARNINGS]
@@ -103,6 +112,47 @@ def test_refused_debtor_is_not_sent_to_the_cc_alone(smtp_server: Start) -> None:
     backend.close()
     assert result.outcome == "sent"
     assert [r.rcpt_tos for r in server.received] == [["debtor@client.example"]]
+
+
+def test_a_refused_debtor_keeps_the_envelope_as_offered(smtp_server: Start) -> None:
+    server = smtp_server(script=Script(rcpt_replies={"gone@client.example": "553 5.1.3 bad"}))
+    backend = SmtpBackend(cfg(server), None)
+    with pytest.raises(RecipientRejected) as refused:
+        backend.send(message("gone@client.example", "boss@client.example"))
+    backend.close()
+    assert refused.value.failure is FailureKind.REFUSED
+    assert json.loads(refused.value.envelope or "") == {
+        "from": "accounts@example.co.il",
+        "to": ["gone@client.example", "boss@client.example"],
+        "refused": {"gone@client.example": "553 5.1.3 bad"},
+    }
+
+
+class Extensions:
+    """What `_mail_options` asks of a connection: ESMTP and its extensions."""
+
+    def __init__(self, *names: str) -> None:
+        self.does_esmtp, self.names = True, names
+
+    def has_extn(self, name: str) -> bool:
+        return name in self.names
+
+
+def test_mail_options_and_addresses_come_from_the_message() -> None:
+    msg = message("Debtor <debtor@client.example>", "boss@client.example, debtor@client.example")
+    msg["Bcc"] = "archive@example.co.il"
+    msg["Sender"] = "bounces@example.co.il"
+    assert _addresses(msg) == (
+        "bounces@example.co.il",
+        ["debtor@client.example"],
+        ["debtor@client.example", "boss@client.example", "archive@example.co.il"],
+    )
+    conn: Any = Extensions("size")
+    assert _mail_options(conn, 1234, international=False) == ["size=1234"]
+    utf8: Any = Extensions("smtputf8")
+    assert _mail_options(utf8, 9, international=True) == ["SMTPUTF8", "BODY=8BITMIME"]
+    with pytest.raises(RecipientRejected, match="non-ASCII characters"):
+        _mail_options(conn, 9, international=True)
 
 
 def test_cc_refusal_from_the_workbook_lands_in_the_ledger(

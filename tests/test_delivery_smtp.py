@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sample_setup import SAMPLE
-from smtp_server import (
+from support.sample_setup import EXPECTED_SENDS, SAMPLE
+from support.smtp_server import (
     PASSWORD,
     SERVER_WARNINGS,
     USER,
@@ -26,11 +26,10 @@ from smtp_server import (
     sheet_statuses,
     smtp_sample,
 )
-from test_cli_e2e import EXPECTED_SENDS
 from xlsdun import config as config_mod
 from xlsdun.cli import main
 from xlsdun.deliver.base import Timing
-from xlsdun.engine import run_once
+from xlsdun.engine import RunOptions, run_once
 from xlsdun.models import RunReport
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in SERVER_WARNINGS]
@@ -54,7 +53,7 @@ class FakeTiming(Timing):
 
 
 def run(toml: Path, timing: Timing | None = None) -> RunReport:
-    return run_once(config_mod.load(toml), TODAY, timing=timing or FakeTiming())
+    return run_once(config_mod.load(toml), TODAY, RunOptions(timing=timing or FakeTiming()))
 
 
 def order(report: RunReport) -> list[tuple[str, str]]:
@@ -333,7 +332,7 @@ def test_resend_sends_an_ambiguous_reminder_once_more(
     run(toml)
     later = date(2026, 12, 3)
     server.handler.script.drop_after_data = {len(server.received) + 1}
-    report = run_once(config_mod.load(toml), later, timing=FakeTiming())
+    report = run_once(config_mod.load(toml), later, RunOptions(timing=FakeTiming()))
     first, email = order(report)[0]
     assert ledger_rows(folder, later)[first]["state"] == "ambiguous"
     before = reminders_to(server)[email]
@@ -341,7 +340,7 @@ def test_resend_sends_an_ambiguous_reminder_once_more(
     result = CliRunner().invoke(main, ["resolve", first, "--resend", "--config", str(toml)])
     assert result.exit_code == 0, result.output
     assert "will be sent again by the next run" in result.output
-    again = run_once(config_mod.load(toml), later, timing=FakeTiming())
+    again = run_once(config_mod.load(toml), later, RunOptions(timing=FakeTiming()))
     assert reminders_to(server)[email] == before + 1
     assert ledger_rows(folder, later)[first]["state"] == "sent"
     assert again.exit_code == 0

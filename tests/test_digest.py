@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from sample_setup import TODAY, copy_sample, invoke, run_json
+from support.sample_setup import TODAY, copy_sample, invoke, run_json
 from xlsdun import config as config_mod
 from xlsdun import logs
 from xlsdun.digest import did_anything
@@ -274,3 +274,88 @@ def test_sends_an_earlier_run_recorded_today_are_not_this_runs_work(tmp_path: Pa
     print_run(report, Console(file=out, width=140))
     assert "Nothing new to send today" in out.getvalue()
     assert "Reminders:" not in out.getvalue()
+
+
+class Recording:
+    """A backend that keeps what it is asked to send."""
+
+    name = "smtp"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.sent: list[email.message.EmailMessage] = []
+
+    def open(self) -> None:
+        self.calls.append("open")
+
+    def send(self, message: email.message.EmailMessage):
+        from xlsdun.deliver.base import SendResult
+
+        self.calls.append("send")
+        self.sent.append(message)
+        return SendResult("sent")
+
+    def close(self) -> None:
+        self.calls.append("close")
+
+
+def test_the_digest_goes_through_the_backend_it_is_given(tmp_path: Path) -> None:
+    """The digest builds no backend of its own: the caller hands it one (a factory, called
+    only when the digest goes by mail)."""
+    from dataclasses import replace
+
+    from xlsdun import digest
+
+    cfg = config_mod.load(copy_sample(tmp_path))
+    day = date.fromisoformat(TODAY)
+    item = digest.failed(str(cfg.source), "the workbook is open in Excel", 3, day, cfg)
+    made: list[Recording] = []
+
+    def connect() -> Recording:
+        made.append(Recording())
+        return made[-1]
+
+    smtp = replace(cfg, delivery=replace(cfg.delivery, backend="smtp"))
+    assert digest.send(smtp, [item], day, connect) == "owner@example.co.il"
+    (backend,) = made
+    assert backend.calls == ["open", "send", "close"]
+    assert backend.sent[0]["To"] == "owner@example.co.il"
+    assert "1 problem(s)" in backend.sent[0]["Subject"]
+
+    where = digest.send(cfg, [item], day, connect)  # the outbox: a file, no backend made
+    assert Path(where).name == f"digest-{TODAY}.eml" and len(made) == 1
+
+
+def test_aging_buckets_and_tier_bars_from_the_plan(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from xlsdun.digest import _age_bucket, _outstanding
+
+    assert [_age_bucket(d) for d in (-3, 0, 1, 30, 31, 60, 61, 90, 91, 400)] == [
+        "not yet due",
+        "not yet due",
+        "1–30 days",
+        "1–30 days",
+        "31–60 days",
+        "31–60 days",
+        "61–90 days",
+        "61–90 days",
+        "over 90 days",
+        "over 90 days",
+    ]
+    cfg = config_mod.load(copy_sample(tmp_path))
+    day = date.fromisoformat(TODAY)
+    _, plan = make_plan(cfg, day)
+    tiers, aging = _outstanding(plan.actions, day, cfg)
+    open_total: dict[str, Decimal] = {}
+    for a in plan.actions:
+        if a.reason != "paid" and any(i.balance > 0 for i in a.invoices):
+            for currency, amount in a.balance.items():
+                if amount > 0:
+                    open_total[currency] = open_total.get(currency, Decimal(0)) + amount
+    for bars in (tiers, aging):
+        totals: dict[str, Decimal] = {}
+        for bar in bars:
+            totals[bar.currency] = totals.get(bar.currency, Decimal(0)) + bar.amount
+            assert 1 <= bar.percent <= 100
+        assert totals == open_total

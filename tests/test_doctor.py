@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sample_setup import copy_sample
+from support.sample_setup import copy_sample
 from xlsdun import logs
 from xlsdun.cli import main
 from xlsdun.wiring import run_lock

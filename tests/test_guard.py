@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from conftest_writer import SHEET, build_receivables, grid
+from support.workbooks import SHEET, build_receivables, grid
 from xlsdun.workbook.guard import (
     OLE2_MAGIC,
     WorkbookChanged,
@@ -23,7 +23,7 @@ from xlsdun.workbook.guard import (
     open_elsewhere,
     rotate_backups,
 )
-from xlsdun.workbook.patch import write_back
+from xlsdun.workbook.patch import WriteOptions, write_back
 
 UPDATE = {2: {"Reminder status": "sent"}}
 
@@ -61,13 +61,19 @@ def test_saved_after_reading_means_changed(workbook: Path) -> None:
     build_receivables(workbook, 6, rich=False)
     changed = workbook.read_bytes()
     with pytest.raises(WorkbookChanged, match="next run"):
-        write_back(workbook, sheet=SHEET, header_row=1, updates=UPDATE, expected=seen)
+        write_back(
+            workbook, sheet=SHEET, header_row=1, updates=UPDATE, options=WriteOptions(expected=seen)
+        )
     assert workbook.read_bytes() == changed
 
 
 def test_matching_fingerprint_writes(workbook: Path) -> None:
     result = write_back(
-        workbook, sheet=SHEET, header_row=1, updates=UPDATE, expected=fingerprint(workbook)
+        workbook,
+        sheet=SHEET,
+        header_row=1,
+        updates=UPDATE,
+        options=WriteOptions(expected=fingerprint(workbook)),
     )
     assert result.cells_changed == 1
 
@@ -82,8 +88,7 @@ def test_backups_rotate_and_are_private(workbook: Path, tmp_path: Path) -> None:
             sheet=SHEET,
             header_row=1,
             updates={2: {"Reminder status": f"run {run}"}},
-            state_dir=state,
-            backups=2,
+            options=WriteOptions(state_dir=state, backups=2),
         )
         assert result.backup is not None and result.backup.read_bytes() == originals[-1]
     kept = sorted((state / "backups").iterdir())
@@ -116,7 +121,13 @@ def test_protected_sheet_refused_unless_allowed(tmp_path: Path) -> None:
         write_back(path, sheet="Sheet1", header_row=1, updates=UPDATE)
     assert "locked.xlsx" in str(info.value) and "Sheet1" in str(info.value)
     assert path.read_bytes() == original
-    result = write_back(path, sheet="Sheet1", header_row=1, updates=UPDATE, allow_protected=True)
+    result = write_back(
+        path,
+        sheet="Sheet1",
+        header_row=1,
+        updates=UPDATE,
+        options=WriteOptions(allow_protected=True),
+    )
     assert result.cells_changed == 1
     assert grid(path, "Sheet1")[(2, 3)] == "sent"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY, copy_sample
+from support.sample_setup import TODAY, copy_sample
 from xlsdun.holiday_cache import cache_folder, cached_holidays
 from xlsdun.policy import holidays_of
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from sample_setup import copy_sample
+from support.sample_setup import copy_sample
 from xlsdun import install as install_mod
 from xlsdun.cli import main
 from xlsdun.ledger import Ledger

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sample_setup import TODAY, run_cli, run_json
+from support.sample_setup import TODAY, run_cli, run_json
 from xlsdun import logs
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from message_setup import action, invoice, parse
+from support.message_setup import action, invoice, parse
 from xlsdun import mime
 from xlsdun.attachments import Rules
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy

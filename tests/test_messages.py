@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from message_setup import action, invoice, parse
+from support.message_setup import action, invoice, parse
 from xlsdun.attachments import Rules
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy
 from xlsdun.render import MissingAttachment, Renderer, RenderError, sample_action, template_names

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sample_setup import SAMPLE, TODAY
+from support.sample_setup import SAMPLE, TODAY
 from xlsdun.cli import main
 from xlsdun.multi import expand
 
@@ -123,3 +123,31 @@ def test_single_config_commands_refuse_several(tmp_path: Path) -> None:
     clients = make_clients(tmp_path, "per_client")
     result = invoke("plan", "--config", str(clients / "*" / "xlsdun.toml"), "--today", TODAY)
     assert result.exit_code == 2 and "takes one config" in result.stderr
+
+
+def test_combined_digests_group_by_owner_and_skip_quiet_batches(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from support.sample_setup import copy_sample
+    from xlsdun import config as config_mod
+    from xlsdun.models import Plan, RunReport
+    from xlsdun.multi import ClientResult, _combined_groups, _worth_telling
+
+    cfg = config_mod.load(copy_sample(tmp_path))
+
+    def client(name: str, owner: str | None, digest: str = "combined") -> ClientResult:
+        return ClientResult(
+            f"{name}/xlsdun.toml", replace(cfg, owner_email=owner, owner_digest=digest)
+        )
+
+    a, b = client("a", "Books@Example.com"), client("b", "books@example.com")
+    c, d = client("c", "other@example.com"), client("d", "books@example.com", "per_client")
+    e, broken = client("e", None), ClientResult("f/xlsdun.toml", error="bad config")
+    assert _combined_groups([a, b, c, d, e, broken]) == [[a, b], [c]]
+
+    day = date(2026, 11, 26)
+    quiet = RunReport(today=day, run_id="r", plan=Plan(day, ()))
+    assert not _worth_telling(ClientResult("q", cfg, report=quiet))
+    assert _worth_telling(ClientResult("p", cfg, report=replace(quiet, exit_code=3)))
+    assert _worth_telling(broken)

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from conftest_writer import (
+from support.workbooks import (
     HEADERS,
     SHEET,
     build_receivables,
@@ -28,7 +28,7 @@ from conftest_writer import (
     header_columns,
 )
 from xlsdun.workbook.guard import WorkbookError
-from xlsdun.workbook.patch import write_back
+from xlsdun.workbook.patch import LogLines, WriteOptions, write_back
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 OWNED = ["Reminder status", "Last reminder", "Reminders sent", "Reminder level", "Next reminder"]
@@ -67,10 +67,8 @@ def test_rich_receivables_round_trip(receivables: tuple[Path, Path], tmp_path: P
         sheet=SHEET,
         header_row=1,
         updates=updates,
-        log_sheet="Reminder log",
-        log_header=["Key", "When", "Outcome", "Row"],
-        log_rows=log,
-        state_dir=tmp_path / "state",
+        log=LogLines("Reminder log", ["Key", "When", "Outcome", "Row"], log),
+        options=WriteOptions(state_dir=tmp_path / "state"),
     )
     assert result.columns_added == OWNED
     assert result.cells_changed == ROWS * len(OWNED)
@@ -139,14 +137,14 @@ def test_rich_receivables_round_trip(receivables: tuple[Path, Path], tmp_path: P
 def test_log_rows_are_idempotent(receivables: tuple[Path, Path]) -> None:
     _, work = receivables
     log = [[f"run1:{row}", "sent"] for row in range(2, 5)]
-    args = dict(sheet=SHEET, header_row=1, updates={}, log_sheet="Reminder log")
-    first = write_back(work, **args, log_header=["Key", "Outcome"], log_rows=log)
+    args = dict(sheet=SHEET, header_row=1, updates={})
+    first = write_back(work, **args, log=LogLines("Reminder log", ["Key", "Outcome"], log))
     assert first.log_rows_added == 3
     snapshot = work.read_bytes()
-    again = write_back(work, **args, log_header=["Key", "Outcome"], log_rows=log)
+    again = write_back(work, **args, log=LogLines("Reminder log", ["Key", "Outcome"], log))
     assert again.log_rows_added == 0
     assert work.read_bytes() == snapshot, "a write with nothing new must not rewrite the file"
-    more = write_back(work, **args, log_rows=[*log, ["run2:2", "failed"]])
+    more = write_back(work, **args, log=LogLines("Reminder log", rows=[*log, ["run2:2", "failed"]]))
     assert more.log_rows_added == 1
     cells = grid(work, "Reminder log")
     assert max(r for r, _ in cells) == 5
@@ -312,9 +310,7 @@ def test_calamine_reads_every_written_sheet(receivables: tuple[Path, Path]) -> N
         sheet=SHEET,
         header_row=1,
         updates={2: owned_values(2)},
-        log_sheet="Reminder log",
-        log_header=["Key"],
-        log_rows=[["k"]],
+        log=LogLines("Reminder log", ["Key"], [["k"]]),
     )
     wb = python_calamine.CalamineWorkbook.from_path(str(work))
     assert wb.sheet_names == [SHEET, "Notes", "Reminder log"]

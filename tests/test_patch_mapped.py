@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest_writer import build_receivables, entries
-from xlsdun.workbook import patch, write_back
+from support.workbooks import build_receivables, entries
+from xlsdun.workbook import write_back
+from xlsdun.workbook.guard import WorkbookError
+from xlsdun.workbook.patch import LogLines, WriteOptions, package, stream_rows
+from xlsdun.workbook.patch import mapped as mapped_sheet
 
 LOG = ["Key", "Date", "Customer"]
 
@@ -29,11 +32,12 @@ def _write(path: Path, state: Path) -> None:
             for r in range(2, 300, 3)
         }
         | {5: {"Customer": "Renamed"}},  # an existing cell: that row goes through lxml
-        log_sheet="Reminder log",
-        log_header=LOG,
-        log_rows=[[f"{k}:sent", date(2026, 11, 26), f"Customer {k}"] for k in range(200)],
-        state_dir=state,
-        backups=0,
+        log=LogLines(
+            "Reminder log",
+            LOG,
+            [[f"{k}:sent", date(2026, 11, 26), f"Customer {k}"] for k in range(200)],
+        ),
+        options=WriteOptions(state_dir=state, backups=0),
     )
 
 
@@ -54,10 +58,10 @@ def test_mapped_sheet_writes_what_the_in_memory_path_writes(
             released.append((start, length))
             real_madvise(self, option, start, length)
 
-    monkeypatch.setattr(patch.mmap, "mmap", Spy)
-    monkeypatch.setattr(patch, "_MAP_BYTES", 1024)
-    monkeypatch.setattr(patch, "_RELEASE_STEP", mmap.PAGESIZE)
-    monkeypatch.setattr(patch, "_SPOOL_BYTES", 1024)
+    monkeypatch.setattr(package.mmap, "mmap", Spy)
+    monkeypatch.setattr(package, "_MAP_BYTES", 1024)
+    monkeypatch.setattr(mapped_sheet, "_RELEASE_STEP", mmap.PAGESIZE)
+    monkeypatch.setattr(stream_rows, "_SPOOL_BYTES", 1024)
     _write(mapped, tmp_path / "state-mapped")
 
     assert len(released) > 20, "the sweeps gave pages back as they went"
@@ -82,8 +86,8 @@ def test_a_damaged_big_sheet_is_refused_and_the_workbook_kept(
         for name, data in parts.items():
             z.writestr(name, data)
     original = path.read_bytes()
-    monkeypatch.setattr(patch, "_MAP_BYTES", 1024)
-    with pytest.raises(patch.WorkbookError, match="damaged|cannot|not"):
+    monkeypatch.setattr(package, "_MAP_BYTES", 1024)
+    with pytest.raises(WorkbookError, match="damaged|cannot|not"):
         _write(path, tmp_path / "state")
     assert path.read_bytes() == original
 
@@ -97,29 +101,28 @@ def test_an_error_while_writing_a_mapped_sheet_closes_the_mapping(
         pytest.skip("needs /proc")
     path = build_receivables(tmp_path / "wb.xlsx", rows=400)
     original = path.read_bytes()
-    monkeypatch.setattr(patch, "_MAP_BYTES", 1024)
+    monkeypatch.setattr(package, "_MAP_BYTES", 1024)
     calls = {"n": 0}
-    real = patch._StreamSheet._element_row
+    real = stream_rows.StreamRows._element_row
 
     def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
-            raise patch.WorkbookError("injected")
+            raise WorkbookError("injected")
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(patch._StreamSheet, "_element_row", failing)
+    monkeypatch.setattr(stream_rows.StreamRows, "_element_row", failing)
     state = tmp_path / "state"
     gc_was = gc.isenabled()
     gc.disable()  # the mapping must go without the cyclic collector's help
     try:
-        with pytest.raises(patch.WorkbookError, match="injected"):
+        with pytest.raises(WorkbookError, match="injected"):
             write_back(
                 path,
                 sheet="Receivables",
                 header_row=1,
                 updates={r: {"Customer": f"Renamed {r}"} for r in range(2, 40)},
-                state_dir=state,
-                backups=0,
+                options=WriteOptions(state_dir=state, backups=0),
             )
         maps = Path("/proc/self/maps").read_text()
     finally:

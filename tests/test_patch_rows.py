@@ -11,6 +11,7 @@ import pytest
 import python_calamine
 
 from xlsdun.workbook import write_back
+from xlsdun.workbook.patch import LogLines
 
 
 def _row_numbers(path: Path, part: str = "xl/worksheets/sheet1.xml") -> list[int]:
@@ -69,9 +70,9 @@ def test_log_sheet_with_a_styled_empty_row_appends_in_order(tmp_path: Path) -> N
         sheet="Sheet",
         header_row=1,
         updates={2: {"Reminder status": "x"}},
-        log_sheet="Reminder log",
-        log_header=["Key", "Date"],
-        log_rows=[["2:sent", "2026-11-02"], ["3:sent", "2026-11-03"]],
+        log=LogLines(
+            "Reminder log", ["Key", "Date"], [["2:sent", "2026-11-02"], ["3:sent", "2026-11-03"]]
+        ),
     )
     numbers = _row_numbers(path, "xl/worksheets/sheet2.xml")
     assert numbers == sorted(numbers) and len(numbers) == len(set(numbers))

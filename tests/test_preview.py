@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sample_setup import copy_sample
+from support.sample_setup import copy_sample
 from xlsdun.cli import main
 
 

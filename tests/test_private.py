@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY
+from support.sample_setup import TODAY
 from xlsdun.ledger import Ledger
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX modes")

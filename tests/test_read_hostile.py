@@ -22,17 +22,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from conftest_writer import (
-    SHEET,
-    Deflated,
-    Formula,
-    encrypted_xls,
-    repack,
-    with_bomb,
-    write_rows,
-    write_sheets,
-)
-from sample_setup import (
+from support.sample_setup import (
     SAMPLE,
     TODAY,
     bench_sample,
@@ -41,6 +31,16 @@ from sample_setup import (
     invoke,
     make_workbook,
     run_cli,
+)
+from support.workbooks import (
+    SHEET,
+    Deflated,
+    Formula,
+    encrypted_xls,
+    repack,
+    with_bomb,
+    write_rows,
+    write_sheets,
 )
 from xlsdun.models import Receivables
 from xlsdun.workbook import write_back
@@ -525,7 +525,8 @@ def test_a_folder_as_the_workbook_is_exit_2(tmp_path: Path, command: str) -> Non
     copy_sample(tmp_path)
     (tmp_path / "books.xlsx").mkdir()
     config = _point_config_at(tmp_path, tmp_path / "books.xlsx")
-    code, _, err = invoke(command, "--config", str(config), "--today", TODAY)
+    dated = ["--today", TODAY] if command == "run" else []  # check takes no date
+    code, _, err = invoke(command, "--config", str(config), *dated)
     assert code == 2, err
     assert "is a folder, not a workbook file" in err and "workbook.path" in err
 
@@ -536,8 +537,9 @@ def test_a_named_pipe_as_the_workbook_does_not_hang(tmp_path: Path, command: str
     copy_sample(tmp_path)
     os.mkfifo(tmp_path / "pipe.xlsx")
     config = _point_config_at(tmp_path, tmp_path / "pipe.xlsx")
+    dated = ["--today", TODAY] if command == "run" else []  # check and doctor take no date
     done = subprocess.run(
-        [sys.executable, "-m", "xlsdun", command, "--config", str(config), "--today", TODAY],
+        [sys.executable, "-m", "xlsdun", command, "--config", str(config), *dated],
         capture_output=True,
         text=True,
         timeout=60,
@@ -614,7 +616,8 @@ def test_cells_spread_far_apart_stop_the_run_before_calamine_reads_them(
     _with_row(SAMPLE / "receivables.xlsx", book, FAR_CELLS[what])
     for command in ("check", "run"):
         config = str(tmp_path / "xlsdun.toml")
-        code, _, err = run_cli(command, "--config", config, "--today", TODAY, memory=2 << 30)
+        dated = ["--today", TODAY] if command == "run" else []  # check takes no date
+        code, _, err = run_cli(command, "--config", config, *dated, memory=2 << 30)
         assert code == 2, (what, command, err[-2000:])
         assert "cells spread over" in err and "Ctrl+End" in err
         assert "Traceback" not in err

@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
-from sample_setup import SAMPLE
+from support.sample_setup import SAMPLE
 from xlsdun.cli import main
 from xlsdun.workbook.layout import hidden_rows, sheet_tables
 from xlsdun.workbook.read import read_receivables
@@ -256,6 +256,7 @@ def test_the_run_and_the_writer_agree_on_sheet_protection(
     from xlsdun.workbook import spread, write_back
     from xlsdun.workbook.guard import WorkbookError
     from xlsdun.workbook.layout import sheet_spreads
+    from xlsdun.workbook.patch import WriteOptions
 
     monkeypatch.setattr(spread, "_CHUNK", chunk)
 
@@ -275,9 +276,9 @@ def test_the_run_and_the_writer_agree_on_sheet_protection(
     update = {"sheet": "Sheet", "header_row": 1, "updates": {2: {"Reminder status": "x"}}}
     if protected:
         with pytest.raises(WorkbookError, match="protected"):
-            write_back(path, backups=0, **update)  # type: ignore[arg-type]
+            write_back(path, options=WriteOptions(backups=0), **update)  # type: ignore[arg-type]
     else:
-        write_back(path, backups=0, **update)  # type: ignore[arg-type]
+        write_back(path, options=WriteOptions(backups=0), **update)  # type: ignore[arg-type]
 
 
 def test_a_link_planted_in_the_sidecars_place_is_replaced_not_followed(tmp_path: Path) -> None:

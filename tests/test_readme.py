@@ -4,6 +4,7 @@ README.md itself, so the README cannot drift from what works."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shlex
@@ -15,10 +16,12 @@ import time
 import tomllib
 from pathlib import Path
 
+import click
 import pytest
 
-from sample_setup import SAMPLE, copy_sample, invoke
+from support.sample_setup import SAMPLE, copy_sample, invoke
 from xlsdun import config as config_mod
+from xlsdun.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 WORKING_DAY, FRIDAY = "2026-11-26", "2026-11-27"  # a Thursday and a Friday in Israel
@@ -52,6 +55,13 @@ def quick_start() -> list[list[str]]:
     return found[0]
 
 
+def as_of(args: list[str], today: str) -> list[str]:
+    """`xlsdun ARGS` as of `today`: with --today for a command that takes a date (`init`,
+    `check`, `doctor` and `resolve` take none)."""
+    takes = any(p.name == "today" for p in main.commands[args[0]].params)
+    return [*args, "--today", today] if takes else args
+
+
 def follow(steps: list[list[str]], start: Path, today: str) -> list[tuple[list[str], str]]:
     """Run the steps as a shell would (cd moves), every xlsdun command as of `today`; each
     must exit 0. Returns (argv, stdout) per xlsdun command."""
@@ -61,7 +71,7 @@ def follow(steps: list[list[str]], start: Path, today: str) -> list[tuple[list[s
             cwd = cwd / argv[1]
             continue
         assert argv[0] == "xlsdun", f"the quick start runs only xlsdun and cd: {argv}"
-        args = argv[1:] if argv[1] == "init" else [*argv[1:], "--today", today]
+        args = as_of(argv[1:], today)
         old = Path.cwd()
         os.chdir(cwd)
         try:
@@ -115,7 +125,7 @@ def test_a_broken_template_stops_run_dry_run_and_preview_alike(tmp_path: Path) -
         ["check"],
     ):
         for today in (WORKING_DAY, FRIDAY):
-            code, out, err = invoke(*args, "--config", config, "--today", today)
+            code, out, err = invoke(*as_of([*args, "--config", config], today))
             assert code == 2, (args, today, out, err)
             assert "direct.txt.j2" in err and "Traceback" not in err + out
     assert not (tmp_path / "biz" / "outbox").exists()
@@ -204,13 +214,93 @@ def test_the_commands_table(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None
     ran = {r[0] for r in runs}
     assert shown - {"schedule", "resolve"} <= ran, shown - ran  # those two: below
     for args in runs:
-        extra = [] if args[0] in ("init", "install-schedule") else ["--today", WORKING_DAY]
-        code, out, err = invoke(*args, *extra)
+        argv = args if args[0] == "install-schedule" else as_of(args, WORKING_DAY)
+        code, out, err = invoke(*argv)
         # doctor may warn (no schedule enabled here) with exit 1, but never fails to run
         assert code in ((0, 1) if args[0] == "doctor" else (0,)), (args, out, err)
         assert "Traceback" not in out + err
-    code, _, err = invoke("resolve", "Meridian", "--sent", "--today", WORKING_DAY)
+    code, _, err = invoke("resolve", "Meridian", "--sent")
     assert code == 2 and "waiting to be resolved" in err  # nothing ambiguous: said plainly
+
+
+def _options(command: click.Command) -> set[str]:
+    """The long options of a command, as its --help lists them (hidden ones and --help aside)."""
+    return {
+        name
+        for p in command.params
+        if isinstance(p, click.Option) and not p.hidden
+        for name in p.opts
+        if name.startswith("--") and name != "--help"
+    }
+
+
+def _commands_table() -> dict[str, str]:
+    """The README's table of commands: command -> its row."""
+    table = README.read_text("utf-8").split("All the commands:")[1].split("\n\n")[1]
+    rows = (re.match(r"\| `xlsdun ([a-z-]+)", line) for line in table.splitlines())
+    return {row.group(1): row.string for row in rows if row}
+
+
+def _shared_options(commands: set[str]) -> dict[str, set[str]]:
+    """The README's table of shared options: option -> the commands it says take it."""
+    table = README.read_text("utf-8").split("The options commands share")[1].split("\n\n")[1]
+    shared = {}
+    for line in table.splitlines()[2:]:  # after the header and its rule
+        option, taken_by, _ = (cell.strip() for cell in line.strip().strip("|").split("|", 2))
+        named = set(re.findall(r"`([a-z-]+)`", taken_by))
+        every = taken_by.startswith("every command but")
+        shared[option.strip("`").split()[0]] = commands - named if every else named
+    return shared
+
+
+def undocumented(group: click.Group) -> list[str]:
+    """What the README gets wrong about the commands of `group`: a command without a row in
+    its table of commands, an option neither in the command's row nor given to it by the
+    table of shared options, an option the README gives a command that does not take it."""
+    commands = {name: c for name, c in group.commands.items() if not c.hidden}
+    rows = _commands_table()
+    shared = _shared_options(set(commands))
+    problems = [f"xlsdun {name}: no row" for name in sorted(set(commands) - set(rows))]
+    problems += [f"xlsdun {name}: no such command" for name in sorted(set(rows) - set(commands))]
+    for name in sorted(set(commands) & set(rows)):
+        said = set(re.findall(r"--[a-z][a-z-]*", rows[name]))
+        said |= {option for option, taken_by in shared.items() if name in taken_by}
+        real = _options(commands[name])
+        problems += [f"xlsdun {name} {o}: not in the README" for o in sorted(real - said)]
+        problems += [f"xlsdun {name} {o}: in the README, not taken" for o in sorted(said - real)]
+    text = README.read_text("utf-8")
+    problems += [
+        f"xlsdun {o}: not in the README" for o in _options(group) if f"xlsdun {o}" not in text
+    ]
+    return problems
+
+
+def test_the_readme_documents_every_command_and_option() -> None:
+    """Every command has a row in the README's table, every option is in that row or in the
+    table of shared options, and the README gives no command an option it does not take (as
+    sqlite-utils checks its docs)."""
+    assert undocumented(main) == []
+
+
+def test_a_command_or_option_added_without_docs_is_caught() -> None:
+    """The check above bites: a new command, a new option, a shared option given to one more
+    command (`--json` was accepted and ignored by `approve`), each is named."""
+    approve = copy.copy(main.commands["approve"])
+    approve.params = [*approve.params, click.Option(["--json"], is_flag=True)]
+    plan = copy.copy(main.commands["plan"])
+    plan.params = [*plan.params, click.Option(["--colour"])]
+    group = click.Group(
+        "xlsdun",
+        commands={**main.commands, "approve": approve, "plan": plan, "new": click.Command("new")},
+        params=main.params,
+    )
+    assert undocumented(group) == [
+        "xlsdun new: no row",
+        "xlsdun approve --json: not in the README",
+        "xlsdun plan --colour: not in the README",
+    ]
+    del group.commands["check"]
+    assert "xlsdun check: no such command" in undocumented(group)
 
 
 def test_the_config_example_loads(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-import message_setup
-from message_setup import action
+from support import message_setup
+from support.message_setup import action
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy
 from xlsdun.models import Action, FeeLine, Invoice
 from xlsdun.render import (

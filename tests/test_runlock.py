@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY, bench_sample, child_pids, invoke, proc_alive
-from smtp_server import ledger_states
+from support.processes import child_pids, proc_alive
+from support.sample_setup import TODAY, bench_sample, invoke
+from support.smtp_server import ledger_states
 from xlsdun import logs, outbox_batch
 from xlsdun.errors import RunError
 from xlsdun.ledger import Ledger

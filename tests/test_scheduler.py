@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sample_setup import copy_sample
+from support.sample_setup import copy_sample
 from xlsdun.ledger import Ledger
 from xlsdun.scheduler import Daemon, next_at
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sample_setup import TODAY, run_cli
-from smtp_server import SERVER_WARNINGS, USER, Script, SmtpServer, smtp_sample
+from support.sample_setup import TODAY, run_cli
+from support.smtp_server import SERVER_WARNINGS, USER, Script, SmtpServer, smtp_sample
 from xlsdun import logs
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in SERVER_WARNINGS]

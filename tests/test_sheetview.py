@@ -9,7 +9,7 @@ from xlsdun import policy
 from xlsdun.config import OWNED_COLUMNS_DEFAULT as OWNED
 from xlsdun.config import PolicyConfig
 from xlsdun.models import Contact, DebtorHistory, Finding, Invoice, Receivables
-from xlsdun.sheetview import owned_updates
+from xlsdun.sheetview import action_status, owned_updates
 
 TODAY = date(2026, 10, 15)
 KEY_OF = {header: key for key, header in OWNED.items()}
@@ -104,3 +104,27 @@ def test_paid_and_credit_note_rows_get_a_status_and_no_reminder_cells() -> None:
     plan = policy.plan(mixed, {}, TODAY, default_policy())
     updates = owned_updates(mixed, plan, {}, {}, OWNED)
     assert (updates[5][OWNED["status"]], updates[6][OWNED["status"]]) == ("Paid", "Credit note")
+
+
+def test_several_findings_on_a_row_are_all_in_its_status_once() -> None:
+    """A skipped row lists its findings after "Skipped:"; a row that is also a debtor's invoice
+    keeps its own status and gets each finding in brackets. Written once, they stay."""
+    invoices = (Invoice(2, "Acme", "INV-1", date(2026, 9, 1), Decimal("100"), "ILS", "a@acme.com"),)
+    findings = (
+        Finding(5, "due_date", "not a date", "INV-9"),
+        Finding(2, "cc", "invalid cc address 'x'", "INV-1"),
+        Finding(5, "amount", "not a number", "INV-9"),
+        Finding(2, "phone", "not a phone number", "INV-1"),
+    )
+    receivables = Receivables(invoices=invoices, findings=findings)
+    plan = policy.plan(receivables, {}, TODAY, PolicyConfig())
+    updates = owned_updates(receivables, plan, {}, {}, OWNED)
+    assert list(updates) == [2, 5]
+    assert updates[5] == {OWNED["status"]: "Skipped: due_date: not a date; amount: not a number"}
+    status = action_status(plan.actions[0], None)
+    assert updates[2][OWNED["status"]] == (
+        f"{status} (cc: invalid cc address 'x') (phone: not a phone number)"
+    )
+    owned = _apply({}, updates)
+    again = Receivables(invoices=invoices, findings=findings, owned=owned)
+    assert owned_updates(again, plan, {}, {}, OWNED) == {}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from sample_setup import copy_sample
+from support.sample_setup import copy_sample
 from xlsdun import config as config_mod
 from xlsdun.cli import main
 from xlsdun.engine import run_once

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 
-from conftest_writer import SHEET, build_receivables
+from support.workbooks import SHEET, build_receivables
 from xlsdun.workbook.patch import write_back
 
 ROWS = 5_000
@@ -28,7 +28,7 @@ KILLS = 15
 CHILD = """
 import sys
 from datetime import date
-from xlsdun.workbook.patch import write_back
+from xlsdun.workbook.patch import LogLines, WriteOptions, write_back
 
 path, state, run = sys.argv[1], sys.argv[2], int(sys.argv[3])
 print("ready", flush=True)
@@ -36,9 +36,9 @@ while True:
     run += 1
     updates = {{row: {{"Reminder status": f"pass {{run}}", "Last reminder": date(2024, 1, 1 + run % 28)}}
                for row in range(2, {rows} + 2)}}
-    write_back(path, sheet="{sheet}", header_row=1, updates=updates, log_sheet="Reminder log",
-               log_header=["Key", "Outcome"], log_rows=[[f"pass-{{run}}", "sent"]],
-               state_dir=state, backups=2)
+    write_back(path, sheet="{sheet}", header_row=1, updates=updates,
+               log=LogLines("Reminder log", ["Key", "Outcome"], [[f"pass-{{run}}", "sent"]]),
+               options=WriteOptions(state_dir=state, backups=2))
 """
 
 

@@ -21,7 +21,7 @@ from .attachments import DEFAULT_MAX_MB, MB
 from .errors import XlsdunError
 from .models import TIER_ORDER
 from .text import CONTROL
-from .workbook.limits import MAX_AMOUNT
+from .workbook.bounds import MAX_AMOUNT
 
 
 class ConfigError(XlsdunError):
@@ -311,6 +311,15 @@ WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7
 
 
 def _ladder(r: _Reader) -> tuple[Tier, ...]:
+    """The default ladder with the [[policy.ladder]] entries laid over it, tier by tier."""
+    overrides = _ladder_overrides(r)
+    tiers = tuple(_tier(r, base, overrides.get(base["id"], {})) for base in DEFAULT_LADDER)
+    _check_no_overlap(r, tiers)
+    return tiers
+
+
+def _ladder_overrides(r: _Reader) -> dict[str, dict[str, Any]]:
+    """The [[policy.ladder]] tables by tier id; each must name a tier of the ladder."""
     raw = r.get("ladder", list, None, "a list of tiers ([[policy.ladder]] tables)")
     overrides: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(raw or []):
@@ -325,27 +334,33 @@ def _ladder(r: _Reader) -> tuple[Tier, ...]:
                 f"expected one of {', '.join(TIER_ORDER)}."
             )
         overrides[item["id"]] = item
-    tiers = []
-    for base in DEFAULT_LADDER:
-        merged = {**base, **overrides.get(base["id"], {})}
-        sub = _Reader(r.source, merged, f"policy.ladder[{base['id']}].")
-        sub.used.add("id")
-        tier = Tier(
-            id=base["id"],
-            min_days=sub.int("min_days", base["min_days"], minimum=None),
-            max_days=sub.int("max_days", base["max_days"], minimum=None),
-            enabled=sub.bool("enabled", True),
-            email=sub.bool("email", True),
-            approve=sub.bool("approve", False),
-            late_fee=sub.decimal("late_fee", Decimal("0")),
+    return overrides
+
+
+def _tier(r: _Reader, base: dict[str, Any], override: dict[str, Any]) -> Tier:
+    """One tier: the default `base` with the user's `override` keys."""
+    sub = _Reader(r.source, {**base, **override}, f"policy.ladder[{base['id']}].")
+    sub.used.add("id")
+    tier = Tier(
+        id=base["id"],
+        min_days=sub.int("min_days", base["min_days"], minimum=None),
+        max_days=sub.int("max_days", base["max_days"], minimum=None),
+        enabled=sub.bool("enabled", True),
+        email=sub.bool("email", True),
+        approve=sub.bool("approve", False),
+        late_fee=sub.decimal("late_fee", Decimal("0")),
+    )
+    sub.check_unknown()
+    if tier.max_days is not None and tier.max_days < tier.min_days:
+        raise ConfigError(
+            f"{r.source}: policy.ladder[{tier.id}]: max_days ({tier.max_days}) is below "
+            f"min_days ({tier.min_days})."
         )
-        sub.check_unknown()
-        if tier.max_days is not None and tier.max_days < tier.min_days:
-            raise ConfigError(
-                f"{r.source}: policy.ladder[{tier.id}]: max_days ({tier.max_days}) is below "
-                f"min_days ({tier.min_days})."
-            )
-        tiers.append(tier)
+    return tier
+
+
+def _check_no_overlap(r: _Reader, tiers: tuple[Tier, ...]) -> None:
+    """The enabled tiers' ranges follow one another without overlapping."""
     enabled = [t for t in tiers if t.enabled]
     for a, b in zip(enabled, enabled[1:], strict=False):
         if a.max_days is None or a.max_days >= b.min_days:
@@ -353,7 +368,6 @@ def _ladder(r: _Reader) -> tuple[Tier, ...]:
                 f"{r.source}: policy.ladder tiers '{a.id}' and '{b.id}' overlap; each tier's "
                 f"max_days must be below the next tier's min_days."
             )
-    return tuple(tiers)
 
 
 def _policy(r: _Reader) -> PolicyConfig:
@@ -474,14 +488,46 @@ def load(path: str | Path) -> Config:
 
 
 def from_dict(data: dict[str, Any], source: Path) -> Config:
+    """The config in `data` (a parsed TOML file at `source`): one step per table, in the
+    order of the file's reference, each refusing what it does not know."""
     base = source.parent.resolve()
     top = _Reader(source, data)
+    workbook = _workbook(top.table("workbook"), base)
+    columns = _columns(top.table("columns"))
+    owned_columns = _owned_columns(top.table("owned_columns"))
+    sender = _sender(top.table("sender"))
+    locale = _locale(top.table("locale"))
+    delivery = _delivery(top.table("delivery"), base)
+    policy = replace(_policy(top.table("policy")), country=locale.country)
+    schedule_time, heartbeat_minutes = _schedule(top.table("schedule"))
+    owner_email, owner_digest = _owner(top.table("owner"))
+    templates = top.text("templates")
+    state_dir = top.text("state_dir")
+    top.check_unknown()
+    return Config(
+        source=source,
+        workbook=workbook,
+        state_dir=base / state_dir if state_dir else workbook.path.parent / ".xlsdun",
+        columns=columns,
+        owned_columns=owned_columns,
+        sender=sender,
+        locale=locale,
+        delivery=delivery,
+        policy=policy,
+        template_dir=(base / templates) if templates else None,
+        schedule_time=schedule_time,
+        owner_email=owner_email,
+        owner_digest=owner_digest,
+        heartbeat_minutes=heartbeat_minutes,
+    )
 
-    wb = top.table("workbook")
+
+def _workbook(wb: _Reader, base: Path) -> WorkbookConfig:
+    """[workbook]: where the receivables are and how to read them; `path` is required."""
     wb_path = wb.text("path")
     if not wb_path:
         raise ConfigError(
-            f"{source}: key 'workbook.path' is missing; set it to your receivables workbook, "
+            f"{wb.source}: key 'workbook.path' is missing; set it to your receivables workbook, "
             f'e.g. path = "receivables.xlsx".'
         )
     date_order = wb.text("date_order")
@@ -501,28 +547,37 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         ),
     )
     wb.check_unknown()
+    return workbook
 
-    cols = top.table("columns")
-    columns = {}
+
+def _columns(cols: _Reader) -> dict[str, str]:
+    """[columns]: canonical field -> the header as written in the user's sheet."""
     from .workbook.columns import CANONICAL_FIELDS  # local: columns imports nothing from here
 
+    columns = {}
     for key, value in cols.data.items():
         if key not in CANONICAL_FIELDS:
             raise ConfigError(
-                f"{source}: unknown column field 'columns.{key}'. Known fields: "
+                f"{cols.source}: unknown column field 'columns.{key}'. Known fields: "
                 f"{', '.join(CANONICAL_FIELDS)}."
             )
         if not isinstance(value, str) or not value.strip():
             raise cols.fail(key, "the header text as written in your sheet")
         columns[key] = value
+    return columns
 
-    owned_r = top.table("owned_columns")
+
+def _owned_columns(owned_r: _Reader) -> dict[str, str]:
+    """[owned_columns]: the names of the columns (and log sheet) xlsdun writes."""
     owned = dict(OWNED_COLUMNS_DEFAULT)
     for key in OWNED_COLUMNS_DEFAULT:
         owned[key] = owned_r.text(key, owned[key]) or owned[key]
     owned_r.check_unknown()
+    return owned
 
-    s = top.table("sender")
+
+def _sender(s: _Reader) -> SenderConfig:
+    """[sender]: who the reminders come from; one-line values stay on one line."""
     sender = SenderConfig(
         name=s.line("name", "Accounts"),
         email=s.address("email", "accounts@example.com"),
@@ -534,8 +589,11 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         pay_link=s.line("pay_link", ""),
     )
     s.check_unknown()
+    return sender
 
-    loc = top.table("locale")
+
+def _locale(loc: _Reader) -> LocaleConfig:
+    """[locale]: language, currency, country and a time zone this computer knows."""
     locale = LocaleConfig(
         language=loc.text("language", "en"),
         currency=(loc.text("currency", "ILS") or "ILS").upper(),
@@ -545,23 +603,48 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     loc.check_unknown()
     if locale.language not in ("en", "he"):
         raise loc.fail("language", '"en" or "he"')
+    _check_timezone(loc, locale.timezone)
+    return locale
+
+
+def _check_timezone(loc: _Reader, timezone: str) -> None:
+    """A zone name zoneinfo finds; a missing zone database is said as such, not as a bad name."""
     try:
-        ZoneInfo(locale.timezone)
+        ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         if not has_tz_database():
             raise ConfigError(
-                f"{loc.source}: key 'locale.timezone' is {locale.timezone!r}, but this "
+                f"{loc.source}: key 'locale.timezone' is {timezone!r}, but this "
                 f"computer has no time zone database, so no zone can be looked up. Install "
                 f"Python's 'tzdata' package (pip install tzdata) or the system's (for example "
                 f"apt install tzdata), then run again."
             ) from None
         raise loc.fail("timezone", 'a time zone name like "Asia/Jerusalem"') from None
 
-    d = top.table("delivery")
+
+def _delivery(d: _Reader, base: Path) -> DeliveryConfig:
+    """[delivery] and [delivery.smtp]: the backend, its limits and its server."""
     backend = d.text("backend", "outbox")
     if backend not in ("outbox", "smtp", "gmail"):
         raise d.fail("backend", '"outbox", "smtp" or "gmail"')
-    sm = d.table("smtp")
+    smtp = _smtp(d.table("smtp"), backend, base)
+    delivery = DeliveryConfig(
+        backend=backend,
+        outbox_dir=base / (d.text("outbox_dir", "outbox") or "outbox"),
+        smtp=smtp,
+        max_per_run=d.int("max_per_run", None, minimum=1),
+        max_per_day=d.int("max_per_day", 400, minimum=1),
+        per_minute=d.int("per_minute", None, minimum=1),
+        retry_budget_seconds=_number(d, "retry_budget_seconds", 120.0, "seconds"),
+        retry_initial_seconds=_number(d, "retry_initial_seconds", 5.0, "seconds", positive=True),
+    )
+    d.check_unknown()
+    return delivery
+
+
+def _smtp(sm: _Reader, backend: str, base: Path) -> SmtpConfig:
+    """[delivery.smtp]: defaults follow the backend (Gmail's host) and the security (port);
+    a password in the file is refused unless the user accepts the risk."""
     security = sm.text("security", "starttls")
     if security not in ("starttls", "ssl", "none"):
         raise sm.fail("security", '"starttls", "ssl" or "none"')
@@ -580,25 +663,15 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     sm.check_unknown()
     if smtp.password and not smtp.allow_plaintext_password:
         raise ConfigError(
-            f"{source}: 'delivery.smtp.password' is written in the config file. Put it in the "
+            f"{sm.source}: 'delivery.smtp.password' is written in the config file. Put it in the "
             f"environment variable named by 'delivery.smtp.password_env' instead, or set "
             f"allow_plaintext_password = true if you accept the risk."
         )
-    delivery = DeliveryConfig(
-        backend=backend,
-        outbox_dir=base / (d.text("outbox_dir", "outbox") or "outbox"),
-        smtp=smtp,
-        max_per_run=d.int("max_per_run", None, minimum=1),
-        max_per_day=d.int("max_per_day", 400, minimum=1),
-        per_minute=d.int("per_minute", None, minimum=1),
-        retry_budget_seconds=_number(d, "retry_budget_seconds", 120.0, "seconds"),
-        retry_initial_seconds=_number(d, "retry_initial_seconds", 5.0, "seconds", positive=True),
-    )
-    d.check_unknown()
+    return smtp
 
-    policy = replace(_policy(top.table("policy")), country=locale.country)
 
-    sch = top.table("schedule")
+def _schedule(sch: _Reader) -> tuple[time, int]:
+    """[schedule]: the daily time ("HH:MM") and the heartbeat's minutes."""
     at = sch.text("time", "09:00")
     try:
         hh, mm = (int(x) for x in at.split(":"))
@@ -607,33 +680,17 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         raise sch.fail("time", 'a time like "09:00"') from None
     heartbeat_minutes = sch.int("heartbeat_minutes", 60, minimum=1)
     sch.check_unknown()
+    return schedule_time, heartbeat_minutes
 
-    own = top.table("owner")
+
+def _owner(own: _Reader) -> tuple[str | None, str]:
+    """[owner]: the digest's address and kind."""
     owner_email = own.address("email")
     owner_digest = own.text("digest", "per_client")
     if owner_digest not in ("per_client", "combined", "off"):
         raise own.fail("digest", '"per_client", "combined" or "off"')
     own.check_unknown()
-
-    templates = top.text("templates")
-    state_dir = top.text("state_dir")
-    top.check_unknown()
-    return Config(
-        source=source,
-        workbook=workbook,
-        state_dir=base / state_dir if state_dir else workbook.path.parent / ".xlsdun",
-        columns=columns,
-        owned_columns=owned,
-        sender=sender,
-        locale=locale,
-        delivery=delivery,
-        policy=policy,
-        template_dir=(base / templates) if templates else None,
-        schedule_time=schedule_time,
-        owner_email=owner_email,
-        owner_digest=owner_digest,
-        heartbeat_minutes=heartbeat_minutes,
-    )
+    return owner_email, owner_digest
 
 
 __all__ = ["Config", "ConfigError", "load", "from_dict", "default_policy", "replace"]

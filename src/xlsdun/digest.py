@@ -26,13 +26,17 @@ from typing import Any
 import jinja2
 
 from . import logs
+from .builtin_templates import DIGEST_TEMPLATES
 from .config import Config
+from .deliver.base import BackendFactory
 from .ledger import Ledger
-from .models import Action, Delivery, RunReport
+from .models import Action, Delivery, FailureKind, RunReport
 from .policy import how_to_approve
 from .private import private_dir
+from .send_state import SendState
+from .writeback import UP_TO_DATE
 
-TEMPLATES = Path(__file__).parent / "templates" / "digest"
+TEMPLATES = DIGEST_TEMPLATES
 OUTCOME_LABELS = {
     "sent": "sent",
     "written_to_outbox": "written to the outbox",
@@ -219,8 +223,7 @@ def _open_balance(action: Action) -> dict[str, Decimal]:
 
 def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     """Everything the owner needs from this run, with the counts taken from the ledger."""
-    today = report.today
-    plan = report.plan
+    today, plan = report.today, report.plan
     d = ClientDigest(
         name=config.sender.business or config.source.parent.name,
         config=str(config.source),
@@ -228,46 +231,70 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         run_id=report.run_id,
         exit_code=report.exit_code,
         counts=ledger.state_counts(today),
-        notes=[n for n in report.notes if n != "workbook already up to date"],
+        notes=[n for n in report.notes if n != UP_TO_DATE],
         workbook=str(config.workbook.path),
         workbook_written=report.workbook_written,
     )
-    deliveries = {x.action.debtor: x for x in report.deliveries}
-
-    tier_totals: dict[tuple[str, str], tuple[Decimal, int]] = {}
-    aging: dict[tuple[str, str], tuple[Decimal, int]] = {}
+    d.tiers, d.aging = _outstanding(plan.actions, today, config)
+    d.calls = _calls(plan.actions, report.deliveries, today, config)
+    d.calls += _ambiguous_calls(ledger, plan.actions)
     for a in plan.actions:
+        _promises(d, a, today)
+        _waiting(d, a, plan.approved_column)
+    d.deferred += _deferred_deliveries(report.deliveries)
+    d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
+    return d
+
+
+Totals = dict[tuple[str, str], tuple[Decimal, int]]  # (label, currency) -> (amount, count)
+
+
+def _outstanding(
+    actions: tuple[Action, ...], today: date, config: Config
+) -> tuple[list[Bar], list[Bar]]:
+    """The open balances as bars: per debtor by their tier, and per invoice by its age."""
+    tier_totals: Totals = {}
+    aging: Totals = {}
+    for a in actions:
         open_invoices = [i for i in a.invoices if i.balance > 0]
         if not open_invoices or a.reason == "paid":
             continue
         oldest = min(i.due_date for i in open_invoices)
         tier = _tier_of((today - oldest).days, config)
         for currency, amount in _open_balance(a).items():
-            total, n = tier_totals.get((tier, currency), (Decimal(0), 0))
-            tier_totals[(tier, currency)] = (total + amount, n + 1)
+            _add(tier_totals, (tier, currency), amount)
         for inv in open_invoices:
-            days = (today - inv.due_date).days
-            label = next(
-                lb
-                for lb, lo, hi in AGING_BUCKETS
-                if (lo is None or days >= lo) and (hi is None or days <= hi)
-            )
-            total, n = aging.get((label, inv.currency), (Decimal(0), 0))
-            aging[(label, inv.currency)] = (total + inv.balance, n + 1)
+            _add(aging, (_age_bucket((today - inv.due_date).days), inv.currency), inv.balance)
     ladder = ["not yet due", *(t.id for t in config.policy.ladder)]
-    d.tiers = _bars(tier_totals, ladder)
-    d.aging = _bars(aging, [b[0] for b in AGING_BUCKETS])
+    return _bars(tier_totals, ladder), _bars(aging, [b[0] for b in AGING_BUCKETS])
 
+
+def _add(totals: Totals, key: tuple[str, str], amount: Decimal) -> None:
+    total, n = totals.get(key, (Decimal(0), 0))
+    totals[key] = (total + amount, n + 1)
+
+
+def _age_bucket(days: int) -> str:
+    return next(
+        label
+        for label, lo, hi in AGING_BUCKETS
+        if (lo is None or days >= lo) and (hi is None or days <= hi)
+    )
+
+
+def _calls(
+    actions: tuple[Action, ...], deliveries: list[Delivery], today: date, config: Config
+) -> list[CallItem]:
+    """The debtors to phone, from the plan and this run's failed sends, with talking points."""
+    by_debtor = {x.action.debtor: x for x in deliveries}
     plan_offer = _plan_offer(config)
-    for a in plan.actions:
-        delivery = deliveries.get(a.debtor)
+    calls = []
+    for a in actions:
+        delivery = by_debtor.get(a.debtor)
         kind = _call_kind(a, delivery)
         if kind is None:
             continue
-        detail = (
-            delivery.detail if delivery is not None and delivery.outcome == "failed" else (a.reason)
-        )
-        d.calls.append(
+        calls.append(
             CallItem(
                 customer=a.customer,
                 kind=kind,
@@ -275,69 +302,96 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
                 phone=a.phone,
                 email=a.email,
                 balance=_balance(_open_balance(a)),
-                detail=detail,
+                detail=(
+                    delivery.detail
+                    if delivery is not None and delivery.outcome == "failed"
+                    else a.reason
+                ),
                 points=tuple(p.format(plan_offer=plan_offer) for p in TALKING_POINTS[kind]),
             )
         )
-    phones = {a.debtor: a.phone for a in plan.actions if a.phone}
-    for rec in ledger.sends(states=("ambiguous",)):
-        d.calls.append(
-            CallItem(
-                customer=rec.customer,
-                kind="ambiguous",
-                why=CALL_WHY["ambiguous"],
-                phone=phones.get(rec.debtor),
-                email=rec.email,
-                balance=_balance(rec.balance),
-                detail=f"{rec.tier or ''} reminder of {rec.today.isoformat()} "
-                f"(Message-ID {rec.message_id or 'unknown'})",
-                points=TALKING_POINTS["ambiguous"],
+    return calls
+
+
+def _ambiguous_calls(ledger: Ledger, actions: tuple[Action, ...]) -> list[CallItem]:
+    """Every send still `ambiguous`: only the debtor can say whether it arrived."""
+    phones = {a.debtor: a.phone for a in actions if a.phone}
+    return [
+        CallItem(
+            customer=rec.customer,
+            kind="ambiguous",
+            why=CALL_WHY["ambiguous"],
+            phone=phones.get(rec.debtor),
+            email=rec.email,
+            balance=_balance(rec.balance),
+            detail=f"{rec.tier or ''} reminder of {rec.today.isoformat()} "
+            f"(Message-ID {rec.message_id or 'unknown'})",
+            points=TALKING_POINTS["ambiguous"],
+        )
+        for rec in ledger.sends(states=(SendState.AMBIGUOUS,))
+    ]
+
+
+def _promises(d: ClientDigest, a: Action, today: date) -> None:
+    """Payment promises that fall due today, or that were broken."""
+    due_today = [i for i in a.invoices if i.promise_date == today and i.balance > 0]
+    if due_today:
+        d.promises_today.append(
+            Line(
+                a.customer,
+                _balance(_open_balance(a)),
+                "promised to pay today: invoice " + ", ".join(i.invoice for i in due_today),
             )
         )
+    if a.variant == "broken_promise":
+        promised = sorted({i.promise_date for i in a.invoices if i.promise_date})
+        when = ", ".join(p.isoformat() for p in promised) or "earlier"
+        d.promises_broken.append(
+            Line(a.customer, _balance(_open_balance(a)), f"promised {when}, still unpaid")
+        )
 
-    for a in plan.actions:
-        due_today = [i for i in a.invoices if i.promise_date == today and i.balance > 0]
-        if due_today:
-            d.promises_today.append(
-                Line(
-                    a.customer,
-                    _balance(_open_balance(a)),
-                    "promised to pay today: invoice " + ", ".join(i.invoice for i in due_today),
-                )
+
+def _waiting(d: ClientDigest, a: Action, approved_column: bool) -> None:
+    """What the plan holds back: for the owner's approval, or deferred (and why)."""
+    if a.kind == "await_approval":
+        d.approvals.append(
+            Line(
+                a.customer,
+                _balance(_open_balance(a)),
+                f"'{a.tier}' reminder: " + approve_hint(a, approved_column),
             )
-        if a.variant == "broken_promise":
-            promised = sorted({i.promise_date for i in a.invoices if i.promise_date})
-            when = ", ".join(p.isoformat() for p in promised) or "earlier"
-            d.promises_broken.append(
-                Line(a.customer, _balance(_open_balance(a)), f"promised {when}, still unpaid")
-            )
-        if a.kind == "await_approval":
-            d.approvals.append(
-                Line(
-                    a.customer,
-                    _balance(_open_balance(a)),
-                    f"'{a.tier}' reminder: " + approve_hint(a, plan.approved_column),
-                )
-            )
-        if a.kind == "defer":
-            d.deferred.append(Line(a.customer, _balance(_open_balance(a)), a.reason))
-    for x in report.deliveries:
-        if x.outcome == "deferred":
-            d.deferred.append(
-                Line(
-                    x.action.customer,
-                    _balance(_open_balance(x.action)),
-                    x.detail or "deferred to the next run",
-                )
-            )
-    d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
-    return d
+        )
+    if a.kind == "defer":
+        d.deferred.append(Line(a.customer, _balance(_open_balance(a)), a.reason))
+
+
+def _deferred_deliveries(deliveries: list[Delivery]) -> list[Line]:
+    """Sends this run deferred (a limit, a server that would not take them), and why."""
+    return [
+        Line(
+            x.action.customer,
+            _balance(_open_balance(x.action)),
+            x.detail or "deferred to the next run",
+        )
+        for x in deliveries
+        if x.outcome == "deferred"
+    ]
+
+
+# The talking points for a failed send, by what failed (anything the owner fixes in the
+# address or with the debtor, rather than in the attachments folder, is "bad_address").
+FAILED_CALL: dict[FailureKind, str] = {
+    FailureKind.ATTACHMENT: "attachment",
+    FailureKind.ADDRESS: "bad_address",
+    FailureKind.MESSAGE: "bad_address",
+    FailureKind.REFUSED: "bad_address",
+}
 
 
 def _call_kind(action: Action, delivery: Delivery | None) -> str | None:
     """Which talking points fit: a failed send first, then the plan's own reason to call."""
     if delivery is not None and delivery.outcome == "failed":
-        return "attachment" if "attachment" in delivery.detail else "bad_address"
+        return FAILED_CALL[delivery.failure] if delivery.failure else "bad_address"
     if action.call == "no_address" or (action.kind == "manual" and not action.email):
         return "no_address"
     if action.call == "credit_note":
@@ -516,8 +570,9 @@ def latest_report(config: Config) -> Path | None:
     return found[-1] if found else None
 
 
-def send(config: Config, clients: list[ClientDigest], today: date) -> str:
-    """Deliver a digest through the config's own backend; return where it went."""
+def send(config: Config, clients: list[ClientDigest], today: date, connect: BackendFactory) -> str:
+    """Deliver a digest: into the outbox folder, or by mail through the backend `connect`
+    makes (the caller's, made from the config); return where it went."""
     if not config.owner_email:
         raise ValueError(f"{config.source}: no [owner] email to send the digest to")
     msg = build_message(
@@ -538,9 +593,7 @@ def send(config: Config, clients: list[ClientDigest], today: date) -> str:
             n += 1
         _atomic_write(path, msg.as_bytes())
         return str(path)
-    from .wiring import make_backend
-
-    backend = make_backend(config, today)
+    backend = connect()
     backend.open()
     try:
         backend.send(msg)
@@ -550,7 +603,11 @@ def send(config: Config, clients: list[ClientDigest], today: date) -> str:
 
 
 def send_once(
-    config: Config, clients: list[ClientDigest], today: date, ledger: Ledger
+    config: Config,
+    clients: list[ClientDigest],
+    today: date,
+    ledger: Ledger,
+    connect: BackendFactory,
 ) -> str | None:
     """One digest per owner per day, and another only when something new needs them (it then
     opens with what is new). The ledger remembers what each owner was told today."""
@@ -567,14 +624,17 @@ def send_once(
             return None
         for c in clients:
             c.new = fresh
-    where = send(config, clients, today)
+    where = send(config, clients, today, connect)
     ledger.record_digest(today, config.owner_email, set(needs))
     logs.log.info("owner digest sent: %s", where)
     return where
 
 
-def after_run(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest | None:
-    """Write today's HTML report and (per client) send the digest. Never fails the run.
+def after_run(
+    config: Config, report: RunReport, ledger: Ledger, connect: BackendFactory
+) -> ClientDigest | None:
+    """Write today's HTML report and (per client) send the digest, by mail through the
+    backend `connect` makes (the run's caller says which). Never fails the run.
 
     A problem here is logged and noted in the report: the reminders already went out and
     their outcomes are in the ledger, which matters more than the summary of them.
@@ -584,7 +644,7 @@ def after_run(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest
         report.html_report = str(write_report(config, client))
         logs.log.info("report written: %s", client.report_path)
         if config.owner_digest == "per_client" and config.owner_email and did_anything(report):
-            send_once(config, [client], report.today, ledger)
+            send_once(config, [client], report.today, ledger, connect)
         return client
     except Exception as exc:  # noqa: BLE001 - the run's outcomes must survive any digest bug
         logs.log.exception("owner digest or report failed")

@@ -4,6 +4,8 @@ It is the source of truth: the workbook is only a view of it. A send moves
 pending -> sending -> sent | failed | deferred (written_to_outbox for the outbox), and
 `sending` is committed before the message leaves, so a crash mid-send is found on the next
 start and turned into `ambiguous`: never resent automatically, shown to the owner.
+Every change of state goes through one guarded UPDATE that only matches a row whose state
+may move there (send_state.TRANSITIONS); the schema is versioned (ledger_schema.py).
 """
 
 from __future__ import annotations
@@ -22,71 +24,45 @@ from typing import NamedTuple, cast
 
 from . import models
 from .deliver.base import SendResult
+from .ledger_schema import migrate
 from .models import Action, Contact, DebtorHistory, Delivery
 from .private import opener, private_dir
+from .send_state import (
+    CONTACT_STATES,
+    DONE_STATES,
+    INITIAL,
+    SOURCES,
+    SendState,
+    TransitionError,
+    check,
+    known,
+    settled,
+)
 
-CONTACT_STATES = ("sent", "written_to_outbox", "ambiguous", "sending")
+__all__ = [
+    "CONTACT_STATES",
+    "DONE_STATES",
+    "Ledger",
+    "Outcome",
+    "SendRecord",
+    "SendState",
+    "TransitionError",
+    "settled",
+]
+
 RESEND_DETAIL = "to be sent again (xlsdun resolve --resend)"
-DONE_STATES = (*CONTACT_STATES, "failed")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    today TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    pid INTEGER,
-    status TEXT NOT NULL DEFAULT 'running',
-    exit_code INTEGER,
-    summary TEXT
-);
-CREATE TABLE IF NOT EXISTS sends (
-    id INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL,
-    today TEXT NOT NULL,
-    debtor TEXT NOT NULL,
-    customer TEXT NOT NULL,
-    email TEXT,
-    tier TEXT,
-    variant TEXT NOT NULL DEFAULT 'standard',
-    invoices TEXT NOT NULL,
-    balance TEXT NOT NULL,
-    state TEXT NOT NULL,
-    backend TEXT,
-    message_id TEXT,
-    envelope TEXT,
-    detail TEXT NOT NULL DEFAULT '',
-    path TEXT,
-    logged INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (debtor, today)
-);
-CREATE INDEX IF NOT EXISTS sends_by_state ON sends (state);
-CREATE TABLE IF NOT EXISTS approvals (
-    debtor TEXT NOT NULL,
-    tier TEXT NOT NULL,
-    invoice TEXT NOT NULL,
-    approved_at TEXT NOT NULL,
-    PRIMARY KEY (debtor, tier, invoice)
-);
-CREATE TABLE IF NOT EXISTS digest_items (
-    today TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    item TEXT NOT NULL,
-    sent_at TEXT NOT NULL,
-    PRIMARY KEY (today, owner, item)
-);
-"""
 DIGEST_SENT = ""  # the item that records "a digest went to this owner today"
-
-
-def settled(state: str, message_id: str | None) -> bool:
-    """Whether today's send for a debtor is done with. A failure before the message was built
-    (a missing attachment) reached no server: once the owner fixes it, a rerun may try again."""
-    if state == "failed" and message_id is None:
-        return False
-    return state in DONE_STATES
+AMBIGUOUS_DETAIL = (
+    "the run stopped while this message was being sent; it may or may not have arrived. "
+    "Check, then run 'xlsdun resolve'"
+)
+_REPORTED_AS: dict[SendState, models.Outcome] = {
+    SendState.SENDING: "ambiguous",
+    SendState.PENDING: "deferred",
+}
+"""How a run reports a send an earlier run of the day left unfinished."""
+_CONTACTS = tuple(sorted(CONTACT_STATES))  # as SQL parameters, in a stable order
+_CONTACT_MARKS = ", ".join("?" * len(_CONTACTS))
 
 
 def _now() -> str:
@@ -100,7 +76,7 @@ def _json_balance(balance: dict[str, Decimal]) -> str:
 class Outcome(NamedTuple):
     """Where a debtor's send of one day stands: what the sheet's status cell says of it."""
 
-    state: str
+    state: SendState
     tier: str | None
     variant: str
     detail: str
@@ -118,7 +94,7 @@ class SendRecord:
     variant: str
     invoices: tuple[str, ...]
     balance: dict[str, Decimal]
-    state: str
+    state: SendState
     message_id: str | None
     detail: str
     path: str | None
@@ -139,7 +115,7 @@ class SendRecord:
             variant=row["variant"],
             invoices=tuple(json.loads(row["invoices"])),
             balance={k: Decimal(v) for k, v in json.loads(row["balance"]).items()},
-            state=row["state"],
+            state=SendState(row["state"]),
             message_id=row["message_id"],
             detail=row["detail"],
             path=row["path"],
@@ -150,7 +126,10 @@ class SendRecord:
 
 
 class Ledger:
-    """One SQLite file per workbook, in the state dir, readable by the user only."""
+    """One SQLite file per workbook, in the state dir, readable by the user only.
+
+    Opening it brings its schema up to date (ledger_schema.migrate); a ledger written by a
+    newer xlsdun is refused (LedgerTooNew, exit 2)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -158,10 +137,14 @@ class Ledger:
         if not self.path.exists():  # created private before SQLite writes a byte; the WAL
             os.close(opener(self.path, os.O_WRONLY | os.O_CREAT))  # inherits its mode
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            migrate(self.db, self.path)
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -239,12 +222,14 @@ class Ledger:
 
     def recover(
         self, outbox_has: Callable[[str | None], str | None] | None = None
-    ) -> list[tuple[SendRecord, str]]:
+    ) -> list[tuple[SendRecord, SendState]]:
         """Sends left in `sending` by a crash. Outbox ones are settled by looking at the
         outbox (a local, atomic write); anything else becomes `ambiguous`."""
         stuck = [
             SendRecord.from_row(r)
-            for r in self.db.execute("SELECT * FROM sends WHERE state = 'sending'").fetchall()
+            for r in self.db.execute(
+                "SELECT * FROM sends WHERE state = ?", (SendState.SENDING,)
+            ).fetchall()
         ]
         changed = []
         with self._tx() as db:
@@ -252,25 +237,12 @@ class Ledger:
                 backend = db.execute("SELECT backend FROM sends WHERE id = ?", (rec.id,)).fetchone()
                 if backend[0] == "outbox" and outbox_has is not None:
                     found = outbox_has(rec.message_id)
-                    state = "written_to_outbox" if found else "pending"
+                    state = SendState.WRITTEN_TO_OUTBOX if found else SendState.PENDING
                     detail = "recovered after a crash" if found else "not written before a crash"
-                    db.execute(
-                        "UPDATE sends SET state = ?, path = ?, detail = ?, updated_at = ? "
-                        "WHERE id = ?",
-                        (state, found or None, detail, _now(), rec.id),
-                    )
+                    self._move(db, rec.id, state, "path = ?, detail = ?", (found or None, detail))
                 else:
-                    state = "ambiguous"
-                    db.execute(
-                        "UPDATE sends SET state = 'ambiguous', detail = ?, updated_at = ? "
-                        "WHERE id = ?",
-                        (
-                            "the run stopped while this message was being sent; it may or may "
-                            "not have arrived. Check, then run 'xlsdun resolve'",
-                            _now(),
-                            rec.id,
-                        ),
-                    )
+                    state = SendState.AMBIGUOUS
+                    self._move(db, rec.id, state, "detail = ?", (AMBIGUOUS_DETAIL,))
                 changed.append((rec, state))
         return changed
 
@@ -286,12 +258,13 @@ class Ledger:
         """What already happened to today's send for this debtor, as this run reports it."""
         rec = self.existing(action.debtor, today)
         assert rec is not None
-        outcome = {"sending": "ambiguous", "pending": "deferred"}.get(rec.state, rec.state)
+        # the ledger's other states are outcomes
+        outcome = _REPORTED_AS.get(rec.state, cast(models.Outcome, rec.state.value))
         return Delivery(
             action,
-            cast(models.Outcome, outcome),  # the ledger's other states are outcomes
+            outcome,
             rec.message_id,
-            f"already done today: {rec.state}",
+            f"already done today: {rec.state.value}",
             rec.path,
             earlier=True,
         )
@@ -324,25 +297,23 @@ class Ledger:
                 json.dumps(list(action.invoice_ids)),
                 _json_balance(action.balance),
                 backend,
-                _now(),
             )
             if row is None:
+                now = _now()
                 cur = db.execute(
                     "INSERT INTO sends (run_id, customer, email, tier, variant, invoices, balance, "
-                    "backend, updated_at, debtor, today, state, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                    (*values, action.debtor, today.isoformat(), _now()),
+                    "backend, debtor, today, state, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*values, action.debtor, today.isoformat(), INITIAL, now, now),
                 )
                 return cur.lastrowid
             if settled(row["state"], row["message_id"]):
                 return None
-            db.execute(
-                "UPDATE sends SET run_id = ?, customer = ?, email = ?, tier = ?, variant = ?, "
-                "invoices = ?, balance = ?, backend = ?, updated_at = ?, state = 'pending', "
-                "logged = 0 WHERE id = ?",
-                (*values, row["id"]),
+            sets = "run_id = ?, customer = ?, email = ?, tier = ?, variant = ?, invoices = ?, "
+            self._move(
+                db, row["id"], INITIAL, sets + "balance = ?, backend = ?, logged = 0", values
             )
-            return row["id"]
+            return int(row["id"])
 
     def mark(
         self,
@@ -354,14 +325,48 @@ class Ledger:
         envelope: str | None = None,
         path: str | None = None,
     ) -> None:
-        """Move a send to its next state, committed (and fsynced) before returning."""
+        """Move a send to its next state, committed (and fsynced) before returning.
+
+        A move send_state.TRANSITIONS does not allow, or an unknown state, raises
+        TransitionError and changes nothing."""
         with self._tx() as db:
-            db.execute(
-                "UPDATE sends SET state = ?, message_id = COALESCE(?, message_id), "
-                "detail = COALESCE(?, detail), envelope = COALESCE(?, envelope), "
-                "path = COALESCE(?, path), logged = 0, updated_at = ? WHERE id = ?",
-                (state, message_id, detail, envelope, path, _now(), send_id),
+            self._move(
+                db,
+                send_id,
+                state,
+                "message_id = COALESCE(?, message_id), detail = COALESCE(?, detail), "
+                "envelope = COALESCE(?, envelope), path = COALESCE(?, path), logged = 0",
+                (message_id, detail, envelope, path),
             )
+
+    def _move(
+        self,
+        db: sqlite3.Connection,
+        send_id: int,
+        state: str,
+        sets: str,
+        args: tuple[object, ...],
+        *,
+        only_from: frozenset[SendState] | None = None,
+    ) -> bool:
+        """The one place a send's state changes: an UPDATE of `state`, `sets` and updated_at
+        that only matches the row if its state may move to `state`. A refused move raises
+        TransitionError naming both states; with `only_from` it returns False instead."""
+        to = known(state)
+        if to is not None:
+            froms = sorted(SOURCES[to] if only_from is None else SOURCES[to] & only_from)
+            cur = db.execute(
+                f"UPDATE sends SET state = ?, {sets}, updated_at = ? "
+                f"WHERE id = ? AND state IN ({', '.join('?' * len(froms))})",
+                (to, *args, _now(), send_id, *froms),
+            )
+            if cur.rowcount == 1 or only_from is not None:
+                return cur.rowcount == 1
+        row = db.execute("SELECT state FROM sends WHERE id = ?", (send_id,)).fetchone()
+        if row is None:
+            raise TransitionError(f"send {send_id}: no such send to move to {str(state)!r}")
+        check(send_id, row[0], state)  # raises: the UPDATE matched no row
+        raise AssertionError(f"send {send_id}: {row[0]!r} -> {str(state)!r} allowed, not made")
 
     def sends(
         self, *, states: tuple[str, ...] | None = None, today: date | None = None
@@ -384,18 +389,20 @@ class Ledger:
             "SELECT debtor, state, tier, variant, detail FROM sends WHERE today = ? ORDER BY id",
             (today.isoformat(),),
         )
-        shared: dict[Outcome, Outcome] = {}
+        shared: dict[tuple[str, str | None, str, str], Outcome] = {}
         outcomes = {}
-        for debtor, *rest in rows:
-            outcome = Outcome(*rest)
-            outcomes[debtor] = shared.setdefault(outcome, outcome)
+        for debtor, state, tier, variant, detail in rows:
+            key = (state, tier, variant, detail)
+            if (outcome := shared.get(key)) is None:
+                outcome = shared[key] = Outcome(SendState(state), tier, variant, detail)
+            outcomes[debtor] = outcome
         return outcomes
 
     def unlogged(self) -> Iterator[SendRecord]:
         """The sends not yet in the workbook's log, one at a time (40,000 records at once
         weigh more than the log lines made from them)."""
         rows = self.db.execute(
-            "SELECT * FROM sends WHERE logged = 0 AND state != 'pending' ORDER BY id"
+            "SELECT * FROM sends WHERE logged = 0 AND state != ? ORDER BY id", (SendState.PENDING,)
         )
         return map(SendRecord.from_row, rows)
 
@@ -407,24 +414,22 @@ class Ledger:
         """The owner's answer for an `ambiguous` send: it arrived (`sent`), or it did not
         (`deferred`: no longer a contact, so the next run sends it). False if not ambiguous."""
         state, detail = (
-            ("sent", "confirmed as arrived by the owner (xlsdun resolve --sent)")
+            (SendState.SENT, "confirmed as arrived by the owner (xlsdun resolve --sent)")
             if arrived
-            else ("deferred", RESEND_DETAIL)
+            else (SendState.DEFERRED, RESEND_DETAIL)
         )
+        only = frozenset({SendState.AMBIGUOUS})
         with self._tx() as db:
-            cur = db.execute(
-                "UPDATE sends SET state = ?, detail = ?, logged = 0, updated_at = ? "
-                "WHERE id = ? AND state = 'ambiguous'",
-                (state, detail, _now(), send_id),
+            return self._move(
+                db, send_id, state, "detail = ?, logged = 0", (detail,), only_from=only
             )
-        return cur.rowcount == 1
 
     def resent_debtors(self) -> set[str]:
         """Debtors whose possible contact the owner retracted (`resolve --resend`). The sheet's
         `Last reminder` may still show that contact (xlsdun wrote it); it must not count."""
         rows = self.db.execute(
-            "SELECT DISTINCT debtor FROM sends WHERE state = 'deferred' AND detail = ?",
-            (RESEND_DETAIL,),
+            "SELECT DISTINCT debtor FROM sends WHERE state = ? AND detail = ?",
+            (SendState.DEFERRED, RESEND_DETAIL),
         )
         return {r[0] for r in rows}
 
@@ -446,13 +451,12 @@ class Ledger:
         40,000 debtors this halves the history's memory."""
         contacts: dict[str, list[Contact]] = defaultdict(list)
         thanked: dict[str, set[str]] = defaultdict(set)
-        marks = ", ".join("?" * len(CONTACT_STATES))
         days: dict[str, date] = {}
         names: dict[str, str] = {}
         for debtor, day, tier, variant, message_id, invoices_json in self.db.execute(
             f"SELECT debtor, today, tier, variant, message_id, invoices FROM sends "
-            f"WHERE state IN ({marks}) ORDER BY today, id",
-            CONTACT_STATES,
+            f"WHERE state IN ({_CONTACT_MARKS}) ORDER BY today, id",
+            _CONTACTS,
         ):
             invoices = tuple(json.loads(invoices_json))
             if variant == "thank_you":
@@ -502,8 +506,7 @@ class Ledger:
 
     def sent_on(self, today: date) -> int:
         """Messages that count against the day's limit: every contact made or maybe made."""
-        marks = ", ".join("?" * len(CONTACT_STATES))
         return self.db.execute(
-            f"SELECT COUNT(*) FROM sends WHERE today = ? AND state IN ({marks})",
-            (today.isoformat(), *CONTACT_STATES),
+            f"SELECT COUNT(*) FROM sends WHERE today = ? AND state IN ({_CONTACT_MARKS})",
+            (today.isoformat(), *_CONTACTS),
         ).fetchone()[0]

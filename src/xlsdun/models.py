@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 ActionKind = Literal["send", "skip", "manual", "await_approval", "defer"]
@@ -22,9 +23,12 @@ CallReason = Literal["overdue", "no_address", "credit_note"]
 notes that make the amount owed uncertain (each has its own talking points in the digest)."""
 
 TIER_ORDER: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final", "escalate")
-"""The default ladder's tiers, gentlest first. Tiers that send an email have templates."""
+"""The tier ids a config may name, gentlest first (the default ladder's). An id names the
+tier's templates; what a tier does (emails or not, needs approval, is the final notice)
+comes from the configured ladder, never from its id (see policy/ladder.py)."""
 
 EMAIL_TIERS: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final")
+"""The tiers with built-in message templates, which previews show."""
 
 
 @dataclass(slots=True, unsafe_hash=True)  # hashable like the frozen values that hold it
@@ -183,6 +187,16 @@ class Plan:
         return tuple(a for a in self.actions if a.kind == "send")
 
 
+class FailureKind(StrEnum):
+    """Why a delivery `failed`, as data from where it is known (the renderer, the mail
+    server) to the digest, which picks the owner's talking points by it."""
+
+    ATTACHMENT = "attachment"  # an invoice file the sheet names is missing or refused
+    ADDRESS = "address"  # the sheet's address (or Cc) is not a valid address
+    MESSAGE = "message"  # the message could not be built or encoded from the sheet's data
+    REFUSED = "refused"  # the mail server refused the recipient or the message
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What happened to one action in this run."""
@@ -193,6 +207,7 @@ class Delivery:
     detail: str = ""
     path: str | None = None  # the .eml written, for the outbox backend
     earlier: bool = False  # an earlier run today recorded it; this run did nothing for it
+    failure: FailureKind | None = None  # set when `outcome` is "failed": what failed
 
 
 @dataclass(slots=True)

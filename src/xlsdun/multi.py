@@ -14,17 +14,19 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from . import config as config_mod
 from . import digest as digest_mod
 from . import logs
 from .config import Config
-from .engine import check_folders, run_once
+from .engine import RunOptions, run_once
 from .errors import EXIT_FAILED, RunError, known_exit
 from .ledger import Ledger
 from .models import Delivery, RunReport
-from .wiring import ledger_path
+from .preflight import check_folders
+from .wiring import ledger_path, make_backend
 
 
 class StopRequested(Exception):
@@ -105,19 +107,57 @@ def run_client(
 ) -> ClientResult:
     """One client's daily run; every failure becomes part of the result (unless `reraise`)."""
     result = ClientResult(path=path)
-    try:
-        result.config = cfg = config_mod.load(path)
-        check_folders(cfg, dry_run=dry_run)  # before the log is attached inside state_dir
-    except Exception as exc:
-        result.error, result.exit_code = error_exit(exc)
-        logs.log.error("config %s: %s", path, result.error)
-        if reraise:
-            raise
+    cfg = _load(result, dry_run=dry_run, reraise=reraise)
+    if cfg is None:
         return result
     if not dry_run:  # a dry run records nothing outside its preview folder, logs included
         logs.attach(cfg.state_dir, cfg.zone)
     _remember_secrets(cfg)
     day = today or datetime.now(cfg.zone).date()
+    options = RunOptions(
+        dry_run=dry_run, on_delivery=_delivered(on_delivery, should_stop), allow_earlier=force
+    )
+    with logs.client(cfg.state_dir):
+        try:
+            check_run_date(cfg, day, today_given=today is not None, force=force or dry_run)
+            report = run_once(cfg, day, options)
+        except StopRequested:
+            result.stopped = True
+            result.error = "stopped on request; the remaining reminders go out on the next run"
+            logs.log.warning("run stopped on request between two sends")
+            return result
+        except Exception as exc:
+            _failed(result, exc)
+            if reraise:
+                raise
+            if not dry_run:
+                _notify_failure(cfg, result, day)
+            return result
+        result.report = report
+        result.exit_code = report.exit_code
+        _log_finished(report)
+    return result
+
+
+def _load(result: ClientResult, *, dry_run: bool, reraise: bool) -> Config | None:
+    """The client's config, its folders checked; None (the failure in `result`) if unusable."""
+    try:
+        result.config = cfg = config_mod.load(result.path)
+        check_folders(cfg, dry_run=dry_run)  # before the log is attached inside state_dir
+    except Exception as exc:
+        result.error, result.exit_code = error_exit(exc)
+        logs.log.error("config %s: %s", result.path, result.error)
+        if reraise:
+            raise
+        return None
+    return cfg
+
+
+def _delivered(
+    on_delivery: Callable[[Delivery], None] | None, should_stop: Callable[[], bool] | None
+) -> Callable[[Delivery], None]:
+    """The run's per-delivery callback: log it, pass it on, and stop between two sends when
+    asked (the delivery just made is already recorded)."""
 
     def delivered(d: Delivery) -> None:
         logs.log.info(
@@ -133,41 +173,30 @@ def run_client(
         if should_stop and should_stop():
             raise StopRequested
 
-    with logs.client(cfg.state_dir):
-        try:
-            check_run_date(cfg, day, today_given=today is not None, force=force or dry_run)
-            report = run_once(cfg, day, dry_run=dry_run, on_delivery=delivered, allow_earlier=force)
-        except StopRequested:
-            result.stopped = True
-            result.error = "stopped on request; the remaining reminders go out on the next run"
-            logs.log.warning("run stopped on request between two sends")
-            return result
-        except Exception as exc:
-            result.error, result.exit_code = error_exit(exc)
-            logs.log.error(
-                "run failed (exit %s): %s",
-                result.exit_code,
-                result.error,
-                exc_info=result.exit_code == EXIT_FAILED,
-            )
-            if reraise:
-                raise
-            if not dry_run:
-                _notify_failure(cfg, result, day)
-            return result
-        result.report = report
-        result.exit_code = report.exit_code
-        outcomes: dict[str, int] = {}
-        for d in report.deliveries:
-            outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
-        logs.log.info(
-            "run finished: exit %s, %s, workbook %s%s",
-            report.exit_code,
-            ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing sent",
-            "updated" if report.workbook_written else "unchanged",
-            "".join(f"; note: {n}" for n in report.notes),
-        )
-    return result
+    return delivered
+
+
+def _failed(result: ClientResult, exc: Exception) -> None:
+    result.error, result.exit_code = error_exit(exc)
+    logs.log.error(
+        "run failed (exit %s): %s",
+        result.exit_code,
+        result.error,
+        exc_info=result.exit_code == EXIT_FAILED,
+    )
+
+
+def _log_finished(report: RunReport) -> None:
+    outcomes: dict[str, int] = {}
+    for d in report.deliveries:
+        outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+    logs.log.info(
+        "run finished: exit %s, %s, workbook %s%s",
+        report.exit_code,
+        ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing sent",
+        "updated" if report.workbook_written else "unchanged",
+        "".join(f"; note: {n}" for n in report.notes),
+    )
 
 
 def _notify_failure(cfg: Config, result: ClientResult, today: date) -> None:
@@ -177,7 +206,9 @@ def _notify_failure(cfg: Config, result: ClientResult, today: date) -> None:
     try:
         item = digest_mod.failed(result.path, result.error, result.exit_code, today, cfg)
         with Ledger(ledger_path(cfg)) as ledger:  # the same failure again: not mailed again
-            where = digest_mod.send_once(cfg, [item], today, ledger)
+            where = digest_mod.send_once(
+                cfg, [item], today, ledger, partial(make_backend, cfg, today)
+            )
         if where:
             logs.log.info("owner told of the failure: %s", where)
     except Exception:  # noqa: BLE001 - telling the owner must not hide the original failure
@@ -236,32 +267,53 @@ def send_combined(results: list[ClientResult], today: date | None = None) -> lis
     Clients whose config could not be read are in every combined digest: their own
     owner address is unknown, and the bookkeeper is the one who can fix them.
     """
+    unreadable = [r for r in results if r.config is None]
+    sent = []
+    for members in _combined_groups(results):
+        everyone = members + unreadable
+        if any(_worth_telling(r) for r in everyone):
+            where = _send_group(members, everyone, today)
+            if where:
+                sent.append(where)
+    return sent
+
+
+def _combined_groups(results: list[ClientResult]) -> list[list[ClientResult]]:
+    """The clients that asked for a combined digest, by owner address (any case)."""
     groups: dict[str, list[ClientResult]] = {}
     for r in results:
         if r.config is not None and r.config.owner_digest == "combined" and r.config.owner_email:
             groups.setdefault(r.config.owner_email.casefold(), []).append(r)
-    unreadable = [r for r in results if r.config is None]
-    sent = []
-    for members in groups.values():
-        everyone = members + unreadable
-        worth = any(r.error or (r.report and digest_mod.did_anything(r.report)) for r in everyone)
-        if not worth:
-            continue
-        host = members[0].config
-        assert host is not None
-        day = today or datetime.now(host.zone).date()
-        try:
-            clients = [_client_digest(r, day) for r in sorted(everyone, key=lambda r: r.path)]
-            with Ledger(ledger_path(host)) as ledger, logs.client(host.state_dir):
-                where = digest_mod.send_once(host, clients, day, ledger)
-            if where:
-                sent.append(where)
-                with logs.client(host.state_dir):
-                    logs.log.info("combined digest for %d client(s) sent: %s", len(clients), where)
-        except Exception as exc:  # noqa: BLE001 - a digest must never undo the runs
+    return list(groups.values())
+
+
+def _worth_telling(result: ClientResult) -> bool:
+    """A client that failed, or whose run did something, makes a digest worth sending."""
+    return bool(result.error or (result.report and digest_mod.did_anything(result.report)))
+
+
+def _send_group(
+    members: list[ClientResult], everyone: list[ClientResult], today: date | None
+) -> str | None:
+    """One owner's combined digest, through the first member's config (its ledger remembers
+    what the owner was told); where it went, or None. A failure is noted, never raised."""
+    host = members[0].config
+    assert host is not None
+    day = today or datetime.now(host.zone).date()
+    try:
+        clients = [_client_digest(r, day) for r in sorted(everyone, key=lambda r: r.path)]
+        with Ledger(ledger_path(host)) as ledger, logs.client(host.state_dir):
+            where = digest_mod.send_once(
+                host, clients, day, ledger, partial(make_backend, host, day)
+            )
+        if where:
             with logs.client(host.state_dir):
-                logs.log.exception("combined digest failed")
-            for r in members:
-                if r.report is not None:
-                    r.report.notes.append(f"the combined digest could not be sent ({exc})")
-    return sent
+                logs.log.info("combined digest for %d client(s) sent: %s", len(clients), where)
+        return where
+    except Exception as exc:  # noqa: BLE001 - a digest must never undo the runs
+        with logs.client(host.state_dir):
+            logs.log.exception("combined digest failed")
+        for r in members:
+            if r.report is not None:
+                r.report.notes.append(f"the combined digest could not be sent ({exc})")
+        return None

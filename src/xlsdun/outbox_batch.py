@@ -27,10 +27,13 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime
+from email.message import EmailMessage
 from typing import Any, Literal, Protocol
 
+from . import speedups
 from .deliver.base import SendResult
 from .deliver.outbox import OutboxBackend
+from .delivery import Unrendered, already_done, render_one
 from .ledger import Ledger
 from .mime import WireMessage, known_headers
 from .models import Action, Delivery
@@ -39,11 +42,11 @@ BATCH = 256
 LOCAL_SHARE = 3  # with a helper process, this process renders every third batch itself
 AHEAD = 2  # batches queued for the helper at any time
 
-# ("message", message) | ("failed" | "deferred", detail)
-Rendered = tuple[Literal["message", "failed", "deferred"], Any]
+# the message (parsed, or as the helper process sent it back), or why there is none
+Rendered = EmailMessage | WireMessage | Unrendered
 # what the helper process sends back for each: ("wire", (bytes, headers, recipient)),
-# ("bytes", bytes) or ("failed" | "deferred", detail)
-Shipped = tuple[Literal["wire", "bytes", "failed", "deferred"], Any]
+# ("bytes", bytes), or the Unrendered as it is
+Shipped = tuple[Literal["wire", "bytes"], Any] | Unrendered
 
 
 class Sender(Protocol):
@@ -77,6 +80,9 @@ def _gc_frozen() -> Iterator[None]:
     """Leave the objects that exist now (receivables, plan, history) out of the cyclic garbage
     collector's scans while thousands of messages are built: those scans of the whole heap
     otherwise cost a fifth of the rendering."""
+    if not speedups.enabled("gc"):
+        yield
+        return
     gc.freeze()
     try:
         yield
@@ -140,6 +146,7 @@ def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None
         and (os.cpu_count() or 1) > 1
         and batches >= 2
         and os.environ.get("XLSDUN_RENDER_PROCESSES", "2") != "1"
+        and speedups.enabled("fork")
     )
     if not usable:
         yield None
@@ -162,31 +169,16 @@ def _render_remote(batch: tuple[Action, ...]) -> list[Shipped]:
     would cost more to send back than to build)."""
     assert _HELPER_STATE is not None
     renderer, today, now = _HELPER_STATE
-    out: list[Shipped] = []
-    for kind, value in (render_one(renderer, a, today, now) for a in batch):
-        if kind == "message":
-            known = known_headers(value)
-            if known is not None:
-                out.append(("wire", (value.as_bytes(), *known)))
-                continue
-            out.append(("bytes", value.as_bytes()))
-        else:
-            out.append((kind, value))
-    return out
+    return [_shipped(render_one(renderer, a, today, now)) for a in batch]
 
 
-def render_one(renderer: Any, action: Action, today: date, now: datetime) -> Rendered:
-    """The message, or why not: a problem in the debtor's rows (a missing or refused
-    attachment, an invalid address) fails that debtor (the owner fixes the sheet and
-    reruns), any other template problem defers it."""
-    from .render import RenderError, SheetProblem
-
-    try:
-        return "message", renderer.render(action, today=today, now=now)
-    except SheetProblem as exc:
-        return "failed", str(exc)
-    except RenderError as exc:
-        return "deferred", f"template error: {exc}"
+def _shipped(rendered: EmailMessage | Unrendered) -> Shipped:
+    if isinstance(rendered, Unrendered):
+        return rendered
+    known = known_headers(rendered)
+    if known is not None:
+        return "wire", (rendered.as_bytes(), *known)
+    return "bytes", rendered.as_bytes()
 
 
 def _rendered(
@@ -208,17 +200,18 @@ def _rendered(
         if k in futures:
             results = futures.pop(k).result()
             submit_next()
-            yield [_from_helper(kind, value) for kind, value in results]
+            yield [_from_helper(shipped) for shipped in results]
         else:
             yield [render_one(sender.renderer, a, sender.today, sender.now) for a in batch]
 
 
-def _from_helper(kind: Literal["wire", "bytes", "failed", "deferred"], value: Any) -> Rendered:
+def _from_helper(shipped: Shipped) -> Rendered:
+    if isinstance(shipped, Unrendered):
+        return shipped
+    kind, value = shipped
     if kind == "wire":
-        return "message", WireMessage(*value)
-    if kind == "bytes":
-        return "message", WireMessage.parse(value)
-    return kind, value
+        return WireMessage(*value)
+    return WireMessage.parse(value)
 
 
 # -- the ledger and the files --------------------------------------------------------------------
@@ -237,18 +230,18 @@ def _record_sending(
     done: list[Delivery] = []
     ready: list[tuple[int, Action, Any, str]] = []
     with ledger.transaction():
-        for action, (kind, value) in zip(batch, results, strict=True):
+        for action, rendered in zip(batch, results, strict=True):
             send_id = ledger.begin(sender.run_id, sender.today, action, sender.backend.name)
             if send_id is None:
-                done.append(ledger.done_today(action, sender.today))
+                done.append(already_done(ledger, action, sender.today))
                 continue
-            if kind != "message":
-                ledger.mark(send_id, kind, detail=value)
-                done.append(Delivery(action, kind, None, value))
+            if isinstance(rendered, Unrendered):
+                ledger.mark(send_id, rendered.outcome, detail=rendered.detail)
+                done.append(rendered.delivery(action))
                 continue
-            message_id = _message_id(value)
+            message_id = _message_id(rendered)
             ledger.mark(send_id, "sending", message_id=message_id)
-            ready.append((send_id, action, value, message_id))
+            ready.append((send_id, action, rendered, message_id))
     return done, ready
 
 

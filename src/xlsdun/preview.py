@@ -16,6 +16,7 @@ from .config import PolicyConfig
 from .deliver.outbox import slug
 from .models import EMAIL_TIERS, Action
 from .private import private_dir, write_private
+from .render import LANGUAGES, Renderer, RenderError, sample_action
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +47,6 @@ def clear_folder(folder: Path) -> None:
 def all_tier_actions(today: date, policy: PolicyConfig) -> list[Action]:
     """A sample debtor at every tier and variant, in every language, with the fees `policy`
     really charges (none unless configured)."""
-    from .render import LANGUAGES, sample_action
-
     actions = []
     for language in LANGUAGES:
         for tier in EMAIL_TIERS:
@@ -58,15 +57,18 @@ def all_tier_actions(today: date, policy: PolicyConfig) -> list[Action]:
 
 
 def write_gallery(
-    renderer, actions: list[Action], out: Path, today: date, now: datetime, note: str = ""
+    renderer: Renderer,
+    actions: list[Action],
+    out: Path,
+    today: date,
+    now: datetime,
+    note: str = "",
 ) -> Path:
     """Render each action into out/ (html, txt, eml) and write out/index.html linking them.
     Private like everything in the state folder: the messages hold customers' data."""
     private_dir(out)
     clear_folder(out)
     items: list[PreviewItem] = []
-    from .render import RenderError
-
     for n, action in enumerate(actions, start=1):
         parts = renderer.render_parts(action, today=today)
         try:

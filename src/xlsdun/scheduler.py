@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from . import digest as digest_mod
 from . import logs, multi
 from .errors import EXIT_LOCKED
 from .ledger import Ledger
-from .wiring import ledger_path
+from .wiring import ledger_path, make_backend
 
 LOCKED_RETRY = timedelta(minutes=15)  # a run held by another (a manual one) is tried again
 
@@ -244,7 +245,8 @@ class Daemon:
             try:
                 cfg = config_mod.load(path)
                 if cfg.owner_email and cfg.owner_digest != "off":
-                    digest_mod.send(cfg, [digest_mod.failed(path, error, 1, today, cfg)], today)
+                    item = digest_mod.failed(path, error, 1, today, cfg)
+                    digest_mod.send(cfg, [item], today, partial(make_backend, cfg, today))
             except Exception:  # noqa: BLE001 - best effort: the log already has it
                 logs.log.exception("could not tell the owner of %s", path)
 

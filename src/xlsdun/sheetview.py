@@ -7,11 +7,11 @@ cells again and writes them. Only cells whose value differs from the sheet are r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 
 from .ledger import Outcome, SendRecord
-from .models import Action, DebtorHistory, Plan, Receivables
+from .models import Action, DebtorHistory, Finding, Plan, Receivables
 from .workbook.coerce import is_blank
 
 LOG_HEADER = [
@@ -102,64 +102,108 @@ def owned_updates(
     dicts are read-only for callers.
     """
     status_header = owned_columns["status"]
-    key_of = {v: k for k, v in owned_columns.items()}
-    nothing: dict[str, object] = {}
-    noted = {f.row for f in plan.findings}
-    wanted_at: dict[int, dict[str, object]] = {}  # rows with findings: what they would say
-    changes: dict[int, dict[str, object]] = {}
+    changes = _Changes(
+        receivables.owned,
+        key_of={v: k for k, v in owned_columns.items()},
+        noted={f.row for f in plan.findings},
+    )
+    closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
+    for action in plan.actions:
+        common = _reminder_cells(action, history.get(action.debtor), owned_columns)
+        status = action_status(action, today_records.get(action.debtor))
+        rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
+        changes.want((inv.row for inv in action.invoices), {status_header: status, **rest})
+        for why in dict.fromkeys(why for _, why in action.excluded):
+            rest = closed if why in _CLOSED else common
+            changes.want(_excluded(action, why), {status_header: _not_sent(why), **rest})
+    for row, findings in _findings_by_row(plan.findings).items():
+        changes.note(row, status_header, findings)
+    return changes.settled()
 
-    def change(rows: Iterable[int], cells: dict[str, object]) -> None:
+
+def _reminder_cells(
+    action: Action, h: DebtorHistory | None, owned_columns: Mapping[str, str]
+) -> dict[str, object]:
+    """The last reminder, its level, how many so far and the next date, for a debtor's rows."""
+    last = h.last if h else None
+    return {
+        owned_columns["last"]: last.day if last else None,
+        owned_columns["level"]: last.tier if last else None,
+        owned_columns["count"]: h.sent_count if h and h.sent_count else None,
+        owned_columns["next"]: action.next_date,
+    }
+
+
+def _excluded(action: Action, why: str) -> Iterator[int]:
+    """The rows of the debtor's invoices that the plan left out for `why`."""
+    return (row for row, reason in action.excluded if reason == why)
+
+
+def _findings_by_row(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
+    rows: dict[int, list[Finding]] = {}
+    for finding in findings:
+        rows.setdefault(finding.row, []).append(finding)
+    return rows
+
+
+def _noted(previous: object, findings: list[Finding]) -> str:
+    """A row's status with its findings: after what it would say otherwise, or as the reason
+    it was skipped."""
+    problems = [f"{f.field}: {f.problem}" for f in findings]
+    if previous:
+        return f"{previous}" + "".join(f" ({p})" for p in problems)
+    return "Skipped: " + "; ".join(problems)
+
+
+class _Changes:
+    """The owned cells that differ from the sheet, worked out row by row. A row with findings
+    is set aside (`noted`) until its findings are added to what it would say."""
+
+    def __init__(
+        self,
+        owned: Mapping[int, Mapping[str, object]],
+        *,
+        key_of: Mapping[str, str],
+        noted: set[int],
+    ) -> None:
+        self.owned, self.key_of, self.noted = owned, key_of, noted
+        self.changes: dict[int, dict[str, object]] = {}
+        self.wanted_at: dict[int, dict[str, object]] = {}  # rows with findings: what they'd say
+
+    def want(self, rows: Iterable[int], cells: dict[str, object]) -> None:
         """What `rows` should say is `cells`: a later call for a row replaces an earlier one
         (an excluded invoice is also among its debtor's invoices)."""
         diffs: dict[int, dict[str, object]] = {}  # by id() of the sheet's cells, alive here
         for row in rows:
-            if row in noted:
-                wanted_at[row] = cells
-                changes.setdefault(row, nothing)  # keeps its place: new columns go in order
+            if row in self.noted:
+                self.wanted_at[row] = cells
+                self.changes.setdefault(row, _NOTHING)  # keeps its place: new columns go in order
                 continue
-            now = receivables.owned.get(row, nothing)
+            now = self.owned.get(row, _NOTHING)
             diff = diffs.get(id(now))
             if diff is None:
-                diff = diffs[id(now)] = _difference(now, cells, key_of)
-            if diff:
-                changes[row] = diff
-            else:
-                changes.pop(row, None)
+                diff = diffs[id(now)] = _difference(now, cells, self.key_of)
+            self._set(row, diff)
 
-    closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
-    for action in plan.actions:
-        h = history.get(action.debtor)
-        last = h.last if h else None
-        common = {
-            owned_columns["last"]: last.day if last else None,
-            owned_columns["level"]: last.tier if last else None,
-            owned_columns["count"]: h.sent_count if h and h.sent_count else None,
-            owned_columns["next"]: action.next_date,
-        }
-        status = action_status(action, today_records.get(action.debtor))
-        rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
-        change((inv.row for inv in action.invoices), {status_header: status, **rest})
-        for why in dict.fromkeys(why for _, why in action.excluded):
-            rows = (row for row, reason in action.excluded if reason == why)
-            rest = closed if why in _CLOSED else common
-            change(rows, {status_header: _not_sent(why), **rest})
-    for finding in plan.findings:
-        cells = dict(wanted_at.get(finding.row, nothing))
-        note = f"Skipped: {finding.field}: {finding.problem}"
-        previous = cells.get(status_header)
-        if previous and str(previous).startswith("Skipped:"):
-            note = f"{previous}; {finding.field}: {finding.problem}"
-        elif previous:
-            note = f"{previous} ({finding.field}: {finding.problem})"
-        cells[status_header] = note
-        wanted_at[finding.row] = cells
-    for row, cells in wanted_at.items():
-        diff = _difference(receivables.owned.get(row, nothing), cells, key_of)
+    def note(self, row: int, status_header: str, findings: list[Finding]) -> None:
+        cells = dict(self.wanted_at.get(row, _NOTHING))
+        cells[status_header] = _noted(cells.get(status_header), findings)
+        self.wanted_at[row] = cells
+
+    def settled(self) -> dict[int, dict[str, object]]:
+        """Every change, the rows with findings included."""
+        for row, cells in self.wanted_at.items():
+            self._set(row, _difference(self.owned.get(row, _NOTHING), cells, self.key_of))
+        return self.changes
+
+    def _set(self, row: int, diff: dict[str, object]) -> None:
         if diff:
-            changes[row] = diff
+            self.changes[row] = diff
         else:
-            changes.pop(row, None)
-    return changes
+            self.changes.pop(row, None)
+
+
+_NOTHING: dict[str, object] = {}  # a row with no owned cells yet (never changed)
 
 
 def _difference(

@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 
 from ..errors import EXIT_FAILED, XlsdunError
 from ..logs import redact
+from ..models import FailureKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class DeliveryError(XlsdunError):
     """
 
     exit_code = EXIT_FAILED  # a delivery problem that ends a run means messages did not go
+    # what a message that fails with this error (rather than waiting) failed at: the backend
+    # took the built message and its server (or its encoding for the server) refused it
+    failure = FailureKind.REFUSED
 
     def __init__(self, message: str, envelope: str | None = None) -> None:
         super().__init__(redact(message))
@@ -77,6 +81,11 @@ class Backend(Protocol):
     def send(self, message: EmailMessage) -> SendResult: ...
 
     def close(self) -> None: ...
+
+
+BackendFactory = Callable[[], Backend]
+"""Makes the backend when it is needed (the digest's, only if it goes by mail): callers pass
+one made from the config (`wiring.make_backend`), so the digest builds none of its own."""
 
 
 @dataclass(slots=True)

@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
+from .. import speedups
 from ..mime import known_headers
 from ..private import FILE_MODE, opener, private_dir
 from .base import SendResult
@@ -50,7 +51,7 @@ def inert(value: str) -> str:
 
 def _load_syncfs() -> Callable[[int], int] | None:
     """Linux's syncfs(2): one call makes every file written on the file system durable."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or not speedups.enabled("syncfs"):
         return None
     try:
         fn = ctypes.CDLL(None, use_errno=True).syncfs

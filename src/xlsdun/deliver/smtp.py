@@ -242,86 +242,143 @@ class SmtpBackend:
         self.open()
         conn = self.conn
         assert conn is not None
-        sender = parseaddr(str(message["Sender"] or message["From"]))[1]
-        to = [a for _, a in getaddresses(message.get_all("To", []))]
-        others = [
-            a for _, a in getaddresses(message.get_all("Cc", []) + message.get_all("Bcc", []))
-        ]
-        rcpts = list(dict.fromkeys(to + others))
-        try:
-            data, international = _flatten(message)
-        except (LookupError, UnicodeError, ValueError) as exc:
-            raise DeliveryError(
-                f"the message could not be encoded for sending ({_text(exc)})"
-            ) from None
-        options: list[str] = []
-        if conn.does_esmtp and conn.has_extn("size"):
-            options.append(f"size={len(data)}")
-        if international:
-            if not conn.has_extn("smtputf8"):
-                raise RecipientRejected(
-                    "address rejected: it has non-ASCII characters this mail server cannot carry"
-                )
-            options += ["SMTPUTF8", "BODY=8BITMIME"]
+        sender, to, rcpts = _addresses(message)
+        data, international = _encoded(message)
+        options = _mail_options(conn, len(data), international)
+        # what was offered to the server, as the ledger keeps it: {"from", "to", "refused"}
         envelope: dict[str, Any] = {"from": sender, "to": rcpts}
-
-        def fail(code: int, reply: bytes | str, stage: str) -> DeliveryError:
-            if code == 421:
-                self._drop()
-            else:
-                try:
-                    conn.rset()
-                except (OSError, smtplib.SMTPException):
-                    self._drop()
-            err = classify(code, reply, stage=stage)
-            err.envelope = json.dumps(envelope, ensure_ascii=False)
-            return err
-
         try:
-            code, reply = conn.mail(sender, options)
-            if code != 250:
-                raise fail(code, reply, "mail")
-            refused: dict[str, str] = {}
-            for rcpt in rcpts:
-                code, reply = conn.rcpt(rcpt)
-                if code in (250, 251):
-                    continue
-                refused[rcpt] = _reply_text(code, reply)
-                if code == 421 or rcpt in to:  # never send to the Cc alone
-                    envelope["refused"] = refused
-                    raise fail(code, reply, "rcpt")
-            if refused:
-                envelope["refused"] = refused
-                envelope["to"] = [r for r in rcpts if r not in refused]
-            code, reply = conn.docmd("data")
-            if code != 354:
-                raise fail(code, reply, "data")
+            refused = self._offer(conn, sender, options, to, envelope)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise ConnectionLost(
                 f"the connection to the mail server broke before the message was sent "
                 f"({_text(exc)})",
-                json.dumps(envelope, ensure_ascii=False),
+                _json(envelope),
             ) from None
+        code, reply = self._hand_over(conn, data, envelope)
+        if code != 250:
+            raise self._refused(conn, code, reply, "data", envelope)
+        detail = _reply_text(code, reply)
+        if refused:
+            detail += "; refused: " + ", ".join(f"{a} ({r})" for a, r in refused.items())
+        return SendResult("sent", detail=detail, envelope=_json(envelope))
+
+    def _offer(
+        self,
+        conn: smtplib.SMTP,
+        sender: str,
+        options: list[str],
+        to: list[str],
+        envelope: dict[str, Any],
+    ) -> dict[str, str]:
+        """MAIL FROM, RCPT TO for each recipient, DATA: nothing is handed over yet, so any
+        failure here is safe to retry. Returns the refused Cc (a refused To fails it all)."""
+        code, reply = conn.mail(sender, options)
+        if code != 250:
+            raise self._refused(conn, code, reply, "mail", envelope)
+        refused = self._recipients(conn, to, envelope)
+        code, reply = conn.docmd("data")
+        if code != 354:
+            raise self._refused(conn, code, reply, "data", envelope)
+        return refused
+
+    def _recipients(
+        self, conn: smtplib.SMTP, to: list[str], envelope: dict[str, Any]
+    ) -> dict[str, str]:
+        """RCPT TO each address; a refused Cc is left out (and noted in the envelope), a
+        refused To (or a 421) refuses the message."""
+        rcpts: list[str] = envelope["to"]
+        refused: dict[str, str] = {}
+        for rcpt in rcpts:
+            code, reply = conn.rcpt(rcpt)
+            if code in (250, 251):
+                continue
+            refused[rcpt] = _reply_text(code, reply)
+            if code == 421 or rcpt in to:  # never send to the Cc alone
+                envelope["refused"] = refused
+                raise self._refused(conn, code, reply, "rcpt", envelope)
+        if refused:
+            envelope["refused"] = refused
+            envelope["to"] = [r for r in rcpts if r not in refused]
+        return refused
+
+    def _hand_over(
+        self, conn: smtplib.SMTP, data: bytes, envelope: dict[str, Any]
+    ) -> tuple[int, bytes]:
+        """The message and its final dot, and the server's reply. A connection that breaks
+        now leaves it ambiguous: the server may have taken it."""
         body = _LEADING_DOT.sub(b"..", data)
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         try:
             conn.send(body + b".\r\n")
-            code, reply = conn.getreply()
+            return conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise AmbiguousDelivery(
                 f"the connection to the mail server broke while the message was being handed "
                 f"over ({_text(exc)}); it may or may not have arrived",
-                json.dumps(envelope, ensure_ascii=False),
+                _json(envelope),
             ) from None
-        if code != 250:
-            raise fail(code, reply, "data")
-        detail = _reply_text(code, reply)
-        if refused:
-            detail += "; refused: " + ", ".join(f"{a} ({r})" for a, r in refused.items())
-        return SendResult("sent", detail=detail, envelope=json.dumps(envelope, ensure_ascii=False))
+
+    def _refused(
+        self,
+        conn: smtplib.SMTP,
+        code: int,
+        reply: bytes | str,
+        stage: str,
+        envelope: dict[str, Any],
+    ) -> DeliveryError:
+        """The error for a refusal at `stage`, the connection made ready for the next message
+        (RSET) or dropped (a 421 closes it; so does an RSET that fails)."""
+        if code == 421:
+            self._drop()
+        else:
+            try:
+                conn.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
+        err = classify(code, reply, stage=stage)
+        err.envelope = _json(envelope)
+        return err
+
+
+def _addresses(message: EmailMessage) -> tuple[str, list[str], list[str]]:
+    """The envelope sender, the To addresses, and every recipient once (To, Cc, Bcc)."""
+    sender = parseaddr(str(message["Sender"] or message["From"]))[1]
+    to = [a for _, a in getaddresses(message.get_all("To", []))]
+    others = [a for _, a in getaddresses(message.get_all("Cc", []) + message.get_all("Bcc", []))]
+    return sender, to, list(dict.fromkeys(to + others))
+
+
+def _encoded(message: EmailMessage) -> tuple[bytes, bool]:
+    """`_flatten`, or the failure of this one message (nothing was offered to the server)."""
+    try:
+        return _flatten(message)
+    except (LookupError, UnicodeError, ValueError) as exc:
+        raise DeliveryError(
+            f"the message could not be encoded for sending ({_text(exc)})"
+        ) from None
+
+
+def _mail_options(conn: smtplib.SMTP, size: int, international: bool) -> list[str]:
+    """MAIL FROM's options: the size where announced, SMTPUTF8 where the addresses need it
+    (a server without it cannot carry them: this recipient fails)."""
+    options: list[str] = []
+    if conn.does_esmtp and conn.has_extn("size"):
+        options.append(f"size={size}")
+    if international:
+        if not conn.has_extn("smtputf8"):
+            raise RecipientRejected(
+                "address rejected: it has non-ASCII characters this mail server cannot carry"
+            )
+        options += ["SMTPUTF8", "BODY=8BITMIME"]
+    return options
+
+
+def _json(envelope: dict[str, Any]) -> str:
+    return json.dumps(envelope, ensure_ascii=False)
 
 
 OAUTH2_KEYS = ("google_client_id", "google_client_secret", "google_refresh_token")

@@ -33,7 +33,7 @@ from .coerce import (
     too_long,
 )
 from .grid import Grid
-from .limits import MAX_CELL_TEXT
+from .bounds import MAX_CELL_TEXT
 from .money import to_money
 
 _CACHE = 1 << 16  # distinct values remembered per column

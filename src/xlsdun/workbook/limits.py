@@ -19,12 +19,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from .bounds import MAX_COLS
 from .parts import XML_PARSER, Rel, parse_rels, part_key, rels_part, workbook_part
 
-MAX_ROWS = 1_048_576  # Excel's last row
-MAX_CELL_TEXT = 32_767  # the most text an Excel cell holds: a longer cell was not typed
-MAX_AMOUNT = 10**12  # an amount (or a fee) this big or bigger is a typo, not money
-MAX_COLS = 16_384  # Excel's last column, XFD
 MAX_ENTRIES = 10_000  # parts in one package; a big real workbook has a few hundred
 MAX_PART_BYTES = 1 << 30  # one part unpacked; a full 1,048,576-row sheet is about half that
 MAX_TOTAL_BYTES = 2 << 30  # all parts unpacked

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 
 from .coerce import CellProblem, is_blank, not_an_error, shown, to_text, visible
-from .limits import MAX_AMOUNT
+from .bounds import MAX_AMOUNT
 
 _SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", 'ש"ח': "ILS", "ש״ח": "ILS"}
 _CODES = re.compile(r"\b(ILS|NIS|USD|EUR|GBP)\b", re.IGNORECASE)

@@ -22,11 +22,12 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, PasswordError
 
 from ..errors import XlsdunError
+from .bounds import MAX_COLS, MAX_ROWS
 from .cellerrors import ErrorCells, error_cells
 from .columns import normalize
 from .guard import file_problem, is_encrypted, latest_backup
 from .layout import columns_used_after, sheet_spreads
-from .limits import MAX_COLS, MAX_ROWS, damaged_part, directory_problem, next_free_column
+from .limits import damaged_part, directory_problem, next_free_column
 from .parts import WRITABLE_SUFFIXES
 from .refs import column_letters
 from .spread import Measured

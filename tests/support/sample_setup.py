@@ -18,9 +18,37 @@ from click.testing import CliRunner
 from xlsdun.cli import main
 from xlsdun.workbook import write_back
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 TODAY = "2026-11-26"  # the sample's own run date (a Thursday, no holiday)
+
+# What the sample workbook must produce on the demo date (see sample_data/make_sample.py).
+EXPECTED_SENDS = {
+    "Northwind Interiors Ltd": "courtesy",
+    "מכולת השכונה - יוסי ובניו": "courtesy",
+    "Blue Cedar Catering": "friendly",
+    "מספרת שירן": "friendly",
+    "Atlas Software Inc.": "friendly",
+    "Harbor Light Dental Clinic": "direct",
+    'נגרות אבו-חצירא בע"מ': "direct",
+    "Fjord Design AB": "direct",
+    "Oakridge Property Management": "plan",
+    "קפה לנדוור רמת השרון": "plan",
+    "Silverline Fitness Studio": "plan",
+    'קבוצת נדל"ן השרון': "plan",
+    "Coastal Pharmacy Herzliya": "plan",
+    "משרד רו\"ח גולדברג ושות'": "final",
+}
+# The parts of the sample workbook xlsdun's writer may change; every other part stays
+# byte-identical.
+OWNED_PARTS = {
+    "xl/worksheets/sheet1.xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "xl/styles.xml",
+    "docProps/app.xml",
+}
 
 
 def copy_sample(folder: Path) -> Path:
@@ -50,7 +78,7 @@ def make_workbook(folder: Path, rows: list[dict[str, object]], sheet: str = "Rec
     """A receivables workbook of `rows` (header: value) in `folder`, with the sample's config
     pointing at it. XlsxWriter writes control characters as Excel does (_x001B_), so a
     hostile cell reaches the reader exactly as it would from a real file."""
-    from conftest_writer import write_rows
+    from support.workbooks import write_rows
 
     folder.mkdir(parents=True, exist_ok=True)
     headers = list(dict.fromkeys(h for row in rows for h in row))
@@ -142,29 +170,3 @@ def bench_sample(folder: Path, invoices: int) -> Path:
     toml = folder / "xlsdun.toml"
     toml.write_text(run.CONFIG.format(sheet=gen.SHEET), encoding="utf-8")
     return toml
-
-
-def child_pids(pid: int) -> list[int]:
-    """The live processes whose parent is `pid` (Linux /proc); zombies are dead."""
-    found = []
-    for entry in os.listdir("/proc"):
-        state = proc_state(int(entry)) if entry.isdigit() else None
-        if state is not None and state[0] != "Z" and state[1] == pid:
-            found.append(int(entry))
-    return found
-
-
-def proc_alive(pid: int) -> bool:
-    """Whether `pid` exists and is not a zombie (a dead process nobody has reaped yet)."""
-    state = proc_state(pid)
-    return state is not None and state[0] != "Z"
-
-
-def proc_state(pid: int) -> tuple[str, int] | None:
-    """(state letter, parent pid) from /proc/PID/stat, or None once the process is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return fields[0], int(fields[1])

@@ -26,7 +26,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from sample_setup import copy_sample
+from support.sample_setup import copy_sample
 
 # aiosmtpd's own noise: login over implicit TLS looks like "AUTH without TLS" to it, and it
 # reads its deprecated Session.login_data itself.

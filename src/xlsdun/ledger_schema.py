@@ -1,0 +1,125 @@
+"""The ledger's schema, versioned: ordered migrations, applied on open, numbered in SQLite's
+`PRAGMA user_version`.
+
+The ledger holds years of contact history, so a newer xlsdun must open any older ledger and
+bring it up to date, and an older xlsdun must not write into a ledger it does not understand.
+`MIGRATIONS[v]` takes a ledger at version v to v + 1; all that a ledger lacks are applied in
+one transaction, with the version, so a ledger is always at one known version.
+
+Ledgers made before the schema was numbered (0.1.0 up to the version that introduced this
+module) all say version 0, whatever tables they have: migrations 1 and 2 therefore only ever
+create what is missing (`IF NOT EXISTS`). Every later ledger carries its number, so later
+migrations can be plain (an `ALTER TABLE ... ADD COLUMN`, say).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Final
+
+from .errors import XlsdunError
+
+V1_RELEASE_0_1_0: Final = (
+    """CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    today TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    pid INTEGER,
+    status TEXT NOT NULL DEFAULT 'running',
+    exit_code INTEGER,
+    summary TEXT
+)""",
+    """CREATE TABLE IF NOT EXISTS sends (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    today TEXT NOT NULL,
+    debtor TEXT NOT NULL,
+    customer TEXT NOT NULL,
+    email TEXT,
+    tier TEXT,
+    variant TEXT NOT NULL DEFAULT 'standard',
+    invoices TEXT NOT NULL,
+    balance TEXT NOT NULL,
+    state TEXT NOT NULL,
+    backend TEXT,
+    message_id TEXT,
+    envelope TEXT,
+    detail TEXT NOT NULL DEFAULT '',
+    path TEXT,
+    logged INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (debtor, today)
+)""",
+    "CREATE INDEX IF NOT EXISTS sends_by_state ON sends (state)",
+    """CREATE TABLE IF NOT EXISTS approvals (
+    debtor TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    invoice TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    PRIMARY KEY (debtor, tier, invoice)
+)""",
+)
+"""The schema 0.1.0 created: runs, sends (one per debtor and day) and approvals."""
+
+V2_DIGEST_ITEMS: Final = (
+    """CREATE TABLE IF NOT EXISTS digest_items (
+    today TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    item TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (today, owner, item)
+)""",
+)
+"""What each owner's digest already told them, per day: one digest per owner per day."""
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1_RELEASE_0_1_0, V2_DIGEST_ITEMS)
+"""Append only: never edit one that has shipped; a change of schema is a new entry."""
+
+VERSION: Final = len(MIGRATIONS)
+"""The schema version this xlsdun writes."""
+
+
+class LedgerTooNew(XlsdunError):
+    """The ledger was written by a newer xlsdun: reading it could misread, writing could
+    damage, the history that stops a debtor being reminded twice."""
+
+
+def version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> int:
+    """Bring the ledger at `path` to VERSION in one transaction; the version it was at.
+
+    `db` is in autocommit mode (isolation_level=None). A ledger already at VERSION costs
+    one read and takes no write lock; a newer one is refused before anything is written."""
+    found = version(db)
+    if found == VERSION:
+        return found
+    _refuse_newer(found, path)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        found = version(db)  # another process may have migrated it meanwhile
+        _refuse_newer(found, path)
+        for statements in MIGRATIONS[found:]:
+            for statement in statements:
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {VERSION:d}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return found
+
+
+def _refuse_newer(found: int, path: Path) -> None:
+    if found > VERSION:
+        raise LedgerTooNew(
+            f"the ledger {path} was written by a newer xlsdun (ledger version {found}; this "
+            f"xlsdun knows up to version {VERSION}). Upgrade xlsdun (pip install --upgrade "
+            f"xlsdun) to go on with it. Do not delete it: it is the record of every reminder "
+            f"sent, and what stops a debtor being reminded twice."
+        )
