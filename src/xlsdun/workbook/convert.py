@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from ..names import language_code
+from .bounds import MAX_CELL_TEXT
 from .coerce import (
     EXCEL_ERRORS,
     MAX_LENGTH,
@@ -33,7 +34,6 @@ from .coerce import (
     too_long,
 )
 from .grid import Grid
-from .bounds import MAX_CELL_TEXT
 from .money import to_money
 
 _CACHE = 1 << 16  # distinct values remembered per column

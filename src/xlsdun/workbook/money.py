@@ -11,8 +11,8 @@ import math
 import re
 from decimal import Decimal
 
-from .coerce import CellProblem, is_blank, not_an_error, shown, to_text, visible
 from .bounds import MAX_AMOUNT
+from .coerce import CellProblem, is_blank, not_an_error, shown, to_text, visible
 
 _SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", 'ש"ח': "ILS", "ש״ח": "ILS"}
 _CODES = re.compile(r"\b(ILS|NIS|USD|EUR|GBP)\b", re.IGNORECASE)
