@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from .ledger import Outcome, SendRecord
 from .models import Action, DebtorHistory, Finding, Plan, Receivables
-from .workbook.coerce import is_blank
+from .workbook.read import is_blank
 
 LOG_HEADER = [
     "Key",
