@@ -299,4 +299,4 @@ def all_emails(value: object) -> tuple[tuple[str, ...], str | None]:
     """(every address, the cell's text if it is not a valid list): `split_emails` for a Cc
     cell, whose addresses are all copied alike."""
     first, rest, bad = split_emails(value)
-    return ((first, *rest) if first else ()), bad
+    return ((first,) if first else ()) + rest, bad

@@ -39,19 +39,19 @@ from .money import to_money
 _CACHE = 1 << 16  # distinct values remembered per column
 _NA_NOT_ERRORS = NA_TEXT - EXCEL_ERRORS
 
-MONEY = ("amount", "paid", "balance")
-DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
-TEXTS: tuple[str, ...]  # grown below
-TEXTS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
-TEXTS += ("attachment", "notes")
-FLAGS = ("disputed", "do_not_contact", "approved")
+_MONEY = ("amount", "paid", "balance")
+_DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
+_TEXTS: tuple[str, ...]  # grown below
+_TEXTS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
+_TEXTS += ("attachment", "notes")
+_FLAGS = ("disputed", "do_not_contact", "approved")
 # Where an Excel error value is a finding: the amount owed and when it is due, for which a
 # blank lets something else stand in (the amount for the balance, the terms for the due
 # date). An optional date (hold until, promise date) with one reads as empty, as before: a
 # lookup column's "#N/A" there means "none", and skipping every row would send nothing.
-ERROR_FIELDS = (*MONEY, "invoice_date", "due_date")
+ERROR_FIELDS = (*_MONEY, "invoice_date", "due_date")
 # Fields whose findings skip the row: a cell longer than Excel's is one there.
-_REFUSE_LONG = frozenset((*MONEY, *DATES, *TEXTS, "last")) - {"notes"}
+_REFUSE_LONG = frozenset((*_MONEY, *_DATES, *_TEXTS, "last")) - {"notes"}
 
 
 class Invalid:
@@ -186,20 +186,20 @@ class Body:
     ) -> None:
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
-            **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in TEXTS},
+            **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in _TEXTS},
             "notes": partial(cut_text, limit=MAX_LENGTH["notes"]),
             "phone": to_phone,
-            **dict.fromkeys(DATES, date_of),
-            **dict.fromkeys(MONEY, partial(to_money, decimal_comma=decimal_comma)),
-            **dict.fromkeys(FLAGS, to_bool),
+            **dict.fromkeys(_DATES, date_of),
+            **dict.fromkeys(_MONEY, partial(to_money, decimal_comma=decimal_comma)),
+            **dict.fromkeys(_FLAGS, to_bool),
             "email": split_emails,
             "cc": all_emails,
             "language": partial(language_code, default=default_language),
         }
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
         bulk: dict[str, Callable[[Sequence[object], set[type]], list[object] | None]] = {
-            **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in TEXTS},
-            **dict.fromkeys(MONEY, _amounts),
+            **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in _TEXTS},
+            **dict.fromkeys(_MONEY, _amounts),
         }
         wanted = {
             k: (fields[k], self._converter(k, c, bulk.get(k)))
@@ -278,7 +278,7 @@ class Body:
         return any(
             converter.invalid
             for key, (_, converter) in self.wanted.items()
-            if key in DATES or key in MONEY or key in TEXTS
+            if key in _DATES or key in _MONEY or key in _TEXTS
         )
 
     def _owned_rows(self, values: dict[str, list[object]]) -> list[dict[str, object]] | None:
