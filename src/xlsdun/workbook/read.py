@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import speedups
 from ..models import Receivables, SheetInfo
 from .coerce import MAX_LENGTH, due_from_terms, is_blank, split_emails, to_date
 from .columns import ColumnMap, normalize
@@ -166,7 +167,7 @@ def _return_freed_memory() -> None:
     """calamine's copy of the sheet (150 MB at 200,000 rows) is freed into the C heap, which
     glibc keeps for the process; `malloc_trim` hands it back to the system, so the rest of
     the run does not carry it. Nothing to do on other C libraries and systems."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or not speedups.enabled("malloc_trim"):
         return
     try:
         trim = ctypes.CDLL("libc.so.6").malloc_trim
@@ -181,7 +182,8 @@ def _gc_paused() -> Iterator[None]:
     of thousands of small objects and no cycles, and the collector's repeated scans of the
     growing heap cost a fifth of the read."""
     enabled = gc.isenabled()
-    gc.disable()
+    if speedups.enabled("gc"):
+        gc.disable()
     try:
         yield
     finally:
