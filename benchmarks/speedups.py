@@ -1,9 +1,9 @@
 """What each speed-up is worth (issue 13: a performance trick stays only where it pays).
 
 For each switch in `xlsdun.speedups.NAMES`, times the scheduled command, `xlsdun run --quiet`,
-with the speed-up and with its portable path (`XLSDUN_PORTABLE=name`), on fresh copies of the
-benchmark workbook, and reports the median wall time and the command's peak memory for each.
-Every variant runs in its own fresh measuring process (see run.py's `_in_child`).
+with the speed-up and with its portable path (`XLSDUN_PORTABLE=name`), in interleaved pairs on
+fresh copies of the benchmark workbook, and prints the ratio of the median wall times and of
+the command's peak memory. Every run is its own fresh measuring process (run.py's `_in_child`).
 
 Usage:  python benchmarks/speedups.py [--sizes 20000,200000] [--reps 3,1]
 """
@@ -36,26 +36,34 @@ def job_variant(portable: str, source: str, reps: int, work: str) -> dict[str, A
 
 
 def measure(n: int, reps: int) -> list[dict[str, Any]]:
+    """Each speed-up against the baseline in interleaved pairs (baseline, without it), each run
+    in a fresh process: a disk still busy with an earlier benchmark's clean-up slows the
+    first runs, and pairs share that drift where a baseline measured once would not."""
     source = str(workbook(n, RESULTS / "workbooks"))
     work = RESULTS / "work-speedups" / str(n)
     shutil.rmtree(work, ignore_errors=True)
     rows = []
     try:
-        for variant in ("", *NAMES):
-            folder = work / (variant or "all-speedups")
-            folder.mkdir(parents=True)
-            result = _in_child(job_variant, variant, source, reps, str(folder))
-            rows.append(
-                {
-                    "invoices": n,
-                    "portable": variant or "(none)",
-                    "seconds": statistics.median(result["times"]["end_to_end"]),
-                    "peak_rss_mb": result["peak_rss_mb"],
-                }
-            )
+        _in_child(job_variant, "", source, 1, str(work / "warm-up"))
+        for name in NAMES:
+            runs: dict[str, list[dict[str, Any]]] = {"": [], name: []}
+            for rep in range(reps):
+                for variant in ("", name):
+                    folder = work / f"{name}-{rep}-{variant or 'baseline'}"
+                    runs[variant].append(_in_child(job_variant, variant, source, 1, str(folder)))
+            row = {"invoices": n, "portable": name}
+            for key, variant in (("with", ""), ("without", name)):
+                row[f"seconds_{key}"] = statistics.median(
+                    r["times"]["end_to_end"][0] for r in runs[variant]
+                )
+                row[f"peak_rss_mb_{key}"] = max(r["peak_rss_mb"] for r in runs[variant])
+            rows.append(row)
             print(
-                f"  {n:>7,}  {rows[-1]['portable']:<12} {rows[-1]['seconds']:7.2f} s  "
-                f"{rows[-1]['peak_rss_mb']:7.0f} MB",
+                f"{n:>7,}  without {name:<12} time x"
+                f"{row['seconds_without'] / row['seconds_with']:.2f} "
+                f"({row['seconds_with']:.2f} s -> {row['seconds_without']:.2f} s)  memory x"
+                f"{row['peak_rss_mb_without'] / row['peak_rss_mb_with']:.2f} "
+                f"({row['peak_rss_mb_with']:.0f} MB -> {row['peak_rss_mb_without']:.0f} MB)",
                 flush=True,
             )
     finally:
@@ -70,16 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     reps = [int(r) for r in args.reps.split(",")]
-    print("invoices  portable path    time      peak RSS")
     rows = [row for n, r in zip(sizes, reps, strict=True) for row in measure(n, r)]
-    print()
-    for n in sizes:
-        base = next(r for r in rows if r["invoices"] == n and r["portable"] == "(none)")
-        for row in (r for r in rows if r["invoices"] == n and r["portable"] != "(none)"):
-            print(
-                f"{n:>7,}  without {row['portable']:<12} time x{row['seconds'] / base['seconds']:.2f}"
-                f"  memory x{row['peak_rss_mb'] / base['peak_rss_mb']:.2f}"
-            )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "speedups.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return 0

@@ -88,7 +88,7 @@ _CONFIG = click.option(
     show_default=True,
     type=click.Path(dir_okay=False),
     help="The config file; repeat it, or give a quoted glob such as "
-    "'clients/*/xlsdun.toml', to run several (run, schedule, doctor, report).",
+    "'clients/*/xlsdun.toml', for several (run, schedule, install-schedule, doctor, report).",
 )
 _TODAY = click.option(
     "--today",

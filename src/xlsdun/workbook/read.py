@@ -12,9 +12,7 @@ then made Invoices and findings (rows.py).
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -105,7 +103,6 @@ def read_receivables(
         del found  # calamine's copy of the sheet goes
     if receivables is None:  # after the package check, whose error comes first
         raise no_receivables(path, tried)
-    _return_freed_memory()
     return receivables
 
 
@@ -163,24 +160,13 @@ def _error_columns(mapping: ColumnMap) -> list[int]:
     return [mapping.fields[k] for k in ERROR_FIELDS if k in mapping.fields]
 
 
-def _return_freed_memory() -> None:
-    """calamine's copy of the sheet (150 MB at 200,000 rows) is freed into the C heap, which
-    glibc keeps for the process; `malloc_trim` hands it back to the system, so the rest of
-    the run does not carry it. Nothing to do on other C libraries and systems."""
-    if not sys.platform.startswith("linux") or not speedups.enabled("malloc_trim"):
-        return
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl, ...)
-        return
-    trim(0)
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while rows become Invoices: the parse allocates hundreds
     of thousands of small objects and no cycles, and the collector's repeated scans of the
-    growing heap cost a fifth of the read."""
+    growing heap cost a fifth of the read. (make bench, benchmarks/speedups.py: this and the
+    GC freezes of rendering and writing save 4% of `run --quiet` at 20,000 invoices, which the
+    end-to-end target needs.)"""
     enabled = gc.isenabled()
     if speedups.enabled("gc"):
         gc.disable()
