@@ -34,6 +34,16 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert cfg.policy.country == "IL"
 
 
+def test_a_tier_without_a_message_cannot_send_email(tmp_path: Path) -> None:
+    """escalate has no message template: with email = true its debtors were deferred every
+    day, silently; the config now says so before anything runs."""
+    body = '[[policy.ladder]]\nid = "escalate"\nemail = true\n'
+    with pytest.raises(ConfigError, match=r"policy.ladder\[escalate\]: email = true.*call list"):
+        config_mod.load(write(tmp_path, body))
+    off = config_mod.load(write(tmp_path, body + "enabled = false\n"))
+    assert not {t.id: t for t in off.policy.ladder}["escalate"].enabled
+
+
 def test_ladder_overrides(tmp_path: Path) -> None:
     cfg = config_mod.load(
         write(

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .addresses import is_valid
 from .attachments import DEFAULT_MAX_MB, MB
 from .errors import XlsdunError
-from .models import TIER_ORDER
+from .models import EMAIL_TIERS, TIER_ORDER
 from .text import CONTROL
 from .workbook.bounds import MAX_AMOUNT
 
@@ -351,6 +351,12 @@ def _tier(r: _Reader, base: dict[str, Any], override: dict[str, Any]) -> Tier:
         late_fee=sub.decimal("late_fee", Decimal("0")),
     )
     sub.check_unknown()
+    if tier.email and tier.enabled and tier.id not in EMAIL_TIERS:
+        raise ConfigError(
+            f"{r.source}: policy.ladder[{tier.id}]: email = true, but xlsdun has no message "
+            f"for the '{tier.id}' tier, so its debtors belong on your call list. Remove 'email = true' "
+            f"there (to email them longer, raise the 'final' tier's max_days instead)."
+        )
     if tier.max_days is not None and tier.max_days < tier.min_days:
         raise ConfigError(
             f"{r.source}: policy.ladder[{tier.id}]: max_days ({tier.max_days}) is below "
