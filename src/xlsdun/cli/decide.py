@@ -44,30 +44,23 @@ def _approval_lines(done: decisions.Approval) -> list[str]:
 @common(json=True)
 @click.argument("customer")
 @click.option(
-    "--sent",
-    "answer",
-    flag_value="sent",
-    help="It arrived: record it as sent (it counts as a reminder).",
+    "--sent", is_flag=True, help="It arrived: record it as sent (it counts as a reminder)."
 )
-@click.option(
-    "--resend",
-    "answer",
-    flag_value="resend",
-    help="It did not arrive: the next run sends it again.",
-)
+@click.option("--resend", is_flag=True, help="It did not arrive: the next run sends it again.")
 def resolve(
     config_path: str,
     as_json: bool,
     quiet: bool,
     customer: str,
-    answer: str | None,
+    sent: bool,
+    resend: bool,
 ) -> int:
     """Settle a reminder that may or may not have arrived (a send cut off by a crash or a
     dropped connection) for CUSTOMER (name, email or customer id)."""
-    if answer is None:
+    if sent == resend:  # neither, or both: the owner must say one thing
         raise RunError("say what happened: --sent (it arrived) or --resend (send it again)")
     cfg = config_mod.load(config_path)
-    done = decisions.resolve(cfg, customer, arrived=answer == "sent")
+    done = decisions.resolve(cfg, customer, arrived=sent)
     if as_json:
         click.echo(json.dumps(_resolution_json(done), ensure_ascii=False, indent=2))
     elif not quiet:
