@@ -90,6 +90,15 @@ def test_threading_headers_follow_the_previous_message() -> None:
     msg = parse(renderer().render(act, today=TODAY, now=NOW))
     assert msg["In-Reply-To"] == "<abc.123@levistudio.example>"
     assert msg["References"] == "<abc.123@levistudio.example>"
+    chained = replace(
+        act, thread=("abc.100@levistudio.example", "bad id", "abc.123@levistudio.example")
+    )
+    msg = parse(renderer().render(chained, today=TODAY, now=NOW))
+    assert msg["In-Reply-To"] == "<abc.123@levistudio.example>"
+    assert msg["References"].split() == [
+        "<abc.100@levistudio.example>",
+        "<abc.123@levistudio.example>",
+    ]  # oldest first, ending with the parent; an id that is not one is left out
     bare = replace(act, previous_message_id="abc.124@levistudio.example")
     assert parse(renderer().render(bare, today=TODAY, now=NOW))["In-Reply-To"] == (
         "<abc.124@levistudio.example>"

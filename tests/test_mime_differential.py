@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from xlsdun.attachments import Rules
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy
 from xlsdun.render import RenderedParts, Renderer, header_safe, sample_action
+from xlsdun.render import envelope as envelope_mod
 from xlsdun.render.envelope import (
     MAX_SUBJECT,
     Envelope,
@@ -55,7 +56,9 @@ def reference_message(envelope: Envelope, parts: RenderedParts, files: Files) ->
     msg["Date"] = envelope.date
     msg["Message-ID"] = envelope.message_id
     if envelope.previous:
-        msg["In-Reply-To"] = msg["References"] = f"<{envelope.previous}>"
+        msg["In-Reply-To"] = f"<{envelope.previous}>"
+        chain = envelope_mod.references(envelope.references, envelope.previous)
+        msg["References"] = " ".join(f"<{i}>" for i in chain)
     msg["X-Mailer"] = "xlsdun"
     msg.set_content(parts.text)
     msg.add_alternative(parts.html, subtype="html")
@@ -149,13 +152,15 @@ def intended(envelope: Envelope, parts: RenderedParts, files: Files) -> dict[str
         leaves.append((f"{maintype}/{subtype}", "attachment", filename, None, content))
     alternative = ["multipart/alternative", "text/plain", "text/html"]
     threaded = [f"<{envelope.previous}>"] if envelope.previous else []
+    chain = envelope_mod.references(envelope.references, envelope.previous)
+    referenced = [" ".join(f"<{i}>" for i in chain)] if envelope.previous else []
     return {
         "MIME-Version": ["1.0"],
         "Subject": [parts.subject],
         "Date": [envelope.date],
         "Message-ID": [envelope.message_id],
         "In-Reply-To": threaded,
-        "References": threaded,
+        "References": referenced,
         "X-Mailer": ["xlsdun"],
         "From": [envelope.sender],
         "To": [envelope.to],
@@ -213,6 +218,7 @@ def envelope_of(
     to: str = "Acme Ltd",
     cc: tuple[str, ...] = (),
     previous: str = "",
+    references: tuple[str, ...] = (),
 ) -> Envelope:
     return Envelope(
         sender=(display_name(sender), "dana@levistudio.example"),
@@ -222,6 +228,7 @@ def envelope_of(
         date=DATE,
         message_id="<178.1.2@levistudio.example>",
         previous=previous,
+        references=references,
     )
 
 
@@ -355,6 +362,14 @@ def test_cc_lists_and_threading() -> None:
     env = envelope_of(cc=cc, previous="178.1.1@levistudio.example")
     seen = assert_same(env, parts_of("Follow-up"), [("a.pdf", b"x")])
     assert len(seen["Cc"]) == 12 and seen["In-Reply-To"] == ["<178.1.1@levistudio.example>"]
+    thread = tuple(f"{n}.chain@levistudio.example" for n in range(14))
+    long = envelope_of(previous="178.1.1@levistudio.example", references=thread)
+    seen = assert_same(long, parts_of("Follow-up"), [])
+    assert seen["References"][0].split() == [
+        "<0.chain@levistudio.example>",
+        *(f"<{n}.chain@levistudio.example>" for n in range(6, 14)),
+        "<178.1.1@levistudio.example>",
+    ]
 
 
 def test_bodies_ascii_hebrew_long_lines_and_dots() -> None:

@@ -420,6 +420,18 @@ def test_send() -> None:
     assert final.next_date == date(2026, 12, 10)  # the final notice: in repeat_final_days
 
 
+def test_a_send_carries_the_thread_of_its_debt() -> None:
+    """References: the earlier reminders about these invoices, oldest first, then the last
+    one; a reminder about another debt is not part of this thread; only a send has one."""
+    older = [
+        Contact(TODAY - timedelta(days=d), "friendly", "standard", f"<{mid}@acme>", invs)
+        for d, mid, invs in ((30, "a", ("INV-1",)), (20, "b", ("INV-9",)), (10, "c", ()))
+    ]
+    context = ctx(inv(40), history=history(*older), tier="direct", reason="r")
+    assert rules.send(context).thread == ("<a@acme>", "<c@acme>")
+    assert context.action("skip", "paid").thread == ()
+
+
 # -- the ladder's shape, not its names --------------------------------------------------------
 
 

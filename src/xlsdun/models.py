@@ -160,6 +160,8 @@ class Action:
     cc: tuple[str, ...] = ()
     next_date: date | None = None
     previous_message_id: str | None = None
+    # the Message-IDs of this debt's earlier reminders, oldest first (the References chain)
+    thread: tuple[str, ...] = ()
     call: CallReason | None = None  # set: the owner should pick up the phone, and why
     excluded: tuple[tuple[int, str], ...] = ()  # (sheet row, why) for the debtor's other invoices
 

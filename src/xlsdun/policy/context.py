@@ -111,6 +111,19 @@ class Context:
     def fees(self) -> tuple[FeeLine, ...]:
         return fees_for(self.contactable, self.chosen, self.basis, self.today, self.policy)
 
+    def thread(self, invoices: tuple[Invoice, ...] | None = None) -> tuple[str, ...]:
+        """The Message-IDs of the earlier reminders about these invoices, oldest first, ending
+        with the last reminder's: every mail client threads a follow-up by its References."""
+        numbers = {i.invoice for i in (self.contactable if invoices is None else invoices)}
+        ids = [
+            c.message_id
+            for c in self.history.contacts
+            if c.message_id and (not c.invoices or numbers.intersection(c.invoices))
+        ]
+        if self.last is not None and self.last.message_id:
+            ids.append(self.last.message_id)
+        return tuple(dict.fromkeys(ids))
+
     def action(
         self,
         kind: ActionKind,
@@ -143,6 +156,7 @@ class Context:
             cc=self.cc,
             next_date=next_date,
             previous_message_id=self.last.message_id if self.last else None,
+            thread=self.thread(invoices) if kind == "send" else (),
             call=call,
             excluded=self.excluded if excluded is None else excluded,
         )

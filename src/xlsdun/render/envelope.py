@@ -50,6 +50,7 @@ class Envelope:
     date: str
     message_id: str
     previous: str = ""  # the Message-ID (without <>) this one follows up, if any
+    references: tuple[str, ...] = ()  # the earlier ones of the same debt, oldest first
 
 
 # ---------------------------------------------------------------- addresses and names
@@ -96,6 +97,20 @@ def message_id(value: str | None) -> str:
     """The id of the message being followed up (without <>), or "" if it is not one."""
     first = header_safe(value or "").strip("<> ").split(" ", 1)[0].strip("<>")
     return first if first.isascii() and _MESSAGE_ID.fullmatch(first) else ""
+
+
+MAX_REFERENCES = 10
+
+
+def references(thread: tuple[str, ...], previous: str) -> list[str]:
+    """The References chain (RFC 5322 3.6.4): the debt's earlier reminders, ending with the
+    one followed up; past `MAX_REFERENCES`, the first and the latest ones, as mail clients
+    trim a long thread. Ids that are not plain ASCII Message-IDs are left out."""
+    valid = [i for i in (message_id(t) for t in thread) if i and i != previous]
+    chain = [*dict.fromkeys(valid), previous]
+    if len(chain) > MAX_REFERENCES:
+        chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
+    return chain
 
 
 def date_header(now: datetime, timezone: str) -> str:
@@ -184,8 +199,11 @@ def headers(envelope: Envelope, subject: str) -> list[tuple[str, str]]:
         ("Message-ID", envelope.message_id),
     ]
     if envelope.previous:
-        threaded = f"<{envelope.previous}>"
-        found += [("In-Reply-To", threaded), ("References", threaded)]
+        chain = [f"<{i}>" for i in references(envelope.references, envelope.previous)]
+        found += [
+            ("In-Reply-To", f"<{envelope.previous}>"),
+            ("References", mime.fold("References", chain)),
+        ]
     found.append(("X-Mailer", "xlsdun"))
     return found
 

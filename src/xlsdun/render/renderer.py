@@ -115,7 +115,9 @@ class Renderer:
         sender, reply_to = self._sender_addresses()
         date_text = self._date_header(now)
         message_id = make_msgid(domain=self._sender_domain)
-        envelope_ = Envelope(sender, reply_to, to, cc, date_text, message_id, previous)
+        envelope_ = Envelope(
+            sender, reply_to, to, cc, date_text, message_id, previous, action.thread
+        )
         return envelope.build_message(envelope_, parts, files)
 
     def _sender_addresses(self) -> tuple[Mailbox, Mailbox]:
