@@ -362,6 +362,9 @@ def test_dates_follow_the_locale() -> None:
     he = renderer("he").render_parts(replace(act, language="he"), today=TODAY).text
     assert f"לתשלום עד {LRI}5.11.2026{PDI}" in he
     assert "ב־5 בנובמבר 2026" in he  # long form with a Hebrew month: no isolate
+    september = action(invoice(due_date=date(2026, 9, 20)))
+    text = renderer("en").render_parts(september, today=TODAY).text
+    assert "due 20 Sep 2026" in text and "Sept" not in text  # not CLDR's British "Sept"
 
 
 def test_template_choice_and_language_fallback() -> None:

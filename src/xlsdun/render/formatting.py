@@ -18,6 +18,8 @@ from ..names import CURRENCY_ALIASES
 from .catalog import RTL_LANGUAGES
 from .cleaning import BIDI_MARKS_RE, FSI, LRI, NEEDS_ISOLATION, PDI, clean_line
 
+_DATE_FORMATS = frozenset({"short", "medium", "long", "full"})
+
 
 class Formatter:
     """The filters for one language; output depends on the part (subject, text or HTML).
@@ -38,6 +40,10 @@ class Formatter:
         self._money: dict[tuple[Decimal, str], tuple[str, str, str]] = {}
         self._patterns: dict[str, tuple[str, str] | None] = {}
         self._dates: dict[tuple[date, str], str] = {}
+        # CLDR abbreviates September "Sept" in British-style English (en_GB, en_IL): "20 Sept
+        # 2026" reads as a typo to most readers, so English takes the locale's date patterns
+        # (day-month order and all) with the month and day names of plain "en" ("Sep").
+        self._names = Locale.parse("en") if self.locale.language == "en" else self.locale
 
     @staticmethod
     def _mode(ctx: jinja2.runtime.Context) -> str:
@@ -162,7 +168,8 @@ class Formatter:
             value = value.date()
         text = self._dates.get((value, fmt))
         if text is None:
-            text = babel_format_date(value, format=fmt, locale=self.locale)
+            pattern = self.locale.date_formats[fmt] if fmt in _DATE_FORMATS else fmt
+            text = babel_format_date(value, format=pattern, locale=self._names)
             if len(self._dates) > 20_000:
                 self._dates.clear()
             self._dates[(value, fmt)] = text
