@@ -117,7 +117,7 @@ def test_hebrew_subject_and_display_names_round_trip() -> None:
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert head.isascii()  # RFC 2047 encoded words, no raw 8-bit in headers
     msg = parse(built)
-    assert msg["Subject"] == "תזכורת לתשלום: 3 חשבוניות פתוחות, הוותיקה שבהן באיחור של 21 ימים"
+    assert msg["Subject"] == "תזכורת לתשלום: 3 חשבוניות פתוחות, הוותיקה שבהן באיחור של 21 יום"
     assert msg["From"].addresses[0].display_name == "דנה לוי"
     assert msg["To"].addresses[0].display_name == "מאפיית השדה בע״מ"
     text, html = bodies(msg)

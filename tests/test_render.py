@@ -322,7 +322,14 @@ def test_english_has_no_bidi_controls() -> None:
 
 def test_hebrew_uses_correct_day_grammar() -> None:
     r = renderer("he")
-    for days, words in ((1, "יום אחד"), (2, "יומיים"), (9, "9 ימים")):
+    for days, words in (
+        (1, "יום אחד"),
+        (2, "יומיים"),
+        (9, "9 ימים"),
+        (10, "10 ימים"),
+        (11, "11 יום"),
+        (21, "21 יום"),
+    ):
         due = date.fromordinal(TODAY.toordinal() - days)
         act = action(invoice(due_date=due), language="he")
         assert f"באיחור של {words}" in r.render_parts(act, today=TODAY).text

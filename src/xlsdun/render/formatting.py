@@ -184,10 +184,11 @@ class Formatter:
         return self._isolate(ctx, BIDI_MARKS_RE.sub("", text), "ltr") if self.rtl else text
 
     def days(self, n: int) -> str:
-        """A count of days with the right grammar: "1 day", "יום אחד", "יומיים", "5 ימים"."""
+        """A count of days with the right grammar: "1 day", "יום אחד", "יומיים", "5 ימים",
+        and from 11 on the singular, as Hebrew counts them ("באיחור של 21 יום")."""
         n = abs(int(n))
         if self.language == "he":
-            return {1: "יום אחד", 2: "יומיים"}.get(n, f"{n} ימים")
+            return {1: "יום אחד", 2: "יומיים"}.get(n, f"{n} ימים" if n <= 10 else f"{n} יום")
         return "1 day" if n == 1 else f"{n} days"
 
     @jinja2.pass_eval_context
