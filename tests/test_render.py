@@ -296,7 +296,9 @@ def test_hebrew_html_is_rtl_with_ltr_isolated_numbers() -> None:
     assert '<div dir="rtl" lang="he" style="direction:rtl;text-align:right;">' in html
     assert '<span dir="ltr">20451</span>' in html  # invoice id
     assert '<span dir="ltr">4,680.00</span>&nbsp;₪' in html  # amount
-    assert '<span dir="ltr">5.11.2026</span>' in html  # numeric date
+    assert '<span dir="ltr" style="white-space:nowrap">5.11.2026</span>' in html  # numeric date
+    # a date in words never breaks across lines either ("6 | בדצמבר")
+    assert '<span style="white-space:nowrap">5 בנובמבר 2026</span>' in html
     assert '<span dir="ltr" style="white-space:nowrap">052-555-0199</span>' in html  # phone
     for table in re.findall(r"<table[^>]*>", html):
         assert 'dir="rtl"' in table or 'role="presentation" cellpadding' in table

@@ -173,6 +173,10 @@ class Formatter:
             if len(self._dates) > 20_000:
                 self._dates.clear()
             self._dates[(value, fmt)] = text
+        if self._mode(ctx) == "html":  # a date never breaks across lines ("6 | בדצמבר")
+            hebrew = any("\u0590" <= ch <= "\u05ff" for ch in text)
+            direction = ' dir="ltr"' if self.rtl and not hebrew else ""
+            return Markup(f'<span{direction} style="white-space:nowrap">{escape(text)}</span>')
         if self.rtl and not any("\u0590" <= ch <= "\u05ff" for ch in text):
             return self._isolate(ctx, text, "ltr")
         return text
