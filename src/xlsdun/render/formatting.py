@@ -39,7 +39,7 @@ class Formatter:
         # Babel is the slow part of a render; a daily run repeats the same dates and amounts.
         self._money: dict[tuple[Decimal, str], tuple[str, str, str]] = {}
         self._patterns: dict[str, tuple[str, str] | None] = {}
-        self._dates: dict[tuple[date, str], str] = {}
+        self._dates: dict[tuple[date, str, str], str] = {}  # (date, format, part mode)
         # CLDR abbreviates September "Sept" in British-style English (en_GB, en_IL): "20 Sept
         # 2026" reads as a typo to most readers, so English takes the locale's date patterns
         # (day-month order and all) with the month and day names of plain "en" ("Sep").
@@ -159,6 +159,18 @@ class Formatter:
             return f"{number}\xa0{symbol}"
         return f"{LRI}{number}{PDI}\xa0{symbol}"
 
+    def _show_date(self, ctx: jinja2.runtime.Context, value: date, fmt: str) -> Any:
+        """A date as this part shows it (cached whole by `date`, wrapping and all). In a
+        right-to-left message, a date without Hebrew letters (numeric, or a Latin month) is
+        kept left-to-right."""
+        pattern = self.locale.date_formats[fmt] if fmt in _DATE_FORMATS else fmt
+        text = babel_format_date(value, format=pattern, locale=self._names)
+        ltr = self.rtl and not any("\u0590" <= ch <= "\u05ff" for ch in text)
+        if self._mode(ctx) == "html":  # a date never breaks across lines ("6 | בדצמבר")
+            direction = ' dir="ltr"' if ltr else ""
+            return Markup(f'<span{direction} style="white-space:nowrap">{escape(text)}</span>')
+        return self._isolate(ctx, text, "ltr") if ltr else text
+
     @jinja2.pass_context
     def date(self, ctx: jinja2.runtime.Context, value: date | None, fmt: str = "medium") -> Any:
         """A date: "medium" (26 Nov 2026), "long", "full" (with weekday) or "short" (numeric)."""
@@ -166,20 +178,14 @@ class Formatter:
             return ""
         if isinstance(value, datetime):
             value = value.date()
-        text = self._dates.get((value, fmt))
-        if text is None:
-            pattern = self.locale.date_formats[fmt] if fmt in _DATE_FORMATS else fmt
-            text = babel_format_date(value, format=pattern, locale=self._names)
+        key = (value, fmt, self._mode(ctx))
+        shown = self._dates.get(key)
+        if shown is None:
+            shown = self._show_date(ctx, value, fmt)
             if len(self._dates) > 20_000:
                 self._dates.clear()
-            self._dates[(value, fmt)] = text
-        if self._mode(ctx) == "html":  # a date never breaks across lines ("6 | בדצמבר")
-            hebrew = any("\u0590" <= ch <= "\u05ff" for ch in text)
-            direction = ' dir="ltr"' if self.rtl and not hebrew else ""
-            return Markup(f'<span{direction} style="white-space:nowrap">{escape(text)}</span>')
-        if self.rtl and not any("\u0590" <= ch <= "\u05ff" for ch in text):
-            return self._isolate(ctx, text, "ltr")
-        return text
+            self._dates[key] = shown
+        return shown
 
     @jinja2.pass_context
     def percent(self, ctx: jinja2.runtime.Context, value: object) -> Any:
