@@ -23,46 +23,32 @@ The modules, in the order a message passes through them:
 from __future__ import annotations
 
 from ..builtin_templates import BUILTIN_TEMPLATES
-from .catalog import LANGUAGES, RTL_LANGUAGES, TEMPLATE_NAMES, normalize_language, template_names
-from .cleaning import FSI, LRI, PDF, PDI, clean_line, close_bidi, header_safe, safe_url
-from .context import FEE_LABELS, INTEREST_RATE
-from .envelope import MAX_DISPLAY_NAME, MAX_FILENAME, MAX_SUBJECT, RenderedParts
+from .catalog import LANGUAGES, normalize_language, template_names
+from .cleaning import FSI, LRI, PDF, PDI, close_bidi, header_safe
+from .envelope import MAX_DISPLAY_NAME, MAX_SUBJECT, RenderedParts
 from .errors import BadAddress, MissingAttachment, RenderError, SheetProblem
 from .renderer import Renderer, builtin_renderer
 from .samples import sample_action
-from .views import CENT, FeeView, InvoiceLink, InvoiceView, Total
 
 __all__ = [
     "BUILTIN_TEMPLATES",
-    "CENT",
-    "FEE_LABELS",
     "FSI",
-    "INTEREST_RATE",
     "LANGUAGES",
     "LRI",
     "MAX_DISPLAY_NAME",
-    "MAX_FILENAME",
     "MAX_SUBJECT",
     "PDF",
     "PDI",
-    "RTL_LANGUAGES",
-    "TEMPLATE_NAMES",
     "BadAddress",
-    "FeeView",
-    "InvoiceLink",
-    "InvoiceView",
     "MissingAttachment",
     "RenderError",
     "RenderedParts",
     "Renderer",
     "SheetProblem",
-    "Total",
     "builtin_renderer",
-    "clean_line",
     "close_bidi",
     "header_safe",
     "normalize_language",
-    "safe_url",
     "sample_action",
     "template_names",
 ]
