@@ -62,9 +62,6 @@ class Renderer:
 
     # -- what a template sees
 
-    def babel_locale(self, language: str) -> str:
-        return self._templates.babel_locale(language)
-
     def context(self, action: Action, *, today: date) -> dict[str, Any]:
         """Everything a template can use; all values plain, nothing callable from the sheet."""
         return context_mod.message_context(
@@ -74,10 +71,6 @@ class Renderer:
     def deadline(self, today: date) -> date:
         """The final notice's deadline: `final_deadline_days` on, moved off the weekend."""
         return context_mod.deadline(today, self.policy.final_deadline_days, self.locale.country)
-
-    def currency(self, value: str | None) -> str:
-        """An ISO code, so "NIS", "ש״ח" and "ILS" make one total, not three."""
-        return context_mod.currency(value, self.locale.currency)
 
     # -- rendering
 
