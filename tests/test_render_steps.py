@@ -221,6 +221,18 @@ def test_message_id_of_a_follow_up() -> None:
     assert envelope.message_id(None) == ""
 
 
+def test_references_chain_the_debts_reminders_ending_with_the_parent() -> None:
+    parent = "p@levi.example"
+    assert envelope.references((), parent) == [parent]
+    # the parent ends the chain once, wherever the thread names it; ids once each, <> off
+    thread = ("<a@levi.example>", parent, "b@levi.example", "a@levi.example", "bad id", parent)
+    assert envelope.references(thread, parent) == ["a@levi.example", "b@levi.example", parent]
+    ten = tuple(f"{n}@levi.example" for n in range(9))
+    assert envelope.references(ten, parent) == [*ten, parent]  # at the limit: all kept
+    eleven = tuple(f"{n}@levi.example" for n in range(10))
+    assert envelope.references(eleven, parent) == ["0@levi.example", *eleven[2:], parent]
+
+
 def test_date_header_uses_the_configured_zone_for_a_naive_now() -> None:
     naive = datetime(2026, 11, 26, 9, 0)
     assert envelope.date_header(naive, "Asia/Jerusalem").endswith("+0200")
