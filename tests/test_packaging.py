@@ -34,6 +34,10 @@ def _message_templates(root: Path) -> dict[str, bytes]:
     }
 
 
+def _all_templates(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.j2")}
+
+
 def test_every_package_is_listed_for_setuptools() -> None:
     """An explicit package list (the price of mapping templates/ into the package) must not
     forget a package added under src/ later, nor a template folder."""
@@ -133,7 +137,8 @@ def test_a_wheel_built_from_the_sdist_installs_templates_that_init_copies(
         venv_py, "-c", probe, cwd=tmp_path, env=env
     ).splitlines()
     assert Path(module).is_relative_to(site) and Path(templates).is_relative_to(site)
-    assert (Path(digest) / "digest.txt.j2").is_file()
+    assert Path(digest) == Path(templates) / "digest"
+    assert _all_templates(Path(templates)) == _all_templates(TEMPLATES)  # digest/ too
     assert problems == "[]"  # every message renders from the installed templates
 
     work = tmp_path / "work"
