@@ -94,11 +94,9 @@ def preview_backend(config: Config, today: date) -> OutboxBackend:
     return OutboxBackend(preview_folder(config, today), ".")
 
 
-def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backend:
-    """Where the day's messages go: the preview folder (dry run), the outbox, or a mail
-    server; the SMTP modules load only when mail is really sent."""
-    if dry_run:
-        return preview_backend(config, today)
+def make_backend(config: Config, today: date) -> Backend:
+    """Where the day's messages go: the outbox, or a mail server; the SMTP modules load only
+    when mail is really sent (the dry run writes into `preview_backend`)."""
     if config.delivery.backend == "outbox":
         return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password
