@@ -15,7 +15,8 @@ from xlsdun.engine import make_plan
 from xlsdun.errors import EXIT_INPUT, EXIT_LOCKED, RunError
 from xlsdun.ledger import Ledger
 from xlsdun.models import Action
-from xlsdun.wiring import ledger_path, run_lock
+from xlsdun.runlock import run_lock
+from xlsdun.wiring import ledger_path
 
 DAY = date.fromisoformat(TODAY)
 MERIDIAN = "Meridian Print House"  # the sample's final notice, awaiting approval

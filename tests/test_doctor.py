@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from support.sample_setup import copy_sample
 from xlsdun import logs
 from xlsdun.cli import main
-from xlsdun.wiring import run_lock
+from xlsdun.runlock import run_lock
 
 
 @pytest.fixture(autouse=True)

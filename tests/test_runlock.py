@@ -28,8 +28,8 @@ from support.smtp_server import ledger_states
 from xlsdun import logs, outbox_batch
 from xlsdun.errors import RunError
 from xlsdun.ledger import Ledger
+from xlsdun.runlock import run_lock
 from xlsdun.scheduler import Daemon
-from xlsdun.wiring import run_lock
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, fork")
 

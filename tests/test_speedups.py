@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
+import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from support.sample_setup import bench_sample, run_cli
-from xlsdun import speedups
+from xlsdun import outbox_batch, speedups
+from xlsdun.deliver import outbox
 
 TODAY = "2026-11-26"
 
@@ -61,3 +68,28 @@ def test_the_switches_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
         speedups._portable.cache_clear()
         assert {n for n in speedups.NAMES if not speedups.enabled(n)} == off
     speedups._portable.cache_clear()
+
+
+def test_each_switch_reaches_its_speed_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The differential run above would pass if a switch were ignored (both runs would take
+    the fast path): here each switch of the outbox path turns its speed-up off."""
+    sender: Any = SimpleNamespace(renderer=None, today=date(2026, 11, 26), now=datetime.now(UTC))
+
+    def taken(portable: str) -> tuple[bool, bool, bool]:
+        """(a render helper, the GC frozen, syncfs) with XLSDUN_PORTABLE=portable."""
+        monkeypatch.setenv("XLSDUN_PORTABLE", portable)
+        speedups._portable.cache_clear()
+        with outbox_batch._helper(sender, batches=2) as helper:
+            forked = helper is not None
+        with outbox_batch._gc_frozen():
+            frozen = gc.get_freeze_count() > 0
+        return forked, frozen, outbox._load_syncfs() is not None
+
+    try:
+        assert taken("fork,gc,syncfs") == (False, False, False)
+        assert taken("all") == (False, False, False)
+        if sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1:
+            assert taken("") == (True, True, True)
+            assert taken("gc") == (True, False, True)
+    finally:
+        speedups._portable.cache_clear()

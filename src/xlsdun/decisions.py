@@ -18,8 +18,9 @@ from .engine import make_plan
 from .errors import RunError
 from .ledger import Ledger, SendRecord
 from .models import Action
+from .runlock import run_lock
 from .send_state import SendState
-from .wiring import ledger_path, run_lock
+from .wiring import ledger_path
 
 
 class _Named(Protocol):

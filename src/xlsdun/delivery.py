@@ -69,6 +69,4 @@ def already_done(ledger: Ledger, action: Action, today: date) -> Delivery:
     Message-ID, i.e. the message was built and the backend refused it (a failure before
     that is tried again by the next run instead)."""
     done = ledger.done_today(action, today)
-    if done.outcome != "failed" or done.failure is not None or done.message_id is None:
-        return done
-    return replace(done, failure=FailureKind.REFUSED)
+    return replace(done, failure=FailureKind.REFUSED) if done.outcome == "failed" else done

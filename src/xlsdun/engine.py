@@ -24,7 +24,7 @@ from .deliver.base import Backend, Backoff, RateLimit, Timing
 from .deliver.outbox import OutboxBackend
 from .delivery import failure_of
 from .digest import after_run
-from .errors import EXIT_FAILED, EXIT_INPUT, RunError
+from .errors import EXIT_FAILED, EXIT_INPUT
 from .history import full_history
 from .ledger import Ledger, SendRecord
 from .models import Action, Delivery, Plan, Receivables, RunReport
@@ -47,12 +47,8 @@ from .writeback import write_outcomes
 if TYPE_CHECKING:
     from .render import Renderer
 
-# RunError and the checks are where callers have always found them
 __all__ = [
-    "RunError",
     "RunOptions",
-    "check_folders",
-    "check_templates",
     "make_plan",
     "run_clock",
     "run_once",

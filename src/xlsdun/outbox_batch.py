@@ -145,7 +145,6 @@ def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None
         sys.platform.startswith("linux")
         and (os.cpu_count() or 1) > 1
         and batches >= 2
-        and os.environ.get("XLSDUN_RENDER_PROCESSES", "2") != "1"
         and speedups.enabled("fork")
     )
     if not usable:

@@ -1,8 +1,9 @@
 """Wiring: the objects a run is built from, made from a config in one place.
 
-The engine, the digest, the doctor and the CLI ask here for the workbook's rows, the ledger's
-path, the message renderer and the delivery backend, so none of them needs another's factory
-(no import cycle) and the pipeline modules stay free of construction details.
+The engine, the doctor, the CLI and the run's other callers ask here for the workbook's rows,
+the ledger's path, the message renderer and the delivery backend (the digest is given its
+backend by them), so none of them needs another's factory (no import cycle) and the pipeline
+modules stay free of construction details.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from .config import Config
 from .deliver.base import Backend
 from .deliver.outbox import OutboxBackend
 from .models import Receivables
-from .runlock import run_lock
 
 if TYPE_CHECKING:
     from .render import Renderer
@@ -27,7 +27,6 @@ __all__ = [
     "make_renderer",
     "preview_backend",
     "preview_folder",
-    "run_lock",
     "with_holidays",
 ]
 
@@ -95,11 +94,9 @@ def preview_backend(config: Config, today: date) -> OutboxBackend:
     return OutboxBackend(preview_folder(config, today), ".")
 
 
-def make_backend(config: Config, today: date, *, dry_run: bool = False) -> Backend:
-    """Where the day's messages go: the preview folder (dry run), the outbox, or a mail
-    server; the SMTP modules load only when mail is really sent."""
-    if dry_run:
-        return preview_backend(config, today)
+def make_backend(config: Config, today: date) -> Backend:
+    """Where the day's messages go: the outbox, or a mail server; the SMTP modules load only
+    when mail is really sent (the dry run writes into `preview_backend`)."""
     if config.delivery.backend == "outbox":
         return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password

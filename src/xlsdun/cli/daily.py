@@ -57,7 +57,7 @@ def preview(
     open_: bool,
 ) -> int:
     """Render today's messages (or every tier) into an index.html gallery. Sends nothing."""
-    from ..engine import check_templates
+    from ..preflight import check_templates
     from ..preview import write_gallery
     from ..wiring import make_renderer, preview_folder
 
