@@ -29,7 +29,6 @@ from .models import Action, Contact, DebtorHistory, Delivery
 from .private import opener, private_dir
 from .send_state import (
     CONTACT_STATES,
-    DONE_STATES,
     INITIAL,
     SOURCES,
     SendState,
@@ -38,17 +37,6 @@ from .send_state import (
     known,
     settled,
 )
-
-__all__ = [
-    "CONTACT_STATES",
-    "DONE_STATES",
-    "Ledger",
-    "Outcome",
-    "SendRecord",
-    "SendState",
-    "TransitionError",
-    "settled",
-]
 
 RESEND_DETAIL = "to be sent again (xlsdun resolve --resend)"
 DIGEST_SENT = ""  # the item that records "a digest went to this owner today"
