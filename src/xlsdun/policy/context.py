@@ -112,17 +112,16 @@ class Context:
         return fees_for(self.contactable, self.chosen, self.basis, self.today, self.policy)
 
     def thread(self, invoices: tuple[Invoice, ...] | None = None) -> tuple[str, ...]:
-        """The Message-IDs of the earlier reminders about these invoices, oldest first, ending
-        with the last reminder's: every mail client threads a follow-up by its References."""
+        """The Message-IDs of the earlier reminders about these invoices, oldest first: every
+        mail client threads a follow-up by its References. The renderer ends the chain with
+        the reminder followed up (`previous_message_id`, the last one) and drops repeats
+        (render.envelope.references)."""
         numbers = {i.invoice for i in (self.contactable if invoices is None else invoices)}
-        ids = [
+        return tuple(
             c.message_id
             for c in self.history.contacts
-            if c.message_id and (not c.invoices or numbers.intersection(c.invoices))
-        ]
-        if self.last is not None and self.last.message_id:
-            ids.append(self.last.message_id)
-        return tuple(dict.fromkeys(ids))
+            if c.message_id and (not c.invoices or not numbers.isdisjoint(c.invoices))
+        )
 
     def action(
         self,
