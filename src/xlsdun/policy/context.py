@@ -25,6 +25,7 @@ from ..models import (
 from .exclusions import SetAside, broken_promise, set_aside
 from .ladder import Ladder
 from .money import fees_for, totals
+from .wording import CREDIT_NOTE, PAID
 
 Rows = tuple[tuple[int, str], ...]
 """(sheet row, why) of invoices an action leaves out."""
@@ -58,7 +59,7 @@ class Context:
     # the invoices sorted out
     open: tuple[Invoice, ...]  # balance above 0
     credits: tuple[Invoice, ...]  # balance below 0: credit notes
-    paid_rows: Rows  # the invoices with nothing to pay: "paid" or "credit note"
+    paid_rows: Rows  # the invoices with nothing to pay: PAID or CREDIT_NOTE
     set_aside: tuple[tuple[Invoice, SetAside], ...]  # open, but left out today
     contactable: tuple[Invoice, ...]  # open and not set aside: what a reminder lists
     broken: tuple[Invoice, ...]  # contactable, with a broken promise to pay
@@ -221,7 +222,7 @@ def _contact_details(invoices: tuple[Invoice, ...]) -> tuple[str | None, str, st
 def _paid_rows(invoices: tuple[Invoice, ...]) -> Rows:
     """The invoices with nothing to pay, as the sheet's status shows them."""
     return tuple(
-        (i.row, "paid" if i.balance == 0 else "credit note") for i in invoices if i.balance <= 0
+        (i.row, PAID if i.balance == 0 else CREDIT_NOTE) for i in invoices if i.balance <= 0
     )
 
 
