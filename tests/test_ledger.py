@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +21,9 @@ from hypothesis import strategies as st
 
 from support.message_setup import action, invoice
 from xlsdun import models
+from xlsdun.config import default_policy
 from xlsdun.deliver.base import SendResult
+from xlsdun.history import full_history
 from xlsdun.ledger import Ledger, SendRecord
 from xlsdun.send_state import (
     CONTACT_STATES,
@@ -284,6 +288,38 @@ def test_resolve_moves_only_an_ambiguous_send(ledger: Ledger) -> None:
     states = {r.id: r.state for r in ledger.sends()}
     assert states == {arrived: "sent", resend: "deferred", sent: "sent"}
     assert ledger.resent_debtors() == {"email:b@x.example"}
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        (SendState.DEFERRED,),  # held by a sending limit, or the server is down
+        (SendState.FAILED,),  # refused before it reached a server (a missing attachment)
+        (SendState.SENDING, SendState.PENDING),  # a 4xx retried when the run was cut off
+    ],
+)
+def test_a_retracted_contact_stays_retracted_when_a_rerun_that_day_does_not_send(
+    ledger: Ledger, steps: tuple[SendState, ...]
+) -> None:
+    """`resolve --resend`, then a rerun the same day takes the send again and cannot send it:
+    the contact the owner retracted must not come back from the sheet's Last reminder, which
+    xlsdun wrote while the send was ambiguous."""
+    sent = invoice(reminder_level="direct", last_reminder=TODAY)  # as the write-back left it
+    debtor = sent.debtor_key
+    config: Any = SimpleNamespace(policy=default_policy())
+    sheet = models.Receivables(invoices=(sent,))
+
+    def contacts() -> tuple[models.Contact, ...]:
+        return full_history(sheet, ledger, config).get(debtor, models.DebtorHistory()).contacts
+
+    send_id = new_send(ledger, SendState.AMBIGUOUS, debtor=debtor)
+    assert ledger.resolve_ambiguous(send_id, arrived=False)
+    assert contacts() == ()
+    assert ledger.begin("run-2", TODAY, planned(debtor), "smtp") == send_id
+    for step in steps:
+        ledger.mark(send_id, step, detail=f"{step}: not sent in this run")
+    assert contacts() == ()
+    assert ledger.resent_debtors() == {debtor}
 
 
 def test_records_and_outcomes_carry_the_enum(ledger: Ledger) -> None:

@@ -87,7 +87,7 @@ def v010(tmp_path: Path) -> Path:
 
 
 def test_the_migrations_are_numbered_by_their_place() -> None:
-    assert VERSION == len(MIGRATIONS) == 2
+    assert VERSION == len(MIGRATIONS) == 3
     assert all(statements for statements in MIGRATIONS)
 
 
@@ -153,7 +153,7 @@ def test_a_run_on_a_migrated_0_1_0_ledger_sends_nothing_twice(tmp_path: Path, v0
 def test_an_unnumbered_ledger_made_just_before_numbering_is_numbered(tmp_path: Path) -> None:
     """The versions between 0.1.0 and this one made every table, digest_items too, and left
     user_version at 0: the migrations only create what is missing, and keep what is there."""
-    script = ";\n".join(s for statements in MIGRATIONS for s in statements) + ";\n"
+    script = ";\n".join(s for statements in MIGRATIONS[:2] for s in statements) + ";\n"
     path = build(
         tmp_path / "ledger.sqlite3",
         script + "INSERT INTO digest_items VALUES ('2026-11-26', 'o@x.example', '', 'then');",
@@ -161,6 +161,27 @@ def test_an_unnumbered_ledger_made_just_before_numbering_is_numbered(tmp_path: P
     assert user_version(path) == 0
     with Ledger(path) as ledger:
         assert ledger.digest_items(date(2026, 11, 26), "o@x.example") == set()
+    assert user_version(path) == VERSION
+
+
+def test_a_version_2_ledger_keeps_its_retractions(tmp_path: Path) -> None:
+    """Version 2 knew a `resolve --resend` by its send's state and detail alone: migrated,
+    such a send is marked retracted, and no other."""
+    script = ";\n".join(s for statements in MIGRATIONS[:2] for s in statements) + ";\n"
+    row = (
+        "INSERT INTO sends (run_id, today, debtor, customer, invoices, balance, state, detail, "
+        "created_at, updated_at) VALUES ('r', '2026-11-26', '{}', 'C', '[]', '{{}}', 'deferred', "
+        "'{}', 'then', 'then');\n"
+    )
+    path = build(
+        tmp_path / "ledger.sqlite3",
+        script
+        + "PRAGMA user_version = 2;\n"
+        + row.format("email:resent@x.example", "to be sent again (xlsdun resolve --resend)")
+        + row.format("email:held@x.example", "sending limit per run reached"),
+    )
+    with Ledger(path) as ledger:
+        assert ledger.resent_debtors() == {"email:resent@x.example"}
     assert user_version(path) == VERSION
 
 
@@ -209,7 +230,7 @@ def test_a_failing_migration_leaves_the_ledger_as_it_was(
     v010: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """All of a ledger's missing migrations, and its new number, commit together or not at
-    all: a 0.1.0 ledger whose third migration fails keeps version 0 and no digest_items."""
+    all: a 0.1.0 ledger whose last migration fails keeps version 0 and no digest_items."""
     later = (*MIGRATIONS, ("ALTER TABLE no_such_table ADD COLUMN x TEXT",))
     monkeypatch.setattr(ledger_schema, "MIGRATIONS", later)
     monkeypatch.setattr(ledger_schema, "VERSION", len(later))

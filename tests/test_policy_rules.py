@@ -22,6 +22,7 @@ from xlsdun.policy.exclusions import (
     set_aside,
 )
 from xlsdun.policy.ladder import Ladder, natural_tier
+from xlsdun.render import envelope
 
 TODAY = date(2026, 11, 26)  # a Thursday: a send day in Israel
 SATURDAY = date(2026, 11, 28)
@@ -428,8 +429,17 @@ def test_a_send_carries_the_thread_of_its_debt() -> None:
         for d, mid, invs in ((30, "a", ("INV-1",)), (20, "b", ("INV-9",)), (10, "c", ()))
     ]
     context = ctx(inv(40), history=history(*older), tier="direct", reason="r")
-    assert rules.send(context).thread == ("<a@acme>", "<c@acme>")
+    action = rules.send(context)
+    assert action.thread == ("<a@acme>", "<c@acme>")
     assert context.action("skip", "paid").thread == ()
+    parent = envelope.message_id(action.previous_message_id)
+    assert envelope.references(action.thread, parent) == ["a@acme", "c@acme"]
+    # the last reminder was about another debt: the chain still ends with it, the parent
+    other = ctx(inv(40), history=history(*older[:2]), tier="direct", reason="r")
+    action = rules.send(other)
+    assert (action.thread, action.previous_message_id) == (("<a@acme>",), "<b@acme>")
+    parent = envelope.message_id(action.previous_message_id)
+    assert envelope.references(action.thread, parent) == ["a@acme", "b@acme"]
 
 
 # -- the ladder's shape, not its names --------------------------------------------------------

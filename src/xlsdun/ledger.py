@@ -29,7 +29,6 @@ from .models import Action, Contact, DebtorHistory, Delivery
 from .private import opener, private_dir
 from .send_state import (
     CONTACT_STATES,
-    DONE_STATES,
     INITIAL,
     SOURCES,
     SendState,
@@ -38,17 +37,6 @@ from .send_state import (
     known,
     settled,
 )
-
-__all__ = [
-    "CONTACT_STATES",
-    "DONE_STATES",
-    "Ledger",
-    "Outcome",
-    "SendRecord",
-    "SendState",
-    "TransitionError",
-    "settled",
-]
 
 RESEND_DETAIL = "to be sent again (xlsdun resolve --resend)"
 DIGEST_SENT = ""  # the item that records "a digest went to this owner today"
@@ -418,19 +406,16 @@ class Ledger:
             if arrived
             else (SendState.DEFERRED, RESEND_DETAIL)
         )
+        sets = "detail = ?, logged = 0" + ("" if arrived else ", retracted = 1")
         only = frozenset({SendState.AMBIGUOUS})
         with self._tx() as db:
-            return self._move(
-                db, send_id, state, "detail = ?, logged = 0", (detail,), only_from=only
-            )
+            return self._move(db, send_id, state, sets, (detail,), only_from=only)
 
     def resent_debtors(self) -> set[str]:
         """Debtors whose possible contact the owner retracted (`resolve --resend`). The sheet's
-        `Last reminder` may still show that contact (xlsdun wrote it); it must not count."""
-        rows = self.db.execute(
-            "SELECT DISTINCT debtor FROM sends WHERE state = ? AND detail = ?",
-            (SendState.DEFERRED, RESEND_DETAIL),
-        )
+        `Last reminder` may still show that contact (xlsdun wrote it); it must not count, also
+        once a rerun has taken the send again and not sent it (its state and detail change)."""
+        rows = self.db.execute("SELECT DISTINCT debtor FROM sends WHERE retracted = 1")
         return {r[0] for r in rows}
 
     # -- approvals and history --------------------------------------------------------------

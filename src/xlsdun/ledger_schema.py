@@ -75,7 +75,18 @@ V2_DIGEST_ITEMS: Final = (
 )
 """What each owner's digest already told them, per day: one digest per owner per day."""
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1_RELEASE_0_1_0, V2_DIGEST_ITEMS)
+V3_RETRACTED: Final = (
+    "ALTER TABLE sends ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0",
+    # until now a retraction was known by its detail text alone, which a rerun overwrote
+    "UPDATE sends SET retracted = 1 "
+    "WHERE state = 'deferred' AND detail = 'to be sent again (xlsdun resolve --resend)'",
+    # every run asks for them: a few rows, found without a pass over years of sends
+    "CREATE INDEX sends_retracted ON sends (debtor) WHERE retracted = 1",
+)
+"""A possible contact the owner retracted (`resolve --resend`), kept as data: the send's
+state and detail change when a rerun takes it again, the retraction must not."""
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1_RELEASE_0_1_0, V2_DIGEST_ITEMS, V3_RETRACTED)
 """Append only: never edit one that has shipped; a change of schema is a new entry."""
 
 VERSION: Final = len(MIGRATIONS)

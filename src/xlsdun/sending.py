@@ -27,9 +27,9 @@ from .deliver.base import (
 )
 from .delivery import Unrendered, already_done, render_one
 from .errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK
-from .ledger import Ledger, settled
+from .ledger import Ledger
 from .models import Action, Delivery, Outcome
-from .send_state import SendState
+from .send_state import SendState, settled
 
 WAITS = "not sent, waits for the next run: "
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from .ledger import Outcome, SendRecord
 from .models import Action, DebtorHistory, Finding, Plan, Receivables
+from .policy.wording import CREDIT_NOTE, PAID
 from .workbook.read import is_blank
 
 LOG_HEADER = [
@@ -47,7 +48,7 @@ def _label(tier: str | None, variant: str) -> str:
     return tier or ""
 
 
-_CLOSED = {"paid": "Paid", "credit note": "Credit note"}
+_CLOSED = {PAID: "Paid", CREDIT_NOTE: "Credit note"}
 """Rows nobody is reminded about: their status says so and their reminder cells stay empty."""
 
 

@@ -25,6 +25,7 @@ from ..models import (
 from .exclusions import SetAside, broken_promise, set_aside
 from .ladder import Ladder
 from .money import fees_for, totals
+from .wording import CREDIT_NOTE, PAID
 
 Rows = tuple[tuple[int, str], ...]
 """(sheet row, why) of invoices an action leaves out."""
@@ -58,7 +59,7 @@ class Context:
     # the invoices sorted out
     open: tuple[Invoice, ...]  # balance above 0
     credits: tuple[Invoice, ...]  # balance below 0: credit notes
-    paid_rows: Rows  # the invoices with nothing to pay: "paid" or "credit note"
+    paid_rows: Rows  # the invoices with nothing to pay: PAID or CREDIT_NOTE
     set_aside: tuple[tuple[Invoice, SetAside], ...]  # open, but left out today
     contactable: tuple[Invoice, ...]  # open and not set aside: what a reminder lists
     broken: tuple[Invoice, ...]  # contactable, with a broken promise to pay
@@ -112,17 +113,16 @@ class Context:
         return fees_for(self.contactable, self.chosen, self.basis, self.today, self.policy)
 
     def thread(self, invoices: tuple[Invoice, ...] | None = None) -> tuple[str, ...]:
-        """The Message-IDs of the earlier reminders about these invoices, oldest first, ending
-        with the last reminder's: every mail client threads a follow-up by its References."""
+        """The Message-IDs of the earlier reminders about these invoices, oldest first: every
+        mail client threads a follow-up by its References. The renderer ends the chain with
+        the reminder followed up (`previous_message_id`, the last one) and drops repeats
+        (render.envelope.references)."""
         numbers = {i.invoice for i in (self.contactable if invoices is None else invoices)}
-        ids = [
+        return tuple(
             c.message_id
             for c in self.history.contacts
-            if c.message_id and (not c.invoices or numbers.intersection(c.invoices))
-        ]
-        if self.last is not None and self.last.message_id:
-            ids.append(self.last.message_id)
-        return tuple(dict.fromkeys(ids))
+            if c.message_id and (not c.invoices or not numbers.isdisjoint(c.invoices))
+        )
 
     def action(
         self,
@@ -222,7 +222,7 @@ def _contact_details(invoices: tuple[Invoice, ...]) -> tuple[str | None, str, st
 def _paid_rows(invoices: tuple[Invoice, ...]) -> Rows:
     """The invoices with nothing to pay, as the sheet's status shows them."""
     return tuple(
-        (i.row, "paid" if i.balance == 0 else "credit note") for i in invoices if i.balance <= 0
+        (i.row, PAID if i.balance == 0 else CREDIT_NOTE) for i in invoices if i.balance <= 0
     )
 
 

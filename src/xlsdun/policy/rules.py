@@ -15,7 +15,7 @@ from ..models import Action
 from .calendar import next_send_day, why_not_send_day
 from .context import Context
 from .money import below_minimum, totals
-from .wording import cadence_text, fmt_days, how_to_approve, overdue_text
+from .wording import CREDIT_NOTE, PAID, cadence_text, fmt_days, how_to_approve, overdue_text
 
 Rule = Callable[[Context], Action | Context | None]
 
@@ -49,9 +49,9 @@ def paid(ctx: Context) -> Action | None:
         return None
     settled = tuple(i for i in ctx.invoices if i.balance == 0)
     if not settled:  # only credit notes: nothing is paid, nothing is owed
-        return ctx.action("skip", "credit note", invoices=ctx.invoices, balance={}, excluded=())
-    credit_rows = tuple((i.row, "credit note") for i in ctx.credits)
-    return ctx.action("skip", "paid", invoices=settled, balance={}, excluded=credit_rows)
+        return ctx.action("skip", CREDIT_NOTE, invoices=ctx.invoices, balance={}, excluded=())
+    credit_rows = tuple((i.row, CREDIT_NOTE) for i in ctx.credits)
+    return ctx.action("skip", PAID, invoices=settled, balance={}, excluded=credit_rows)
 
 
 def do_not_contact(ctx: Context) -> Action | None:

@@ -6,6 +6,11 @@ from datetime import date
 
 from ..models import Contact
 
+PAID = "paid"
+CREDIT_NOTE = "credit note"
+"""The reasons of invoices with nothing to pay: the sheet's status says "Paid" / "Credit
+note" for them and leaves their reminder cells empty (sheetview.py keys on these)."""
+
 
 def fmt_days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
