@@ -32,6 +32,7 @@ from .deliver.base import BackendFactory
 from .ledger import Ledger
 from .models import Action, Delivery, FailureKind, RunReport
 from .policy import how_to_approve
+from .policy.wording import PAID
 from .private import private_dir
 from .send_state import SendState
 from .writeback import UP_TO_DATE
@@ -257,7 +258,7 @@ def _outstanding(
     aging: Totals = {}
     for a in actions:
         open_invoices = [i for i in a.invoices if i.balance > 0]
-        if not open_invoices or a.reason == "paid":
+        if not open_invoices or a.reason == PAID:
             continue
         oldest = min(i.due_date for i in open_invoices)
         tier = _tier_of((today - oldest).days, config)

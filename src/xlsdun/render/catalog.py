@@ -3,18 +3,12 @@ cell picks one (`normalize_language`)."""
 
 from __future__ import annotations
 
+from ..models import EMAIL_TIERS
 from ..names import language_code
 
-TEMPLATE_NAMES: tuple[str, ...] = (
-    "courtesy",
-    "friendly",
-    "direct",
-    "plan",
-    "final",
-    "broken_promise",
-    "thank_you",
-)
 VARIANT_TEMPLATES: tuple[str, ...] = ("broken_promise", "thank_you")  # chosen over the tier's
+# the tiers that send email (models.EMAIL_TIERS, which the config checks against), then variants
+TEMPLATE_NAMES: tuple[str, ...] = (*EMAIL_TIERS, *VARIANT_TEMPLATES)
 LANGUAGES: tuple[str, ...] = ("en", "he")
 RTL_LANGUAGES = frozenset({"he"})
 
