@@ -158,3 +158,21 @@ def test_a_log_line_must_start_with_its_key(tmp_path: Path) -> None:
     path = build_receivables(tmp_path / "wb.xlsx", rows=3, rich=False)
     with pytest.raises(ValueError, match="unique key"):
         write_back(path, sheet=SHEET, header_row=1, updates={}, log=LogLines("Log", rows=[[]]))
+
+
+def test_log_lines_with_nothing_to_add_leave_a_missing_log_sheet_missing(tmp_path: Path) -> None:
+    """No header and no lines: the log sheet is not made, and the write is verified without
+    it (it was looked for in the written copy, and the write refused as unverifiable)."""
+    path = build_receivables(tmp_path / "wb.xlsx", rows=3, rich=False)
+    result = write_back(
+        path,
+        sheet=SHEET,
+        header_row=1,
+        updates={2: {"Reminder status": "sent"}},
+        log=LogLines("Log"),
+        options=WriteOptions(backups=0),
+    )
+    assert result.written and result.cells_changed == 1 and result.log_rows_added == 0
+    with zipfile.ZipFile(path) as zf:
+        workbook = zf.read("xl/workbook.xml")
+    assert b'name="Log"' not in workbook and b'name="Receivables"' in workbook

@@ -73,7 +73,8 @@ def write_back(
         result = WriteResult(path=path)
         _edit(book, sheet, header_row, updates, log, options.allow_protected, result)
         if package.dirty:
-            sheets = [sheet] if log is None else [sheet, book.log_sheet_name or log.sheet]
+            # the log sheet only if the log was written (its sheet may not exist otherwise)
+            sheets = [sheet] if book.log_sheet_name is None else [sheet, book.log_sheet_name]
             _replace(path, package, sheets, original_fp, options, result)
     finally:
         package.close()  # temporary files of big sheets
