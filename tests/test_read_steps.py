@@ -443,3 +443,21 @@ def test_the_same_invoice_number_twice_in_one_chunk_with_blank_rows() -> None:
     found = _parse([[_row(2), _row(3, invoice=None, customer=None), _row(4), _row(5, invoice="Z")]])
     assert [i.row for i in found.invoices] == [5]
     assert {f.row for f in found.findings} == {2, 4}
+
+
+def test_a_finding_names_the_invoice_number_only_when_it_was_read() -> None:
+    """A rejected Invoice cell leaves a finding's invoice empty, never the rejected cell."""
+    found = _parse(
+        [
+            [
+                _row(2, invoice=_invalid("x" * 200, "too long"), email=(None, (), "bad")),
+                _row(3, invoice="INV-3", amount=_invalid("abc")),
+            ]
+        ],
+        checked=True,
+    )
+    assert [(f.row, f.field, f.invoice) for f in found.findings] == [
+        (2, "email", None),
+        (2, "invoice", None),
+        (3, "amount", "INV-3"),
+    ]

@@ -105,7 +105,7 @@ class _RowPass:
                     continue
                 cells = looked_at
             if cells[EMAIL][2] or cells[CC][1]:
-                self._bad_addresses(cells)
+                self._bad_addresses(cells, cells[INVOICE])
             (amount, hint), (paid, paid_hint), (balance, balance_hint) = (
                 cells[AMOUNT],
                 cells[PAID],
@@ -159,7 +159,9 @@ class _RowPass:
         problems, due = row_problems(cells)
         if not problems:
             return (*cells[:DUE_DATE], due, *cells[DUE_DATE + 1 :])
-        self._bad_addresses(cells)
+        if invoice.__class__ is Invalid:  # the finding says so; the number is unknown
+            invoice = None
+        self._bad_addresses(cells, invoice)
         row = cells[ROW]
         self.findings += [Finding(row, field, problem, invoice) for field, problem in problems]
         return None
@@ -180,12 +182,12 @@ class _RowPass:
             else:
                 self.seen.add(number)
 
-    def _bad_addresses(self, cells: Row) -> None:
+    def _bad_addresses(self, cells: Row, invoice: str | None) -> None:
         """A finding for an Email or Cc cell that is not a valid list of addresses."""
         for field, bad in (("email", cells[EMAIL][2]), ("cc", cells[CC][1])):
             if bad:
                 problem = f"invalid {field} address {shown(bad)}"
-                self.findings.append(Finding(cells[ROW], field, problem, cells[INVOICE]))
+                self.findings.append(Finding(cells[ROW], field, problem, invoice))
 
     def receivables(self, info: SheetInfo) -> Receivables:
         """All rows read: the invoices but those whose number is on several rows, and the
