@@ -461,3 +461,21 @@ def test_a_finding_names_the_invoice_number_only_when_it_was_read() -> None:
         (2, "invoice", None),
         (3, "amount", "INV-3"),
     ]
+
+
+def test_an_invoice_number_shared_with_a_skipped_row_names_that_row() -> None:
+    """A row skipped for its own findings still holds the number: the invoice that shares it
+    is a duplicate that names it (it read "(also in row )")."""
+    found = _parse(
+        [
+            [_row(2, invoice="A", amount=_invalid("abc"), email=(None, (), "bad"))],
+            [_row(3, invoice="B"), _row(4, invoice="A")],
+        ],
+        checked=True,
+    )
+    assert [i.row for i in found.invoices] == [3]
+    assert [(f.row, f.field, f.problem) for f in found.findings] == [
+        (2, "amount", "'abc' is not an amount"),
+        (2, "email", "invalid email address 'bad'"),
+        (4, "invoice", "duplicate invoice number 'A' (also in row 2)"),
+    ]

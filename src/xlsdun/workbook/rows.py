@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from ..models import Finding, Invoice, Receivables, SheetInfo
@@ -194,7 +195,7 @@ class _RowPass:
         findings in row order."""
         invoices, findings = self.invoices, self.findings
         if self.duplicates:
-            findings += _duplicate_findings(invoices, self.duplicates)
+            findings += _duplicate_findings(invoices, findings, self.duplicates)
             invoices = [i for i in invoices if i.invoice not in self.duplicates]
         findings.sort(key=lambda x: (x.row, x.field))
         return Receivables(
@@ -209,17 +210,20 @@ def _not_an_invoice(customer: object) -> bool:
 
 
 def _duplicate_findings(
-    invoices: Iterable[Invoice], duplicates: Container[object]
+    invoices: Iterable[Invoice], skipped: Iterable[Finding], duplicates: Container[object]
 ) -> list[Finding]:
-    """A finding on each row of an invoice number used on several rows, naming the others."""
-    rows_of: dict[str, list[int]] = {}
-    for inv in invoices:
-        if inv.invoice in duplicates:
-            rows_of.setdefault(inv.invoice, []).append(inv.row)
+    """A finding on each row of an invoice number used on several rows, naming the others:
+    the rows `skipped` for their own findings included, as they hold the number too."""
+    rows_of: dict[object, set[int]] = {}
+    for row, number in chain(
+        ((i.row, i.invoice) for i in invoices), ((f.row, f.invoice) for f in skipped)
+    ):
+        if number in duplicates:
+            rows_of.setdefault(number, set()).add(row)
     findings = []
     for inv in invoices:
         if inv.invoice in duplicates:
-            others = [r for r in rows_of[inv.invoice] if r != inv.row]
+            others = sorted(rows_of[inv.invoice] - {inv.row})
             findings.append(
                 Finding(
                     inv.row,
