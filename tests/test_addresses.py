@@ -26,7 +26,8 @@ from xlsdun.addresses import is_valid, parse_list
 from xlsdun.delivery import Unrendered, render_one
 from xlsdun.models import FailureKind
 from xlsdun.render import BadAddress, builtin_renderer, sample_action
-from xlsdun.workbook.read import read_receivables, split_emails
+from xlsdun.workbook.coerce import split_emails
+from xlsdun.workbook.read import read_receivables
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in SERVER_WARNINGS]
 

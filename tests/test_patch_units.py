@@ -12,10 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import python_calamine
 
 from support.workbooks import SHEET, build_receivables
 from xlsdun.workbook.guard import WorkbookError
 from xlsdun.workbook.patch import LogLines, WriteOptions, write_back
+from xlsdun.workbook.patch import verify as verify_module
 from xlsdun.workbook.patch.calc_chain import prune_calc_chain
 from xlsdun.workbook.patch.log_sheet import key_text
 from xlsdun.workbook.patch.package import Package
@@ -158,3 +160,56 @@ def test_a_log_line_must_start_with_its_key(tmp_path: Path) -> None:
     path = build_receivables(tmp_path / "wb.xlsx", rows=3, rich=False)
     with pytest.raises(ValueError, match="unique key"):
         write_back(path, sheet=SHEET, header_row=1, updates={}, log=LogLines("Log", rows=[[]]))
+
+
+def test_log_lines_with_nothing_to_add_leave_a_missing_log_sheet_missing(tmp_path: Path) -> None:
+    """No header and no lines: the log sheet is not made, and the write is verified without
+    it (it was looked for in the written copy, and the write refused as unverifiable)."""
+    path = build_receivables(tmp_path / "wb.xlsx", rows=3, rich=False)
+    result = write_back(
+        path,
+        sheet=SHEET,
+        header_row=1,
+        updates={2: {"Reminder status": "sent"}},
+        log=LogLines("Log"),
+        options=WriteOptions(backups=0),
+    )
+    assert result.written and result.cells_changed == 1 and result.log_rows_added == 0
+    with zipfile.ZipFile(path) as zf:
+        workbook = zf.read("xl/workbook.xml")
+    assert b'name="Log"' not in workbook and b'name="Receivables"' in workbook
+
+
+def test_verify_reads_back_the_sheets_the_write_opened_unless_big(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """calamine reads the written sheet and log sheet by their names in the workbook (as a
+    caller spelled them they may differ), and leaves a sheet over the limit to the XML check."""
+    read: list[str] = []
+    real = python_calamine.CalamineWorkbook
+
+    class Spy:
+        @staticmethod
+        def from_path(path: str) -> object:
+            book = real.from_path(path)
+
+            class Book:
+                def get_sheet_by_name(self, name: str) -> object:
+                    read.append(name)
+                    return book.get_sheet_by_name(name)
+
+                def close(self) -> None:
+                    book.close()
+
+            return Book()
+
+    monkeypatch.setattr(verify_module.python_calamine, "CalamineWorkbook", Spy)
+    path = build_receivables(tmp_path / "wb.xlsx", rows=3, rich=False)
+    log = LogLines("Reminder log", ["Key"], [["k"]])
+    options = WriteOptions(backups=0)
+    write_back(path, sheet="receivables", header_row=1, updates={2: {"S": 1}}, log=log)
+    assert read == [SHEET, "Reminder log"]
+    read.clear()
+    monkeypatch.setattr(verify_module, "_CALAMINE_CHECK_BYTES", 100)
+    write_back(path, sheet=SHEET, header_row=1, updates={2: {"S": 2}}, options=options)
+    assert read == []

@@ -9,13 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlsdun.workbook.read import (
-    WorkbookReadError,
-    due_from_terms,
-    read_receivables,
-    to_date,
-    to_money,
-)
+from xlsdun.workbook.coerce import due_from_terms, to_date
+from xlsdun.workbook.money import to_money
+from xlsdun.workbook.read import WorkbookReadError, read_receivables
 
 
 def make_book(

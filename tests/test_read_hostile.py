@@ -45,6 +45,7 @@ from support.workbooks import (
 from xlsdun.models import Receivables
 from xlsdun.workbook import write_back
 from xlsdun.workbook.cellerrors import error_cells
+from xlsdun.workbook.coerce import MAX_LENGTH
 from xlsdun.workbook.columns import MAX_HEADER, map_headers
 from xlsdun.workbook.guard import WorkbookError, rotate_backups
 from xlsdun.workbook.limits import (
@@ -53,7 +54,8 @@ from xlsdun.workbook.limits import (
     damaged_part,
     directory_problem,
 )
-from xlsdun.workbook.read import MAX_LENGTH, WorkbookReadError, read_receivables, to_money
+from xlsdun.workbook.money import to_money
+from xlsdun.workbook.read import WorkbookReadError, read_receivables
 
 BOOK = SAMPLE / "receivables.xlsx"
 SHEET_PART = "xl/worksheets/sheet1.xml"

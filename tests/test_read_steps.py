@@ -443,3 +443,39 @@ def test_the_same_invoice_number_twice_in_one_chunk_with_blank_rows() -> None:
     found = _parse([[_row(2), _row(3, invoice=None, customer=None), _row(4), _row(5, invoice="Z")]])
     assert [i.row for i in found.invoices] == [5]
     assert {f.row for f in found.findings} == {2, 4}
+
+
+def test_a_finding_names_the_invoice_number_only_when_it_was_read() -> None:
+    """A rejected Invoice cell leaves a finding's invoice empty, never the rejected cell."""
+    found = _parse(
+        [
+            [
+                _row(2, invoice=_invalid("x" * 200, "too long"), email=(None, (), "bad")),
+                _row(3, invoice="INV-3", amount=_invalid("abc")),
+            ]
+        ],
+        checked=True,
+    )
+    assert [(f.row, f.field, f.invoice) for f in found.findings] == [
+        (2, "email", None),
+        (2, "invoice", None),
+        (3, "amount", "INV-3"),
+    ]
+
+
+def test_an_invoice_number_shared_with_a_skipped_row_names_that_row() -> None:
+    """A row skipped for its own findings still holds the number: the invoice that shares it
+    is a duplicate that names it (it read "(also in row )")."""
+    found = _parse(
+        [
+            [_row(2, invoice="A", amount=_invalid("abc"), email=(None, (), "bad"))],
+            [_row(3, invoice="B"), _row(4, invoice="A")],
+        ],
+        checked=True,
+    )
+    assert [i.row for i in found.invoices] == [3]
+    assert [(f.row, f.field, f.problem) for f in found.findings] == [
+        (2, "amount", "'abc' is not an amount"),
+        (2, "email", "invalid email address 'bad'"),
+        (4, "invoice", "duplicate invoice number 'A' (also in row 2)"),
+    ]

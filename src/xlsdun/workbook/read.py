@@ -20,12 +20,11 @@ from pathlib import Path
 
 from .. import speedups
 from ..models import Receivables, SheetInfo
-from .coerce import MAX_LENGTH, due_from_terms, is_blank, split_emails, to_date
+from .coerce import is_blank
 from .columns import ColumnMap, normalize
 from .convert import ERROR_FIELDS, Body
 from .layout import hidden_rows
 from .locate import Located, layout_fact, locate, no_receivables
-from .money import to_money
 from .opening import (
     READ_ONLY_SUFFIXES,
     WRITABLE_SUFFIXES,
@@ -38,18 +37,9 @@ from .opening import (
 )
 from .rows import parse_rows
 
-__all__ = [
-    "MAX_LENGTH",
-    "READ_ONLY_SUFFIXES",
-    "WRITABLE_SUFFIXES",
-    "WorkbookReadError",
-    "due_from_terms",
-    "is_blank",
-    "read_receivables",
-    "split_emails",
-    "to_date",
-    "to_money",
-]
+# WorkbookReadError: what read_receivables raises; is_blank: sheetview imports it from here,
+# which loads the reader (and lxml) with the engine, as tests/test_imports.py expects
+__all__ = ["WorkbookReadError", "is_blank", "read_receivables"]
 
 
 @dataclass(frozen=True, slots=True)

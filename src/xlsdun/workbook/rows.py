@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from ..models import Finding, Invoice, Receivables, SheetInfo
@@ -105,7 +106,7 @@ class _RowPass:
                     continue
                 cells = looked_at
             if cells[EMAIL][2] or cells[CC][1]:
-                self._bad_addresses(cells)
+                self._bad_addresses(cells, cells[INVOICE])
             (amount, hint), (paid, paid_hint), (balance, balance_hint) = (
                 cells[AMOUNT],
                 cells[PAID],
@@ -159,7 +160,9 @@ class _RowPass:
         problems, due = row_problems(cells)
         if not problems:
             return (*cells[:DUE_DATE], due, *cells[DUE_DATE + 1 :])
-        self._bad_addresses(cells)
+        if invoice.__class__ is Invalid:  # the finding says so; the number is unknown
+            invoice = None
+        self._bad_addresses(cells, invoice)
         row = cells[ROW]
         self.findings += [Finding(row, field, problem, invoice) for field, problem in problems]
         return None
@@ -180,19 +183,19 @@ class _RowPass:
             else:
                 self.seen.add(number)
 
-    def _bad_addresses(self, cells: Row) -> None:
+    def _bad_addresses(self, cells: Row, invoice: str | None) -> None:
         """A finding for an Email or Cc cell that is not a valid list of addresses."""
         for field, bad in (("email", cells[EMAIL][2]), ("cc", cells[CC][1])):
             if bad:
                 problem = f"invalid {field} address {shown(bad)}"
-                self.findings.append(Finding(cells[ROW], field, problem, cells[INVOICE]))
+                self.findings.append(Finding(cells[ROW], field, problem, invoice))
 
     def receivables(self, info: SheetInfo) -> Receivables:
         """All rows read: the invoices but those whose number is on several rows, and the
         findings in row order."""
         invoices, findings = self.invoices, self.findings
         if self.duplicates:
-            findings += _duplicate_findings(invoices, self.duplicates)
+            findings += _duplicate_findings(invoices, findings, self.duplicates)
             invoices = [i for i in invoices if i.invoice not in self.duplicates]
         findings.sort(key=lambda x: (x.row, x.field))
         return Receivables(
@@ -207,17 +210,20 @@ def _not_an_invoice(customer: object) -> bool:
 
 
 def _duplicate_findings(
-    invoices: Iterable[Invoice], duplicates: Container[object]
+    invoices: Iterable[Invoice], skipped: Iterable[Finding], duplicates: Container[object]
 ) -> list[Finding]:
-    """A finding on each row of an invoice number used on several rows, naming the others."""
-    rows_of: dict[str, list[int]] = {}
-    for inv in invoices:
-        if inv.invoice in duplicates:
-            rows_of.setdefault(inv.invoice, []).append(inv.row)
+    """A finding on each row of an invoice number used on several rows, naming the others:
+    the rows `skipped` for their own findings included, as they hold the number too."""
+    rows_of: dict[object, set[int]] = {}
+    for row, number in chain(
+        ((i.row, i.invoice) for i in invoices), ((f.row, f.invoice) for f in skipped)
+    ):
+        if number in duplicates:
+            rows_of.setdefault(number, set()).add(row)
     findings = []
     for inv in invoices:
         if inv.invoice in duplicates:
-            others = [r for r in rows_of[inv.invoice] if r != inv.row]
+            others = sorted(rows_of[inv.invoice] - {inv.row})
             findings.append(
                 Finding(
                     inv.row,

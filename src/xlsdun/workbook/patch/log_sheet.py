@@ -16,7 +16,6 @@ def append_log(
     entry = book.find_sheet(log.sheet)
     if entry is None:
         entry = add_sheet(book, log.sheet)
-    book.log_sheet_name = entry.name
     edit = book.open_sheet(entry)
     book.refuse_protected(edit, allow_protected)
     keys, last = _keys_and_last_row(edit)

@@ -53,7 +53,6 @@ class Package:
         self.added: dict[str, bytes | IO[bytes]] = {}
         self._zip = zipfile.ZipFile(io.BytesIO(raw))
         self._cache: dict[str, bytes] = {}
-        self.sheet_parts: dict[str, str] = {}  # sheet name -> part key, for verification
         self.scratch: Path | None = None  # where big sheets are unpacked (`read_sheet`)
         self._mapped: list[tuple[BinaryIO, mmap.mmap]] = []
 

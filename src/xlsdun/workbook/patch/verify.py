@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.parsers import expat
 
 import python_calamine
 
-from ..columns import normalize
 from ..guard import WorkbookError
 from ..parts import part_key
 from .package import Package
@@ -17,8 +17,9 @@ from .package import Package
 _CALAMINE_CHECK_BYTES = 16 << 20  # see `verify`
 
 
-def verify(tmp: Path, package: Package, sheets: list[str], path: Path) -> None:
+def verify(tmp: Path, package: Package, sheets: Mapping[str, str], path: Path) -> None:
     """Re-open the written temp file the way the next run will, before it replaces anything.
+    `sheets`: the sheets the write opened (the sheet, the log sheet), by name, with their part.
 
     Complete: the zip directory lists every entry, and each entry copied unchanged has the
     original's size and CRC-32 (computed over the bytes written). Readable: every changed
@@ -28,7 +29,7 @@ def verify(tmp: Path, package: Package, sheets: list[str], path: Path) -> None:
     than the whole write.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:  # calamine runs without the GIL
-        readable = pool.submit(_calamine_reads, tmp, package, sheets)
+        readable = pool.submit(_calamine_reads, tmp, sheets)
         try:
             _check_entries(tmp, package)
             readable.result()
@@ -61,21 +62,13 @@ def _check_entries(tmp: Path, package: Package) -> None:
                 expat.ParserCreate().ParseFile(part)
 
 
-def _calamine_reads(tmp: Path, package: Package, sheets: list[str]) -> None:
+def _calamine_reads(tmp: Path, sheets: Mapping[str, str]) -> None:
     with zipfile.ZipFile(tmp) as written:
         sizes = {part_key(info.filename): info.file_size for info in written.infolist()}
     workbook = python_calamine.CalamineWorkbook.from_path(str(tmp))
     try:
-        for name in sheets:
-            if sizes.get(package.sheet_parts.get(name, ""), 0) > _CALAMINE_CHECK_BYTES:
-                continue
-            workbook.get_sheet_by_name(_calamine_name(workbook, name))
+        for name, part in sheets.items():
+            if sizes.get(part_key(part), 0) <= _CALAMINE_CHECK_BYTES:
+                workbook.get_sheet_by_name(name)
     finally:
         workbook.close()
-
-
-def _calamine_name(workbook: python_calamine.CalamineWorkbook, name: str) -> str:
-    if name in workbook.sheet_names:
-        return name
-    wanted = normalize(name)
-    return next((n for n in workbook.sheet_names if normalize(n) == wanted), name)

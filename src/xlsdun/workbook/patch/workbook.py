@@ -11,7 +11,7 @@ from lxml import etree
 
 from ..columns import normalize
 from ..guard import WorkbookError
-from ..parts import Rel, part_key, sheet_rel_id, workbook_part
+from ..parts import Rel, sheet_rel_id, workbook_part
 from .calc_chain import prune_calc_chain
 from .package import Element, Package, parse_part, serialize_part
 from .shared_strings import SharedStrings
@@ -56,7 +56,6 @@ class WorkbookEdit:
         self.styles = Styles(package, self.rel_target("styles"))
         self.context = SheetContext(package, path, self.strings, self.styles, date1904)
         self.sheets: dict[str, SheetEditor] = {}
-        self.log_sheet_name: str | None = None
         self.workbook_dirty = False
         self._sheet_ids: dict[str, str] = {}
 
@@ -106,7 +105,6 @@ class WorkbookEdit:
             rows = self._rows(self.package.read_sheet(part), part)
             self.sheets[entry.name] = SheetEditor(entry.name, part, self.context, rows)
             self._sheet_ids[entry.name] = entry.element.get("sheetId", "")
-            self.package.sheet_parts[entry.name] = part_key(part)
         return self.sheets[entry.name]
 
     def _rows(self, content: bytes | mmap.mmap, part: str) -> RowStore:

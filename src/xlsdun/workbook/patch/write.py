@@ -73,7 +73,7 @@ def write_back(
         result = WriteResult(path=path)
         _edit(book, sheet, header_row, updates, log, options.allow_protected, result)
         if package.dirty:
-            sheets = [sheet] if log is None else [sheet, book.log_sheet_name or log.sheet]
+            sheets = {name: edit.part for name, edit in book.sheets.items()}  # the ones opened
             _replace(path, package, sheets, original_fp, options, result)
     finally:
         package.close()  # temporary files of big sheets
@@ -127,7 +127,7 @@ def _edit(
 def _replace(
     path: Path,
     package: Package,
-    sheets: list[str],
+    sheets: dict[str, str],
     original_fp: Fingerprint,
     options: WriteOptions,
     result: WriteResult,
