@@ -40,13 +40,12 @@ def error_cells(path: str | Path, part: str) -> ErrorCells:
     """The error values of the worksheet `part` by row and column; none for a part that
     cannot be read (the damage check reports it)."""
     with zipfile.ZipFile(path) as zf:
-        actual = part
         try:
-            with zf.open(actual) as fh:
+            with zf.open(part) as fh:
                 found, complete = _scan(fh)
             if complete:
                 return found
-            with zf.open(actual) as fh:
+            with zf.open(part) as fh:
                 return _walk(fh)
         except (zipfile.BadZipFile, zlib.error, etree.LxmlError, EOFError, OSError, ValueError):
             return {}  # a damaged part: the damage check names it

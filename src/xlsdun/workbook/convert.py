@@ -39,19 +39,20 @@ from .money import to_money
 _CACHE = 1 << 16  # distinct values remembered per column
 _NA_NOT_ERRORS = NA_TEXT - EXCEL_ERRORS
 
-_MONEY = ("amount", "paid", "balance")
-_DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
-_TEXTS: tuple[str, ...]  # grown below
-_TEXTS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
-_TEXTS += ("attachment", "notes")
+# The converted field groups; the row pass (rows.py) checks the same groups for rejected cells.
+MONEY_FIELDS = ("amount", "paid", "balance")
+DATE_FIELDS = ("invoice_date", "due_date", "hold_until", "promise_date")
+TEXT_FIELDS: tuple[str, ...]  # grown below
+TEXT_FIELDS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
+TEXT_FIELDS += ("attachment", "notes")
 _FLAGS = ("disputed", "do_not_contact", "approved")
 # Where an Excel error value is a finding: the amount owed and when it is due, for which a
 # blank lets something else stand in (the amount for the balance, the terms for the due
 # date). An optional date (hold until, promise date) with one reads as empty, as before: a
 # lookup column's "#N/A" there means "none", and skipping every row would send nothing.
-ERROR_FIELDS = (*_MONEY, "invoice_date", "due_date")
+ERROR_FIELDS = (*MONEY_FIELDS, "invoice_date", "due_date")
 # Fields whose findings skip the row: a cell longer than Excel's is one there.
-_REFUSE_LONG = frozenset((*_MONEY, *_DATES, *_TEXTS, "last")) - {"notes"}
+_REFUSE_LONG = frozenset((*MONEY_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "last")) - {"notes"}
 
 
 class Invalid:
@@ -186,11 +187,11 @@ class Body:
     ) -> None:
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
-            **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in _TEXTS},
+            **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
             "notes": partial(cut_text, limit=MAX_LENGTH["notes"]),
             "phone": to_phone,
-            **dict.fromkeys(_DATES, date_of),
-            **dict.fromkeys(_MONEY, partial(to_money, decimal_comma=decimal_comma)),
+            **dict.fromkeys(DATE_FIELDS, date_of),
+            **dict.fromkeys(MONEY_FIELDS, partial(to_money, decimal_comma=decimal_comma)),
             **dict.fromkeys(_FLAGS, to_bool),
             "email": split_emails,
             "cc": all_emails,
@@ -198,8 +199,8 @@ class Body:
         }
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
         bulk: dict[str, Callable[[Sequence[object], set[type]], list[object] | None]] = {
-            **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in _TEXTS},
-            **dict.fromkeys(_MONEY, _amounts),
+            **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
+            **dict.fromkeys(MONEY_FIELDS, _amounts),
         }
         wanted = {
             k: (fields[k], self._converter(k, c, bulk.get(k)))
@@ -278,7 +279,7 @@ class Body:
         return any(
             converter.invalid
             for key, (_, converter) in self.wanted.items()
-            if key in _DATES or key in _MONEY or key in _TEXTS
+            if key in DATE_FIELDS or key in MONEY_FIELDS or key in TEXT_FIELDS
         )
 
     def _owned_rows(self, values: dict[str, list[object]]) -> list[dict[str, object]] | None:

@@ -106,7 +106,7 @@ def find_header(
     missing += [
         f"{f} (configured as '{h}')"
         for f, h in (columns or {}).items()
-        if f not in mapping.fields and f"{f}" not in missing
+        if f not in mapping.fields and f not in missing
     ]
     if missing:
         seen = ", ".join(shown(h, 40) for h in mapping.headers.values()) or "nothing"

@@ -18,7 +18,7 @@ from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code
 from .coerce import due_from_terms, shown
 from .columns import normalize
-from .convert import Body, Chunk, Invalid
+from .convert import DATE_FIELDS, MONEY_FIELDS, TEXT_FIELDS, Body, Chunk, Invalid
 
 # A row, as the row pass reads it: the plain tuple zip() makes of a chunk's columns, read at
 # the positions below. Unpacked into 26 names it made a loop no one could read; a NamedTuple
@@ -47,13 +47,16 @@ FIELDS += ("do_not_contact", "approved", "level", "last")
 
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
 _ZERO = Decimal("0")
-_TEXTS: tuple[tuple[int, str], ...] = ((CUSTOMER, "customer"), (INVOICE, "invoice"))
-_TEXTS += ((TERMS, "terms"), (CURRENCY, "currency"), (CUSTOMER_ID, "customer_id"))
-_TEXTS += ((PHONE, "phone"), (PAY_LINK, "pay_link"), (ATTACHMENT, "attachment"))
-_TEXTS += ((NOTES, "notes"),)
-_DATES: tuple[tuple[int, str], ...] = ((INVOICE_DATE, "invoice_date"), (DUE_DATE, "due_date"))
-_DATES += ((HOLD_UNTIL, "hold_until"), (PROMISE_DATE, "promise_date"))
-_MONEY = ((AMOUNT, "amount"), (PAID, "paid"), (BALANCE, "balance"))
+
+
+def _at(fields: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """(row position, field) for a group the converters check, so both use one list."""
+    return tuple((FIELDS.index(f) + 1, f) for f in fields)
+
+
+_TEXTS = _at(TEXT_FIELDS)
+_DATES = _at(DATE_FIELDS)
+_MONEY = _at(MONEY_FIELDS)
 
 Problems = list[tuple[str, str]]  # (field, what is wrong with it)
 
