@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -402,3 +403,37 @@ def test_resolve_says_what_it_settled_in_words_and_json(demo: Path) -> None:
     )
     code, out, err = invoke("resolve", "Zed Corp", "--resend", "--quiet", "--config", config)
     assert code == 2 and out == "" and "waiting to be resolved; waiting: none" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "own_code"),
+    [
+        (["install-schedule", "--cron", "--out", "{demo}", "--today", TODAY], 0),  # rich
+        (["plan", "--json", "--today", TODAY], 0),  # click.echo
+        (["doctor", "--no-login"], 2),  # rich, and a check fails (no workbook): exit 2
+    ],
+)
+def test_a_reader_that_has_gone_leaves_the_commands_own_exit_code(
+    demo: Path, args: list[str], own_code: int
+) -> None:
+    """`xlsdun install-schedule ... | head` exited 1 once head had gone (rich's exit on a
+    closed pipe), `plan --json` too with "unexpected BrokenPipeError"; the output is lost,
+    the command's exit code is its own."""
+    if args[0] == "doctor":
+        (demo / "receivables.xlsx").unlink()
+    argv = [a.format(demo=demo) for a in args]
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader has gone before the first line
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "xlsdun", *argv, "--config", str(demo / "xlsdun.toml")],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (own_code, "")
+    if args[0] == "install-schedule":
+        assert (demo / f"xlsdun-{demo.name}.cron").is_file()
