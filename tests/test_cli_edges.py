@@ -373,7 +373,7 @@ def test_an_option_the_command_would_ignore_is_refused(
 
 
 def test_resolve_says_what_it_settled_in_words_and_json(demo: Path) -> None:
-    from test_decisions import ambiguous_sends
+    from support.sample_setup import ambiguous_sends
     from xlsdun import config as config_mod
 
     config = str(demo / "xlsdun.toml")
