@@ -69,12 +69,13 @@ class Configs(Enum):
 
 
 def config_paths(configs: Configs, given: tuple[str, ...]) -> str | list[str]:
-    """The `config_path` a command receives: one path, or a list for the others."""
+    """The `config_path` a command receives: one path, or a list for the others. `given` is
+    never empty: --config defaults to xlsdun.toml."""
     from ..multi import expand
 
     if configs is Configs.PATTERNS:
-        return list(given or ("xlsdun.toml",))
-    paths = expand(given or ("xlsdun.toml",))
+        return list(given)
+    paths = expand(given)
     if configs is Configs.MANY:
         return paths
     if len(paths) != 1:
