@@ -25,6 +25,7 @@ SLOW_TESTS = frozenset(
         "test_attachments.py::test_a_run_refuses_each_hostile_attachment_and_sends_everyone_else",
         "test_attachments.py::test_dry_run_and_preview_refuse_the_same_files_and_copy_nothing",
         "test_bench_smoke.py::test_benchmark_runs_on_200_invoices",
+        "test_bench_smoke.py::test_the_speedups_benchmark_runs_a_pair",
         "test_cli_e2e.py::test_wheel_ships_the_templates",
         "test_corpus_fidelity.py::test_corpus_second_write_changes_only_owned_cells",
         "test_delivery_backends.py::test_wrong_password_with_debug_never_shows_the_password",

@@ -54,3 +54,19 @@ def test_a_childs_peak_memory_is_its_own() -> None:
     assert run._peak_rss_mb() > 400
     assert run._in_child(run._peak_rss_mb) < 200
     del ballast
+
+
+def test_the_speedups_benchmark_runs_a_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/speedups.py (in `make bench`) on 200 invoices, one speed-up, one pair: it
+    builds on run.py's helpers, so a change there that breaks it shows here."""
+    from benchmarks import speedups
+
+    monkeypatch.setattr(speedups, "RESULTS", tmp_path)
+    monkeypatch.setattr(speedups, "NAMES", ("gc",))
+    (row,) = speedups.measure(200, 1)
+    assert row["invoices"] == 200 and row["portable"] == "gc"
+    for key in ("seconds_with", "seconds_without", "peak_rss_mb_with", "peak_rss_mb_without"):
+        assert row[key] > 0, key
+    assert not (tmp_path / "work-speedups" / "200").exists()  # the copies are cleared

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -304,7 +305,6 @@ def test_counts_and_words_in_the_summaries(demo: Path) -> None:
         d["action"] == "manual" for d in plan["debtors"]
     )
     assert not plan["findings"]  # the sample has none; one appears below
-    toml = demo / "xlsdun.toml"  # one debtor's attachment will fail
     from support.sample_setup import set_cells
 
     set_cells(demo, {"Blue Cedar Catering": {"Due date": "x", "Balance": "y"}})
@@ -312,12 +312,12 @@ def test_counts_and_words_in_the_summaries(demo: Path) -> None:
     rows = {f["row"] for f in findings}
     assert len(findings) == 2 * len(rows)  # two problems a row: counted once each
     assert f"{len(rows)} row(s) with a problem" in run(demo, "plan")[1]
-    set_cells(demo, {"Fjord Design AB": {"Attachment": "missing.pdf"}})
+    set_cells(demo, {"Fjord Design AB": {"Attachment": "missing.pdf"}})  # its send will fail
     code, out, _ = run(demo, "run", "--dry-run")
     flat = " ".join(out.split())
     made = len(list((demo / ".xlsdun" / "preview" / TODAY).glob("*.eml")))
     assert f"Dry run: {made} message(s) rendered" in flat and "; 1 would fail" in flat
-    assert toml.exists()
+    assert code == 1  # a delivery would fail, as a real run would say
     code, _, err = run(demo, "approve", "")
     assert code == 2 and "say which customer" in err
     code, _, err = run(demo, "report", today="2026-01-05")
@@ -373,7 +373,7 @@ def test_an_option_the_command_would_ignore_is_refused(
 
 
 def test_resolve_says_what_it_settled_in_words_and_json(demo: Path) -> None:
-    from test_decisions import ambiguous_sends
+    from support.sample_setup import ambiguous_sends
     from xlsdun import config as config_mod
 
     config = str(demo / "xlsdun.toml")
@@ -402,3 +402,37 @@ def test_resolve_says_what_it_settled_in_words_and_json(demo: Path) -> None:
     )
     code, out, err = invoke("resolve", "Zed Corp", "--resend", "--quiet", "--config", config)
     assert code == 2 and out == "" and "waiting to be resolved; waiting: none" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "own_code"),
+    [
+        (["install-schedule", "--cron", "--out", "{demo}", "--today", TODAY], 0),  # rich
+        (["plan", "--json", "--today", TODAY], 0),  # click.echo
+        (["doctor", "--no-login"], 2),  # rich, and a check fails (no workbook): exit 2
+    ],
+)
+def test_a_reader_that_has_gone_leaves_the_commands_own_exit_code(
+    demo: Path, args: list[str], own_code: int
+) -> None:
+    """`xlsdun install-schedule ... | head` exited 1 once head had gone (rich's exit on a
+    closed pipe), `plan --json` too with "unexpected BrokenPipeError"; the output is lost,
+    the command's exit code is its own."""
+    if args[0] == "doctor":
+        (demo / "receivables.xlsx").unlink()
+    argv = [a.format(demo=demo) for a in args]
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader has gone before the first line
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "xlsdun", *argv, "--config", str(demo / "xlsdun.toml")],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (own_code, "")
+    if args[0] == "install-schedule":
+        assert (demo / f"xlsdun-{demo.name}.cron").is_file()

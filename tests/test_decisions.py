@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support.sample_setup import TODAY
+from support.sample_setup import TODAY, ambiguous_sends
 from xlsdun import config as config_mod
 from xlsdun import decisions
 from xlsdun.engine import make_plan
@@ -118,17 +118,6 @@ def test_a_name_that_matches_several_customers_awaiting_approval_is_refused(demo
 
 
 # -- resolve ---------------------------------------------------------------------------------
-
-
-def ambiguous_sends(cfg: config_mod.Config, *customers: str) -> None:
-    """A send to each customer that a crash left in doubt (`ambiguous`)."""
-    with Ledger(ledger_path(cfg)) as ledger:
-        for customer in customers:
-            action = _action(customer, customer.lower().replace(" ", ".") + "@example.com")
-            send_id = ledger.begin("run-1", DAY, action, "smtp")
-            assert send_id is not None
-            ledger.mark(send_id, "sending", message_id=f"<{send_id}@example.com>")
-            ledger.mark(send_id, "ambiguous")  # the way a real run gets there
 
 
 def _states(cfg: config_mod.Config) -> dict[str, str]:

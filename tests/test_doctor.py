@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from support.sample_setup import copy_sample
+from support.sample_setup import copy_sample, set_cells
+from xlsdun import config as config_mod
 from xlsdun import logs
 from xlsdun.cli import main
 from xlsdun.runlock import run_lock
@@ -34,6 +35,19 @@ def doctor(config: Path, *extra: str) -> tuple[int, dict[str, dict]]:
     result = CliRunner().invoke(main, ["doctor", "--config", str(config), "--json", *extra])
     data = json.loads(result.stdout)
     return result.exit_code, {c["name"]: c for c in data["checks"]}
+
+
+def test_the_workbook_check_counts_a_skipped_row_once(demo: Path) -> None:
+    """A row with two problems (its due date and its amount) is one row skipped, as the
+    plan's summary counts it; doctor counted its problems."""
+    from xlsdun.wiring import load_receivables
+
+    set_cells(demo.parent, {"Blue Cedar Catering": {"Due date": "x", "Balance": "y"}})
+    findings = load_receivables(config_mod.load(demo)).findings
+    rows = {f.row for f in findings}
+    assert len(findings) == 2 * len(rows)
+    _, checks = doctor(demo, "--no-login")
+    assert checks["workbook"]["message"].endswith(f" invoice row(s), {len(rows)} skipped")
 
 
 def test_a_healthy_setup(demo: Path) -> None:

@@ -120,11 +120,12 @@ def _workbook(cfg: Config, add: _Add) -> None:
         )
         return
     sheet = receivables.sheet
+    skipped = len({f.row for f in receivables.findings})  # a row's problems skip it once
     add(
         "workbook",
         OK,
         f"{book.name}: sheet '{sheet.sheet if sheet else '?'}', "
-        f"{len(receivables.invoices)} invoice row(s), {len(receivables.findings)} skipped",
+        f"{len(receivables.invoices)} invoice row(s), {skipped} skipped",
     )
     if not os.access(book, os.W_OK) or not os.access(book.parent, os.W_OK):
         add(

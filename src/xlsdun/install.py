@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from . import config as config_mod
+from .errors import XlsdunError
 from .private import private_dir
 
 KINDS = ("systemd", "cron", "windows", "launchd")
@@ -112,7 +113,7 @@ def make_trigger(patterns: list[str], name: str | None = None) -> Trigger:
     )
 
 
-class UnsafeTrigger(ValueError):
+class UnsafeTrigger(XlsdunError):
     """A name or path that cannot be written safely into a trigger file (exit 2)."""
 
 

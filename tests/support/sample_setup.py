@@ -16,6 +16,10 @@ import pandas as pd
 from click.testing import CliRunner
 
 from xlsdun.cli import main
+from xlsdun.config import Config
+from xlsdun.ledger import Ledger
+from xlsdun.models import Action
+from xlsdun.wiring import ledger_path
 from xlsdun.workbook import write_back
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,6 +126,26 @@ def set_cells(folder: Path, cells: dict[str, dict[str, str]]) -> None:
         for row in rows:
             updates.setdefault(row, {}).update(values)
     write_back(book, sheet="Receivables", header_row=4, updates=updates)
+
+
+def ambiguous_sends(cfg: Config, *customers: str) -> None:
+    """A friendly reminder of TODAY to each customer (at first.last@example.com) that a crash
+    left in doubt (`ambiguous`), got there the way a real run gets there (through `sending`)."""
+    with Ledger(ledger_path(cfg)) as ledger:
+        for customer in customers:
+            email = customer.lower().replace(" ", ".") + "@example.com"
+            action = Action(
+                debtor=f"email:{email}",
+                customer=customer,
+                email=email,
+                kind="send",
+                reason="",
+                tier="friendly",
+            )
+            send_id = ledger.begin("run-1", date.fromisoformat(TODAY), action, "smtp")
+            assert send_id is not None
+            ledger.mark(send_id, "sending", message_id=f"<{send_id}@example.com>")
+            ledger.mark(send_id, "ambiguous")
 
 
 def run_cli(

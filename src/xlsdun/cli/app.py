@@ -8,7 +8,9 @@ Each command declares which shared options it takes (`common(today=..., json=...
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -67,12 +69,13 @@ class Configs(Enum):
 
 
 def config_paths(configs: Configs, given: tuple[str, ...]) -> str | list[str]:
-    """The `config_path` a command receives: one path, or a list for the others."""
+    """The `config_path` a command receives: one path, or a list for the others. `given` is
+    never empty: --config defaults to xlsdun.toml."""
     from ..multi import expand
 
     if configs is Configs.PATTERNS:
-        return list(given or ("xlsdun.toml",))
-    paths = expand(given or ("xlsdun.toml",))
+        return list(given)
+    paths = expand(given)
     if configs is Configs.MANY:
         return paths
     if len(paths) != 1:
@@ -130,7 +133,8 @@ def _exit_code(
     """The command's own exit code, or its error's, said on stderr (--debug: raised)."""
     try:
         kwargs["config_path"] = config_paths(configs, kwargs["config_path"])
-        return func(*args, **kwargs) or 0
+        with contextlib.redirect_stdout(_ReaderMayLeave(sys.stdout)):
+            return func(*args, **kwargs) or 0
     except Exception as exc:
         if debug:
             raise
@@ -141,6 +145,39 @@ def _exit_code(
         )
         err(message)
         return code
+
+
+class _ReaderMayLeave:
+    """stdout for a command: once its reader has gone (`xlsdun install-schedule | head`), the
+    rest of the output goes to the null device and the command carries on to its own exit
+    code. The closed pipe used to end it midway, with rich's exit 1 or "unexpected
+    BrokenPipeError" (the files written, the run done, the exit code not the command's)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_null()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_null()
+
+    def _to_null(self) -> None:
+        """What is left in the buffer, and all that follows (the interpreter's last flush
+        too, which would say "Exception ignored ... BrokenPipeError"), goes nowhere."""
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, self._stream.fileno())
+        os.close(null)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)  # isatty, encoding, fileno, ... as the stream's
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
