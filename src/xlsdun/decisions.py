@@ -19,7 +19,7 @@ from .errors import RunError
 from .ledger import Ledger, SendRecord
 from .models import Action
 from .runlock import run_lock
-from .send_state import SendState
+from .send_state import SendState, resolved
 from .wiring import ledger_path
 
 
@@ -125,9 +125,9 @@ class Resolution:
     arrived: bool
 
     @property
-    def state(self) -> str:
-        """The state the sends are in now: `sent`, or `deferred` for the next run."""
-        return "sent" if self.arrived else "deferred"
+    def state(self) -> SendState:
+        """The state the sends are in now (`send_state.resolved`): the ledger's own answer."""
+        return resolved(self.arrived)
 
 
 def resolve(config: Config, customer: str, *, arrived: bool) -> Resolution:

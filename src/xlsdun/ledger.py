@@ -35,6 +35,7 @@ from .send_state import (
     TransitionError,
     check,
     known,
+    resolved,
     settled,
 )
 
@@ -401,10 +402,11 @@ class Ledger:
     def resolve_ambiguous(self, send_id: int, *, arrived: bool) -> bool:
         """The owner's answer for an `ambiguous` send: it arrived (`sent`), or it did not
         (`deferred`: no longer a contact, so the next run sends it). False if not ambiguous."""
-        state, detail = (
-            (SendState.SENT, "confirmed as arrived by the owner (xlsdun resolve --sent)")
+        state = resolved(arrived)
+        detail = (
+            "confirmed as arrived by the owner (xlsdun resolve --sent)"
             if arrived
-            else (SendState.DEFERRED, RESEND_DETAIL)
+            else RESEND_DETAIL
         )
         sets = "detail = ?, logged = 0" + ("" if arrived else ", retracted = 1")
         only = frozenset({SendState.AMBIGUOUS})

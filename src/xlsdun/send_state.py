@@ -100,6 +100,12 @@ def known(value: str) -> SendState | None:
         return None
 
 
+def resolved(arrived: bool) -> SendState:
+    """Where the owner's answer to an `ambiguous` send takes it: `sent` if it arrived, else
+    `deferred` (no longer a contact: the next run sends it)."""
+    return SendState.SENT if arrived else SendState.DEFERRED
+
+
 def settled(state: str, message_id: str | None) -> bool:
     """Whether today's send for a debtor is done with. A failure before the message was built
     (a missing attachment) reached no server: once the owner fixes it, a rerun may try again."""
