@@ -83,7 +83,7 @@ def _gc_frozen() -> Iterator[None]:
     if not speedups.enabled("gc"):
         yield
         return
-    gc.freeze()  # with the other GC pauses: 4% of `run --quiet` at 20,000 (speedups.py)
+    gc.freeze()  # with the other GC pauses: 3-4% of `run --quiet` at 20,000 (speedups.py)
     try:
         yield
     finally:
@@ -150,7 +150,7 @@ def _helper(sender: Sender, batches: int) -> Iterator[ProcessPoolExecutor | None
     if not usable:
         yield None
         return
-    # Measured (benchmarks/speedups.py): 18% of `run --quiet` at 20,000 invoices.
+    # Measured (benchmarks/speedups.py): 11-18% of `run --quiet` at 20,000 invoices.
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(
         max_workers=1,

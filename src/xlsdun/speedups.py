@@ -14,10 +14,10 @@ from functools import cache
 # What each is worth, measured by benchmarks/speedups.py (`xlsdun run --quiet`, in pairs with
 # and without it, 2 cores): each one is needed for a `make bench` target.
 NAMES = (
-    "fork",  # render in a forked helper process (else: in the run's own process): -18% time
-    "syncfs",  # one syncfs(2) per batch of .eml files (else: an fsync per file): -7% time
+    "fork",  # render in a forked helper process (else: in the run's own process): -11-18% time
+    "syncfs",  # one syncfs(2) per batch of .eml files (else: an fsync per file): -7-10% time
     "mmap",  # a big sheet memory-mapped, pages given back (else: in memory): -21% peak at 200k
-    "gc",  # the cyclic GC paused or frozen in the hot loops (else: running): -4% time
+    "gc",  # the cyclic GC paused or frozen in the hot loops (else: running): -3-4% time
 )
 
 

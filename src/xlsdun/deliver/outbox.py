@@ -62,7 +62,7 @@ def _load_syncfs() -> Callable[[int], int] | None:
     return fn
 
 
-_SYNCFS = _load_syncfs()  # measured (benchmarks/speedups.py): 7% of `run --quiet` at 20,000
+_SYNCFS = _load_syncfs()  # benchmarks/speedups.py: 7-10% of `run --quiet` at 20,000
 
 
 def _fsync_path(path: str | Path) -> None:

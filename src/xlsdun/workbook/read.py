@@ -155,7 +155,7 @@ def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while rows become Invoices: the parse allocates hundreds
     of thousands of small objects and no cycles, and the collector's repeated scans of the
     growing heap cost a fifth of the read. (make bench, benchmarks/speedups.py: this and the
-    GC freezes of rendering and writing save 4% of `run --quiet` at 20,000 invoices, which the
+    GC freezes of rendering and writing save 3-4% of `run --quiet` at 20,000 invoices, which the
     end-to-end target needs.)"""
     enabled = gc.isenabled()
     if speedups.enabled("gc"):
