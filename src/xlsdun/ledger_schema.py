@@ -86,7 +86,17 @@ V3_RETRACTED: Final = (
 """A possible contact the owner retracted (`resolve --resend`), kept as data: the send's
 state and detail change when a rerun takes it again, the retraction must not."""
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1_RELEASE_0_1_0, V2_DIGEST_ITEMS, V3_RETRACTED)
+V4_SUBJECT: Final = ("ALTER TABLE sends ADD COLUMN subject TEXT",)
+"""Each send's Subject as it went out: a follow-up repeats the first reminder's ("Re: ..."),
+so that mail clients that thread by subject keep one conversation per debt. NULL for the
+sends recorded before (their follow-ups take their own subject)."""
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    V1_RELEASE_0_1_0,
+    V2_DIGEST_ITEMS,
+    V3_RETRACTED,
+    V4_SUBJECT,
+)
 """Append only: never edit one that has shipped; a change of schema is a new entry."""
 
 VERSION: Final = len(MIGRATIONS)

@@ -34,6 +34,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "attachment",
     "pay_link",
     "cc",
+    "contact",
 )
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -188,6 +189,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "attachment": ("attachment", "file", "invoice file", "pdf", "קובץ", "מסמך", "צרופה"),
     "pay_link": ("pay link", "payment link", "link", "קישור לתשלום", "קישור"),
     "cc": ("cc", "copy to", "העתק", "העתק ל"),
+    "contact": ("contact", "contact name", "contact person", "איש קשר", "שם איש קשר"),
 }
 
 _PUNCT = re.compile(r"[\s_\-.:#'\"׳״()/]+")

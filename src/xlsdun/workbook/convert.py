@@ -44,7 +44,7 @@ MONEY_FIELDS = ("amount", "paid", "balance")
 DATE_FIELDS = ("invoice_date", "due_date", "hold_until", "promise_date")
 TEXT_FIELDS: tuple[str, ...]  # grown below
 TEXT_FIELDS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
-TEXT_FIELDS += ("attachment", "notes")
+TEXT_FIELDS += ("attachment", "notes", "contact")
 _FLAGS = ("disputed", "do_not_contact", "approved")
 # Where an Excel error value is a finding: the amount owed and when it is due, for which a
 # blank lets something else stand in (the amount for the balance, the terms for the due
