@@ -54,6 +54,10 @@ class Tier:
         )
 
 
+INSTALMENT_METHODS: tuple[str, ...] = ("standing_order", "postdated_cheques", "credit_card")
+"""The Israeli means of paying in instalments the plan tier may offer, in the default order."""
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
     ladder: tuple[Tier, ...] = ()
@@ -74,6 +78,8 @@ class PolicyConfig:
     early_payment_discount: Decimal = Decimal("0")  # e.g. 0.02 for 2% off if paid this week
     final_deadline_days: int = 10
     country: str = "IL"  # from [locale]: the working week and public holidays
+    waive_charges_on_offer: bool = True  # the plan tier's offer drops the late charges
+    instalment_methods: tuple[str, ...] = INSTALMENT_METHODS  # how instalments may be paid
 
     def tier(self, tier_id: str) -> Tier:
         for t in self.ladder:
@@ -114,6 +120,16 @@ class SenderConfig:
     phone: str = ""
     bank_details: str = ""
     pay_link: str = ""
+    iban: str = ""  # shown to debtors who owe in a foreign currency, with `swift`
+    swift: str = ""
+    # [sender.he], [sender.en]: the fields for messages in that language, each falling
+    # back to [sender]'s (already merged: see `for_language`)
+    languages: tuple[tuple[str, SenderConfig], ...] = ()
+
+    def for_language(self, language: str) -> SenderConfig:
+        """The sender a message in `language` is signed by: its [sender.<language>] table
+        laid over [sender], or [sender] itself."""
+        return next((s for lang, s in self.languages if lang == language), self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,9 +421,22 @@ def _policy(r: _Reader) -> PolicyConfig:
         installments=r.int("installments", 3, minimum=1),
         early_payment_discount=r.fraction("early_payment_discount"),
         final_deadline_days=r.int("final_deadline_days", 10, minimum=1),
+        waive_charges_on_offer=r.bool("waive_charges_on_offer", True),
+        instalment_methods=_instalment_methods(r),
     )
     r.check_unknown()
     return policy
+
+
+def _instalment_methods(r: _Reader) -> tuple[str, ...]:
+    """[policy] instalment_methods: a list of the known means, each once, in the owner's order."""
+    expected = f"a list of {', '.join(repr(m) for m in INSTALMENT_METHODS)}"
+    raw = r.get("instalment_methods", list, None, expected)
+    if raw is None:
+        return INSTALMENT_METHODS
+    if not all(isinstance(m, str) and m in INSTALMENT_METHODS for m in raw):
+        raise r.fail("instalment_methods", expected)
+    return tuple(dict.fromkeys(raw))
 
 
 def _number(r: _Reader, key: str, default: float, unit: str, *, positive: bool = False) -> float:
@@ -582,20 +611,65 @@ def _owned_columns(owned_r: _Reader) -> dict[str, str]:
     return owned
 
 
+SENDER_LANGUAGES = ("en", "he")  # the [sender.<language>] tables: the messages' languages
+
+
 def _sender(s: _Reader) -> SenderConfig:
-    """[sender]: who the reminders come from; one-line values stay on one line."""
-    sender = SenderConfig(
-        name=s.line("name", "Accounts"),
-        email=s.address("email", "accounts@example.com"),
-        reply_to=s.address("reply_to"),
-        signature=s.text("signature", ""),
-        business=s.line("business", ""),
-        phone=s.line("phone", ""),
-        bank_details=s.text("bank_details", ""),
-        pay_link=s.line("pay_link", ""),
-    )
+    """[sender]: who the reminders come from; one-line values stay on one line.
+    [sender.he] and [sender.en] hold the same fields for messages in that language."""
+    base = _sender_fields(s, SenderConfig())
+    languages = []
+    for language in SENDER_LANGUAGES:
+        if language in s.data:
+            table = s.table(language)
+            languages.append((language, _sender_fields(table, base)))
+            table.check_unknown()
     s.check_unknown()
-    return sender
+    return replace(base, languages=tuple(languages))
+
+
+def _sender_fields(s: _Reader, base: SenderConfig) -> SenderConfig:
+    """The sender fields of one table, each defaulting to `base`'s."""
+    return SenderConfig(
+        name=s.line("name", base.name),
+        email=s.address("email", base.email),
+        reply_to=s.address("reply_to") or base.reply_to,
+        signature=s.text("signature", base.signature),
+        business=s.line("business", base.business),
+        phone=s.line("phone", base.phone),
+        bank_details=s.text("bank_details", base.bank_details),
+        pay_link=s.line("pay_link", base.pay_link),
+        iban=_iban(s) or base.iban,
+        swift=_swift(s) or base.swift,
+    )
+
+
+def iban_valid(compact: str) -> bool:
+    """15-34 letters and digits, a country's two letters first, and the ISO 13616 check
+    (the number read in base 36, moved round by four, is 1 modulo 97)."""
+    if not (15 <= len(compact) <= 34 and compact.isascii() and compact.isalnum()):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return compact[:2].isalpha() and compact[2:4].isdigit() and int(digits) % 97 == 1
+
+
+def _iban(s: _Reader) -> str:
+    """An IBAN, checked loosely (`iban_valid`), in groups of four as banks print it."""
+    compact = "".join(s.line("iban", "").split()).upper()
+    if compact and not iban_valid(compact):
+        raise s.fail("iban", "an IBAN like IL62 0108 0000 0009 9999 999, copied from the bank")
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _swift(s: _Reader) -> str:
+    """A SWIFT/BIC code: 8 or 11 letters and digits, the first six letters."""
+    value = s.line("swift", "").strip().upper()
+    if value and not (len(value) in (8, 11) and value.isascii() and value.isalnum()):
+        raise s.fail("swift", "a SWIFT/BIC code of 8 or 11 letters and digits, like LUMIILIT")
+    if value and not value[:6].isalpha():
+        raise s.fail("swift", "a SWIFT/BIC code whose first six characters are letters")
+    return value
 
 
 def _locale(loc: _Reader) -> LocaleConfig:
