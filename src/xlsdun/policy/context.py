@@ -125,9 +125,7 @@ class Context:
         sheet's hand-kept record, is about all of them), oldest first."""
         numbers = {i.invoice for i in (self.contactable if invoices is None else invoices)}
         return tuple(
-            c
-            for c in self.history.contacts
-            if not c.invoices or not numbers.isdisjoint(c.invoices)
+            c for c in self.history.contacts if not c.invoices or not numbers.isdisjoint(c.invoices)
         )
 
     def earlier(self, invoices: tuple[Invoice, ...] | None = None) -> tuple[date, ...]:
