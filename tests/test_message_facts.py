@@ -7,18 +7,22 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from support.message_setup import action, invoice, parse
-from xlsdun.config import LocaleConfig, SenderConfig, default_policy
+from support.sample_setup import invoke, make_workbook
+from xlsdun.config import LocaleConfig, SenderConfig, default_policy, load
+from xlsdun.ledger import Ledger
 from xlsdun.models import FeeLine
 from xlsdun.render import Renderer, context, envelope, headlines, offer
 from xlsdun.render.environment import Templates
 from xlsdun.render.formatting import and_list, formatter
 from xlsdun.render.views import FeeView, Total
+from xlsdun.wiring import ledger_path
 
 TODAY = date(2026, 11, 26)  # a Thursday
 POLICY = replace(default_policy(), early_payment_discount=Decimal("0.02"))
@@ -349,3 +353,40 @@ def test_bank_details_of_the_other_direction_keep_their_order(message: str, deta
     if message != details:
         assert f'<span dir="auto">{lines[details]}</span>' in parts.html
         assert f"\u2068{lines[details]}\u2069" in parts.text
+
+
+# ---------------------------------------------------------------- through a run
+
+
+def test_runs_store_each_subject_and_a_follow_up_keeps_the_first(tmp_path: Path) -> None:
+    """Two daily runs a week apart: the ledger keeps the first reminder's Subject, the
+    follow-up repeats it as "Re: ..." and names the first reminder's day."""
+    day1, day2 = date(2026, 11, 26), date(2026, 12, 3)
+    config = make_workbook(
+        tmp_path,
+        [
+            {
+                "Customer": "Harbour Lane Bakery Ltd",
+                "Contact": "Dana",
+                "Email": "ap@harbour.example",
+                "Invoice #": "INV-1090",
+                "Due date": datetime(2026, 11, 16),
+                "Balance": 3000.0,
+                "Currency": "USD",
+                "Language": "en",
+            }
+        ],
+    )
+    subjects = []
+    for day in (day1, day2):
+        code, _, err = invoke("run", "--config", str(config), "--today", day.isoformat(), "--force")
+        assert code == 0, err
+        (eml,) = (tmp_path / "outbox" / day.isoformat()).glob("*.eml")
+        subjects.append(parse(eml.read_bytes())["Subject"])
+    first, follow_up = subjects
+    assert "INV-1090" in first and "US$3,000.00" in first and "Dahan Home Services" in first
+    assert follow_up == f"Re: {first}"
+    cfg = load(config)
+    with Ledger(ledger_path(cfg)) as ledger:
+        (history,) = ledger.history().values()
+    assert [(c.day, c.subject) for c in history.contacts] == [(day1, first), (day2, follow_up)]

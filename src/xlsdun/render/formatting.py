@@ -19,6 +19,7 @@ from ..names import CURRENCY_ALIASES
 from .catalog import RTL_LANGUAGES
 from .cleaning import BIDI_MARKS_RE, FSI, LRI, NEEDS_ISOLATION, PDI, clean_line
 
+Day = date  # for annotations inside Formatter, whose `date` filter shadows the name
 _DATE_FORMATS = frozenset({"short", "medium", "long", "full"})
 
 
@@ -245,7 +246,7 @@ class Formatter:
         return "\n".join(shown)
 
     @jinja2.pass_context
-    def short_date(self, ctx: jinja2.runtime.Context, value: date | None) -> Any:
+    def short_date(self, ctx: jinja2.runtime.Context, value: Day | None) -> Any:
         """A day without its weekday: "26 Nov" / "26 בנובמבר", with the year when it is not
         the year of the message's `today` ("6 Dec 2025")."""
         if value is None:
