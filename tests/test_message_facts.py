@@ -187,14 +187,14 @@ def test_the_offer_in_context_charges_waived_or_added_methods_and_accept_words()
     fees = (FeeLine("late_fee", "ILS", Decimal("50")),)
     ctx = build(landwer(fees=fees))
     assert ctx["offer_full"].by == TODAY + timedelta(days=7) == ctx["offer_instalments"][0].due
-    assert ctx["instalment_methods"] == ["הוראת קבע", "צ'קים דחויים", "תשלומים בכרטיס אשראי"]
+    assert ctx["instalment_methods"] == ["בהוראת קבע", "בצ׳קים דחויים", "בכרטיס אשראי"]
     assert (ctx["accept_full"], ctx["accept_instalments"]) == ("מלא", "תשלומים")
     charged = build(landwer(fees=fees), policy=replace(POLICY, waive_charges_on_offer=False))
     assert charged["offer_full"].pay == (Total("ILS", Decimal("6802.20")),)
     assert not charged["offer_full"].charges_waived
     assert sum(m.amounts[0].amount for m in charged["offer_instalments"]) == Decimal("6940.00")
     en = build(landwer(language="en"), policy=replace(POLICY, instalment_methods=("credit_card",)))
-    assert en["instalment_methods"] == ["payments by credit card"]
+    assert en["instalment_methods"] == ["credit card"]
     assert (en["accept_full"], en["accept_instalments"]) == ("FULL", "INSTALMENTS")
 
 
@@ -262,23 +262,64 @@ def test_the_stem_names_the_invoices_the_amount_and_the_business() -> None:
     assert many == "5 invoices (₪1.00 and US$2.00)"
     he = formatter("he", "he_IL")
     two = headlines.stem(he, views[:2], [Total("ILS", Decimal("5980"))], "דהן")
-    assert two == "חשבוניות INV-1 ו־INV-2 (5,980.00\xa0₪) מאת דהן"
+    assert two == "חשבוניות INV-1 ו־INV-2 על סך 5,980.00\xa0₪ מאת דהן"
 
 
 def test_the_context_has_a_stem_and_a_preheader_per_tier() -> None:
     ctx = build(landwer())
-    assert ctx["stem"] == "חשבוניות 2, 3 ו־4 (6,890.00\xa0₪) מאת דהן שירותי בית"
-    assert ctx["preheader"] == "6,890.00\xa0₪ לתשלום מאז 15 באוקטובר 2026"
-    en = build(landwer(language="en"), locale=LocaleConfig(language="en"))
-    assert en["stem"] == "invoices 2, 3 and 4 (₪6,890.00) from Dahan Home Services"
-    assert en["preheader"] == "₪6,890.00 overdue since 15 Oct 2026"
-    soon = action(invoice("7", due_date=TODAY + timedelta(days=2)), tier="courtesy")
-    assert (
-        build(soon, locale=LocaleConfig(language="en"))["preheader"]
-        == "₪1,000.00 due on 28 Nov 2026"
+    assert ctx["stem"] == "חשבוניות 2, 3 ו־4 על סך 6,890.00\xa0₪ מאת דהן שירותי בית"
+    assert ctx["preheader"] == (
+        "יתרה של 6,890.00\xa0₪ באיחור מאז 15 באוקטובר 2026: תשלום מלא או 3 תשלומים."
     )
-    final = build(landwer(tier="final", language="en"), locale=LocaleConfig(language="en"))
-    assert final["preheader"].endswith("please pay by 6 Dec 2026")
+    en_locale = LocaleConfig(language="en")
+    en = build(landwer(language="en"), locale=en_locale)
+    assert en["stem"] == "invoices 2, 3 and 4 (₪6,890.00) from Dahan Home Services"
+    assert (
+        en["preheader"] == "₪6,890.00 overdue since 15 Oct 2026: pay in full or in 3 instalments."
+    )
+    soon = action(invoice("7", due_date=TODAY + timedelta(days=2)), tier="courtesy")
+    assert build(soon, locale=en_locale)["preheader"] == "₪1,000.00 due on 28 Nov 2026."
+    fees = (FeeLine("late_fee", "ILS", Decimal("50")),)
+    final = build(landwer(tier="final", language="en", fees=fees), locale=en_locale)
+    assert final["preheader"] == "Final notice: ₪6,940.00 to be paid by 6 Dec 2026."
+    promised = action(
+        invoice("8", promise_date=date(2026, 11, 20)), variant="broken_promise", language="he"
+    )
+    assert (
+        build(promised)["preheader"] == "1,000.00\xa0₪: התשלום שתוכנן ל־20 בנובמבר 2026 טרם התקבל."
+    )
+    paid = action(invoice("9", balance=Decimal("0"), amount=Decimal("700")), variant="thank_you")
+    assert build(paid, locale=en_locale)["preheader"] == "Payment of ₪700.00 received. Thank you."
+    single = build(landwer(), policy=replace(POLICY, installments=1))
+    assert single["preheader"].endswith("נשמח לסכם איתכם הסדר תשלום.")
+    parts = renderer().render_parts(landwer(), today=TODAY)
+    assert ctx["preheader"] not in parts.text  # the text part does not carry it
+    hidden = parts.html.split("<body", 1)[1].split("</div>", 1)[0]
+    assert ctx["preheader"].replace("\xa0", "&nbsp;") in hidden or ctx["preheader"] in hidden
+    assert "display:none" in hidden and "<img" not in parts.html
+
+
+def test_a_hebrew_subject_of_capitals_gains_the_latin_business_name() -> None:
+    """SpamAssassin's SUBJ_ALL_CAPS reads a Hebrew subject whose only Latin letters are
+    "INV" as capitals: the business's Latin name, when it has one, adds lower-case letters;
+    without one the subject stays as it is. Ids are never changed."""
+    inv = action(invoice("INV-1090", currency="USD"), language="he")
+    ctx = build(inv)
+    assert (
+        ctx["stem"]
+        == "חשבונית INV-1090 על סך 1,000.00\xa0$ מאת דהן שירותי בית (Dahan Home Services)"
+    )
+    assert not headlines.all_caps(ctx["stem"])
+    hebrew_only = replace(SENDER, business="", languages=SENDER.languages)
+    ctx = context.message_context(
+        inv, today=TODAY, sender=hebrew_only, policy=POLICY, locale=LocaleConfig(language="he")
+    )
+    assert ctx["stem"] == "חשבונית INV-1090 על סך 1,000.00\xa0$ מאת דהן שירותי בית"
+    assert headlines.all_caps(ctx["stem"])
+    numeric = build(action(invoice("20451"), language="he"))  # no Latin letters: nothing to add
+    assert numeric["stem"] == "חשבונית 20451 על סך 1,000.00\xa0₪ מאת דהן שירותי בית"
+    assert headlines.all_caps("תזכורת INV-1") and not headlines.all_caps("Re: תזכורת INV-1")
+    assert not headlines.all_caps("20451 ₪")
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from . import headlines, offer
 from .catalog import direction, normalize_language
 from .cleaning import clean_line, safe_url
 from .formatting import formatter
+from .headlines import has_lower
 from .views import (
     FeeView,
     InvoiceLink,
@@ -110,6 +111,7 @@ class Facts:
     upcoming: list[InvoiceView]  # not yet due, listed apart for information
     fees: list[FeeView]
     totals: list[Total]  # of `invoices`
+    latin_business: str = ""  # the business's Latin-letter name, if any (headlines.stem)
 
     @classmethod
     def of(
@@ -127,8 +129,14 @@ class Facts:
         invoices, upcoming = due_apart(views, action.variant)
         fees = [fee_view(f, language, policy, default) for f in action.fees]
         sums = totals((i.currency, i.balance) for i in invoices)
+        latin = next(
+            (b for b in (sender.for_language("en").business, sender.business) if has_lower(b)),
+            "",
+        )
         sender = sender.for_language(language)
-        return cls(action, today, sender, policy, locale, language, invoices, upcoming, fees, sums)
+        return cls(
+            action, today, sender, policy, locale, language, invoices, upcoming, fees, sums, latin
+        )
 
 
 def due_apart(
@@ -154,19 +162,23 @@ def debtor_values(f: Facts) -> dict[str, Any]:
 
 def amount_values(f: Facts) -> dict[str, Any]:
     """The invoices, fees and totals; totals with fees only for the currencies fees are in."""
-    fee_currencies = {fee.currency for fee in f.fees}
-    with_fees = totals(
-        [(t.currency, t.amount) for t in f.totals if t.currency in fee_currencies]
-        + [(fee.currency, fee.amount) for fee in f.fees]
-    )
     return {
         "invoices": f.invoices,
         "upcoming": f.upcoming,
         "invoice_count": len(f.invoices),
         "totals": f.totals,
         "fees": f.fees,
-        "totals_with_fees": with_fees,
+        "totals_with_fees": with_fees(f),
     }
+
+
+def with_fees(f: Facts) -> list[Total]:
+    """The totals with the fees, only in the currencies the fees are in."""
+    fee_currencies = {fee.currency for fee in f.fees}
+    return totals(
+        [(t.currency, t.amount) for t in f.totals if t.currency in fee_currencies]
+        + [(fee.currency, fee.amount) for fee in f.fees]
+    )
 
 
 def timing_values(f: Facts) -> dict[str, Any]:
@@ -268,17 +280,29 @@ def sender_phone(phone: str, country: str, abroad: bool) -> str:
 def headline_values(f: Facts) -> dict[str, Any]:
     """The subject's stem and the inbox preheader (headlines.py), in the message's language."""
     fmt = formatter(f.language, replace(f.locale, language=f.language).babel_locale)
-    sums = f.totals
+    action, sums = f.action, f.totals
+    promises = [i.promise_date for i in f.invoices if i.promise_date]
     kind = headlines.preheader_kind(
-        f.action.tier or "", f.action.variant, any(i.days_overdue > 0 for i in f.invoices)
+        action.tier or "",
+        action.variant,
+        any_overdue=any(i.days_overdue > 0 for i in f.invoices),
+        promise=bool(promises),
+        instalments=f.policy.installments,
     )
     if kind == "thank_you":
         sums = totals((i.currency, i.amount or i.balance) for i in f.invoices)
-    final_by = deadline(f.today, f.policy.final_deadline_days, f.locale.country)
-    business = f.sender.business or ""
+    says = headlines.Preheader(
+        kind=kind,
+        amounts=sums,
+        amounts_due=with_fees(f) if f.fees else sums,
+        oldest_due=min((i.due_date for i in f.invoices), default=f.today),
+        deadline=deadline(f.today, f.policy.final_deadline_days, f.locale.country),
+        promise=max(promises) if promises else None,
+        instalments=f.policy.installments,
+    )
     return {
-        "stem": headlines.stem(fmt, f.invoices, sums, business),
-        "preheader": headlines.preheader(fmt, kind, f.invoices, sums, final_by),
+        "stem": headlines.stem(fmt, f.invoices, sums, f.sender.business, f.latin_business),
+        "preheader": headlines.preheader(fmt, says),
     }
 
 

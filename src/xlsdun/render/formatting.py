@@ -23,12 +23,18 @@ Day = date  # for annotations inside Formatter, whose `date` filter shadows the 
 _DATE_FORMATS = frozenset({"short", "medium", "long", "full"})
 
 
-def and_list(parts: list[str], language: str, prefixed: bool = False) -> str:
+def and_list(
+    parts: list[str], language: str, prefixed: bool = False, *, choice: bool = False
+) -> str:
     """Items as a sentence lists them: "A, B and C"; in Hebrew "A, B ו־C" (the ו attached
-    to the last item: "וב־6 בדצמבר" when each item carries a prefix such as "ב־")."""
+    to the last item: "וב־6 בדצמבר" when each item carries a prefix such as "ב־"). With
+    `choice`, "A, B or C" / "A, B או C" ("או" is a word of its own)."""
     if len(parts) < 2:
         return parts[0] if parts else ""
-    joiner = ("ו" if prefixed else "ו־") if language == "he" else "and "
+    if choice:
+        joiner = "או " if language == "he" else "or "
+    else:
+        joiner = ("ו" if prefixed else "ו־") if language == "he" else "and "
     return ", ".join(parts[:-1]) + " " + joiner + parts[-1]
 
 
@@ -259,8 +265,19 @@ class Formatter:
         return self.date(ctx, value, self.locale.datetime_skeletons[skeleton].pattern)
 
     @jinja2.pass_context
-    def join_and(
+    def join_or(
         self, ctx: jinja2.runtime.Context, items: Iterable[object], prefix: str = ""
+    ) -> Any:
+        """A list of choices: "A, B or C" / "A, B או C" (see `join_and`)."""
+        return self.join_and(ctx, items, prefix, choice=True)
+
+    @jinja2.pass_context
+    def join_and(
+        self,
+        ctx: jinja2.runtime.Context,
+        items: Iterable[object],
+        prefix: str = "",
+        choice: bool = False,
     ) -> Any:
         """A list as a sentence lists it: "A, B and C"; in Hebrew "A, B ו־C", the ו attached
         to the last item, and with a `prefix` on each ("ב־26 בנובמבר, ב־1 בדצמבר וב־6
@@ -268,7 +285,7 @@ class Formatter:
         html = self._mode(ctx) == "html"
         show: Callable[[object], str] = escape if html else str
         parts = [str(show(prefix) + show(item)) for item in items]  # escaped, as plain text
-        text = and_list(parts, self.language, bool(prefix))
+        text = and_list(parts, self.language, bool(prefix), choice=choice)
         return Markup(text) if html else text
 
     def filters(self) -> dict[str, Callable[..., Any]]:
@@ -283,4 +300,5 @@ class Formatter:
             "nl2br": self.nl2br,
             "short_date": self.short_date,
             "join_and": self.join_and,
+            "join_or": self.join_or,
         }

@@ -19,17 +19,19 @@ from .views import CENT, FeeView, Total, to_cents, totals
 
 INSTALMENT_LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "standing_order": "a standing order",
+        "standing_order": "standing order",
         "postdated_cheques": "post-dated cheques",
-        "credit_card": "payments by credit card",
+        "credit_card": "credit card",
     },
     "he": {
-        "standing_order": "הוראת קבע",
-        "postdated_cheques": "צ'קים דחויים",
-        "credit_card": "תשלומים בכרטיס אשראי",
+        "standing_order": "בהוראת קבע",
+        "postdated_cheques": "בצ׳קים דחויים",
+        "credit_card": "בכרטיס אשראי",
     },
 }
-"""How instalments may be paid (`[policy] instalment_methods`), in each message language."""
+"""How instalments may be paid (`[policy] instalment_methods`), in each message language, as
+the offer's sentence takes them: "by standing order, post-dated cheques or credit card" /
+"בהוראת קבע, בצ׳קים דחויים או בכרטיס אשראי"."""
 
 ACCEPT_WORDS: dict[str, tuple[str, str]] = {"en": ("FULL", "INSTALMENTS"), "he": ("מלא", "תשלומים")}
 """The one word a debtor replies with to take each choice: (pay in full, instalments)."""
