@@ -431,3 +431,28 @@ def test_runs_store_each_subject_and_a_follow_up_keeps_the_first(tmp_path: Path)
     with Ledger(ledger_path(cfg)) as ledger:
         (history,) = ledger.history().values()
     assert [(c.day, c.subject) for c in history.contacts] == [(day1, first), (day2, follow_up)]
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "key"),
+    [
+        ("[sender.he]", 'busines = "x"', "sender.he.busines"),
+        ("[sender]", 'iban = "IL62 0108 0000 0009 9999 998"', "sender.iban"),
+        ("[sender]", 'swift = "LUMI"', "sender.swift"),
+        ("[policy]", 'instalment_methods = ["barter"]', "policy.instalment_methods"),
+        ("[policy]", 'waive_charges_on_offer = "yes"', "policy.waive_charges_on_offer"),
+    ],
+)
+def test_check_refuses_a_bad_new_key_with_exit_2_naming_it(
+    tmp_path: Path, table: str, line: str, key: str
+) -> None:
+    row = {"Customer": "A", "Email": "a@x.example", "Invoice #": "1", "Balance": 5.0}
+    config = make_workbook(tmp_path, [{**row, "Due date": datetime(2026, 11, 1)}])
+    text = config.read_text("utf-8")
+    if f"\n{table}\n" in text:
+        text = text.replace(f"\n{table}\n", f"\n{table}\n{line}\n", 1)
+    else:
+        text += f"\n{table}\n{line}\n"
+    config.write_text(text, "utf-8")
+    code, out, err = invoke("check", "--config", str(config))
+    assert code == 2 and f"'{key}'" in out + err and "Traceback" not in out + err
