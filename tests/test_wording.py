@@ -100,8 +100,8 @@ def test_hebrew_counts_from_eleven_take_yom(name: str) -> None:
 def test_the_final_notice_names_the_total_due_and_the_date() -> None:
     en = parts_for("en", "final").text
     assert (
-        "Please pay ₪6,021.27 and US$1,200.00 (the invoice balance plus the late-payment"
-        " charges) by Sunday, 6 December 2026, or contact us before then" in en
+        "Please pay ₪6,021.27 and US$1,200.00 (the invoice balance plus the charges listed"
+        " above) by Sunday, 6 December 2026, or contact us before then" in en
     )
     he = parts_for("he", "final").text
     assert (
