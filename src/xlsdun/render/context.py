@@ -169,6 +169,7 @@ def amount_values(f: Facts) -> dict[str, Any]:
         "totals": f.totals,
         "fees": f.fees,
         "totals_with_fees": with_fees(f),
+        "totals_due": totals_due(f),
     }
 
 
@@ -178,6 +179,14 @@ def with_fees(f: Facts) -> list[Total]:
     return totals(
         [(t.currency, t.amount) for t in f.totals if t.currency in fee_currencies]
         + [(fee.currency, fee.amount) for fee in f.fees]
+    )
+
+
+def totals_due(f: Facts) -> list[Total]:
+    """What the message asks to be paid, per currency: the totals, with the fees added in
+    the currencies they are in (a final notice's amount)."""
+    return totals(
+        [(t.currency, t.amount) for t in f.totals] + [(fee.currency, fee.amount) for fee in f.fees]
     )
 
 
@@ -294,7 +303,7 @@ def headline_values(f: Facts) -> dict[str, Any]:
     says = headlines.Preheader(
         kind=kind,
         amounts=sums,
-        amounts_due=with_fees(f) if f.fees else sums,
+        amounts_due=totals_due(f) if kind != "thank_you" else sums,
         oldest_due=min((i.due_date for i in f.invoices), default=f.today),
         deadline=deadline(f.today, f.policy.final_deadline_days, f.locale.country),
         promise=max(promises) if promises else None,
@@ -302,6 +311,7 @@ def headline_values(f: Facts) -> dict[str, Any]:
     )
     return {
         "stem": headlines.stem(fmt, f.invoices, sums, f.sender.business, f.latin_business),
+        "stem_short": headlines.stem(fmt, f.invoices, None, f.sender.business, f.latin_business),
         "preheader": headlines.preheader(fmt, says),
     }
 

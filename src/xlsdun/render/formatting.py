@@ -265,6 +265,12 @@ class Formatter:
         return self.date(ctx, value, self.locale.datetime_skeletons[skeleton].pattern)
 
     @jinja2.pass_context
+    def amounts(self, ctx: jinja2.runtime.Context, sums: Iterable[Any]) -> Any:
+        """Per-currency totals (anything with `amount` and `currency`) as one phrase:
+        "₪5,980.00 and US$1,200.00" / "5,980.00 ₪ ו־1,200.00 $"."""
+        return self.join_and(ctx, [self.money(ctx, t.amount, t.currency) for t in sums])
+
+    @jinja2.pass_context
     def join_or(
         self, ctx: jinja2.runtime.Context, items: Iterable[object], prefix: str = ""
     ) -> Any:
@@ -301,4 +307,5 @@ class Formatter:
             "short_date": self.short_date,
             "join_and": self.join_and,
             "join_or": self.join_or,
+            "amounts": self.amounts,
         }

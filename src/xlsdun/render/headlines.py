@@ -21,16 +21,18 @@ MAX_NUMBERS = 3  # more invoices than this: the stem counts them instead of list
 
 STEMS: dict[str, dict[str, str]] = {
     "en": {
-        "one": "invoice {numbers} ({amount})",
-        "few": "invoices {numbers} ({amount})",
-        "many": "{count} invoices ({amount})",
+        "one": "invoice {numbers}{amount}",
+        "few": "invoices {numbers}{amount}",
+        "many": "{count} invoices{amount}",
         "from": "{stem} from {business}",
+        "amount": " ({amount})",  # left out of a stem without the amount
     },
     "he": {
-        "one": "חשבונית {numbers} על סך {amount}",
-        "few": "חשבוניות {numbers} על סך {amount}",
-        "many": "{count} חשבוניות על סך {amount}",
+        "one": "חשבונית {numbers}{amount}",
+        "few": "חשבוניות {numbers}{amount}",
+        "many": "{count} חשבוניות{amount}",
         "from": "{stem} מאת {business}",
+        "amount": " על סך {amount}",
     },
 }
 
@@ -79,17 +81,19 @@ def amounts(fmt: Formatter, sums: Sequence[Total]) -> str:
 def stem(
     fmt: Formatter,
     invoices: Sequence[InvoiceView],
-    sums: Sequence[Total],
+    sums: Sequence[Total] | None,
     business: str,
     latin_business: str = "",
 ) -> str:
     """What a debt is, for the subject: "invoice INV-1090 (US$3,000.00) from Dahan Home
-    Services"; up to `MAX_NUMBERS` numbers, then a count ("5 invoices (₪12,400.00)")."""
+    Services"; up to `MAX_NUMBERS` numbers, then a count ("5 invoices (₪12,400.00)");
+    without `sums`, no amount ("invoice INV-1090 from Dahan Home Services")."""
     forms = STEMS.get(fmt.language, STEMS["en"])
     count = len(invoices)
     form = "one" if count == 1 else "few" if count <= MAX_NUMBERS else "many"
     numbers = and_list([clean_line(i.number) for i in invoices], fmt.language)
-    text = forms[form].format(numbers=numbers, amount=amounts(fmt, sums), count=count)
+    amount = forms["amount"].format(amount=amounts(fmt, sums)) if sums is not None else ""
+    text = forms[form].format(numbers=numbers, amount=amount, count=count)
     business = clean_line(business)
     if all_caps(text + business) and has_lower(latin_business):
         business = f"{business} ({clean_line(latin_business)})" if business else latin_business
