@@ -456,3 +456,15 @@ def test_check_refuses_a_bad_new_key_with_exit_2_naming_it(
     config.write_text(text, "utf-8")
     code, out, err = invoke("check", "--config", str(config))
     assert code == 2 and f"'{key}'" in out + err and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_how_to_pay_shows_iban_and_swift_to_a_debtor_in_another_currency(language: str) -> None:
+    usd = action(invoice("9", currency="USD"), language=language)
+    parts = renderer(locale=LocaleConfig(language=language)).render_parts(usd, today=TODAY)
+    for body in (parts.text, parts.html):
+        assert "IL62 0108 0000 0009 9999 999" in body and "LUMIILIT" in body
+    home = renderer(locale=LocaleConfig(language=language)).render_parts(
+        replace(usd, invoices=(invoice("9"),)), today=TODAY
+    )
+    assert "IL62" not in home.text and "LUMIILIT" not in home.html
