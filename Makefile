@@ -47,7 +47,7 @@ format: $(STAMP)
 ## forced onto the portable path Windows and macOS take (src/xlsdun/speedups.py).
 PORTABLE_TESTS := tests/test_cli_e2e.py tests/test_crash.py tests/test_writer_crash.py \
 	tests/test_corpus_fidelity.py tests/test_runlock.py tests/test_replace_held.py \
-	tests/test_output_encoding.py tests/test_speedups.py
+	tests/test_output_encoding.py tests/test_speedups.py tests/test_paths.py
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
