@@ -14,15 +14,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from support.message_setup import action, invoice, parse
-from support.sample_setup import invoke, make_workbook
+from support.sample_setup import SAMPLE, invoke, make_workbook
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy, load
 from xlsdun.ledger import Ledger
 from xlsdun.models import FeeLine
+from xlsdun.policy import plan as make_plan
 from xlsdun.render import Renderer, context, envelope, headlines, offer
 from xlsdun.render.environment import Templates
 from xlsdun.render.formatting import and_list, formatter
 from xlsdun.render.views import FeeView, Total
 from xlsdun.wiring import ledger_path
+from xlsdun.workbook.read import read_receivables
 
 TODAY = date(2026, 11, 26)  # a Thursday
 POLICY = replace(default_policy(), early_payment_discount=Decimal("0.02"))
@@ -468,3 +470,27 @@ def test_how_to_pay_shows_iban_and_swift_to_a_debtor_in_another_currency(languag
         replace(usd, invoices=(invoice("9"),)), today=TODAY
     )
     assert "IL62" not in home.text and "LUMIILIT" not in home.html
+
+
+def test_the_sample_cafe_landwer_plan_mail_keeps_the_invoice_not_yet_due_apart() -> None:
+    """Issue 14's case in the sample workbook: קפה לנדוור רמת השרון's plan mail counted
+    ₪2,900 not yet due in its total, its discount and its instalments."""
+    cfg = load(SAMPLE / "xlsdun.toml")
+    receivables = read_receivables(
+        cfg.workbook.path, sheet=cfg.workbook.sheet, default_currency="ILS", default_language="he"
+    )
+    (act,) = [
+        a
+        for a in make_plan(receivables, {}, TODAY, cfg.policy).sends
+        if a.customer == "קפה לנדוור רמת השרון"
+    ]
+    assert act.tier == "plan" and Decimal("2900.00") in [i.balance for i in act.invoices]
+    r = Renderer(sender=cfg.sender, locale=cfg.locale, policy=cfg.policy)
+    ctx = r.context(act, today=TODAY)
+    assert [u.balance for u in ctx["upcoming"]] == [Decimal("2900.00")]
+    assert ctx["totals"] == [Total("ILS", Decimal("6890.00"))]  # 2,150 + 3,480 + 1,260
+    text = r.render_parts(act, today=TODAY).text
+    before_upcoming = text.split("לידיעתכם, חשבוניות לתשלום בהמשך")[0]
+    assert "2,900.00" not in before_upcoming and "6,890.00" in before_upcoming
+    assert "2,900.00" in text.split("לידיעתכם, חשבוניות לתשלום בהמשך")[1].split("\n\n")[0]
+    assert "9,790.00" not in text  # the old total with the invoice not yet due
