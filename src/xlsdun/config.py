@@ -170,6 +170,7 @@ class Config:
     schedule_time: time = time(9, 0)
     owner_email: str | None = None
     owner_digest: str = "per_client"  # "per_client" | "combined" | "off"
+    owner_language: str = "en"  # the owner's side: digest, report, sheet statuses, log words
     heartbeat_minutes: int = 60
 
     @property
@@ -506,7 +507,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     delivery = _delivery(top.table("delivery"), base)
     policy = replace(_policy(top.table("policy")), country=locale.country)
     schedule_time, heartbeat_minutes = _schedule(top.table("schedule"))
-    owner_email, owner_digest = _owner(top.table("owner"))
+    owner_email, owner_digest, owner_language = _owner(top.table("owner"), locale.language)
     templates = top.text("templates")
     state_dir = top.text("state_dir")
     top.check_unknown()
@@ -524,6 +525,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         schedule_time=schedule_time,
         owner_email=owner_email,
         owner_digest=owner_digest,
+        owner_language=owner_language,
         heartbeat_minutes=heartbeat_minutes,
     )
 
@@ -689,14 +691,18 @@ def _schedule(sch: _Reader) -> tuple[time, int]:
     return schedule_time, heartbeat_minutes
 
 
-def _owner(own: _Reader) -> tuple[str | None, str]:
-    """[owner]: the digest's address and kind."""
+def _owner(own: _Reader, default_language: str) -> tuple[str | None, str, str]:
+    """[owner]: the digest's address and kind, and the owner's language (the digest, the
+    report, the sheet's status texts and log words; by default the [locale] language)."""
     owner_email = own.address("email")
     owner_digest = own.text("digest", "per_client")
     if owner_digest not in ("per_client", "combined", "off"):
         raise own.fail("digest", '"per_client", "combined" or "off"')
+    language = own.text("language", default_language)
+    if language not in ("en", "he"):
+        raise own.fail("language", '"en" or "he"')
     own.check_unknown()
-    return owner_email, owner_digest
+    return owner_email, owner_digest, language
 
 
 __all__ = ["Config", "ConfigError", "load", "from_dict", "default_policy", "replace"]
