@@ -182,7 +182,7 @@ _EN: dict[str, str] = {
     "call.phone": "Phone",
     "call.no_phone": "not in the sheet",
     "call.whatsapp": "WhatsApp",
-    "call.language": "Writes in",
+    "call.language": "Language",
     "call.invoices": "Invoices",
     "call.last_contact": "Last contact",
     "call.last_contact.value": "{reminder}, {day}",
@@ -497,6 +497,10 @@ class Words:
     def __call__(self, key: str, **params: object) -> str:
         text = CATALOG[self.language][key]
         return text.format(**params) if params else text
+
+    def template(self, key: str) -> str:
+        """The text of `key` with its {placeholders} (for HTML that isolates the values)."""
+        return CATALOG[self.language][key]
 
     def count(self, key: str, n: int, **params: object) -> str:
         """`key.one` for 1, else `key.many` (Hebrew and English both say "one" apart)."""
