@@ -30,8 +30,6 @@ from . import logs, mime
 from .builtin_templates import DIGEST_TEMPLATES
 from .config import Config
 from .deliver.base import BackendFactory
-from .ledger import Ledger
-from .models import Action, Delivery, RunReport
 from .digest_calls import (
     CallContext,
     CallGroup,
@@ -45,6 +43,8 @@ from .digest_calls import (
     last_contacts,
     money,
 )
+from .ledger import Ledger
+from .models import Action, Delivery, RunReport
 from .owner_words import Words, words
 from .policy.wording import PAID
 from .private import private_dir

@@ -132,9 +132,7 @@ def last_contacts(ledger: Ledger) -> dict[str, SendRecord]:
     return latest
 
 
-def _last_contact(
-    action: Action, rec: SendRecord | None, today: date, w: Words
-) -> str:
+def _last_contact(action: Action, rec: SendRecord | None, today: date, w: Words) -> str:
     """The last contact as the owner reads it: the ledger's (this run's included), else the
     sheet's own Last reminder and Reminder level."""
     day, tier, variant = None, None, "standard"
@@ -240,7 +238,9 @@ def _detail(a: Action, kind: str, w: Words) -> str:
     return ""
 
 
-def ambiguous_calls(ledger: Ledger, actions: tuple[Action, ...], ctx: CallContext) -> list[CallItem]:
+def ambiguous_calls(
+    ledger: Ledger, actions: tuple[Action, ...], ctx: CallContext
+) -> list[CallItem]:
     """Every send still `ambiguous`: only the debtor can say whether it arrived."""
     by_debtor = {a.debtor: a for a in actions}
     w = ctx.w

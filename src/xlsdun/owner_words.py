@@ -450,8 +450,7 @@ _HE: dict[str, str] = {
     "החשבונית.",
     "points.ambiguous.1": "ייתכן שתזכורת הגיעה אליהם וייתכן שלא: לשאול אם הגיעה לפני ששולחים "
     "משהו נוסף.",
-    "points.ambiguous.2": "אחר כך לרשום את התשובה ב־xlsdun, כדי שהתזכורת הבאה תמשיך מאותה "
-    "נקודה.",
+    "points.ambiguous.2": "אחר כך לרשום את התשובה ב־xlsdun, כדי שהתזכורת הבאה תמשיך מאותה נקודה.",
     "points.credit_note.1": "בגיליון יש חשבוניות זיכוי ללקוח הזה, ולכן הסכום שהוא חייב אינו "
     "ודאי: לבדוק אותו לפני שמבקשים תשלום.",
     "points.credit_note.2": "לקזז את הזיכוי בגיליון (או לסכם איתם את הסכום); התזכורות יתחדשו "
@@ -530,7 +529,7 @@ class Words:
         return CATALOG[self.language].get(f"outcome.{state}", state.replace("_", " "))
 
     def days_overdue(self, n: int) -> str:
-        """"12 days overdue" / "12 יום באיחור": Hebrew counts of 11 and up take "יום"."""
+        """ "12 days overdue" / "12 יום באיחור": Hebrew counts of 11 and up take "יום"."""
         return self("days.overdue", days=self.days(n))
 
     def days(self, n: int) -> str:
