@@ -362,3 +362,72 @@ def test_the_subject_says_sent_or_written_to_the_outbox_by_what_happened() -> No
         "Acme: 2 reminders sent, 1 written to the outbox"
     )
     assert one({"sent": 1}, HE) == "xlsdun 26.11.2026 — Acme: תזכורת אחת נשלחה"
+
+
+def test_every_keyed_reason_says_the_same_in_english_and_is_hebrew_in_hebrew() -> None:
+    """The plan's reasons carry a key and parameters (policy/wording.Reason): the English
+    catalog rebuilds each sentence exactly, so no parameter is missing, and the Hebrew one
+    leaves no English behind."""
+    from dataclasses import replace
+
+    from xlsdun.models import Contact, DebtorHistory
+    from xlsdun.policy.wording import Reason, cadence_text, overdue_text
+
+    day = date(2026, 10, 15)  # a Thursday
+
+    def inv(row: int, name: str, days: int, balance: str = "100", **kw: object) -> Invoice:
+        due = day - timedelta(days=days)
+        email = f"{name.lower()}@x.example"
+        return Invoice(row, name, f"I{row}", due, Decimal(balance), "ILS", email, **kw)  # type: ignore[arg-type]
+
+    invoices = (
+        inv(2, "Disputed", 20, disputed=True),
+        inv(3, "Held", 20, hold_until=day + timedelta(days=5)),
+        inv(4, "Promised", 20, promise_date=day + timedelta(days=2)),
+        inv(5, "Dnc", 20, do_not_contact=True),
+        inv(6, "Covered", 20, "50"),
+        inv(7, "Covered", 5, "-60"),
+        inv(8, "Tiny", 20, "0.5"),
+        inv(9, "Young", -3),
+        inv(10, "Cadence", 20),
+        inv(11, "Mixed", 20, disputed=True),
+        inv(12, "Mixed", 25, hold_until=day + timedelta(days=1)),
+        inv(13, "Plain", 20),
+        inv(14, "Fresh", 5),
+    )
+    history = {
+        "email:cadence@x.example": DebtorHistory(
+            contacts=(Contact(day - timedelta(days=2), "friendly"),)
+        )
+    }
+    rules = default_policy()
+    reasons: list[str] = []
+    for today, pol in (
+        (day, rules),
+        (date(2026, 10, 17), rules),  # a Saturday
+        (day, replace(rules, holidays={2026: {day: "יום העצמאות"}})),
+        (
+            day,
+            replace(
+                rules,
+                ladder=tuple(
+                    replace(t, enabled=t.enabled and t.id != "friendly") for t in rules.ladder
+                ),
+            ),
+        ),
+    ):
+        for a in policy.plan(Receivables(invoices), history, today, pol).actions:
+            reasons += [a.reason, *(why for _, why in a.excluded)]
+    last = Contact(day, "plan")
+    reasons += [cadence_text(n, last, day + timedelta(days=7)) for n in (-1, 0, 1, 5)]
+    reasons += [overdue_text(n) for n in (-2, 0, 1, 12)]
+    keyed = [r for r in reasons if isinstance(r, Reason) and r.key]
+    assert {r.key for r in keyed} == {
+        k.removeprefix("reason.") for k in CATALOG["en"] if k.startswith("reason.")
+    }
+    for r in keyed:
+        assert EN.reason(r) == r
+        assert not re.search(r"[A-Za-z]{3}", HE.reason(r)), (r, HE.reason(r))
+    assert HE.reason(next(r for r in keyed if r.key == "day_off")) == (
+        "לא יום שליחה (שבת); יום השליחה הבא: 18.10.2026"
+    )

@@ -317,7 +317,7 @@ def _waiting(d: ClientDigest, a: Action, approved_column: bool) -> None:
         detail = d.w("line.approval", reminder=d.w.reminder(a.tier), how=hint)
         d.approvals.append(Line(a.customer, _open_amounts(a), detail))
     if a.kind == "defer":
-        d.deferred.append(Line(a.customer, _open_amounts(a), a.reason))
+        d.deferred.append(Line(a.customer, _open_amounts(a), d.w.reason(a.reason)))
 
 
 def _deferred_deliveries(deliveries: list[Delivery], w: Words) -> list[Line]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 OwnerLanguage = Literal["en", "he"]
 LANGUAGES: tuple[OwnerLanguage, ...] = ("en", "he")
@@ -244,6 +244,33 @@ _EN: dict[str, str] = {
     "points.credit_note.2": "Settle the credit in the sheet (or agree the amount with them); "
     "reminders resume by themselves once only open invoices are left.",
     "points.credit_note.3": "Thank them for their cooperation.",
+    # -- the plan's reasons (policy/wording.Reason: key and parameters) -------------------
+    "reason.overdue": "{days} overdue",
+    "reason.due_today": "due today",
+    "reason.due_in": "due in {days}",
+    "reason.later_record": "a reminder is recorded for a later date ({day})",
+    "reason.cadence": "cadence: last reminder ('{tier}') {days} ago; next reminder on {when} "
+    "at the earliest",
+    "reason.reminded_today": "already reminded today ('{tier}'); next reminder on {when} at "
+    "the earliest",
+    "reason.disputed": "disputed",
+    "reason.on_hold": "on hold until {day}",
+    "reason.promised": "promise date {day}",
+    "reason.do_not_contact": "do not contact",
+    "reason.all_of": "{reasons}",
+    "reason.credit_covers": "credit notes cover the balance",
+    "reason.below_minimum": "balance below minimum",
+    "reason.not_yet_due": "not yet due ({when})",
+    "reason.below_first_tier": "{days} overdue: below the first tier",
+    "reason.day_off": "not a send day ({weekday}); next send day {when}",
+    "reason.holiday": "not a send day (public holiday ({name})); next send day {when}",
+    "weekday.1": "Monday",
+    "weekday.2": "Tuesday",
+    "weekday.3": "Wednesday",
+    "weekday.4": "Thursday",
+    "weekday.5": "Friday",
+    "weekday.6": "Saturday",
+    "weekday.7": "Sunday",
 }
 
 _HE: dict[str, str] = {
@@ -312,9 +339,9 @@ _HE: dict[str, str] = {
     "logoutcome.pending": "ממתינה",
     "logoutcome.sending": "בשליחה",
     "age.not yet due": "טרם הגיע מועד התשלום",
-    "age.1–30 days": "1–30 יום",
-    "age.31–60 days": "31–60 יום",
-    "age.61–90 days": "61–90 יום",
+    "age.1–30 days": "עד 30 יום",
+    "age.31–60 days": "31 עד 60 יום",
+    "age.61–90 days": "61 עד 90 יום",
     "age.over 90 days": "מעל 90 יום",
     "client.0": "תקין",
     "client.1": "חלק מהשליחות נכשלו",
@@ -456,6 +483,31 @@ _HE: dict[str, str] = {
     "points.credit_note.2": "לקזז את הזיכוי בגיליון (או לסכם איתם את הסכום); התזכורות יתחדשו "
     "מעצמן כשיישארו רק חשבוניות פתוחות.",
     "points.credit_note.3": "להודות להם על שיתוף הפעולה.",
+    "reason.overdue": "{days} באיחור",
+    "reason.due_today": "לתשלום היום",
+    "reason.due_in": "לתשלום בעוד {days}",
+    "reason.later_record": "רשומה תזכורת בתאריך מאוחר יותר ({day})",
+    "reason.cadence": "מרווח בין תזכורות: התזכורת האחרונה ({tier}) נשלחה לפני {days}; "
+    "התזכורת הבאה לא לפני {when}",
+    "reason.reminded_today": "כבר נשלחה היום תזכורת ({tier}); התזכורת הבאה לא לפני {when}",
+    "reason.disputed": "במחלוקת",
+    "reason.on_hold": "מוקפאת עד {day}",
+    "reason.promised": "הבטחה לתשלום ב־{day}",
+    "reason.do_not_contact": "לא ליצור קשר",
+    "reason.all_of": "{reasons}",
+    "reason.credit_covers": "חשבוניות הזיכוי מכסות את היתרה",
+    "reason.below_minimum": "היתרה נמוכה מהסכום המינימלי לתזכורת",
+    "reason.not_yet_due": "טרם הגיע מועד התשלום ({when})",
+    "reason.below_first_tier": "{days} באיחור: עדיין לפני הדרגה הראשונה",
+    "reason.day_off": "לא יום שליחה ({weekday}); יום השליחה הבא: {when}",
+    "reason.holiday": "לא יום שליחה (חג: {name}); יום השליחה הבא: {when}",
+    "weekday.1": "יום שני",
+    "weekday.2": "יום שלישי",
+    "weekday.3": "יום רביעי",
+    "weekday.4": "יום חמישי",
+    "weekday.5": "יום שישי",
+    "weekday.6": "שבת",
+    "weekday.7": "יום ראשון",
 }
 
 CATALOG: dict[OwnerLanguage, dict[str, str]] = {"en": _EN, "he": _HE}
@@ -524,6 +576,30 @@ class Words:
         if variant == "broken_promise":
             return self("reminder.broken_promise", reminder=name)
         return name
+
+    def reason(self, text: str) -> str:
+        """A plan's reason in the owner's language: by its key and parameters where it has
+        them (policy/wording.Reason), else as it is (English)."""
+        key = getattr(text, "key", "")
+        if not key:
+            return str(text)
+        params: dict[str, Any] = getattr(text, "params", {})
+        if key == "all_of":
+            return "; ".join(self.reason(r) for r in params["reasons"])
+        return self(f"reason.{key}", **{n: self._param(n, v) for n, v in params.items()})
+
+    def _param(self, name: str, value: Any) -> object:
+        if isinstance(value, date):
+            return self.day(value)
+        if name == "days":
+            return self.days(value)
+        if name == "tier":
+            return self.tier(value)
+        if name == "weekday":
+            return self(f"weekday.{value}")
+        if isinstance(value, str):
+            return self.reason(value)
+        return value
 
     def outcome(self, state: str) -> str:
         return CATALOG[self.language].get(f"outcome.{state}", state.replace("_", " "))

@@ -51,7 +51,7 @@ _SEND_DETAIL = {"failed", "deferred", "pending"}  # the states whose status quot
 
 def _not_sent(reason: str, w: Words = EN) -> str:
     closed = _CLOSED.get(reason)
-    return w(closed) if closed else w("status.not_sent", reason=reason)
+    return w(closed) if closed else w("status.not_sent", reason=w.reason(reason))
 
 
 def action_status(
@@ -75,7 +75,7 @@ def action_status(
         return _call_status(action, w, today)
     if action.kind == "await_approval":
         return w("status.awaiting", reminder=w.reminder(action.tier))
-    return w("status.deferred_plan", reason=action.reason)
+    return w("status.deferred_plan", reason=w.reason(action.reason))
 
 
 def _known(w: Words, key: str) -> bool:
@@ -99,7 +99,7 @@ def _call_status(action: Action, w: Words, today: date | None) -> str:
         return w("status.call.no_address")
     if action.call == "credit_note":
         return w("status.call.credit_note")
-    return w("status.call", reason=action.reason)
+    return w("status.call", reason=w.reason(action.reason))
 
 
 def _same(current: object, wanted: object) -> bool:
