@@ -160,16 +160,36 @@ def test_sheet_statuses_in_hebrew_and_a_change_of_language_settles(tmp_path: Pat
     assert again == {}
 
 
-def test_the_level_cell_keeps_the_tier_id_the_reader_reads_back() -> None:
+def test_the_level_cell_in_hebrew_is_read_back_as_its_tier(tmp_path: Path) -> None:
     """`Reminder level` is read back as the sheet's own record of the last tier (when the
-    ledger has none): it stays the tier's id in every language."""
+    ledger has none): xlsdun writes the tier's Hebrew name for a Hebrew owner, and the reader
+    maps it (or the English id, or a name typed by hand) back to the tier."""
+    from support.sample_setup import debtors, make_workbook
     from xlsdun.models import Contact, DebtorHistory
+    from xlsdun.policy.history import history_from_sheet
+    from xlsdun.workbook.read import read_receivables
 
     invoices = _invoices()[:1]
     history = {"email:a@acme.com": DebtorHistory(contacts=(Contact(date(2026, 9, 20), "plan"),))}
     plan = policy.plan(Receivables(invoices), history, date(2026, 10, 15), default_policy())
-    cells = owned_updates(Receivables(invoices), plan, history, {}, OWNED, HE)[2]
-    assert cells[OWNED["level"]] == "plan"
+    assert (
+        owned_updates(Receivables(invoices), plan, history, {}, OWNED, HE)[2][OWNED["level"]]
+        == "הסדר"
+    )
+    assert (
+        owned_updates(Receivables(invoices), plan, history, {}, OWNED, EN)[2][OWNED["level"]]
+        == "plan"
+    )
+
+    rows = debtors(4, DAY, days_overdue=40)
+    for row, level in zip(rows, ("הסדר", "התראה אחרונה", "Final", "משהו אחר"), strict=True):
+        row["Reminder level"] = level
+        row["Last reminder"] = DAY - timedelta(days=10)
+    make_workbook(tmp_path, rows)
+    rec = read_receivables(tmp_path / "receivables.xlsx", owned_columns=OWNED)
+    assert [i.reminder_level for i in rec.invoices] == ["plan", "final", "final", "משהו אחר"]
+    found = history_from_sheet(rec, (), default_policy())
+    assert sorted(h.contacts[0].tier for h in found.values()) == ["final", "final", "plan"]
 
 
 def test_statuses_are_keyed_by_data_not_by_reason_text() -> None:

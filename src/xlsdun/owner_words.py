@@ -522,6 +522,17 @@ POINT_COUNTS: dict[str, int] = {
 }
 """How many talking points each kind of call has (points.KIND.1 … points.KIND.N)."""
 
+TIER_IDS: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final", "escalate")
+
+TIER_BY_NAME: dict[str, str] = {
+    CATALOG[language][f"{kind}.{tier}"].casefold(): tier
+    for language in LANGUAGES
+    for kind in ("reminder", "tier")
+    for tier in TIER_IDS
+}
+"""A tier's name in any language (as xlsdun writes it into `Reminder level`, or as an owner
+types it) -> its id: the level cell is read back as the sheet's own record of a tier."""
+
 WHATSAPP_TEXT: dict[str, dict[str, str]] = {
     "he": {
         "one": "שלום {name}, בעניין חשבונית {numbers} – אשמח לדבר. {sender}",

@@ -141,7 +141,7 @@ def owned_updates(
     )
     closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
     for action in plan.actions:
-        common = _reminder_cells(action, history.get(action.debtor), owned_columns)
+        common = _reminder_cells(action, history.get(action.debtor), owned_columns, w)
         status = action_status(action, today_records.get(action.debtor), w, plan.today)
         rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
         changes.want((inv.row for inv in action.invoices), {status_header: status, **rest})
@@ -154,13 +154,14 @@ def owned_updates(
 
 
 def _reminder_cells(
-    action: Action, h: DebtorHistory | None, owned_columns: Mapping[str, str]
+    action: Action, h: DebtorHistory | None, owned_columns: Mapping[str, str], w: Words
 ) -> dict[str, object]:
-    """The last reminder, its level, how many so far and the next date, for a debtor's rows."""
+    """The last reminder, its level (the tier's name in the owner's words, which the reader
+    maps back to the tier: owner_words.TIER_BY_NAME), how many so far and the next date."""
     last = h.last if h else None
     return {
         owned_columns["last"]: last.day if last else None,
-        owned_columns["level"]: last.tier if last else None,
+        owned_columns["level"]: w.tier(last.tier) if last else None,
         owned_columns["count"]: h.sent_count if h and h.sent_count else None,
         owned_columns["next"]: action.next_date,
     }
