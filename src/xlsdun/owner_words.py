@@ -35,7 +35,7 @@ _EN: dict[str, str] = {
     "reminder.escalate": "escalate reminder",
     "reminder.other": "{tier} reminder",
     "reminder.broken_promise": "{reminder} (broken promise)",
-    "reminder.thank_you": "thank-you",
+    "reminder.thank_you": "thank-you note",
     # -- the sheet's Reminder status -------------------------------------------------------
     "status.sent": "Sent: {reminder}",
     "status.written_to_outbox": "In outbox: {reminder}",
@@ -117,7 +117,6 @@ _EN: dict[str, str] = {
     "count.approvals.many": "{n} awaiting approval",
     "count.problems.one": "1 problem",
     "count.problems.many": "{n} problems",
-    "count.none": "no reminders today",
     "from": "xlsdun for {name}",
     # -- the digest: headings and fixed lines -----------------------------------------------
     "h.new": "New since today's earlier digest",
@@ -143,8 +142,6 @@ _EN: dict[str, str] = {
     "run": "run",
     "workbook_updated": "workbook updated",
     "total": "Total",
-    "invoices_n.one": "1 invoice",
-    "invoices_n.many": "{n} invoices",
     "error.title": "The run did not happen:",
     "error.body": "Nothing was sent for this client. Fix this, then the next run catches up; "
     "run {command} for a check-up.",
@@ -193,9 +190,7 @@ _EN: dict[str, str] = {
     "call.promise.kept": "{day}: kept",
     "call.promise.due": "{day}: due today",
     "call.promise.future": "{day}: promised",
-    "call.credits": "credit notes {notes}",
     "call.ambiguous_detail": "{reminder} of {day} (Message-ID {message_id})",
-    "call.failed_detail": "Not sent: {detail}",
     "lang.he": "Hebrew",
     "lang.en": "English",
     "days.overdue": "{days} overdue",
@@ -290,7 +285,7 @@ _HE: dict[str, str] = {
     "reminder.escalate": "טלפון/הסלמה",
     "reminder.other": "תזכורת {tier}",
     "reminder.broken_promise": "{reminder} (הבטחה שהופרה)",
-    "reminder.thank_you": "מכתב תודה",
+    "reminder.thank_you": "הודעת תודה",
     "status.sent": "נשלחה: {reminder}",
     "status.written_to_outbox": "בדואר היוצא: {reminder}",
     "status.failed": "השליחה נכשלה: {detail}",
@@ -346,7 +341,7 @@ _HE: dict[str, str] = {
     "client.0": "תקין",
     "client.1": "חלק מהשליחות נכשלו",
     "client.2": "נעצר: יש לתקן את ההגדרות",
-    "client.3": "הגיליון לא עודכן (פתוח במקום אחר)",
+    "client.3": "קובץ האקסל לא עודכן (פתוח במקום אחר)",
     "client.failed": "הריצה נכשלה",
     "client.problem": "בעיה",
     "subject": "xlsdun {day} — {who}: {update}{parts}",
@@ -364,7 +359,6 @@ _HE: dict[str, str] = {
     "count.approvals.many": "{n} ממתינות לאישורך",
     "count.problems.one": "בעיה אחת",
     "count.problems.many": "{n} בעיות",
-    "count.none": "אין תזכורות היום",
     "from": "xlsdun עבור {name}",
     "h.new": "חדש מאז הסיכום הקודם היום",
     "h.clients": "לקוחות",
@@ -387,10 +381,8 @@ _HE: dict[str, str] = {
     "h.talking_points": "נקודות לשיחה",
     "workbook": "קובץ",
     "run": "ריצה",
-    "workbook_updated": "הגיליון עודכן",
+    "workbook_updated": "קובץ האקסל עודכן",
     "total": "סה״כ",
-    "invoices_n.one": "חשבונית אחת",
-    "invoices_n.many": "{n} חשבוניות",
     "error.title": "הריצה לא התבצעה:",
     "error.body": "לא נשלח דבר ללקוח זה. תקנו את הבעיה, והריצה הבאה תשלים את החסר; "
     "לבדיקה כללית הריצו {command}.",
@@ -402,7 +394,7 @@ _HE: dict[str, str] = {
     "none.approvals": "אין דבר שממתין לאישורך.",
     "none.deferred": "שום דבר לא נדחה.",
     "row_skipped": "שורה שדולגה: {finding}",
-    "footer.html": "הופק על ידי xlsdun ב־{when}. פרטים נוספים ביומן שבתיקיית המצב של כל "
+    "footer.html": "הופק על ידי xlsdun ב־{when}. פרטים נוספים ביומן שבתיקיית הנתונים של כל "
     "קובץ; הדוח המלא: {command}.",
     "footer.text": "הופק על ידי xlsdun ב־{when}. הדוח המלא: {command}.",
     "need.call": "להתקשר: {customer} ({why})",
@@ -437,9 +429,7 @@ _HE: dict[str, str] = {
     "call.promise.kept": "{day}: קוימה",
     "call.promise.due": "{day}: לתשלום היום",
     "call.promise.future": "{day}: הובטח",
-    "call.credits": "חשבוניות זיכוי {notes}",
     "call.ambiguous_detail": "{reminder} מ־{day} (Message-ID {message_id})",
-    "call.failed_detail": "לא נשלחה: {detail}",
     "lang.he": "עברית",
     "lang.en": "אנגלית",
     "days.overdue": "{days} באיחור",
@@ -454,9 +444,9 @@ _HE: dict[str, str] = {
     "approve.no_column": "הריצו {command} (או הוסיפו לגיליון עמודה Approved וכתבו בה yes)",
     "points.escalate.1": "לשמור על טון רגוע ומקצועי; לשאול מתי נוח להם לדבר, ולהשאיר את הדלת "
     "פתוחה.",
-    "points.escalate.2": "לפתוח בשאלה איך הם מרוצים מהעבודה או מהשירות; אחר כך לומר בפשטות את "
+    "points.escalate.2": "לפתוח בשאלה אם הם מרוצים מהעבודה או מהשירות; אחר כך לומר בפשטות את "
     "הסכום ואת מועדי התשלום.",
-    "points.escalate.3": "להסביר מה החוב הפתוח עושה לעסק (הספקים שלך, המשכורות).",
+    "points.escalate.3": "להסביר איך החוב הפתוח פוגע בעסק (התשלומים לספקים, המשכורות).",
     "points.escalate.4": "לשאול מה יאפשר להם לסגור את החוב{plan_offer}.",
     "points.escalate.5": "אם אין התקדמות, לומר שהצעד הבא הוא פנייה לעורך דין — ושעדיין יש "
     "מקום לדבר.",
@@ -472,7 +462,7 @@ _HE: dict[str, str] = {
     "points.bad_address.2": "לומר בפשטות את הסכום ואת מועד התשלום; לשאול מתי יוכלו לשלם.",
     "points.bad_address.3": "להודות להם על שיתוף הפעולה.",
     "points.attachment.1": "קובץ החשבונית שמופיע בגיליון לא נשלח (הסיבה מופיעה בכרטיס): לשים "
-    "אותו בתיקיית הקבצים המצורפים ולתקן את תא הקובץ המצורף; התזכורת תצא בריצה הבאה.",
+    "אותו בתיקיית הקבצים המצורפים ולתקן את התא בעמודה Attachment; התזכורת תצא בריצה הבאה.",
     "points.attachment.2": "אם זה לא יכול לחכות, להתקשר: לומר את הסכום ולהציע לשלוח שוב את "
     "החשבונית.",
     "points.ambiguous.1": "ייתכן שתזכורת הגיעה אליהם וייתכן שלא: לשאול אם הגיעה לפני ששולחים "
@@ -491,7 +481,7 @@ _HE: dict[str, str] = {
     "התזכורת הבאה לא לפני {when}",
     "reason.reminded_today": "כבר נשלחה היום תזכורת ({tier}); התזכורת הבאה לא לפני {when}",
     "reason.disputed": "במחלוקת",
-    "reason.on_hold": "מוקפאת עד {day}",
+    "reason.on_hold": "בהמתנה עד {day}",
     "reason.promised": "הבטחה לתשלום ב־{day}",
     "reason.do_not_contact": "לא ליצור קשר",
     "reason.all_of": "{reasons}",
