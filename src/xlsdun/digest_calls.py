@@ -258,7 +258,7 @@ def ambiguous_calls(
                 "call.ambiguous_detail",
                 reminder=w.reminder(rec.tier, rec.variant),
                 day=w.day(rec.today),
-                message_id=rec.message_id or "?",
+                message_id=rec.message_id or w("call.unknown"),
             ),
             points=w.points("ambiguous"),
             language=w.language_name(action.language) if action else "",
