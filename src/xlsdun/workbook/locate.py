@@ -95,7 +95,18 @@ def find_header(
     """The sheet's grid, its header row and its columns; None (and why in `tried`) if the
     sheet does not hold the receivables."""
     tables = layout_fact(sheet_tables, path, name, "its Excel Tables")  # header and extent
-    grid = Grid(book, path, name)
+    return header_in(Grid(book, path, name), tables, header_row, columns, tried)
+
+
+def header_in(
+    grid: Grid,
+    tables: list[TableRange],
+    header_row: int | None,
+    columns: Mapping[str, str] | None,
+    tried: list[str],
+) -> Located | None:
+    """`find_header` on a grid, from a sheet or a text file (textfile.py, no Tables)."""
+    path, name = grid.path, grid.name
     rows = grid.head(max([_HEADER_SCAN, header_row or 0, *(t.first_row for t in tables)]))
     index = _header_index(rows, path, name, header_row, tables, columns)
     if index is None:
