@@ -90,13 +90,13 @@ def test_a_configured_column_wins_over_a_weak_alias() -> None:
 
 
 def test_debit_is_not_a_debt() -> None:
-    """"חובה" (debit, the invoice's full amount in a ledger export) is not "חוב" (debt): a
+    """ "חובה" (debit, the invoice's full amount in a ledger export) is not "חוב" (debt): a
     debit column read as the balance would ask for what was paid already."""
     assert map_headers(["לקוח", "חובה", "זכות"]).fields == {"customer": 0}
 
 
 def test_document_number_is_not_the_document() -> None:
-    """"מסמך" alone is the Attachment column (the invoice file); "מספר מסמך" its number."""
+    """ "מסמך" alone is the Attachment column (the invoice file); "מספר מסמך" its number."""
     assert map_headers(["מסמך", "מספר מסמך"]).fields == {"attachment": 0, "invoice": 1}
 
 

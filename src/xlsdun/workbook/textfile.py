@@ -34,6 +34,7 @@ _BOMS = (
 )
 _SNIFF_LINES = 60  # lines the delimiter is sniffed from: title rows, the header, data
 _HEBREW = range(0x05D0, 0x05EB)  # the letters alef to tav
+_SIGNS = frozenset("₪״׳–—‘’“”€")
 
 
 def text_grid(path: Path, encoding: str | None) -> Grid:
@@ -76,14 +77,10 @@ def decoded(path: Path, raw: bytes, encoding: str | None) -> str:
     Raises WorkbookReadError, showing what was seen, if the bytes are not that encoding or
     the text reads garbled."""
     codec = next((name for bom, name in _BOMS if raw.startswith(bom)), encoding or "utf-8")
-    try:
-        text = raw.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise _not_decodable(path, raw, codec, exc) from None
-    if "\x00" in text:
+    if "\x00" in (text := _decode(path, raw, codec)):
         raise WorkbookReadError(
             f"{path}: the text holds NUL characters, so it is not {_name(codec)} text; nothing "
-            f"was sent. If it is Excel's \"Unicode text\" saved without its mark, set "
+            f'was sent. If it is Excel\'s "Unicode text" saved without its mark, set '
             f'encoding = "utf-16-le" under [workbook] in the config; if it is not a text '
             f"export at all, point 'workbook.path' to the receivables file."
         )
@@ -91,6 +88,26 @@ def decoded(path: Path, raw: bytes, encoding: str | None) -> str:
     if at is not None:
         raise _garbled(path, raw, text, at, codec)
     return text
+
+
+def _decode(path: Path, raw: bytes, codec: str) -> str:
+    """The bytes as `codec`; NUL bytes in a file that is not UTF-16 read as NUL characters,
+    which `decoded` refuses (UTF-16 text without its mark is half NUL bytes)."""
+    if not codec.startswith("utf-16") and b"\x00" in raw:
+        return "\x00"
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise _not_decodable(path, raw, codec, exc) from None
+
+
+def _hebrew_text(text: str) -> bool:
+    """Whether the text's non-ASCII characters are what Hebrew text is made of (letters,
+    the shekel sign, gershayim, dashes and quotes): a line that reads as Windows-1255 but
+    is something else read so comes out full of vowel points and stray signs."""
+    other = [c for c in text if ord(c) > 0x7F]
+    usual = sum(ord(c) in _HEBREW or c in _SIGNS for c in other)
+    return bool(other) and usual >= 0.9 * len(other)
 
 
 def _name(codec: str) -> str:
@@ -115,8 +132,7 @@ def _readings(line: bytes, tried: str) -> list[tuple[str, str]]:
             text = line.decode(codec).strip("\r")
         except UnicodeDecodeError:
             continue
-        hebrew = any(ord(c) in _HEBREW for c in text)
-        if garbled_at(text) is None and (codec == "utf-8" or hebrew):
+        if garbled_at(text) is None and (codec == "utf-8" or _hebrew_text(text)):
             found.append((shown_name(codec), text))
     return found
 
