@@ -327,3 +327,35 @@ def test_the_config_dataclass_carries_the_encoding() -> None:
     cfg = config_mod.load(SAMPLE / "xlsdun.toml")
     assert cfg.workbook.encoding is None
     assert replace(cfg.workbook, encoding="cp1255").encoding == "cp1255"
+
+
+# -- the sample export ------------------------------------------------------------------------
+
+EXPORT = SAMPLE / "open_invoices.csv"
+
+
+def test_the_sample_export_is_what_its_script_makes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "export.csv"
+    script = SAMPLE / "make_export.py"
+    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True)
+    assert out.read_bytes() == EXPORT.read_bytes()
+    assert EXPORT.read_bytes().startswith("דוח".encode("cp1255"))  # Windows-1255, no mark
+
+
+def test_the_sample_export_reads_every_invoice(tmp_path: Path) -> None:
+    """Every column of the export is mapped by the aliases alone, every invoice read; the
+    due date comes from the value date, else from the terms."""
+    rec = read_receivables(EXPORT, encoding="cp1255")
+    assert rec.findings == () and rec.sheet is not None and rec.sheet.unmapped == {}
+    by_doc = {i.invoice: i for i in rec.invoices}
+    assert len(by_doc) == 7 and {i.customer_id for i in rec.invoices} >= {"20011", "20031"}
+    assert by_doc["31051"].due_date == date(2026, 11, 16)  # the value date
+    assert by_doc["31102"].due_date == date(2026, 11, 14)  # "מיידי": the invoice date
+    assert by_doc["31125"].due_date == date(2027, 2, 28)  # "שוטף+90" from 21/11/2026
+    assert by_doc["30922"].balance == Decimal("6435.00") and by_doc["30870"].currency == "USD"
+    assert by_doc["30922"].customer == 'מוסך הדר בע"מ' and by_doc["31051"].phone == "050-7001122"
+    with pytest.raises(WorkbookReadError, match='set encoding = "windows-1255"'):
+        read_receivables(EXPORT)
