@@ -359,3 +359,40 @@ def test_the_sample_export_reads_every_invoice(tmp_path: Path) -> None:
     assert by_doc["30922"].customer == 'מוסך הדר בע"מ' and by_doc["31051"].phone == "050-7001122"
     with pytest.raises(WorkbookReadError, match='set encoding = "windows-1255"'):
         read_receivables(EXPORT)
+
+
+def test_excel_text_cells_read_as_excel_shows_them(tmp_path: Path) -> None:
+    """="0501234567" is how exports keep a leading zero: the text, as Excel shows it."""
+    text = (
+        "Customer,Email,Invoice,Due date,Balance,Phone\n"
+        'Acme,a@acme.example.com,="00123",01/10/2026,100,="0501234567"\n'
+        '"=""Beta""",b@beta.example.com,"=""00124""",01/10/2026,50,\n'
+    )
+    path = tmp_path / "x.csv"
+    path.write_text(text, "utf-8")
+    a, b = read_receivables(path).invoices
+    assert (a.invoice, a.phone) == ("00123", "0501234567")
+    assert (b.customer, b.invoice) == ("Beta", "00124")
+
+
+def test_a_huge_cell_is_the_rows_finding_not_the_files(tmp_path: Path) -> None:
+    """The csv module refuses a field over 128 KB; a cell past Excel's 32,767 characters is
+    a finding for its row (or cut, in Notes), as on a sheet, and the other rows are read."""
+    rows = [
+        ["Customer", "Email", "Invoice", "Due date", "Balance", "Notes"],
+        ["x" * 200_000, "a@a.example.com", "1", "01/10/2026", "5", ""],
+        ["Beta", "b@b.example.com", "2", "01/10/2026", "5", "n" * 200_000],
+    ]
+    rec = read_receivables(write(tmp_path / "h.csv", rows, "utf-8"))
+    assert [(f.row, f.field) for f in rec.findings] == [(2, "customer")]
+    (inv,) = rec.invoices
+    assert inv.customer == "Beta" and inv.notes is not None and len(inv.notes) <= 2_000
+
+
+def test_no_header_says_what_the_file_holds(tmp_path: Path) -> None:
+    path = tmp_path / "n.csv"
+    path.write_text("Name,Age\nDana,41\n", "utf-8")
+    with pytest.raises(WorkbookReadError) as error:
+        read_receivables(path)
+    message = str(error.value)
+    assert "no header row has the columns xlsdun needs" in message and "Dana" in message

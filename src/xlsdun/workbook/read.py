@@ -86,7 +86,7 @@ def read_receivables(
     if path.suffix.lower() in TEXT_SUFFIXES:  # a CSV or text export: one "sheet", no package
         found = header_in(text_grid(path, encoding), [], header_row, columns, tried)
         if found is None:
-            raise no_receivables(path, tried)
+            raise no_receivables(path, tried, text_file=True)
         return _read_sheet(found, path, PackageCheck(path, backups), options)
     with parts_checked(path, backups) as package:
         found = locate(

@@ -19,6 +19,7 @@ import io
 import os
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .coerce import shown
@@ -35,6 +36,7 @@ _BOMS = (
 _SNIFF_LINES = 60  # lines the delimiter is sniffed from: title rows, the header, data
 _HEBREW = range(0x05D0, 0x05EB)  # the letters alef to tav
 _SIGNS = frozenset("₪״׳–—‘’“”€")
+_EXCEL_TEXT = r'^="([^"]*)"$'  # ="0501234567": text, as Excel shows it
 
 
 def text_grid(path: Path, encoding: str | None) -> Grid:
@@ -44,8 +46,9 @@ def text_grid(path: Path, encoding: str | None) -> Grid:
     text = decoded(path, _read(path), encoding)
     delimiter = sniff_delimiter(text, path.suffix.lower())
     try:  # the widest row: pandas takes as many columns as it is told
-        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
-        width = max(1, max(map(len, rows), default=0))
+        with _any_field_size():
+            rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+            width = max(1, max(map(len, rows), default=0))
     except csv.Error as exc:
         raise _unparsable(path, exc) from None
     return Grid.of_rows(_rows(path, text, delimiter, width), path, path.stem, width)
@@ -193,7 +196,20 @@ def sniff_delimiter(text: str, suffix: str = ".csv") -> str:
     header have one). On a tie, tab for a .txt or .tsv file, else comma."""
     sample = "\n".join(text.splitlines()[:_SNIFF_LINES])
     order = ("\t", ",", ";") if suffix in (".txt", ".tsv") else (",", ";", "\t")
-    return max(order, key=lambda d: _evenness(sample, d))
+    with _any_field_size():
+        return max(order, key=lambda d: _evenness(sample, d))
+
+
+@contextmanager
+def _any_field_size() -> Iterator[None]:
+    """The csv module refuses a field over 128 KB; pandas does not, and the reader cuts or
+    refuses a cell over Excel's 32,767 characters as a finding for its row, not the file."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_TEXT_BYTES)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _evenness(sample: str, delimiter: str) -> tuple[int, int]:
@@ -213,9 +229,12 @@ def _evenness(sample: str, delimiter: str) -> tuple[int, int]:
 def _rows(path: Path, text: str, delimiter: str, width: int) -> Iterator[list[object]]:
     """The file's rows, every cell a str ("" when empty), read by pandas a chunk at a time:
     as many rows as the file has records (blank lines too, so row numbers are the ones Excel
-    shows when it opens the file)."""
+    shows when it opens the file). A cell written as Excel's text formula, ="0501234567"
+    (how exports keep a phone number's or a document number's leading zero), is its text,
+    as Excel shows it."""
     import pandas as pd  # here: only a text export needs it
 
+    unwrap = '="' in text  # Excel's text cells: looked for only in a file that has one
     try:
         reader = pd.read_csv(
             io.StringIO(text),
@@ -231,6 +250,8 @@ def _rows(path: Path, text: str, delimiter: str, width: int) -> Iterator[list[ob
         )
         with reader:
             for frame in reader:
+                if unwrap:
+                    frame = frame.replace(_EXCEL_TEXT, r"\1", regex=True)
                 yield from frame.to_numpy(dtype=object).tolist()
     except (ValueError, csv.Error) as exc:  # pandas' ParserError is a ValueError
         raise _unparsable(path, exc) from None
