@@ -43,8 +43,15 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests sample_data benchmarks
 	$(BIN)/ruff check --fix src tests sample_data benchmarks
 
+## The end-to-end, crash, lock and corpus tests once more with every Linux-only speed-up
+## forced onto the portable path Windows and macOS take (src/xlsdun/speedups.py).
+PORTABLE_TESTS := tests/test_cli_e2e.py tests/test_crash.py tests/test_writer_crash.py \
+	tests/test_corpus_fidelity.py tests/test_runlock.py tests/test_replace_held.py \
+	tests/test_output_encoding.py tests/test_speedups.py tests/test_paths.py
+
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+	XLSDUN_PORTABLE=all $(BIN)/python -m pytest -q -p no:cacheprovider $(PORTABLE_TESTS)
 
 ## The quick loop while working: pytest without the tests marked slow (tests/conftest.py).
 ## `make test` (and CI) runs everything.

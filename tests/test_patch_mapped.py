@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from support.workbooks import build_receivables, entries
+from xlsdun import speedups
 from xlsdun.workbook import write_back
 from xlsdun.workbook.guard import WorkbookError
 from xlsdun.workbook.patch import LogLines, WriteOptions, package, stream_rows
@@ -41,6 +42,10 @@ def _write(path: Path, state: Path) -> None:
     )
 
 
+@pytest.mark.skipif(
+    not speedups.enabled("mmap"),
+    reason="XLSDUN_PORTABLE: the sheet is read into memory, not mapped",
+)
 def test_mapped_sheet_writes_what_the_in_memory_path_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,7 +25,7 @@ import pytest
 from support.processes import child_pids, proc_alive
 from support.sample_setup import TODAY, bench_sample, invoke
 from support.smtp_server import ledger_states
-from xlsdun import logs, outbox_batch
+from xlsdun import logs, outbox_batch, speedups
 from xlsdun.errors import RunError
 from xlsdun.ledger import Ledger
 from xlsdun.runlock import run_lock
@@ -117,6 +117,9 @@ def outbox_recipients(folder: Path) -> Counter[str]:
 
 @linux_only
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the render helper needs two cores")
+@pytest.mark.skipif(
+    not speedups.enabled("fork"), reason="XLSDUN_PORTABLE: renders in-process, no helper to kill"
+)
 @pytest.mark.parametrize("next_run", ["run", "schedule"])
 def test_sigkill_leaves_no_orphan_and_the_next_run_sends_the_rest_once(
     tmp_path: Path, next_run: str

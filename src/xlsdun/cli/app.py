@@ -131,6 +131,7 @@ def _exit_code(
     kwargs: dict[str, Any],
 ) -> int:
     """The command's own exit code, or its error's, said on stderr (--debug: raised)."""
+    _replace_unencodable()
     try:
         kwargs["config_path"] = config_paths(configs, kwargs["config_path"])
         with contextlib.redirect_stdout(_ReaderMayLeave(sys.stdout)):
@@ -145,6 +146,17 @@ def _exit_code(
         )
         err(message)
         return code
+
+
+def _replace_unencodable() -> None:
+    """Output never crashes on the terminal's encoding: a redirected log or Task Scheduler
+    output on Windows is often cp1252 or cp437, where Hebrew names, "₪" and "—" cannot be
+    written. Such characters print as "?" and the command keeps its own exit code (a crash
+    after sending used to exit 1, which a scheduler reads as a failed run)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="replace")
 
 
 class _ReaderMayLeave:

@@ -69,7 +69,7 @@ class Templates:
         self.locale = locale
         loaders: list[jinja2.BaseLoader] = []
         if template_dir is not None:
-            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+            loaders.append(jinja2.FileSystemLoader(str(template_dir), encoding="utf-8-sig"))
         loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
         self._loader = jinja2.ChoiceLoader(loaders)
         self._envs: dict[str, SandboxedEnvironment] = {}
@@ -128,7 +128,7 @@ class Templates:
         """A problem ("path:line: message") if the user's file at `path` does not compile."""
         rel = path.relative_to(root).as_posix()
         try:
-            self.env("en").compile(path.read_text(encoding="utf-8"), rel, str(path))
+            self.env("en").compile(path.read_text(encoding="utf-8-sig"), rel, str(path))
         except jinja2.TemplateSyntaxError as exc:
             return f"{path}:{exc.lineno}: {exc.message}"
         except (OSError, UnicodeDecodeError) as exc:

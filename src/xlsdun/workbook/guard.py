@@ -79,9 +79,12 @@ def file_problem(path: str | Path) -> str | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return "workbook not found"
+        return cloud_placeholder(path) or "workbook not found"
     except OSError as exc:
         return f"cannot be opened ({exc.strerror})"
+    placeholder = _online_only(st)
+    if placeholder:
+        return placeholder
     if stat.S_ISDIR(st.st_mode):
         return "this is a folder, not a workbook file"
     if not stat.S_ISREG(st.st_mode):
@@ -90,6 +93,38 @@ def file_problem(path: str | Path) -> str | None:
         return (
             "xlsdun is not allowed to read this file (permission denied); give your user "
             "account read access"
+        )
+    return None
+
+
+# Windows marks a cloud file that is not on this computer (OneDrive "Files On-Demand",
+# Dropbox "online-only", Google Drive streaming) with these attributes; opening it downloads
+# it, or fails when offline or when the sync client is not running.
+_CLOUD_ATTRIBUTES = 0x1000 | 0x40000 | 0x400000  # OFFLINE, RECALL_ON_OPEN, RECALL_ON_DATA_ACCESS
+
+
+def cloud_placeholder(path: str | Path) -> str | None:
+    """Why a missing workbook is in fact in iCloud Drive, not downloaded: macOS keeps only
+    ".NAME.icloud" beside where the file would be. None when there is no such stand-in."""
+    p = Path(path)
+    if p.with_name(f".{p.name}.icloud").exists():
+        return (
+            "the workbook is in iCloud Drive but not downloaded to this Mac (only "
+            f".{p.name}.icloud is here). In Finder, right-click it and choose Download Now "
+            "(or Keep Downloaded, so the daily run always finds it)"
+        )
+    return None
+
+
+def _online_only(st: os.stat_result) -> str | None:
+    """Why the file is only a cloud placeholder on Windows, from its attributes, or None."""
+    attributes = getattr(st, "st_file_attributes", 0)
+    if attributes & _CLOUD_ATTRIBUTES:
+        return (
+            "the workbook is an online-only placeholder of a cloud folder (OneDrive, Dropbox "
+            "or Google Drive): it is not downloaded to this computer. Right-click it and choose "
+            '"Always keep on this device" (OneDrive) or "Make available offline" (Dropbox), '
+            "so the daily run can read it"
         )
     return None
 
@@ -270,19 +305,41 @@ def atomic_replace(
             verify(tmp)
         if before_replace is not None:
             before_replace()
-        try:
-            os.replace(tmp, target)
-        except PermissionError as exc:
-            raise WorkbookLocked(
-                f"{target.name} could not be replaced ({exc.strerror}); it is probably open in "
-                "another program. Close it; the outcomes are kept and will be written on the "
-                "next run."
-            ) from exc
+        replace_retrying(tmp, target)
     except BaseException:
         with suppress(OSError):
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
+
+
+# On Windows a file another process holds open (Excel, OneDrive or Dropbox syncing it, an
+# antivirus scanning the new copy) cannot be renamed over: PermissionError, usually for well
+# under a second. Retry over about 2 s before calling the workbook locked.
+REPLACE_RETRY_DELAYS: tuple[float, ...] = (0.1, 0.2, 0.4, 0.6, 0.8)
+
+
+def _rename(tmp: Path, target: Path) -> None:
+    os.replace(tmp, target)
+
+
+def replace_retrying(tmp: Path, target: Path, delays: tuple[float, ...] | None = None) -> None:
+    """Rename `tmp` over `target`, retrying a refused rename; still refused: WorkbookLocked
+    (exit 3), the outcomes kept in the ledger for the next run."""
+    waits = REPLACE_RETRY_DELAYS if delays is None else delays
+    for attempt in range(len(waits) + 1):
+        try:
+            _rename(tmp, target)
+            return
+        except PermissionError as exc:
+            if attempt == len(waits):
+                raise WorkbookLocked(
+                    f"{target.name} could not be replaced ({exc.strerror or exc}); it is "
+                    "probably open in another program (Excel, a sync client such as OneDrive "
+                    "or Dropbox, an antivirus). Close it; the outcomes are kept and will be "
+                    "written on the next run."
+                ) from exc
+            time.sleep(waits[attempt])
 
 
 def _fsync_dir(folder: Path) -> None:
