@@ -184,9 +184,11 @@ class CallContext:
         country = self.config.locale.country
         intl = phones.international(item.phone, country)
         item.dial = "".join(ch for ch in intl if ch == "+" or ch.isdigit()) if intl else None
+        # the person to greet: the sheet's contact where the plan carries one, else the name
+        name = getattr(action, "contact", None) or item.customer
         text = whatsapp_text(
             action.language if action else self.config.locale.language,
-            item.customer,
+            name,
             list(item.invoices),
             self.config.sender.name,
         )
