@@ -905,4 +905,4 @@ def test_direction_controls_never_stay_in_a_phone_number(tmp_path: Path) -> None
     code, report = run_json(tmp_path)
     assert code == 0, report
     html = next((tmp_path / ".xlsdun" / "reports").glob("*.html")).read_text("utf-8")
-    assert 'href="tel:050-1234567"' in html and "\u202e" not in html
+    assert 'href="tel:+972501234567"' in html and "\u202e" not in html

@@ -187,3 +187,12 @@ def test_the_greeting_names_the_contact_or_addresses_the_organisation(
     assert ("Dana" in html or "דנה" in html) if contact else "Acme" in html
     # without a contact value at all (today's context), the organisation greeting
     assert "Acme" in env.get_template(f"{lang}/_greeting.txt.j2").render(customer="Acme")
+
+
+def test_courtesy_on_the_due_date_itself() -> None:
+    act = action(invoice(due_date=TODAY), tier="courtesy")
+    text = renderer("en").render_parts(act, today=TODAY).text
+    assert "A quick reminder: invoice INV-1 for ₪1,000.00 falls due today." in text
+    assert "before the due date" not in text
+    he = renderer("he").render_parts(replace(act, language="he"), today=TODAY).text
+    assert f"מועד התשלום של חשבונית {LRI}INV-1{PDI}, על סך {LRI}1,000.00{PDI}\xa0₪, חל היום." in he

@@ -22,6 +22,7 @@ from .errors import XlsdunError
 from .models import EMAIL_TIERS, TIER_ORDER
 from .text import CONTROL
 from .workbook.bounds import MAX_AMOUNT
+from .workbook.encodings import encoding_name
 
 
 class ConfigError(XlsdunError):
@@ -99,6 +100,7 @@ class WorkbookConfig:
     backups: int = 14
     attachments_dir: Path | None = None  # None: the workbook's folder
     max_attachment_mb: float = DEFAULT_MAX_MB
+    encoding: str | None = None  # a .csv/.txt export's codec; None: its BOM, else UTF-8
 
     @property
     def attachments_folder(self) -> Path:
@@ -186,6 +188,7 @@ class Config:
     schedule_time: time = time(9, 0)
     owner_email: str | None = None
     owner_digest: str = "per_client"  # "per_client" | "combined" | "off"
+    owner_language: str = "en"  # the owner's side: digest, report, sheet statuses, log words
     heartbeat_minutes: int = 60
 
     @property
@@ -535,7 +538,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     delivery = _delivery(top.table("delivery"), base)
     policy = replace(_policy(top.table("policy")), country=locale.country)
     schedule_time, heartbeat_minutes = _schedule(top.table("schedule"))
-    owner_email, owner_digest = _owner(top.table("owner"))
+    owner_email, owner_digest, owner_language = _owner(top.table("owner"), locale.language)
     templates = top.text("templates")
     state_dir = top.text("state_dir")
     top.check_unknown()
@@ -553,6 +556,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         schedule_time=schedule_time,
         owner_email=owner_email,
         owner_digest=owner_digest,
+        owner_language=owner_language,
         heartbeat_minutes=heartbeat_minutes,
     )
 
@@ -580,9 +584,25 @@ def _workbook(wb: _Reader, base: Path) -> WorkbookConfig:
         max_attachment_mb=_number(
             wb, "max_attachment_mb", DEFAULT_MAX_MB, "megabytes", positive=True
         ),
+        encoding=_encoding(wb),
     )
     wb.check_unknown()
     return workbook
+
+
+def _encoding(wb: _Reader) -> str | None:
+    """[workbook] encoding: the codec of a CSV or text export without a byte-order mark."""
+    text = wb.text("encoding")
+    if text is None:
+        return None
+    name = encoding_name(text)
+    if name is None:
+        raise wb.fail(
+            "encoding",
+            'the encoding of your CSV or text file: "utf-8", "utf-16" ("Unicode text" from '
+            'Excel) or "windows-1255" (Hebrew Windows); also "windows-1252" or "latin-1"',
+        )
+    return name
 
 
 def _columns(cols: _Reader) -> dict[str, str]:
@@ -763,14 +783,18 @@ def _schedule(sch: _Reader) -> tuple[time, int]:
     return schedule_time, heartbeat_minutes
 
 
-def _owner(own: _Reader) -> tuple[str | None, str]:
-    """[owner]: the digest's address and kind."""
+def _owner(own: _Reader, default_language: str) -> tuple[str | None, str, str]:
+    """[owner]: the digest's address and kind, and the owner's language (the digest, the
+    report, the sheet's status texts and log words; by default the [locale] language)."""
     owner_email = own.address("email")
     owner_digest = own.text("digest", "per_client")
     if owner_digest not in ("per_client", "combined", "off"):
         raise own.fail("digest", '"per_client", "combined" or "off"')
+    language = own.text("language", default_language)
+    if language not in ("en", "he"):
+        raise own.fail("language", '"en" or "he"')
     own.check_unknown()
-    return owner_email, owner_digest
+    return owner_email, owner_digest, language
 
 
 __all__ = ["Config", "ConfigError", "load", "from_dict", "default_policy", "replace"]
