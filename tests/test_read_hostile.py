@@ -302,9 +302,9 @@ def test_an_absurd_amount_is_a_finding_and_the_others_are_reminded(tmp_path: Pat
     copy_sample(tmp_path)
     book = openpyxl.load_workbook(tmp_path / "receivables.xlsx")
     sheet = book["Receivables"]
-    sheet["J5"] = 1e27
-    sheet["J6"] = "99999999999999999999999999999"
-    sheet["H7"], sheet["J7"] = 1e30, None  # the balance worked out from the amount
+    sheet["K5"] = 1e27  # K: Balance
+    sheet["K6"] = "99999999999999999999999999999"
+    sheet["I7"], sheet["K7"] = 1e30, None  # I: Amount; the balance worked out from it
     book.save(tmp_path / "receivables.xlsx")
     code, report = run_json(tmp_path)
     assert code == 0, report
