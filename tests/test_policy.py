@@ -164,8 +164,8 @@ def test_escalate_is_manual_call() -> None:
         ({"disputed": True}, "disputed"),
         ({"hold_until": TODAY}, "on hold until 2026-11-26"),
         ({"hold_until": TODAY + timedelta(days=14)}, "on hold until 2026-12-10"),
-        ({"promise_date": TODAY + timedelta(days=9)}, "promise date 2026-12-05"),
-        ({"promise_date": TODAY - timedelta(days=2)}, "promise date 2026-11-24"),  # in grace
+        ({"promise_date": TODAY + timedelta(days=9)}, "waiting: promised to pay by 2026-12-05"),
+        ({"promise_date": TODAY - timedelta(days=2)}, "waiting: promised to pay by 2026-11-24"),  # in grace
         ({"balance": Decimal("0.99")}, "balance below minimum"),
     ],
 )

@@ -180,7 +180,7 @@ def test_on_hold_until_and_including_the_day() -> None:
 def test_promised_holds_through_the_grace_days() -> None:
     promise = inv(promise_date=TODAY - timedelta(days=2))  # grace: 2 days
     assert promised(promise, TODAY, POLICY) == SetAside(
-        "promise date 2026-11-24", TODAY + timedelta(1)
+        "waiting: promised to pay by 2026-11-24", TODAY + timedelta(1)
     )
     assert promised(promise, TODAY + timedelta(days=1), POLICY) is None
     assert promised(inv(), TODAY, POLICY) is None
@@ -293,13 +293,13 @@ def test_minimum_balance() -> None:
 
 def test_not_yet_due() -> None:
     action = rules.not_yet_due(ctx(inv(-2)))
-    assert action is not None and action.reason == "not yet due (due in 2 days)"
+    assert action is not None and action.reason == "due in 2 days"
     late_start = replace(
         POLICY,
         ladder=tuple(replace(t, min_days=5) if t.id == "friendly" else t for t in POLICY.ladder),
     )
     action = rules.not_yet_due(ctx(inv(3), policy=late_start))
-    assert action is not None and action.reason == "3 days overdue: below the first tier"
+    assert action is not None and action.reason == "3 days overdue: too early for the first reminder"
     assert rules.not_yet_due(ctx(inv(1))) is None
 
 
@@ -336,7 +336,7 @@ def test_broken_promise_rule() -> None:
 def test_first_contact_cap() -> None:
     c = rules.first_contact_cap(ctx(inv(95), tier="escalate", reason="95 days overdue"))
     assert c is not None and c.chosen.id == "plan"
-    assert c.reason == "95 days overdue; first contact, so 'plan' rather than 'escalate'"
+    assert c.reason == "95 days overdue; no earlier reminder, so starting at 'plan' rather than 'escalate'"
     broken = ctx(inv(70), tier="final", variant="broken_promise", reason="broken promise")
     c = rules.first_contact_cap(broken)
     assert c is not None and (c.chosen.id, c.reason) == ("plan", "broken promise")
@@ -357,7 +357,7 @@ def test_cadence() -> None:
         "friendly",
         TODAY + timedelta(1),
     )
-    assert action.reason.startswith("cadence: last reminder ('friendly') 6 days ago")
+    assert action.reason.startswith("waiting between reminders: last one (friendly) 6 days ago")
     assert (
         rules.cadence(
             replace(c, history=history(contact("friendly", 7)), last=contact("friendly", 7))
@@ -398,7 +398,7 @@ def test_approval() -> None:
     c = ctx(inv(70), tier="final")
     action = rules.approval(c)
     assert action is not None and action.kind == "await_approval"
-    assert action.reason.startswith("'final' needs your approval: write yes in the Approved")
+    assert action.reason.startswith("the final notice needs your approval: write yes in the Approved")
     assert rules.approval(ctx(inv(70, approved=True), tier="final")) is None
     by_command = history(contact("plan", 10), approvals=frozenset({("final", "INV-1")}))
     assert rules.approval(ctx(inv(70), history=by_command, tier="final")) is None

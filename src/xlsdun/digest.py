@@ -41,7 +41,6 @@ from .digest_calls import (
     days_overdue,
     groups,
     last_contacts,
-    money,
 )
 from .ledger import Ledger
 from .models import Action, Delivery, RunReport
@@ -86,6 +85,7 @@ class Line:
     customer: str
     amounts: tuple[str, ...]
     detail: str
+    command: str = ""  # a command the owner may run for this line (approve), shown quoted
 
     @property
     def balance(self) -> str:
@@ -119,6 +119,8 @@ class ClientDigest:
     approvals: list[Line] = field(default_factory=list)
     deferred: list[Line] = field(default_factory=list)
     who: list[Sent] = field(default_factory=list)
+    approved: list[tuple[str, str, str, str]] = field(default_factory=list)  # (see _approved)
+    approve_how: str = ""  # how to approve, said once under the approvals' heading
     findings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     workbook: str = ""
@@ -146,6 +148,20 @@ class ClientDigest:
         items.update(
             (f"deferred:{x.customer}", w("need.deferred", customer=x.customer))
             for x in self.deferred
+        )
+        # an approved reminder that went out: the owner hears it did, even on a rerun the
+        # same day after approving (the earlier digest listed it as awaiting approval)
+        items.update(
+            (
+                f"approved:{debtor}:{tier}",
+                w(
+                    "need.approved",
+                    reminder=w.reminder(tier),
+                    customer=customer,
+                    outcome=w(f"logoutcome.{state}"),
+                ),
+            )
+            for debtor, tier, customer, state in self.approved
         )
         if self.error or self.exit_code:
             key = f"problem:{self.exit_code}:{self.error or ''}"
@@ -209,17 +225,18 @@ def _tier_of(days: int, config: Config) -> str:
     return "not yet due" if days <= 0 else "below the ladder"
 
 
-def _open_amounts(action: Action) -> tuple[str, ...]:
-    return amounts({c: a for c, a in action.balance.items() if a > 0})
+def _open_amounts(action: Action, w: Words) -> tuple[str, ...]:
+    return amounts({c: a for c, a in action.balance.items() if a > 0}, w)
 
 
 def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     """Everything the owner needs from this run, with the counts taken from the ledger, in
     the owner's language."""
     today, plan = report.today, report.plan
-    w = words(config.owner_language)
+    w = words(config.owner_language, config.locale.country)
+    business = config.sender.for_language(w.language).business  # in the owner's language
     d = ClientDigest(
-        name=config.sender.business or config.source.parent.name,
+        name=business or config.sender.business or config.source.parent.name,
         config=str(config.source),
         today=today,
         run_id=report.run_id,
@@ -239,6 +256,9 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         _waiting(d, a, plan.approved_column)
     d.deferred += _deferred_deliveries(report.deliveries, w)
     d.who = _who(ledger, today, config, w)
+    d.approved = _approved(ledger, today, config)
+    how = "approve.column" if plan.approved_column else "approve.no_column"
+    d.approve_how = w(how) if d.approvals else ""
     d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
     return d
 
@@ -253,6 +273,18 @@ def _who(ledger: Ledger, today: date, config: Config, w: Words) -> list[Sent]:
         reminder = w.reminder(r.tier, r.variant)
         found.setdefault(reminder, Sent(reminder, [])).customers.append(r.customer)
     return list(found.values())
+
+
+def _approved(ledger: Ledger, today: date, config: Config) -> list[tuple[str, str, str, str]]:
+    """Today's reminders of a tier that needs approval, which went out: (debtor, tier,
+    customer, state)."""
+    needs_approval = {t.id for t in config.policy.ladder if t.approve}
+    records = ledger.sends(states=("sent", "written_to_outbox"), today=today)
+    return [
+        (r.debtor, r.tier or "", r.customer, str(r.state))
+        for r in records
+        if r.tier in needs_approval and r.variant != "thank_you"
+    ]
 
 
 Totals = dict[tuple[str, str], tuple[Decimal, int]]  # (label, currency) -> (amount, count)
@@ -300,24 +332,24 @@ def _promises(d: ClientDigest, a: Action, today: date) -> None:
         d.promises_today.append(
             Line(
                 a.customer,
-                _open_amounts(a),
+                _open_amounts(a, w),
                 w("line.promised_today", invoices=", ".join(i.invoice for i in due_today)),
             )
         )
     if a.variant == "broken_promise":
         promised = sorted({i.promise_date for i in a.invoices if i.promise_date})
         when = ", ".join(w.day(p) for p in promised) or w("line.earlier")
-        d.promises_broken.append(Line(a.customer, _open_amounts(a), w("line.broken", when=when)))
+        line = Line(a.customer, _open_amounts(a, w), w("line.broken", when=when))
+        d.promises_broken.append(line)
 
 
 def _waiting(d: ClientDigest, a: Action, approved_column: bool) -> None:
     """What the plan holds back: for the owner's approval, or deferred (and why)."""
     if a.kind == "await_approval":
-        hint = approve_hint(a, approved_column, d.w)
-        detail = d.w("line.approval", reminder=d.w.reminder(a.tier), how=hint)
-        d.approvals.append(Line(a.customer, _open_amounts(a), detail))
+        reminder = d.w.reminder(a.tier, a.variant)
+        d.approvals.append(Line(a.customer, _open_amounts(a, d.w), reminder, approve_command(a)))
     if a.kind == "defer":
-        d.deferred.append(Line(a.customer, _open_amounts(a), d.w.reason(a.reason)))
+        d.deferred.append(Line(a.customer, _open_amounts(a, d.w), d.w.reason(a.reason)))
 
 
 def _deferred_deliveries(deliveries: list[Delivery], w: Words) -> list[Line]:
@@ -325,7 +357,7 @@ def _deferred_deliveries(deliveries: list[Delivery], w: Words) -> list[Line]:
     return [
         Line(
             x.action.customer,
-            _open_amounts(x.action),
+            _open_amounts(x.action, w),
             x.detail or w("line.deferred_default"),
         )
         for x in deliveries
@@ -345,14 +377,13 @@ def _days_overdue(action: Action, today: date, w: Words = EN) -> str:
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9@._+-]+")
 
 
-def approve_hint(action: Action, approved_column: bool, w: Words = EN) -> str:
-    """How to approve, with a command that can be pasted into any shell as it is: the
-    customer's email where it is plain, else the name in POSIX single quotes."""
+def approve_command(action: Action) -> str:
+    """The command that approves `action`, pasted into any shell as it is: the customer's
+    email where it is plain, else the name in POSIX single quotes."""
     who = action.debtor.split(":", 1)[-1]  # the debtor's own key: unique, as approve matches
     if not _SHELL_SAFE.fullmatch(who):
         who = shlex.quote(action.customer)
-    command = f"xlsdun approve {who}"
-    return w("approve.column" if approved_column else "approve.no_column", command=command)
+    return f"xlsdun approve {who}"
 
 
 def failed(
@@ -367,7 +398,7 @@ def failed(
         exit_code=exit_code,
         error=error,
         workbook=str(config.workbook.path) if config else "",
-        w=words(config.owner_language) if config else EN,
+        w=words(config.owner_language, config.locale.country) if config else EN,
     )
 
 
@@ -389,8 +420,8 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["money"] = lambda bar: money(bar.amount, bar.currency)
-    env.filters["total"] = lambda group: money(group.total, group.currency)
+    env.filters["money"] = lambda bar, w: w.money(bar.amount, bar.currency)
+    env.filters["total"] = lambda group, w: w.money(group.total, group.currency)
     env.filters["textbar"] = lambda pct: "█" * max(1, round(pct / 5))
     return env
 
@@ -428,30 +459,32 @@ def _context(
         "summary": _counts(clients, w),
         "failed_clients": [c for c in clients if not c.ok],
         "new": [] if report else list(dict.fromkeys(n for c in clients for n in c.new)),
-        "generated": (now or datetime.now().astimezone()).isoformat(timespec="minutes"),
+        "generated": w.moment(now or datetime.now().astimezone()),
     }
 
 
 def _counts(clients: list[ClientDigest], w: Words) -> list[str]:
-    """The run in a few counts, for the subject and the digest's first line: "written to
-    the outbox" when that is where the reminders went, "sent" when a server took them."""
-    sent = sum(c.counts.get("sent", 0) for c in clients)
-    outbox = sum(c.counts.get("written_to_outbox", 0) for c in clients)
-    if sent and outbox:
-        parts = [w.count("count.sent", sent), w.count("count.outbox_more", outbox)]
-    elif outbox:
-        parts = [w.count("count.outbox", outbox)]
-    else:
-        parts = [w.count("count.sent", sent)]
-    n_calls = sum(len(c.calls) for c in clients)
-    if n_calls:
-        parts.append(w.count("count.calls", n_calls))
-    approvals = sum(len(c.approvals) for c in clients)
-    if approvals:
-        parts.append(w.count("count.approvals", approvals))
+    """The run in a few counts, for the subject and the digest's first line, what needs the
+    owner first (problems, approvals, calls), then the reminders: "in the outbox" when that
+    is where they went, "sent" when a server took them."""
+    parts = []
     problems = [c for c in clients if not c.ok]
     if problems:
         parts.append(w.count("count.problems", len(problems)))
+    approvals = sum(len(c.approvals) for c in clients)
+    if approvals:
+        parts.append(w.count("count.approvals", approvals))
+    n_calls = sum(len(c.calls) for c in clients)
+    if n_calls:
+        parts.append(w.count("count.calls", n_calls))
+    sent = sum(c.counts.get("sent", 0) for c in clients)
+    outbox = sum(c.counts.get("written_to_outbox", 0) for c in clients)
+    if sent:
+        parts.append(w.count("count.sent", sent))
+    if outbox:  # the short form once the reader knows the counts are reminders
+        parts.append(w.count("count.outbox_more" if parts else "count.outbox", outbox))
+    if not sent and not outbox:
+        parts.append(w.count("count.sent", 0))
     return parts
 
 

@@ -41,12 +41,9 @@ FAILED_CALL: dict[FailureKind, str] = {
 }
 
 
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
-
-
-def amounts(balance: dict[str, Decimal]) -> tuple[str, ...]:
-    return tuple(money(a, c) for c, a in balance.items() if a)
+def amounts(balance: dict[str, Decimal], w: Words) -> tuple[str, ...]:
+    """Each currency's amount as the owner reads it ("₪1,250.00", "1,250.00 ₪")."""
+    return tuple(w.money(a, c) for c, a in balance.items() if a)
 
 
 @dataclass(slots=True)
@@ -186,12 +183,9 @@ class CallContext:
         item.dial = "".join(ch for ch in intl if ch == "+" or ch.isdigit()) if intl else None
         # the person to greet: the sheet's contact where the plan carries one, else the name
         name = getattr(action, "contact", None) or item.customer
-        text = whatsapp_text(
-            action.language if action else self.config.locale.language,
-            name,
-            list(item.invoices),
-            self.config.sender.name,
-        )
+        language = action.language if action else self.config.locale.language
+        sender = self.config.sender.for_language(language)  # signed as the letters are
+        text = whatsapp_text(language, name, list(item.invoices), sender.name, sender.business)
         item.whatsapp = phones.whatsapp_link(item.phone, country, text)
         return item
 
@@ -222,7 +216,7 @@ def _card(
         why=days_overdue(a, ctx.today, w) if kind == "escalate" else w(f"call.why.{kind}"),
         phone=a.phone,
         email=a.email,
-        amounts=amounts({c: x for c, x in a.balance.items() if x > 0}),
+        amounts=amounts({c: x for c, x in a.balance.items() if x > 0}, w),
         detail=delivery.detail if failed and delivery else _detail(a, kind, w),
         points=w.points(kind, plan_offer=offer),
         language=w.language_name(a.language),
@@ -255,7 +249,7 @@ def ambiguous_calls(
             why=w("call.why.ambiguous"),
             phone=action.phone if action else None,
             email=rec.email,
-            amounts=amounts(rec.balance),
+            amounts=amounts(rec.balance, w),
             detail=w(
                 "call.ambiguous_detail",
                 reminder=w.reminder(rec.tier, rec.variant),

@@ -156,7 +156,7 @@ def _what(a: Action, d: Delivery | None) -> str:
 
 def _tier_label(a: Action) -> str:
     if a.variant == "broken_promise":
-        return (a.tier or "") + " (promise)"
+        return (a.tier or "") + " (broken promise)"
     if a.variant == "thank_you":
         return "thank-you"
     return a.tier or ""

@@ -78,6 +78,21 @@ def action_status(
     return w("status.deferred_plan", reason=w.reason(action.reason))
 
 
+_DELIVERED = {"sent", "written_to_outbox"}
+
+
+def _mentioned_rows(action: Action, record: Outcome | None, today: date) -> set[int]:
+    """The rows of invoices today's reminder only listed for information: not yet due while
+    another invoice of the debt is (render/context.py `due_apart`). The message asked
+    nothing of them, so their status must not read as if they were chased."""
+    if record is None or str(record.state) not in _DELIVERED or record.variant == "thank_you":
+        return set()
+    open_invoices = [i for i in action.invoices if i.balance > 0]
+    if not any(i.due_date <= today for i in open_invoices):
+        return set()
+    return {i.row for i in open_invoices if i.due_date > today}
+
+
 def _known(w: Words, key: str) -> bool:
     try:
         w(key, reminder="", detail="")
@@ -144,7 +159,13 @@ def owned_updates(
         common = _reminder_cells(action, history.get(action.debtor), owned_columns, w)
         status = action_status(action, today_records.get(action.debtor), w, plan.today)
         rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
-        changes.want((inv.row for inv in action.invoices), {status_header: status, **rest})
+        record = today_records.get(action.debtor)
+        apart = _mentioned_rows(action, record, plan.today)
+        rows = (inv.row for inv in action.invoices if inv.row not in apart)
+        changes.want(rows, {status_header: status, **rest})
+        if apart and record is not None:
+            mentioned = w("status.mentioned", reminder=w.reminder(record.tier, record.variant))
+            changes.want(apart, {status_header: mentioned, **rest})
         for why in dict.fromkeys(why for _, why in action.excluded):
             rest = closed if why in _CLOSED else common
             changes.want(_excluded(action, why), {status_header: _not_sent(why, w), **rest})
@@ -269,7 +290,7 @@ def log_rows(records: Iterable[SendRecord], w: Words = EN) -> list[list[object]]
                 one(w.tier(r.tier)),
                 one(w(f"variant.{r.variant}")),
                 ", ".join(r.invoices),
-                "; ".join(f"{amount} {currency}" for currency, amount in r.balance.items()),
+                "; ".join(w.money(amount, currency) for currency, amount in r.balance.items()),
                 one(w(f"logoutcome.{r.state}")),
                 r.message_id or "",
                 one(r.detail),

@@ -65,7 +65,7 @@ def sheet_updates(
         history,
         ledger.outcomes_on(today),
         config.owned_columns,
-        words(config.owner_language),
+        words(config.owner_language, config.locale.country),
     )
 
 
@@ -88,7 +88,7 @@ def write_back(
             logged.append(record.id)
             yield record
 
-    w = words(config.owner_language)
+    w = words(config.owner_language, config.locale.country)
     lines = log_rows(unlogged(), w)
     if not updates and not lines:
         return None
@@ -126,8 +126,8 @@ def _write_sidecar(
         owned=updates,
         owned_headers=[owned[k] for k in ("status", "last", "level", "count", "next")],
         log_sheet=owned["log_sheet"],
-        log_header=log_header(words(config.owner_language)),
-        log_rows=log_rows(records, words(config.owner_language)),
+        log_header=log_header(words(config.owner_language, config.locale.country)),
+        log_rows=log_rows(records, words(config.owner_language, config.locale.country)),
     )
     ledger.mark_logged([r.id for r in records])
     return path

@@ -130,8 +130,8 @@ def not_yet_due(ctx: Context) -> Action | None:
         return None
     if ctx.days <= 0:
         when = overdue_text(ctx.days)
-        return ctx.action("skip", reason(f"not yet due ({when})", "not_yet_due", when=when))
-    text = f"{fmt_days(ctx.days)} overdue: below the first tier"
+        return ctx.action("skip", reason(when, "not_yet_due", when=when))
+    text = f"{fmt_days(ctx.days)} overdue: too early for the first reminder"
     return ctx.action("skip", reason(text, "below_first_tier", days=ctx.days))
 
 
@@ -184,7 +184,7 @@ def first_contact_cap(ctx: Context) -> Context | None:
         return None
     reason = ctx.reason
     if ctx.variant == "standard":
-        reason += f"; first contact, so '{capped.id}' rather than '{tier.id}'"
+        reason += f"; no earlier reminder, so starting at '{capped.id}' rather than '{tier.id}'"
     return replace(ctx, tier=capped, reason=reason)
 
 
@@ -248,12 +248,18 @@ def approval(ctx: Context) -> Action | None:
         return None
     return ctx.action(
         "await_approval",
-        f"'{tier.id}' needs your approval: " + how_to_approve(ctx.approved_column),
+        _needs_approval(tier.id) + how_to_approve(ctx.approved_column),
         tier=tier.id,
         variant=ctx.variant,
         fees=ctx.fees,
         call=ctx.call,
     )
+
+
+def _needs_approval(tier: str) -> str:
+    """ "the final notice needs your approval: " (a tier the owner configured to approve)."""
+    named = "the final notice" if tier == "final" else f"the '{tier}' reminder"
+    return f"{named} needs your approval: "
 
 
 def send_day(ctx: Context) -> Action | None:
@@ -262,11 +268,14 @@ def send_day(ctx: Context) -> Action | None:
     if not not_today:
         return None
     when = next_send_day(ctx.today, ctx.policy)
-    text = f"not a send day ({not_today}); next send day {when.isoformat()}"
     if ctx.today.isoweekday() not in send_days(ctx.policy):
+        text = f"not a send day ({not_today}); next send day {when.isoformat()}"
         why = reason(text, "day_off", weekday=ctx.today.isoweekday(), when=when)
-    else:
-        why = reason(text, "holiday", name=holiday_of(ctx.today, ctx.policy) or "", when=when)
+    else:  # the holiday's name: the owner's side says it in the owner's language
+        name = holiday_of(ctx.today, ctx.policy) or ""
+        text = f"not a send day ({name or not_today}); next send day {when.isoformat()}"
+        country = ctx.policy.country
+        why = reason(text, "holiday", name=name, when=when, day=ctx.today, country=country)
     return ctx.action(
         "defer",
         why,

@@ -53,10 +53,10 @@ def cadence_text(since: int, last: Contact, when: date) -> str:
         text = f"a reminder is recorded for a later date ({last.day.isoformat()})"
         return reason(text, "later_record", day=last.day)
     if since > 0:
-        done = f"cadence: last reminder ('{last.tier}') {fmt_days(since)} ago"
+        done = f"waiting between reminders: last one ({last.tier}) {fmt_days(since)} ago"
     else:
-        done = f"already reminded today ('{last.tier}')"
-    text = f"{done}; next reminder on {when.isoformat()} at the earliest"
+        done = f"already reminded today ({last.tier})"
+    text = f"{done}; next on {when.isoformat()} at the earliest"
     key = "cadence" if since > 0 else "reminded_today"
     return reason(text, key, tier=last.tier, days=since, when=when)
 
