@@ -7,7 +7,7 @@ import email
 import email.policy
 import re
 import string
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -20,6 +20,8 @@ from xlsdun import config as config_mod
 from xlsdun import policy
 from xlsdun.config import OWNED_COLUMNS_DEFAULT as OWNED
 from xlsdun.config import ConfigError, default_policy
+from dataclasses import replace
+
 from xlsdun.ledger import Outcome, SendRecord
 from xlsdun.models import TIER_ORDER, Action, Invoice, Receivables
 from xlsdun.owner_words import CATALOG, POINT_COUNTS, WHATSAPP_TEXT, words
@@ -70,7 +72,7 @@ def test_every_tier_state_and_talking_point_has_words() -> None:
         "direct": "ישירה",
         "plan": "הסדר",
         "final": "התראה אחרונה",
-        "escalate": "טלפון/הסלמה",
+        "escalate": "לשיחה טלפונית",
     }
 
 
@@ -84,9 +86,18 @@ def test_hebrew_counts_and_dates() -> None:
         "108 יום באיחור",
     ]
     assert EN.days_overdue(1) == "1 day overdue" and EN.days_overdue(3) == "3 days overdue"
-    assert HE.day(DAY) == "26.11.2026" and EN.day(DAY) == "2026-11-26"
-    assert HE.count("count.outbox", 1) == "תזכורת אחת נכתבה לדואר היוצא"
-    assert EN.count("count.outbox", 14) == "14 reminders written to the outbox"
+    # dates as the letters write them: no leading zero in Hebrew, "Sep" not "Sept" in English
+    assert HE.day(DAY) == "26.11.2026" and EN.day(DAY) == "26 Nov 2026"
+    assert HE.day(date(2026, 9, 5)) == "5.9.2026" and EN.day(date(2026, 9, 5)) == "5 Sep 2026"
+    at = datetime(2026, 11, 27, 22, 20)
+    assert HE.moment(at) == "27.11.2026 בשעה 22:20" and EN.moment(at) == "27 Nov 2026 at 22:20"
+    # amounts with the currency's sign and thousands separators, as the letters show them
+    assert EN.money(Decimal("78185"), "ILS") == "₪78,185.00"
+    assert EN.money(Decimal("3000"), "USD") == "US$3,000.00"
+    assert EN.money(Decimal("2800"), "EUR") == "€2,800.00"
+    assert HE.money(Decimal("78185"), "ILS") == "78,185.00\xa0₪"
+    assert HE.count("count.outbox", 1) == "תזכורת אחת נשמרה לבדיקה (לא נשלחה)"
+    assert EN.count("count.outbox", 14) == "14 reminders in the outbox"
 
 
 # -- the config -----------------------------------------------------------------------------
@@ -203,7 +214,7 @@ def test_statuses_are_keyed_by_data_not_by_reason_text() -> None:
         "לבדוק: ייתכן שהתראה אחרונה נשלחה (הריצו 'xlsdun resolve')"
     )
     assert action_status(b, ambiguous, EN) == (
-        "Check: the final reminder may have been sent (run 'xlsdun resolve')"
+        "Check: the final notice may have been sent (run 'xlsdun resolve')"
     )
 
 
@@ -233,7 +244,10 @@ def test_the_reminder_log_in_hebrew_keeps_its_key() -> None:
     he, en = log_rows(records, HE), log_rows(records, EN)
     assert [r[0] for r in he] == [r[0] for r in en] == ["1:written_to_outbox", "2:failed"]
     assert he[0][4] == "התראה אחרונה" and he[0][5] == "רגילה" and he[0][8] == "בדואר היוצא"
-    assert en[0][4] == "final" and en[0][8] == "written_to_outbox"  # English as before
+    assert en[0][4] == "final" and en[0][8] == "in outbox"
+    assert en[0][7] == "₪100.00" and he[0][7] == "100.00\xa0₪"  # the sign, as the letters
+    big = replace(_record(3, SendState.SENT), balance={"USD": Decimal("3000"), "ILS": Decimal("1")})
+    assert log_rows([big], EN)[0][7] == "US$3,000.00; ₪1.00"  # thousands separated
     assert log_header(EN) == LOG_HEADER
     assert log_header(HE)[:3] == ["מפתח", "תאריך", "לקוח"] and len(log_header(HE)) == 11
 
@@ -254,24 +268,30 @@ def _run(folder: Path, language: str) -> email.message.EmailMessage:
 
 def test_a_hebrew_owner_gets_a_hebrew_right_to_left_digest_and_sheet(tmp_path: Path) -> None:
     msg = _run(tmp_path, "he")
+    # Hebrew from its first word (no Latin text leading a right-to-left subject), the business
+    # as [sender.he] names it, what needs the owner first
     assert msg["Subject"] == (
-        "xlsdun 26.11.2026 — Dahan Home Services Ltd: 14 תזכורות נכתבו לדואר היוצא, "
-        "3 שיחות לבצע, אחת ממתינה לאישורך"
-    )  # the space before the Hebrew survives the header's folding
+        "סיכום יומי 26.11.2026 – דהן שירותי בית בע״מ: תזכורת אחת ממתינה לאישור, "
+        "3 שיחות טלפון, 14 נשמרו לבדיקה (לא נשלחו)"
+    )
     html = msg.get_body(("html",)).get_content()
     text = msg.get_body(("plain",)).get_content()
     assert '<html lang="he" dir="rtl">' in html
     for english in ("Call list", "Talking points", "Awaiting your approval", "Outstanding"):
         assert english not in html and english.upper() not in text
     # amounts, dates and invoice numbers are isolated left-to-right and never wrap
-    assert '<bdi dir="ltr" style="white-space:nowrap">17,800.00 ILS</bdi>' in html
+    assert '<bdi dir="ltr" style="white-space:nowrap">17,800.00\xa0₪</bdi>' in html
     assert '<bdi dir="ltr" style="white-space:nowrap">INV-1086</bdi>' in html
     assert '<bdi dir="ltr" style="white-space:nowrap">26.11.2026</bdi>' in html
     # the WhatsApp message is in the debtor's language (פלאפל הדקל writes Hebrew)
     link = re.search(r'href="(https://wa\.me/[^"]+)"', html)
     assert link is not None
     (prefilled,) = parse_qs(urlparse(link.group(1).replace("&amp;", "&")).query)["text"]
-    assert prefilled == "שלום פלאפל הדקל, בעניין חשבונית INV-1086 – אשמח לדבר. Rina Dahan"
+    # signed as the Hebrew letters are ([sender.he]): who writes, then the invoice
+    assert prefilled == (
+        "שלום פלאפל הדקל, כאן רינה דהן, דהן שירותי בית בע״מ. אשמח לדבר איתכם בעניין "
+        "חשבונית INV-1086 – מתי נוח לכם?"
+    )
 
     sheet = pd.read_excel(
         tmp_path / "receivables.xlsx", sheet_name="Receivables", header=3, engine="calamine"
@@ -305,8 +325,19 @@ def test_the_digest_reads_well_on_a_phone(tmp_path: Path, language: str) -> None
     # outstanding by tier: one block per currency, with its own total
     tiers = html[html.index('data-section="tiers"') :]
     assert [m for m in re.findall(r'data-currency="(\w+)"', tiers)] == ["EUR", "ILS", "USD"]
-    assert "2,800.00 EUR" in tiers.split('data-currency="ILS"')[0]
-    assert "169,535.50 ILS" in tiers
+    money = {"en": ("€2,800.00", "₪169,535.50"), "he": ("2,800.00\xa0€", "169,535.50\xa0₪")}
+    assert money[language][0] in tiers.split('data-currency="ILS"')[0]
+    assert money[language][1] in tiers
+    # the count beside each bar is labelled (customers per stage)
+    assert f"data-count-label>{w('bars.debtors')}</th>" in tiers
+    # the approval instruction once under its heading, each command quoted on its own
+    approvals = html[html.index('data-section="approvals"') : html.index('data-section="calls"')]
+    assert approvals.count(w("approve.column")) == 1 and html.count(w("approve.column")) == 1
+    assert re.search(r'<code dir="ltr"[^>]*>xlsdun approve accounts\.meridian@', approvals)
+    assert "'xlsdun approve accounts.meridian@example.com'" in text
+    # "Phone:" shows only phones; the address has its own line
+    assert re.search(w("call.phone") + r": [^\n]*@", text) is None
+    assert f"{w('call.email')}: sharon.nadlan@example.co.il" in text
 
 
 def test_a_call_card_is_never_stale_after_this_runs_send(tmp_path: Path) -> None:
@@ -316,11 +347,11 @@ def test_a_call_card_is_never_stale_after_this_runs_send(tmp_path: Path) -> None
     text = _run(tmp_path, "en").get_body(("plain",)).get_content()
     calls = text.split("CALL LIST")[1].split("PROMISES DUE TODAY")[0]
     nadlan = calls.split('קבוצת נדל"ן השרון')[1].split("\n* ")[0]
-    assert "Last contact: plan reminder, today (2026-11-26)" in nadlan
+    assert "Last contact: plan reminder, today (26 Nov 2026)" in nadlan
     assert "last reminder '" not in calls
     assert "Language: Hebrew" in nadlan and "Invoices: INV-1041, INV-1042" in nadlan
     bakery = calls.split("מאפיית האחים כהן")[1].split("\n* ")[0]
-    assert "Last contact: final reminder, 2026-11-05" in bakery
+    assert "Last contact: final notice, 5 Nov 2026" in bakery
 
 
 def test_call_cards_show_promises_and_a_whatsapp_link_in_the_debtors_language(
@@ -352,12 +383,13 @@ def test_call_cards_show_promises_and_a_whatsapp_link_in_the_debtors_language(
     )
     (card,) = calls(plan.actions, [], CallContext(cfg, EN, day, {}))
     assert card.kind == "no_address" and card.language == "English"
-    assert card.promises == ("2026-11-16: broken (INV-2)",)
+    assert card.promises == ("16 Nov 2026: broken (INV-2)",)
     assert card.dial == "+972527654321"
     assert card.whatsapp is not None
     (prefilled,) = parse_qs(urlparse(card.whatsapp).query)["text"]
     assert prefilled == (
-        "Hello Harbour Lane Bakery Ltd, about invoices INV-2, INV-3 — could we talk? Rina Dahan"
+        "Hello Harbour Lane Bakery Ltd, this is Rina Dahan from Dahan Home Services Ltd about "
+        "invoices INV-2 and INV-3. Could we have a quick word?"
     )
     (he_card,) = calls(plan.actions, [], CallContext(cfg, HE, day, {}))
     assert he_card.promises == ("16.11.2026: הופרה (INV-2)",)
@@ -377,11 +409,34 @@ def test_the_subject_says_sent_or_written_to_the_outbox_by_what_happened() -> No
         return subject([ClientDigest("Acme", "x.toml", DAY, counts=counts, w=w)], DAY)
 
     assert one({"sent": 3}).endswith("Acme: 3 reminders sent")
-    assert one({"written_to_outbox": 1}).endswith("Acme: 1 reminder written to the outbox")
+    assert one({"written_to_outbox": 1}).endswith("Acme: 1 reminder in the outbox")
     assert one({"sent": 2, "written_to_outbox": 1}).endswith(
-        "Acme: 2 reminders sent, 1 written to the outbox"
+        "Acme: 2 reminders sent, 1 in the outbox"
     )
-    assert one({"sent": 1}, HE) == "xlsdun 26.11.2026 — Acme: תזכורת אחת נשלחה"
+    # what needs the owner comes first: approvals, then calls, then the reminders
+    from xlsdun.digest import Line
+    from xlsdun.digest_calls import CallItem
+
+    call = CallItem("B", "escalate", "", None, None, (), "", ())
+    waiting = [Line("C", (), "final notice")]
+    busy = ClientDigest(
+        "Acme",
+        "x.toml",
+        DAY,
+        counts={"written_to_outbox": 14},
+        calls=[call] * 3,
+        approvals=waiting,
+    )
+    assert subject([busy], DAY) == (
+        "xlsdun 26 Nov 2026 — Acme: 1 to approve, 3 to call, 14 in the outbox"
+    )
+    busy.w = HE
+    assert subject([busy], DAY) == (
+        "סיכום יומי 26.11.2026 – Acme: תזכורת אחת ממתינה לאישור, 3 שיחות טלפון, "
+        "14 נשמרו לבדיקה (לא נשלחו)"
+    )
+    assert one({"sent": 1}, HE) == "סיכום יומי 26.11.2026 – Acme: תזכורת אחת נשלחה"
+    assert one({"written_to_outbox": 2}).endswith("Acme: 2 reminders in the outbox")
 
 
 def test_every_keyed_reason_says_the_same_in_english_and_is_hebrew_in_hebrew() -> None:
@@ -445,8 +500,9 @@ def test_every_keyed_reason_says_the_same_in_english_and_is_hebrew_in_hebrew() -
     assert {r.key for r in keyed} == {
         k.removeprefix("reason.") for k in CATALOG["en"] if k.startswith("reason.")
     }
-    for r in keyed:
-        assert EN.reason(r) == r
+    iso = re.compile(r"\d{4}-\d{2}-\d{2}")
+    for r in keyed:  # the plan (CLI, --json) keeps ISO dates; the owner reads "20 Oct 2026"
+        assert EN.reason(r) == iso.sub(lambda m: EN.day(date.fromisoformat(m[0])), r)
         assert not re.search(r"[A-Za-z]{3}", HE.reason(r)), (r, HE.reason(r))
     assert HE.reason(next(r for r in keyed if r.key == "day_off")) == (
         "לא יום שליחה (שבת); יום השליחה הבא: 18.10.2026"

@@ -131,7 +131,7 @@ def test_cadence(days_ago: int, kind: str) -> None:
     assert action.kind == kind
     if kind == "skip":
         assert action.next_date == TODAY - timedelta(days=days_ago) + timedelta(days=7)
-        assert "cadence" in action.reason or "today" in action.reason
+        assert "between reminders" in action.reason or "today" in action.reason
 
 
 @pytest.mark.parametrize(("days_ago", "kind"), [(13, "skip"), (14, "await_approval")])
@@ -164,8 +164,8 @@ def test_escalate_is_manual_call() -> None:
         ({"disputed": True}, "disputed"),
         ({"hold_until": TODAY}, "on hold until 2026-11-26"),
         ({"hold_until": TODAY + timedelta(days=14)}, "on hold until 2026-12-10"),
-        ({"promise_date": TODAY + timedelta(days=9)}, "waiting: promised to pay by 2026-12-05"),
-        ({"promise_date": TODAY - timedelta(days=2)}, "waiting: promised to pay by 2026-11-24"),  # in grace
+        ({"promise_date": TODAY + timedelta(days=9)}, "promised to pay by 2026-12-05"),
+        ({"promise_date": TODAY - timedelta(days=2)}, "promised to pay by 2026-11-24"),  # in grace
         ({"balance": Decimal("0.99")}, "balance below minimum"),
     ],
 )
@@ -366,8 +366,8 @@ def test_a_repeat_run_shows_the_tier_that_was_sent_not_the_next_one() -> None:
     """Sent 'plan' today; the rerun's table said "final … already reminded today"."""
     action = one(inv(75), history=contacted("plan", 0))
     assert (action.kind, action.tier) == ("skip", "plan")
-    assert "already reminded today ('plan')" in action.reason
-    assert "next reminder on 2026-12-03" in action.reason
+    assert "already reminded today (plan)" in action.reason
+    assert "next on 2026-12-03" in action.reason
     later = one(inv(75), history=contacted("plan", 3))
     assert later.tier == "plan" and "3 days ago" in later.reason
     counted = plan(

@@ -180,7 +180,7 @@ def test_on_hold_until_and_including_the_day() -> None:
 def test_promised_holds_through_the_grace_days() -> None:
     promise = inv(promise_date=TODAY - timedelta(days=2))  # grace: 2 days
     assert promised(promise, TODAY, POLICY) == SetAside(
-        "waiting: promised to pay by 2026-11-24", TODAY + timedelta(1)
+        "promised to pay by 2026-11-24", TODAY + timedelta(1)
     )
     assert promised(promise, TODAY + timedelta(days=1), POLICY) is None
     assert promised(inv(), TODAY, POLICY) is None
@@ -257,7 +257,7 @@ def test_all_set_aside() -> None:
     )
     action = rules.all_set_aside(c)
     assert action is not None
-    assert action.reason == "disputed; on hold until 2026-11-27; promise date 2026-11-26"
+    assert action.reason == "disputed; on hold until 2026-11-27; promised to pay by 2026-11-26"
     assert action.next_date == TODAY + timedelta(days=2)  # the hold ends before the grace
     assert action.invoice_ids == ("A", "B", "C", "D")
     assert rules.all_set_aside(ctx(inv(disputed=True), inv(invoice="B", row=6))) is None

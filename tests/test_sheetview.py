@@ -46,7 +46,7 @@ def test_a_debtor_with_a_disputed_and_a_held_invoice_settles_after_one_write() -
     first = owned_updates(Receivables(invoices, owned=owned), plan, {}, {}, OWNED)
     assert {row: cells[OWNED["status"]] for row, cells in first.items()} == {
         2: "Not sent: disputed",
-        3: "Not sent: on hold until 2026-10-30",
+        3: "Not sent: on hold until 30 Oct 2026",  # the owner's date form
     }
     owned = _apply(owned, first)
     for _ in range(3):

@@ -266,7 +266,7 @@ _EN: dict[str, str] = {
     "reason.reminded_today": "already reminded today ({tier}); next on {when} at the earliest",
     "reason.disputed": "disputed",
     "reason.on_hold": "on hold until {day}",
-    "reason.promised": "waiting: promised to pay by {day}",
+    "reason.promised": "promised to pay by {day}",
     "reason.do_not_contact": "do not contact",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "credit notes cover the balance",

@@ -45,7 +45,7 @@ def promised(inv: Invoice, today: date, policy: PolicyConfig) -> SetAside | None
     until = inv.promise_date + timedelta(days=policy.promise_grace_days)
     if today <= until:
         why = reason(
-            f"waiting: promised to pay by {inv.promise_date.isoformat()}", "promised", day=inv.promise_date
+            f"promised to pay by {inv.promise_date.isoformat()}", "promised", day=inv.promise_date
         )
         return SetAside(why, until + _DAY)
     return None
