@@ -579,3 +579,124 @@ def test_the_digest_and_report_fit_a_phone_in_chromium(tmp_path: Path) -> None:
                 assert result["over"], result
             else:
                 assert result == {"over": [], "wrapped": []}, (name, width, result)
+
+
+# -- after the native reviews (issue 14) ----------------------------------------------------
+
+
+def test_renamed_tier_names_are_still_read_back_from_the_sheet(tmp_path: Path) -> None:
+    """A sheet keeps what an earlier version wrote into `Reminder level` ("טלפון/הסלמה",
+    "final reminder"): every renamed name stays an alias of its tier, and the reader maps
+    it, the new names and the old ones alike."""
+    from support.sample_setup import debtors, make_workbook
+    from xlsdun.owner_words import OLD_NAMES, TIER_BY_NAME
+    from xlsdun.workbook.read import read_receivables
+
+    for name, tier in OLD_NAMES.items():
+        assert TIER_BY_NAME[name.casefold()] == tier, name
+    current = {
+        CATALOG[lang][f"{kind}.{t}"]
+        for lang in CATALOG
+        for kind in ("tier", "reminder")
+        for t in ("courtesy", "friendly", "direct", "plan", "final", "escalate")
+    }
+    assert {"טלפון/הסלמה", "final reminder", "escalate reminder"} <= set(OLD_NAMES) - current
+    levels = ("טלפון/הסלמה", "Final Reminder", "לשיחה טלפונית", "final notice", "שלב")
+    rows = debtors(len(levels), DAY, days_overdue=40)
+    for row, level in zip(rows, levels, strict=True):
+        row["Reminder level"] = level
+        row["Last reminder"] = DAY - timedelta(days=10)
+    make_workbook(tmp_path, rows)
+    rec = read_receivables(tmp_path / "receivables.xlsx", owned_columns=OWNED)
+    assert [i.reminder_level for i in rec.invoices] == [
+        "escalate",
+        "final",
+        "escalate",
+        "final",
+        "שלב",
+    ]
+
+
+def test_postponed_and_refused_each_have_one_hebrew_word() -> None:
+    """ "נדחתה" meant both "postponed" and "refused": postponed is now "הושהתה", a refused
+    address "סורבה", and no owner text says "נדחה" in any form."""
+    for key in ("status.deferred", "status.deferred_plan", "logoutcome.deferred"):
+        assert CATALOG["he"][key].startswith("הושהתה"), key
+    assert CATALOG["he"]["outcome.deferred"] == "הושהו"
+    assert "סורבה" in CATALOG["he"]["call.kind.bad_address"]
+    assert not [k for k, text in CATALOG["he"].items() if re.search(r"נדח[התוי]", text)]
+
+
+def test_a_holiday_is_named_in_the_owners_language() -> None:
+    """The plan's holiday reason carries the day and country: a Hebrew owner reads the
+    holiday's Hebrew name ("יום כיפור"), whatever language the cached table was in."""
+    from dataclasses import replace
+
+    yom_kippur = date(2026, 9, 21)
+    rules = replace(default_policy(), holidays={2026: {yom_kippur: "Yom Kippur"}})
+    due = yom_kippur - timedelta(days=20)
+    inv = Invoice(2, "Acme", "I2", due, Decimal("100"), "ILS", "a@acme.com")
+    (action,) = policy.plan(Receivables((inv,)), {}, yom_kippur, rules).actions
+    assert action.kind == "defer"
+    assert HE.reason(action.reason) == "לא יום שליחה (יום כיפור); יום השליחה הבא: 22.9.2026"
+    assert EN.reason(action.reason) == "not a send day (Yom Kippur); next send day 22 Sep 2026"
+    assert action.reason == "not a send day (Yom Kippur); next send day 2026-09-22"
+
+
+def test_an_invoice_only_mentioned_is_not_marked_as_chased() -> None:
+    """A reminder lists an invoice not yet due "for information" (render/context.py
+    `due_apart`): its row says so, not "In outbox: plan reminder" as if it were chased."""
+    day = date(2026, 10, 15)
+    invoices = (
+        Invoice(2, "Acme", "INV-1", day - timedelta(days=70), Decimal("100"), "ILS", "a@acme.com"),
+        Invoice(3, "Acme", "INV-2", day + timedelta(days=6), Decimal("50"), "ILS", "a@acme.com"),
+        Invoice(4, "Acme", "INV-3", day, Decimal("20"), "ILS", "a@acme.com"),  # due today: asked
+    )
+    plan = policy.plan(Receivables(invoices), {}, day, default_policy())
+    (acme,) = plan.actions
+    outbox = Outcome(SendState.WRITTEN_TO_OUTBOX, "plan", "standard", "")
+    for w, chased, mentioned in (
+        (EN, "In outbox: plan reminder", "Mentioned (not yet due) in: plan reminder"),
+        (HE, "בדואר היוצא: הצעת הסדר", "הוזכרה לידיעה בלבד (מועד התשלום טרם הגיע): הצעת הסדר"),
+    ):
+        cells = owned_updates(Receivables(invoices), plan, {}, {acme.debtor: outbox}, OWNED, w)
+        status = {row: c[OWNED["status"]] for row, c in cells.items()}
+        assert status == {2: chased, 3: mentioned, 4: chased}
+    # nothing due yet (a courtesy note): every invoice is what the message is about
+    early = tuple(replace(i, due_date=day + timedelta(days=3)) for i in invoices)
+    plan = policy.plan(Receivables(early), {}, day, default_policy())
+    record = Outcome(SendState.SENT, "courtesy", "standard", "")
+    cells = owned_updates(Receivables(early), plan, {}, {acme.debtor: record}, OWNED, EN)
+    assert {c[OWNED["status"]] for c in cells.values()} == {"Sent: courtesy reminder"}
+
+
+def test_a_rerun_after_approving_tells_the_owner_the_notice_went_out(tmp_path: Path) -> None:
+    """The English reviewer approved final notices and ran again the same day: no digest came,
+    so the owner never heard they went out. The rerun's digest now says so."""
+    from support.sample_setup import invoke
+
+    toml = copy_sample(tmp_path)
+    run_json(tmp_path)
+    code, _, err = invoke(
+        "approve", "accounts.meridian@example.com", "--config", str(toml), "--today", TODAY
+    )
+    assert code == 0, err
+    run_json(tmp_path, "--force")
+    later = tmp_path / "outbox" / f"digest-{TODAY}-2.eml"
+    assert later.exists()
+    msg = email.message_from_bytes(later.read_bytes(), policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    new = text.split("NEW SINCE TODAY'S EARLIER DIGEST")[1].split("=====")[0]
+    assert "approved final notice: Meridian Print House (in outbox)" in new
+    # and a third run with nothing new stays quiet
+    run_json(tmp_path, "--force")
+    assert not (tmp_path / "outbox" / f"digest-{TODAY}-3.eml").exists()
+
+
+def test_the_report_footer_does_not_point_at_the_report(tmp_path: Path) -> None:
+    msg = _run(tmp_path, "en")
+    report = (tmp_path / ".xlsdun" / "reports" / f"{TODAY}.html").read_text("utf-8")
+    assert "xlsdun report --open" not in report and "Produced by xlsdun on " in report
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "xlsdun report --open" in html
+    assert re.search(r"Produced by xlsdun on \d{1,2} [A-Z][a-z]{2} \d{4} at \d\d:\d\d", html)
