@@ -123,6 +123,8 @@ _EN: dict[str, str] = {
     "count.problems.one": "1 problem",
     "count.problems.many": "{n} problems",
     "from": "xlsdun for {name}",
+    "title": "xlsdun — {day}",
+    "title.report": "xlsdun report — {day}",
     # -- the digest: headings and fixed lines -----------------------------------------------
     "h.new": "New since today's earlier digest",
     "h.clients": "Clients",
@@ -377,6 +379,8 @@ _HE: dict[str, str] = {
     "count.problems.one": "בעיה אחת",
     "count.problems.many": "{n} בעיות",
     "from": "xlsdun עבור {name}",
+    "title": "סיכום יומי – {day}",
+    "title.report": "דוח יומי של xlsdun – {day}",
     "h.new": "חדש מאז הסיכום הקודם היום",
     "h.clients": "עסקים",
     "h.client": "עסק",
