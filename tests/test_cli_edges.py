@@ -334,7 +334,10 @@ def test_the_digest_is_dated_on_the_owners_clock(demo: Path) -> None:
     offset = datetime.now(ZoneInfo("Asia/Jerusalem")).strftime("%z")
     assert digest["Date"].datetime.strftime("%z") == offset
     html = digest.get_body(("html",)).get_content()
-    assert f"{offset[:3]}:{offset[3:]}" in html  # "Made by xlsdun on …+02:00"
+    # "Produced by xlsdun on 27 Nov 2026 at 22:20": the owner's clock, as the Date header's
+    from xlsdun.owner_words import words
+
+    assert f"Produced by xlsdun on {words('en').moment(digest['Date'].datetime)}." in html
 
 
 def test_a_folder_in_the_workbooks_place_names_the_backup_too(demo: Path) -> None:

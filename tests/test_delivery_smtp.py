@@ -71,10 +71,11 @@ def reminders_to(server: SmtpServer) -> dict[str, int]:
 
 
 def open_statuses(folder: Path) -> dict[str, str]:
-    """Customer -> the status of their unpaid invoice rows (paid rows say 'Paid')."""
+    """Customer -> the status of their unpaid invoice rows (paid rows say 'Paid'; an invoice
+    not yet due that a reminder only listed says 'Mentioned (not yet due) in: …')."""
     found = {}
     for customer, texts in sheet_statuses(folder).items():
-        rest = texts - {"Paid"}
+        rest = {t for t in texts - {"Paid"} if not t.startswith("Mentioned (not yet due)")}
         assert len(rest) <= 1, (customer, texts)
         found[customer] = rest.pop() if rest else "Paid"
     return found

@@ -68,7 +68,7 @@ def test_one_failing_client_does_not_stop_the_others(tmp_path: Path) -> None:
     assert "3 clients" in msg["Subject"] and "2 problems" in msg["Subject"]
     text = msg.get_body(("plain",)).get_content()
     overview = text.split("CLIENTS")[1].split("=====")[0]
-    assert "Alpha Ltd: ok; sent 14" in overview
+    assert "Alpha Ltd: OK; sent 14" in overview
     assert "Beta Ltd: workbook not updated (open elsewhere); sent 14" in overview
     assert "c: run failed" in overview and "cadence_days" in overview
     html = msg.get_body(("html",)).get_content()

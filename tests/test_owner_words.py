@@ -7,6 +7,7 @@ import email
 import email.policy
 import re
 import string
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,8 +21,6 @@ from xlsdun import config as config_mod
 from xlsdun import policy
 from xlsdun.config import OWNED_COLUMNS_DEFAULT as OWNED
 from xlsdun.config import ConfigError, default_policy
-from dataclasses import replace
-
 from xlsdun.ledger import Outcome, SendRecord
 from xlsdun.models import TIER_ORDER, Action, Invoice, Receivables
 from xlsdun.owner_words import CATALOG, POINT_COUNTS, WHATSAPP_TEXT, words

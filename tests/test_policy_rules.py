@@ -299,7 +299,9 @@ def test_not_yet_due() -> None:
         ladder=tuple(replace(t, min_days=5) if t.id == "friendly" else t for t in POLICY.ladder),
     )
     action = rules.not_yet_due(ctx(inv(3), policy=late_start))
-    assert action is not None and action.reason == "3 days overdue: too early for the first reminder"
+    assert (
+        action is not None and action.reason == "3 days overdue: too early for the first reminder"
+    )
     assert rules.not_yet_due(ctx(inv(1))) is None
 
 
@@ -336,7 +338,10 @@ def test_broken_promise_rule() -> None:
 def test_first_contact_cap() -> None:
     c = rules.first_contact_cap(ctx(inv(95), tier="escalate", reason="95 days overdue"))
     assert c is not None and c.chosen.id == "plan"
-    assert c.reason == "95 days overdue; no earlier reminder, so starting at 'plan' rather than 'escalate'"
+    assert (
+        c.reason
+        == "95 days overdue; no earlier reminder, so starting at 'plan' rather than 'escalate'"
+    )
     broken = ctx(inv(70), tier="final", variant="broken_promise", reason="broken promise")
     c = rules.first_contact_cap(broken)
     assert c is not None and (c.chosen.id, c.reason) == ("plan", "broken promise")
@@ -398,7 +403,9 @@ def test_approval() -> None:
     c = ctx(inv(70), tier="final")
     action = rules.approval(c)
     assert action is not None and action.kind == "await_approval"
-    assert action.reason.startswith("the final notice needs your approval: write yes in the Approved")
+    assert action.reason.startswith(
+        "the final notice needs your approval: write yes in the Approved"
+    )
     assert rules.approval(ctx(inv(70, approved=True), tier="final")) is None
     by_command = history(contact("plan", 10), approvals=frozenset({("final", "INV-1")}))
     assert rules.approval(ctx(inv(70), history=by_command, tier="final")) is None

@@ -573,14 +573,12 @@ sheet's own record of a tier."""
 WHATSAPP_TEXT: dict[str, dict[str, str]] = {
     "he": {
         "one": "שלום {name}, כאן {who}. אשמח לדבר איתכם בעניין חשבונית {numbers} – מתי נוח לכם?",
-        "many": "שלום {name}, כאן {who}. אשמח לדבר איתכם בעניין חשבוניות {numbers} – מתי נוח "
-        "לכם?",
+        "many": "שלום {name}, כאן {who}. אשמח לדבר איתכם בעניין חשבוניות {numbers} – מתי נוח לכם?",
         "who": "{sender}, {business}",
     },
     "en": {
         "one": "Hello {name}, this is {who} about invoice {numbers}. Could we have a quick word?",
-        "many": "Hello {name}, this is {who} about invoices {numbers}. Could we have a quick "
-        "word?",
+        "many": "Hello {name}, this is {who} about invoices {numbers}. Could we have a quick word?",
         "who": "{sender} from {business}",
     },
 }
