@@ -278,7 +278,7 @@ def test_credit_notes() -> None:
     action = rules.credit_notes(c)
     assert action is not None
     assert (action.kind, action.call, action.balance) == ("manual", "credit_note", {"ILS": 70})
-    assert action.reason.startswith("has credit notes CN (-30 ILS): check what is really owed")
+    assert action.reason.startswith("has credit notes CN (-30 ILS): confirm the amount owed")
     assert rules.credit_notes(ctx(inv())) is None
 
 

@@ -110,8 +110,8 @@ def credit_notes(ctx: Context) -> Action | None:
     notes = ", ".join(f"{c.invoice} ({c.balance} {c.currency})" for c in ctx.credits)
     return ctx.action(
         "manual",
-        f"has credit notes {notes}: check what is really "
-        f"owed, then remind by hand or settle the credit in the sheet",
+        f"has credit notes {notes}: confirm the amount owed, then remind by hand or apply "
+        f"the credit note in the sheet",
         balance=totals([*ctx.contactable, *ctx.credits]),
         call="credit_note",
     )
