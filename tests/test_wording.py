@@ -142,7 +142,9 @@ def test_the_plan_offer_says_what_each_choice_covers() -> None:
         " for settling by that date (₪118.60 and US$24.00), and we will waive the charges"
         " listed above (₪50.00)." in en
     )
-    assert "2. Pay in three monthly instalments, with the charges listed above (₪50.00) waived:" in en
+    assert (
+        "2. Pay in three monthly instalments, with the charges listed above (₪50.00) waived:" in en
+    )
     assert "- 3 Feb 2027: ₪1,976.66 and US$400.00" in en and " of about " not in en
     assert "reply with the word FULL" in en and "reply with the word INSTALMENTS" in en
     # this debtor also owes in US$: no standing order or post-dated cheques from abroad
@@ -231,7 +233,9 @@ def test_instalment_means_at_home_and_abroad() -> None:
     (Israeli bank instruments) and is pointed to the card and the ways to pay below."""
     plan = action(invoice("INV-1"), invoice("INV-2"), tier="plan")
     home = renderer("en").render_parts(plan, today=TODAY).text
-    assert "The instalments can be paid by standing order, post-dated cheques or credit card." in home
+    assert (
+        "The instalments can be paid by standing order, post-dated cheques or credit card." in home
+    )
     he_home = renderer("he").render_parts(replace(plan, language="he"), today=TODAY).text
     assert "אפשר לשלם בהוראת קבע, בצ׳קים דחויים או בכרטיס אשראי." in he_home
     usd = action(invoice("INV-1", currency="USD"), tier="plan")
@@ -269,7 +273,7 @@ def test_one_invoice_is_singular_everywhere() -> None:
 
 
 def test_hebrew_counts_up_to_ten_are_words_in_prose() -> None:
-    """"בשלוש חשבוניות", "לשלושה תשלומים" (the noun's gender, the prefix attached); from
+    """ "בשלוש חשבוניות", "לשלושה תשלומים" (the noun's gender, the prefix attached); from
     eleven, digits with a maqaf ("ב־12"); lists, amounts and preheaders keep digits."""
     assert count_word(3, "he", "f", "ב") == "בשלוש" and count_word(2, "he", "f", "ב") == "בשתי"
     assert count_word(3, "he", "m", "ל") == "לשלושה" and count_word(10, "he", "m") == "עשרה"
@@ -324,3 +328,15 @@ def test_the_courtesy_stem_and_preheader_name_only_the_invoice_falling_due() -> 
     twin = replace(later, invoice="INV-1043", due_date=soon.due_date, balance=Decimal("20"))
     both = renderer("en").context(action(soon, twin, later, tier="courtesy"), today=TODAY)
     assert both["stem"].startswith("invoices INV-1042 and INV-1043 (₪4,700.00)")
+
+
+def test_courtesy_the_day_before_says_tomorrow() -> None:
+    act = action(invoice(due_date=TODAY + timedelta(days=1)), tier="courtesy")
+    text = renderer("en").render_parts(act, today=TODAY).text
+    assert "falls due tomorrow, Friday, 27 November 2026." in text
+    he = renderer("he").render_parts(replace(act, language="he"), today=TODAY).text
+    assert "חל ביום שישי, 27 בנובמבר 2026 – מחר." in he and "בעוד יום אחד" not in he
+    later = renderer("en").render_parts(
+        replace(act, invoices=(invoice(due_date=TODAY + timedelta(days=3)),)), today=TODAY
+    )
+    assert "falls due in 3 days, on Sunday, 29 November 2026." in later.text

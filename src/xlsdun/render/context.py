@@ -7,8 +7,8 @@ sheet; sheet text is cleaned (`cleaning.clean_line`) before a template sees it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
