@@ -172,6 +172,9 @@ class Action:
     contact: str | None = None  # the person to greet: the first Contact cell of the debtor
     # the days of the earlier reminders about these invoices, oldest first, each once
     earlier: tuple[date, ...] = ()
+    # the day of the latest plan-tier offer about these invoices (a repeat plan letter or a
+    # final notice refers to it; the early-payment discount is offered once)
+    offered_on: date | None = None
     # the subject of the first reminder of this debt's thread whose subject is known
     first_subject: str | None = None
 

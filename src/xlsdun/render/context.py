@@ -247,7 +247,9 @@ def offer_values(f: Facts) -> dict[str, Any]:
     early-payment discount, the charges waived or added) or in monthly instalments; the
     words that accept each; the interest rate."""
     policy = f.policy
-    discount = policy.early_payment_discount if policy.early_payment_discount > 0 else None
+    # the discount is offered once: a repeat offer that rewarded not answering would teach it
+    once = f.action.offered_on is None
+    discount = policy.early_payment_discount if policy.early_payment_discount > 0 and once else None
     by = f.today + timedelta(days=DISCOUNT_DAYS)
     waive = policy.waive_charges_on_offer
     full = offer.full_payment(f.totals, f.fees, by=by, discount=discount, waive_charges=waive)
@@ -278,6 +280,7 @@ def offer_values(f: Facts) -> dict[str, Any]:
         "offer_waives_charges": f.action.tier == "plan"
         and f.action.variant == "standard"
         and full.charges_waived,
+        "offered_on": f.action.offered_on,
         "accept_full": words[0],
         "accept_instalments": words[1],
         "interest_rate": policy.late_interest_annual if policy.late_interest_annual > 0 else None,
