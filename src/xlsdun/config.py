@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .addresses import is_valid
 from .attachments import DEFAULT_MAX_MB, MB
 from .errors import XlsdunError
+from .inbox.settings import SECURITIES, InboxConfig
 from .models import EMAIL_TIERS, TIER_ORDER
 from .text import CONTROL
 from .workbook.bounds import MAX_AMOUNT
@@ -171,6 +172,7 @@ class Config:
     owner_email: str | None = None
     owner_digest: str = "per_client"  # "per_client" | "combined" | "off"
     heartbeat_minutes: int = 60
+    inbox: InboxConfig | None = None  # [inbox]: where replies and bounces arrive (issue 16)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -507,6 +509,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     policy = replace(_policy(top.table("policy")), country=locale.country)
     schedule_time, heartbeat_minutes = _schedule(top.table("schedule"))
     owner_email, owner_digest = _owner(top.table("owner"))
+    inbox = _inbox(top.table("inbox"), base)
     templates = top.text("templates")
     state_dir = top.text("state_dir")
     top.check_unknown()
@@ -525,6 +528,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         owner_email=owner_email,
         owner_digest=owner_digest,
         heartbeat_minutes=heartbeat_minutes,
+        inbox=inbox,
     )
 
 
@@ -667,13 +671,56 @@ def _smtp(sm: _Reader, backend: str, base: Path) -> SmtpConfig:
         oauth2_file=(base / Path(oauth2_file).expanduser()) if oauth2_file else None,
     )
     sm.check_unknown()
-    if smtp.password and not smtp.allow_plaintext_password:
+    _refuse_plain_password(sm, smtp.password, smtp.allow_plaintext_password)
+    return smtp
+
+
+def _refuse_plain_password(r: _Reader, password: str | None, allowed: bool) -> None:
+    """A password written in the config file is refused unless the user accepts the risk
+    (`[delivery.smtp]` and `[inbox]` alike)."""
+    if password and not allowed:
         raise ConfigError(
-            f"{sm.source}: 'delivery.smtp.password' is written in the config file. Put it in the "
-            f"environment variable named by 'delivery.smtp.password_env' instead, or set "
+            f"{r.source}: '{r._name('password')}' is written in the config file. Put it in the "
+            f"environment variable named by '{r._name('password_env')}' instead, or set "
             f"allow_plaintext_password = true if you accept the risk."
         )
-    return smtp
+
+
+def _inbox(ib: _Reader, base: Path) -> InboxConfig | None:
+    """[inbox]: the mailbox replies and bounces arrive in; absent, nothing is read. `host`
+    and `username` are required, the port follows the security, the secret rules are SMTP's."""
+    if not ib.data:
+        return None
+    security = ib.text("security", "ssl")
+    if security not in SECURITIES:
+        raise ib.fail("security", '"ssl", "starttls" or "none"')
+    host, username = ib.line("host", ""), ib.line("username", "")
+    for key, value in (("host", host), ("username", username)):
+        if not value.strip():
+            raise ib.fail(key, 'text in quotes (e.g. host = "imap.gmail.com")')
+    folders = ib.get("folders", list, ["INBOX"], 'a list of folder names, e.g. ["INBOX"]')
+    if not folders or not all(isinstance(f, str) and f.strip() for f in folders):
+        raise ib.fail("folders", 'a list of folder names, e.g. ["INBOX"]')
+    oauth2_file = ib.text("oauth2_file")
+    inbox = InboxConfig(
+        host=host.strip(),
+        username=username.strip(),
+        port=ib.int("port", 993 if security == "ssl" else 143, minimum=1),
+        security=security,
+        password_env=ib.text("password_env", "XLSDUN_IMAP_PASSWORD"),
+        password=ib.text("password"),
+        allow_plaintext_password=ib.bool("allow_plaintext_password", False),
+        oauth2_file=(base / Path(oauth2_file).expanduser()) if oauth2_file else None,
+        folders=tuple(dict.fromkeys(f.strip() for f in folders)),
+        mark_read=ib.bool("mark_read", False),
+        timeout=_number(ib, "timeout", 30.0, "seconds", positive=True),
+        max_per_run=ib.int("max_per_run", 500, minimum=1),
+    )
+    ib.check_unknown()
+    if inbox.port > 65535:
+        raise ib.fail("port", "a port number from 1 to 65535")
+    _refuse_plain_password(ib, inbox.password, inbox.allow_plaintext_password)
+    return inbox
 
 
 def _schedule(sch: _Reader) -> tuple[time, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..models import Contact
+from ..models import Bounce, Contact, Reply
 
 PAID = "paid"
 CREDIT_NOTE = "credit note"
@@ -40,3 +40,25 @@ def how_to_approve(approved_column: bool, command: str = "'xlsdun approve'") -> 
     if approved_column:
         return f"write yes in the Approved column or run {command}"
     return f"run {command} (or add an Approved column to the sheet and write yes in it)"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_day(day: date) -> str:
+    """ "28 Nov": whatever the machine's locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def replied_text(reply: Reply, *, paid: bool) -> str:
+    """Why a debtor who answered is not reminded: "replied on 28 Nov: <first line>" (until
+    `xlsdun resolve CUSTOMER --replied`, or a Promise date / Hold until in the sheet)."""
+    text = f"replied on {short_day(reply.day)}"
+    if reply.first_line:
+        text += f": {reply.first_line}"
+    return f"{text}; check whether paid" if paid else text
+
+
+def bounced_text(bounce: Bounce) -> str:
+    """Why a debtor is on the call list: "address bounced: <the server's reason>"."""
+    return f"address bounced: {bounce.reason}" if bounce.reason else "address bounced"
