@@ -29,6 +29,7 @@ from . import logs
 from .builtin_templates import DIGEST_TEMPLATES
 from .config import Config
 from .deliver.base import BackendFactory
+from .inbox.digest import InboxLine, inbox_lines
 from .ledger import Ledger
 from .models import Action, Delivery, FailureKind, RunReport
 from .policy import how_to_approve
@@ -87,6 +88,16 @@ TALKING_POINTS: dict[str, tuple[str, ...]] = {
         "anything else.",
         "Then record the answer in xlsdun so the next reminder follows on.",
     ),
+    "bounced": (
+        "Their address bounced (the server's reason is above): ask for the right one and put "
+        "it in the sheet; mail resumes once the address cell changes.",
+        "Name the amount and the due date plainly; ask when they can pay.",
+    ),
+    "check_paid": (
+        "They replied that they paid: check the bank before anything else.",
+        "If it arrived, mark it paid in the sheet; if not, call and ask for the transfer's "
+        "details. Then run 'xlsdun resolve CUSTOMER --replied'.",
+    ),
     "credit_note": (
         "The sheet has credit notes for this customer, so the amount they owe is not certain: "
         "check it before asking for payment.",
@@ -102,6 +113,8 @@ CALL_WHY = {
     "bad_address": "email address refused or invalid",
     "attachment": "invoice attachment missing or refused",
     "ambiguous": "send interrupted: did it arrive?",
+    "bounced": "address bounced",
+    "check_paid": "replied that they paid: check",
 }
 
 
@@ -157,6 +170,7 @@ class ClientDigest:
     workbook_written: bool = False
     report_path: str | None = None
     new: list[str] = field(default_factory=list)  # what is new since today's earlier digest
+    inbox: list[InboxLine] = field(default_factory=list)  # replies and bounces (inbox/digest.py)
 
     def needs(self) -> dict[str, str]:
         """What needs the owner, by a stable key: a later run the same day mails the owner
@@ -171,6 +185,11 @@ class ClientDigest:
             (f"broken:{x.customer}", f"broken promise: {x.customer}") for x in self.promises_broken
         )
         items.update((f"deferred:{x.customer}", f"deferred: {x.customer}") for x in self.deferred)
+        items.update(
+            (f"inbox:{x.customer}:{x.what}", f"{x.customer}: {x.what}")
+            for x in self.inbox
+            if x.lines or x.what.startswith("bounced")
+        )
         if self.error or self.exit_code:
             items[f"problem:{self.exit_code}:{self.error or ''}"] = f"problem: {self.status}"
         return items
@@ -244,6 +263,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         _waiting(d, a, plan.approved_column)
     d.deferred += _deferred_deliveries(report.deliveries)
     d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
+    d.inbox = inbox_lines(ledger, today)
     return d
 
 
@@ -395,8 +415,8 @@ def _call_kind(action: Action, delivery: Delivery | None) -> str | None:
         return FAILED_CALL[delivery.failure] if delivery.failure else "bad_address"
     if action.call == "no_address" or (action.kind == "manual" and not action.email):
         return "no_address"
-    if action.call == "credit_note":
-        return "credit_note"
+    if action.call in ("credit_note", "bounced", "check_paid"):
+        return action.call
     if action.call == "overdue":
         return "escalate"
     return None
