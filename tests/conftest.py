@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from support.imap_server import Dovecot
 from support.sample_setup import copy_sample
 from support.smtp_server import PASSWORD, SmtpServer
 from xlsdun import logs
@@ -144,3 +145,24 @@ def machine_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], No
     yield set_zone
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    """One real Dovecot for the session (tests/support/imap_server.py); skips without it."""
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap(dovecot_server: Dovecot, monkeypatch: pytest.MonkeyPatch) -> Dovecot:
+    """The session's Dovecot with an empty INBOX, its password in XLSDUN_IMAP_PASSWORD and
+    its test CA trusted (as a user sets up)."""
+    from support.imap_server import PASSWORD
+
+    dovecot_server.empty()
+    monkeypatch.setenv("XLSDUN_IMAP_PASSWORD", PASSWORD)
+    if dovecot_server.ca_file:
+        monkeypatch.setenv("XLSDUN_SMTP_CAFILE", str(dovecot_server.ca_file))
+    return dovecot_server

@@ -185,6 +185,21 @@ class Dovecot:
         finally:
             client.logout()  # type: ignore[attr-defined]
 
+    def empty(self) -> None:
+        """Every folder emptied (deleted and expunged), INBOX kept; other folders removed."""
+        client = self.client()
+        try:
+            for _flags, _sep, name in client.list_folders():  # type: ignore[attr-defined]
+                if name != "INBOX":
+                    client.delete_folder(name)  # type: ignore[attr-defined]
+            client.select_folder("INBOX")  # type: ignore[attr-defined]
+            uids = client.search("ALL")  # type: ignore[attr-defined]
+            if uids:
+                client.delete_messages(uids)  # type: ignore[attr-defined]
+                client.expunge()  # type: ignore[attr-defined]
+        finally:
+            client.logout()  # type: ignore[attr-defined]
+
     def seen_flags(self, folder: str = "INBOX") -> dict[int, bool]:
         client = self.client()
         try:

@@ -152,7 +152,8 @@ def _connect(cfg: InboxConfig) -> Any:
         try:
             client.starttls(tls_context())
         except BaseException:
-            client.shutdown()
+            with suppress(OSError):  # a refused handshake may have closed it already
+                client.shutdown()
             raise
     return client
 
@@ -173,6 +174,6 @@ def _access_token(path: Path) -> str:
 
 def _text(exc: BaseException) -> str:
     """An error as one redacted line."""
-    raw = exc.args[0] if exc.args else exc
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or exc)
+    raw = exc.args[0] if exc.args else None
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(exc)
     return logs.redact(" ".join(text.split()) or type(exc).__name__)

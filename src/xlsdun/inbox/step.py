@@ -14,8 +14,9 @@ import email
 import email.policy
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 
 from .. import logs
 from ..config import Config
@@ -179,16 +180,27 @@ def _bounce(sorted_: Sorted, base: store.Processed, known: _Known) -> store.Proc
 
 
 def _reply(msg: EmailMessage, today: date) -> store.ReplyRecord:
-    """The reply's first lines and hints; its day is the run's (when the owner sees it)."""
+    """The reply's first lines and hints; its day is its Date header's (never after the
+    run's day, nor a month before it: a wrong clock must not hide or age a reply)."""
     text = body_text(msg)
     own = own_text(text)
+    day = _sent_day(msg, today)
     return store.ReplyRecord(
-        day=today,
+        day=day,
         email=sender_address(msg) or None,
         lines=first_lines(text),
         paid_hint=says_paid(own),
-        promise_hint=promised_date(own, today),
+        promise_hint=promised_date(own, day),
     )
+
+
+def _sent_day(msg: EmailMessage, today: date) -> date:
+    try:
+        sent = parsedate_to_datetime(str(msg.get("Date", "") or ""))
+    except (TypeError, ValueError, IndexError):
+        return today
+    day = sent.date()
+    return day if today - timedelta(days=31) <= day <= today else today
 
 
 def _subject(msg: EmailMessage) -> str:
