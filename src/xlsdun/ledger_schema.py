@@ -138,6 +138,7 @@ V5_INBOX: Final = (
     first_lines TEXT NOT NULL,
     paid_hint INTEGER NOT NULL DEFAULT 0,
     promise_hint TEXT,
+    sheet_dates TEXT NOT NULL DEFAULT '[]',
     handled_at TEXT,
     handled_by TEXT,
     message INTEGER NOT NULL UNIQUE REFERENCES inbox_messages (id)

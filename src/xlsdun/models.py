@@ -124,6 +124,9 @@ class Reply:
     first_line: str  # the reply's first line, the quoted reminder stripped
     paid_hint: bool = False  # "paid", "שילמתי", "העברתי": check whether paid, never assume
     promise_hint: date | None = None  # a date it names: a suggested promise date
+    # the Promise date / Hold until dates the debtor's rows had when the reply came: a date
+    # not among them, on or after the reply, is the owner's answer in the sheet
+    sheet_dates: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,11 @@ HTML-only, forwarded, from another address of the same company).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime
-from datetime import UTC, datetime
 
 DATE = format_datetime(datetime(2026, 11, 27, 8, 30, tzinfo=UTC))
 

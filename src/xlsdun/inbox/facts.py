@@ -3,7 +3,9 @@ addresses still in their cells, merged into `DebtorHistory` (history.py asks her
 the ledger only.
 
 The sheet can say a reply is handled: a Promise date or Hold until on any of the debtor's
-invoices dated on or after the reply. The run makes that stick in the ledger
+invoices, on or after the reply's day, that the rows did not have when the reply was read
+(a hold the owner set before the reply came is no answer to it). The run makes that stick
+in the ledger
 (`sheet_handled` + `store.handle_replies`), so clearing the cell later does not bring the
 reply back.
 """
@@ -20,15 +22,14 @@ from . import store
 
 def sheet_handled(replies: Iterable[Reply], invoices: Iterable[Invoice]) -> str | None:
     """The sheet's column that handles these replies (a Promise date or Hold until on or
-    after the latest reply), or None."""
-    latest = max((r.day for r in replies), default=None)
+    after the latest reply, that its rows did not have when it was read), or None."""
+    latest = max(replies, key=lambda r: r.day, default=None)
     if latest is None:
         return None
     for inv in invoices:
-        if inv.promise_date is not None and inv.promise_date >= latest:
-            return "sheet: Promise date"
-        if inv.hold_until is not None and inv.hold_until >= latest:
-            return "sheet: Hold until"
+        for column, when in (("Promise date", inv.promise_date), ("Hold until", inv.hold_until)):
+            if when is not None and when >= latest.day and when not in latest.sheet_dates:
+                return f"sheet: {column}"
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from email.message import Message
 from email.utils import getaddresses
 
@@ -59,6 +60,7 @@ class Directory:
     by_address: dict[str, set[str]] = field(default_factory=dict)
     by_domain: dict[str, set[str]] = field(default_factory=dict)
     debtors: dict[str, Debtor] = field(default_factory=dict)
+    dates: dict[str, set[date]] = field(default_factory=dict)  # Promise date / Hold until
 
     @classmethod
     def of(cls, invoices: Iterable[Invoice]) -> Directory:
@@ -67,6 +69,10 @@ class Directory:
             entry = found.setdefault(inv.debtor_key, (inv.customer, set()))
             entry[1].update(a.casefold() for a in (inv.email, *inv.cc) if a)
         d = cls()
+        for inv in invoices:
+            for when in (inv.promise_date, inv.hold_until):
+                if when is not None:
+                    d.dates.setdefault(inv.debtor_key, set()).add(when)
         for key, (customer, addresses) in found.items():
             d.debtors[key] = Debtor(key, customer, frozenset(addresses))
             for a in addresses:

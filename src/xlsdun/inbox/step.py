@@ -156,7 +156,8 @@ def _outcome(
         return replace(base, kind=sorted_.kind, detail=sorted_.reason)
     if found is None:
         return replace(base, kind="unmatched", detail=_subject(msg))
-    return replace(base, kind="reply", detail=_subject(msg), reply=_reply(msg, base.today))
+    reply = _reply(msg, base.today, tuple(known.directory.dates.get(found.debtor, ())))
+    return replace(base, kind="reply", detail=_subject(msg), reply=reply)
 
 
 def _bounce(sorted_: Sorted, base: store.Processed, known: _Known) -> store.Processed:
@@ -179,7 +180,7 @@ def _bounce(sorted_: Sorted, base: store.Processed, known: _Known) -> store.Proc
     return replace(base, kind="bounce", detail=sorted_.reason, bad=bad)
 
 
-def _reply(msg: EmailMessage, today: date) -> store.ReplyRecord:
+def _reply(msg: EmailMessage, today: date, dates: tuple[date, ...]) -> store.ReplyRecord:
     """The reply's first lines and hints; its day is its Date header's (never after the
     run's day, nor a month before it: a wrong clock must not hide or age a reply)."""
     text = body_text(msg)
@@ -191,6 +192,7 @@ def _reply(msg: EmailMessage, today: date) -> store.ReplyRecord:
         lines=first_lines(text),
         paid_hint=says_paid(own),
         promise_hint=promised_date(own, day),
+        sheet_dates=dates,
     )
 
 

@@ -50,6 +50,7 @@ class ReplyRecord:
     lines: tuple[str, ...]
     paid_hint: bool = False
     promise_hint: date | None = None
+    sheet_dates: tuple[date, ...] = ()  # the debtor's Promise date / Hold until cells then
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ def _effects(db: sqlite3.Connection, p: Processed, message: int) -> None:
     if r is not None and p.debtor is not None:
         db.execute(
             "INSERT INTO replies (debtor, customer, email, day, first_lines, paid_hint, "
-            "promise_hint, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "promise_hint, sheet_dates, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 p.debtor,
                 p.customer or "",
@@ -169,6 +170,7 @@ def _effects(db: sqlite3.Connection, p: Processed, message: int) -> None:
                 json.dumps(list(r.lines), ensure_ascii=False),
                 int(r.paid_hint),
                 r.promise_hint.isoformat() if r.promise_hint else None,
+                json.dumps(sorted(d.isoformat() for d in r.sheet_dates)),
                 message,
             ),
         )
@@ -195,10 +197,10 @@ def unhandled_replies(ledger: Ledger) -> dict[str, tuple[Reply, ...]]:
     """{debtor: replies the owner has not dealt with}, oldest first."""
     found: dict[str, list[Reply]] = defaultdict(list)
     rows = ledger.db.execute(
-        "SELECT debtor, day, first_lines, paid_hint, promise_hint FROM replies "
+        "SELECT debtor, day, first_lines, paid_hint, promise_hint, sheet_dates FROM replies "
         "WHERE handled_at IS NULL ORDER BY day, id"
     )
-    for debtor, day, lines, paid_hint, promise in rows:
+    for debtor, day, lines, paid_hint, promise, dates in rows:
         first = json.loads(lines)
         found[debtor].append(
             Reply(
@@ -206,6 +208,7 @@ def unhandled_replies(ledger: Ledger) -> dict[str, tuple[Reply, ...]]:
                 first_line=first[0] if first else "",
                 paid_hint=bool(paid_hint),
                 promise_hint=date.fromisoformat(promise) if promise else None,
+                sheet_dates=frozenset(date.fromisoformat(d) for d in json.loads(dates)),
             )
         )
     return {k: tuple(v) for k, v in found.items()}
