@@ -20,7 +20,9 @@ from xlsdun import logs
 # headless browser, several CLI runs in a row. One list here rather than a mark in each file;
 # `make test-fast` (pytest -m "not slow") leaves them out, `make test` and CI run everything.
 # Every module not listed whole keeps its fast tests (test_slow_list.py checks it).
-SLOW_MODULES = frozenset({"test_crash.py", "test_simulation.py", "test_writer_crash.py"})
+SLOW_MODULES = frozenset(
+    {"test_crash.py", "test_inbox_month.py", "test_simulation.py", "test_writer_crash.py"}
+)
 SLOW_TESTS = frozenset(
     {
         "test_attachments.py::test_a_run_refuses_each_hostile_attachment_and_sends_everyone_else",
@@ -30,6 +32,7 @@ SLOW_TESTS = frozenset(
         "test_cli_e2e.py::test_wheel_ships_the_templates",
         "test_corpus_fidelity.py::test_corpus_second_write_changes_only_owned_cells",
         "test_delivery_backends.py::test_wrong_password_with_debug_never_shows_the_password",
+        "test_inbox_imap.py::test_replies_bounces_and_auto_replies_steer_the_next_plan",
         "test_digest.py::test_report_opens_in_headless_chromium",
         "test_ledger.py::test_random_sequences_follow_the_table",
         "test_mime_differential.py::test_any_name_and_subject_read_the_same",

@@ -14,7 +14,6 @@ Without Dovecot the tests skip and say why, unless XLSDUN_CI_REQUIRE names `dove
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -86,6 +85,8 @@ class Dovecot:
         return self
 
     def _users(self) -> tuple[int, int, str, str]:
+        import pwd  # POSIX only: this module is imported on Windows too (conftest)
+
         if os.getuid() != 0:
             me = pwd.getpwuid(os.getuid()).pw_name
             return os.getuid(), os.getgid(), me, me
@@ -211,6 +212,8 @@ class Dovecot:
 
 
 def _has_user(name: str) -> bool:
+    import pwd
+
     try:
         pwd.getpwnam(name)
     except KeyError:
