@@ -12,12 +12,14 @@ import pytest
 from support.imap_server import Dovecot
 from support.sample_setup import copy_sample
 from support.smtp_server import PASSWORD, SmtpServer
+from support.spamassassin import SpamAssassin, find
 from xlsdun import logs
 
 # The tests that take a second or more where most take a fraction of one (measured with
 # pytest --durations): real processes killed with SIGKILL, a 120-day simulation, generated
 # benchmark workbooks, huge cells, many-example hypothesis properties, a wheel build, a
-# headless browser, several CLI runs in a row. One list here rather than a mark in each file;
+# headless browser, several CLI runs in a row, a month of runs scored by SpamAssassin, the
+# inbox's SIGKILL and month against Dovecot. One list here rather than a mark in each file;
 # `make test-fast` (pytest -m "not slow") leaves them out, `make test` and CI run everything.
 # Every module not listed whole keeps its fast tests (test_slow_list.py checks it).
 SLOW_MODULES = frozenset(
@@ -55,6 +57,7 @@ SLOW_TESTS = frozenset(
         "test_readme.py::test_several_clients_lines",
         "test_readme.py::test_the_commands_table",
         "test_runlock.py::test_sigkill_leaves_no_orphan_and_the_next_run_sends_the_rest_once",
+        "test_spam_score.py::test_a_month_of_daily_runs_scores_under_2",
     }
 )
 
@@ -108,6 +111,13 @@ def demo(tmp_path: Path) -> Path:
     """A folder with the sample workbook and config, as `make demo` starts from."""
     copy_sample(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def spamassassin(tmp_path_factory: pytest.TempPathFactory) -> SpamAssassin:
+    """The installed SpamAssassin with a fresh home directory for the session (skips, or
+    fails where XLSDUN_REQUIRE_SPAMASSASSIN is set, if it is not installed)."""
+    return find(tmp_path_factory.mktemp("spamassassin-home"))
 
 
 @pytest.fixture

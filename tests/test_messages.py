@@ -117,7 +117,9 @@ def test_hebrew_subject_and_display_names_round_trip() -> None:
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert head.isascii()  # RFC 2047 encoded words, no raw 8-bit in headers
     msg = parse(built)
-    assert msg["Subject"] == "תזכורת לתשלום: 3 חשבוניות פתוחות, הוותיקה שבהן באיחור של 21 יום"
+    assert msg["Subject"] == (
+        "תזכורת לתשלום: חשבוניות 20451, 20466 ו־20479 על סך 8,240.50 ₪ מאת סטודיו לוי לעיצוב"
+    )
     assert msg["From"].addresses[0].display_name == "דנה לוי"
     assert msg["To"].addresses[0].display_name == "מאפיית השדה בע״מ"
     text, html = bodies(msg)
@@ -260,7 +262,7 @@ def test_check_reports_a_missing_template_folder(tmp_path: Path) -> None:
 
 def test_unknown_language_falls_back_to_english() -> None:
     msg = parse(renderer().render(action(invoice(), language="fr"), today=TODAY, now=NOW))
-    assert bodies(msg)[0].startswith("Hello Acme Ltd,")
+    assert bodies(msg)[0].startswith("Hello Acme Ltd team,")
 
 
 def test_hebrew_name_with_ascii_quote_round_trips() -> None:

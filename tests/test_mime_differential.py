@@ -274,7 +274,13 @@ def test_rendered_reminders_read_the_same(language: str, tier: str, tmp_path: Pa
         previous="1.2@levistudio.example",
     )
     parts = renderer.render_parts(action, today=TODAY)
-    seen = assert_same(envelope, parts, [("INV-1.pdf", PDF)], wire=built.as_bytes())
+    # The subject names the amounts ("… INV-1063 (₪5,930.00 and US$1,200.00)"): folding it,
+    # the email package doubles the space before the encoded word. xlsdun's own message is
+    # still compared exactly (`ours == expected` in assert_same); the reference, letter for
+    # letter, as for any subject (test_any_name_and_subject_read_the_same).
+    seen = assert_same(
+        envelope, parts, [("INV-1.pdf", PDF)], wire=built.as_bytes(), reference="same_letters"
+    )
     assert seen["tree"][:4] == [
         "multipart/mixed",
         "multipart/alternative",

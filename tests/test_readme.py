@@ -323,3 +323,7 @@ def test_python_examples(demo: Path, monkeypatch: pytest.MonkeyPatch, capsys) ->
     printed = capsys.readouterr().out
     assert "Meridian Print House" in printed
     assert (demo / "outbox" / WORKING_DAY).is_dir()
+    # Plan.to_frame()'s aging: tiers down, a balance column per currency across
+    aging = next(line for line in printed.splitlines() if "balance_ILS" in line)
+    assert "balance_EUR" in aging and "balance_USD" in aging
+    assert re.search(r"^escalate\s+[\d.]+\s+[\d.]+\s+[\d.]+$", printed, re.MULTILINE)

@@ -18,74 +18,30 @@ from pathlib import Path
 
 import pytest
 
-from support import message_setup
 from support.message_setup import action
+from support.render_setup import (
+    CASES,
+    PARTS,
+    POLICY,
+    SENDERS,
+    TODAY,
+    action_for,
+    invoice,
+    renderer,
+)
 from xlsdun.config import LocaleConfig, SenderConfig, default_policy
-from xlsdun.models import Action, FeeLine, Invoice
+from xlsdun.models import FeeLine
 from xlsdun.render import (
     LRI,
     PDI,
-    Renderer,
     RenderError,
     normalize_language,
     sample_action,
     template_names,
 )
 
-TODAY = date(2026, 11, 26)  # a Thursday
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("XLSDUN_UPDATE_GOLDEN") == "1"
-
-SENDERS = {
-    "en": SenderConfig(
-        name="Dana Levi",
-        email="dana@levistudio.example",
-        reply_to="accounts@levistudio.example",
-        signature="Levi Design Studio Ltd · 14 HaNevi'im St, Haifa · Company no. 515123456",
-        business="Levi Design Studio",
-        phone="+972-52-555-0199",
-        bank_details="Bank Leumi (10), branch 800\nAccount no. 123456/78\n"
-        "IBAN IL62 0108 0000 0001 2345 678",
-        pay_link="https://pay.example/levistudio",
-    ),
-    "he": SenderConfig(
-        name="דנה לוי",
-        email="dana@levistudio.example",
-        reply_to="accounts@levistudio.example",
-        signature="סטודיו לוי לעיצוב בע״מ · הנביאים 14, חיפה · ח״פ 515123456",
-        business="סטודיו לוי לעיצוב",
-        phone="052-555-0199",
-        bank_details="בנק לאומי (10), סניף 800\nחשבון מס׳ 123456/78",
-        pay_link="https://pay.example/levistudio",
-    ),
-}
-POLICY = replace(
-    default_policy(),
-    early_payment_discount=Decimal("0.02"),
-    late_interest_annual=Decimal("0.04"),
-)
-CASES = [(lang, name) for lang in ("en", "he") for name in template_names()]
-PARTS = {"subject": "subject.txt", "text": "txt", "html": "html"}
-
-
-def renderer(lang: str = "en", **kwargs: object) -> Renderer:
-    kwargs.setdefault("sender", SENDERS[lang])
-    kwargs.setdefault("locale", LocaleConfig(language=lang))
-    kwargs.setdefault("policy", POLICY)
-    return Renderer(**kwargs)  # type: ignore[arg-type]
-
-
-def action_for(lang: str, name: str) -> Action:
-    if name in ("broken_promise", "thank_you"):
-        tier = "direct" if name == "broken_promise" else "friendly"
-        return sample_action(lang, tier, name, TODAY)
-    return sample_action(lang, name, today=TODAY)
-
-
-def invoice(number: str = "INV-1", **kwargs: object) -> Invoice:
-    """With its original amount, which the templates show beside the balance."""
-    kwargs.setdefault("amount", Decimal("1000.00"))
-    return message_setup.invoice(number, **kwargs)
 
 
 # ---------------------------------------------------------------- golden files
@@ -155,7 +111,9 @@ def test_friendly_opens_with_a_question_about_the_service() -> None:
     he = renderer("he").render_parts(action_for("he", "friendly"), today=TODAY).text
     first_paragraph = en.split("\n\n")[1]
     assert "?" in first_paragraph and "our work" in first_paragraph
-    assert "איך אתם מרגישים עם השירות שלנו" in he.split("\n\n")[1]
+    # the question after the two-line organisation greeting; not the calque "איך אתם מרגישים עם"
+    he_first = he.split("\n\n")[1]
+    assert "אתם מרוצים מהשירות שלנו עד כה?" in he_first and "מרגישים" not in he
 
 
 def test_direct_asks_for_a_payment_date() -> None:
@@ -167,17 +125,22 @@ def test_direct_asks_for_a_payment_date() -> None:
 def test_plan_offers_instalments_and_discount_and_explains_impact() -> None:
     text = renderer("en").render_parts(action_for("en", "plan"), today=TODAY).text
     assert "suppliers" in text
-    assert "3 monthly payments of about ₪1,976.67 and US$400.00 each" in text
-    assert "take 2% off" in text and "₪5,811.40 and US$1,176.00" in text
+    assert "3 monthly payments of ₪1,976.67 and US$400.00." in text and " of about" not in text
+    assert "with 2% off: ₪5,811.40 and US$1,176.00 instead of ₪5,930.00 and US$1,200.00" in text
+    # which total the offer is on, and what happens to the charges, said plainly
+    assert "the charges listed above are payable in addition" in text
+    assert "reply to this email with one word: FULL or INSTALMENTS" in text
     he = renderer("he").render_parts(action_for("he", "plan"), today=TODAY).text
     assert "ספקים" in he and "פריסה לתשלומים" in he and "הנחה של" in he
+    assert 'השיבו למייל הזה במילה אחת: "מלא" או "תשלומים"' in he
+    assert "כ־" not in he and "בחשבונכם" not in he  # no "about" amounts; not "your (bank) account"
 
 
 def test_plan_omits_the_discount_when_policy_has_none() -> None:
     r = renderer("en", policy=replace(POLICY, early_payment_discount=Decimal("0")))
     text = r.render_parts(action_for("en", "plan"), today=TODAY).text
     assert "discount" not in text.lower() and "% off" not in text
-    assert "Instalments" in text
+    assert "In instalments" in text
     r = renderer("he", policy=replace(POLICY, early_payment_discount=Decimal("0"), installments=1))
     he = r.render_parts(action_for("he", "plan"), today=TODAY).text
     assert "הנחה" not in he and "פריסה לתשלומים" not in he
@@ -210,18 +173,24 @@ def test_deadline_moves_off_the_weekend() -> None:
 def test_broken_promise_quotes_the_promise_date() -> None:
     parts = renderer("en").render_parts(action_for("en", "broken_promise"), today=TODAY)
     assert "You told us you would pay by Sunday, 22 November 2026" in parts.text
-    assert "22 Nov 2026" in parts.subject
+    assert parts.subject.startswith("Payment not yet received: invoices INV-1042, INV-1057")
     assert "Did something come up?" in parts.text and "new date" in parts.text
     he = renderer("he").render_parts(action_for("he", "broken_promise"), today=TODAY)
     assert "אמרתם לנו שהתשלום יבוצע עד יום ראשון, 22 בנובמבר 2026" in he.text
     assert "קרה משהו?" in he.text
+    assert "תודה שאתם מעדכנים" not in he.text and "אליי" not in he.text
 
 
 def test_broken_promise_without_a_date_still_reads_well() -> None:
     act = action(invoice(), variant="broken_promise")
     parts = renderer("en").render_parts(act, today=TODAY)
     assert "You told us you would pay soon" in parts.text
-    assert parts.subject == "Following up on the payment you planned"
+    assert (
+        parts.subject
+        == "Payment not yet received: invoice INV-1 (₪1,000.00) from Levi Design Studio"
+    )
+    # it never thanks the debtor for keeping us informed: they did not
+    assert "keeping us" not in parts.text and "in the picture" not in parts.text
 
 
 def test_totals_are_per_currency_never_summed() -> None:
@@ -262,7 +231,7 @@ def test_invoice_pay_link_wins_over_sender_link() -> None:
     act = action(invoice(pay_link="https://pay.example/inv-1"), invoice("INV-2"))
     parts = renderer("en").render_parts(act, today=TODAY)
     assert "https://pay.example/inv-1" in parts.text
-    assert "levistudio" not in parts.text.split("How to pay")[1].split("By bank")[0]
+    assert "levistudio" not in parts.text.split("How to pay")[1].split("By transfer")[0]
 
 
 def test_several_invoice_pay_links_are_listed_per_invoice() -> None:
@@ -343,8 +312,8 @@ def test_hebrew_uses_correct_day_grammar() -> None:
 def test_hebrew_message_for_a_customer_with_an_english_name() -> None:
     act = action(invoice(customer="Acme (Israel) Ltd."), language="he")
     parts = renderer("he").render_parts(act, today=TODAY)
-    assert parts.text.startswith("שלום \u2068Acme (Israel) Ltd.\u2069,")
-    assert 'שלום <span dir="auto">Acme (Israel) Ltd.</span>,' in parts.html
+    assert parts.text.startswith("לכבוד \u2068Acme (Israel) Ltd.\u2069\nשלום רב,\n")
+    assert 'לכבוד <span dir="auto">Acme (Israel) Ltd.</span><br>\nשלום רב,' in parts.html
 
 
 # ---------------------------------------------------------------- filters and formats
@@ -481,7 +450,7 @@ def test_sheet_data_is_never_template_code() -> None:
     parts = renderer("en").render_parts(act, today=TODAY)
     for body in (parts.subject, parts.text, parts.html):
         assert "49" not in body
-    assert "Hello {{ 7*7 }} {% if 1 %}x{% endif %}," in parts.text
+    assert "Hello {{ 7*7 }} {% if 1 %}x{% endif %} team," in parts.text
     assert "Invoice {{ 7*7 }}" in parts.text
 
 

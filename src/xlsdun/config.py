@@ -23,6 +23,7 @@ from .inbox.settings import SECURITIES, InboxConfig
 from .models import EMAIL_TIERS, TIER_ORDER
 from .text import CONTROL
 from .workbook.bounds import MAX_AMOUNT
+from .workbook.encodings import encoding_name
 
 
 class ConfigError(XlsdunError):
@@ -94,6 +95,7 @@ class WorkbookConfig:
     backups: int = 14
     attachments_dir: Path | None = None  # None: the workbook's folder
     max_attachment_mb: float = DEFAULT_MAX_MB
+    encoding: str | None = None  # a .csv/.txt export's codec; None: its BOM, else UTF-8
 
     @property
     def attachments_folder(self) -> Path:
@@ -555,9 +557,25 @@ def _workbook(wb: _Reader, base: Path) -> WorkbookConfig:
         max_attachment_mb=_number(
             wb, "max_attachment_mb", DEFAULT_MAX_MB, "megabytes", positive=True
         ),
+        encoding=_encoding(wb),
     )
     wb.check_unknown()
     return workbook
+
+
+def _encoding(wb: _Reader) -> str | None:
+    """[workbook] encoding: the codec of a CSV or text export without a byte-order mark."""
+    text = wb.text("encoding")
+    if text is None:
+        return None
+    name = encoding_name(text)
+    if name is None:
+        raise wb.fail(
+            "encoding",
+            'the encoding of your CSV or text file: "utf-8", "utf-16" ("Unicode text" from '
+            'Excel) or "windows-1255" (Hebrew Windows); also "windows-1252" or "latin-1"',
+        )
+    return name
 
 
 def _columns(cols: _Reader) -> dict[str, str]:

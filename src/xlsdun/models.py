@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ActionKind = Literal["send", "skip", "manual", "await_approval", "defer"]
 Outcome = Literal["sent", "failed", "deferred", "skipped", "ambiguous", "written_to_outbox"]
@@ -213,6 +216,12 @@ class Plan:
     @property
     def sends(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind == "send")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The plan as a pandas DataFrame, one row per debtor action (planframe.py)."""
+        from .planframe import plan_frame  # pandas loads only when a frame is asked for
+
+        return plan_frame(self)
 
 
 class FailureKind(StrEnum):

@@ -48,6 +48,7 @@ def load_receivables(config: Config) -> Receivables:
         default_language=config.locale.language,
         include_hidden_rows=wb.include_hidden_rows,
         backups_dir=config.state_dir / "backups",
+        encoding=wb.encoding,
     )
 
 

@@ -7,8 +7,9 @@ the login processes run as `dovenull` and the mail belongs to an unprivileged us
 `security="none"` is plain IMAP; the TLS modes use a certificate from a trustme CA, which
 the tests trust through XLSDUN_SMTP_CAFILE (the one private-CA variable xlsdun reads).
 
-Without Dovecot the tests skip and say why, unless XLSDUN_CI_REQUIRE names `dovecot`
-(.ci/run sets it): in CI a missing server is a failure, not a skip.
+Without Dovecot the tests skip and say why, unless XLSDUN_REQUIRE_DOVECOT is set (.ci/run
+sets it, as XLSDUN_REQUIRE_SPAMASSASSIN for SpamAssassin): in CI a missing server is a
+failure, not a skip.
 """
 
 from __future__ import annotations
@@ -31,18 +32,15 @@ DOVECOT = shutil.which("dovecot") or (
 )
 
 
-def required(name: str) -> bool:
-    """Whether CI asked for `name` (XLSDUN_CI_REQUIRE=dovecot,spamassassin,...)."""
-    wanted = os.environ.get("XLSDUN_CI_REQUIRE", "")
-    return name in {w.strip() for w in wanted.split(",")}
+REQUIRE = "XLSDUN_REQUIRE_DOVECOT"
 
 
 def need_dovecot() -> str:
     """The dovecot binary, or skip (fail, in CI) with the reason."""
     if DOVECOT is None:
         why = "Dovecot is not installed (apt-get install dovecot-imapd)"
-        if required("dovecot"):
-            pytest.fail(f"{why}, and XLSDUN_CI_REQUIRE asks for it")
+        if os.environ.get(REQUIRE):
+            pytest.fail(f"{why}, and {REQUIRE} is set (as .ci/run sets it)")
         pytest.skip(why)
     return DOVECOT
 

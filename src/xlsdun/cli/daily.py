@@ -23,14 +23,46 @@ from .app import Configs, common, err, main, terminal, today_in
 
 @main.command("plan")
 @common(today=True, json=True)
-def plan_cmd(config_path: str, today: date | None, as_json: bool, quiet: bool) -> int:
-    """Show who would get what today. Sends nothing, writes nothing."""
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the plan to this CSV file (UTF-8, opens in Excel), one row per debtor.",
+)
+@click.option(
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the plan to this new .xlsx file, with a filter on its header row.",
+)
+def plan_cmd(
+    config_path: str,
+    today: date | None,
+    as_json: bool,
+    quiet: bool,
+    csv_file: Path | None,
+    xlsx_file: Path | None,
+) -> int:
+    """Show who would get what today. Sends nothing; writes only the files asked for."""
+    from ..planfile import Kind, refuse_own_file, write_plan
+
     cfg = config_mod.load(config_path)
+    files: dict[Kind, Path | None] = {"csv": csv_file, "xlsx": xlsx_file}
+    for kind, target in files.items():
+        if target is not None:  # before the workbook is read: a refusal costs nothing
+            refuse_own_file(target, cfg, "--" + kind)
     _, plan = make_plan(cfg, today_in(cfg, today))
+    written = [
+        write_plan(plan.to_frame(), target, kind, cfg)
+        for kind, target in files.items()
+        if target is not None
+    ]
     if as_json:
         click.echo(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
     elif not quiet:
         print_plan(plan, terminal(quiet))
+        for path in written:
+            click.echo(f"Plan written to {path}")
     return 0
 
 

@@ -24,9 +24,10 @@ state_dir = ".xlsdun"            # ledger, backups, logs (holds customer data: k
 templates = "templates"          # your copies of the message templates (override the built-ins)
 
 [workbook]
-path = "receivables.xlsx"        # your receivables workbook (.xlsx or .xlsm)
+path = "receivables.xlsx"        # your receivables workbook (.xlsx or .xlsm), or a .csv export
 # sheet = "Receivables"          # optional: found automatically
 # header_row = 4                 # optional: found automatically
+# encoding = "windows-1255"      # a .csv export from Hebrew Windows (default: UTF-8)
 
 [columns]
 # Map your own headers if xlsdun does not recognise them, e.g.:

@@ -103,6 +103,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "תאריך",
         "תאריך חשבונית",
         "תאריך הפקה",
+        "תאריך מסמך",
+        "תאריך אסמכתא",
     ),
     "due_date": (
         "due date",
@@ -190,6 +192,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "cc": ("cc", "copy to", "העתק", "העתק ל"),
 }
 
+# Headers that name a field only where the row has no header of ALIASES for it: accounting
+# exports call the due date "תאריך ערך" (the value date their aging counts from) and the
+# document number "אסמכתא" (reference), but a sheet that also has "תאריך פירעון" or
+# "מספר חשבונית" means something else by them (a payment's value date, a second reference).
+WEAK_ALIASES: dict[str, tuple[str, ...]] = {
+    "due_date": ("תאריך ערך", "ת. ערך"),
+    "invoice": ("אסמכתא", "מס' אסמכתא", "מספר אסמכתא"),
+}
+
 _PUNCT = re.compile(r"[\s_\-.:#'\"׳״()/]+")
 # No header is longer: a longer cell is cut here before any whole-cell work (a 900 MB cell
 # in the first rows cost 3.7 GB to case-fold and match) and can match no alias.
@@ -223,6 +234,12 @@ _ALIAS_INDEX: dict[str, str] = {}
 for _field, _names in ALIASES.items():
     for _name in _names:
         _ALIAS_INDEX.setdefault(normalize(_name), _field)
+_WEAK_INDEX: dict[str, str] = {
+    normalize(name): field
+    for field, names in WEAK_ALIASES.items()
+    for name in names
+    if normalize(name) not in _ALIAS_INDEX
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,11 +268,13 @@ def missing_required(fields: Mapping[str, int]) -> list[str]:
 
 
 def map_headers(row: Sequence[object], overrides: Mapping[str, str] | None = None) -> ColumnMap:
-    """Map one row of header cells to canonical fields; overrides win over aliases."""
+    """Map one row of header cells to canonical fields; overrides win over aliases, and
+    aliases over `WEAK_ALIASES`."""
     overrides = overrides or {}
     wanted = {normalize(text): field for field, text in overrides.items()}
     fields: dict[str, int] = {}
     headers: dict[int, str] = {}
+    weak: dict[str, int] = {}
     for index, cell in enumerate(row):
         text = header_text(cell)
         if text is None:
@@ -265,8 +284,12 @@ def map_headers(row: Sequence[object], overrides: Mapping[str, str] | None = Non
         field = wanted.get(key)
         if field is None and key in _ALIAS_INDEX and _ALIAS_INDEX[key] not in overrides:
             field = _ALIAS_INDEX[key]
-        if field is not None and field not in fields:
+        if field is None and key in _WEAK_INDEX and _WEAK_INDEX[key] not in overrides:
+            weak.setdefault(_WEAK_INDEX[key], index)
+        elif field is not None and field not in fields:
             fields[field] = index
+    for field, index in weak.items():
+        fields.setdefault(field, index)
     return ColumnMap(fields=fields, headers=headers)
 
 

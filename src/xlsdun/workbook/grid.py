@@ -17,6 +17,11 @@ _CHUNK = 4096  # rows converted at a time
 _CHUNK_CELLS = 1 << 16  # ... fewer on a wide sheet: about this many cells at a time
 
 
+def chunk_rows(width: int) -> int:
+    """Rows converted at a time on a sheet `width` columns wide."""
+    return min(_CHUNK, max(64, _CHUNK_CELLS // max(width, 1)))
+
+
 class Grid:
     """A sheet's rows as calamine yields them, a few thousand at a time.
 
@@ -33,15 +38,26 @@ class Grid:
         except Exception as exc:
             raise self.error(exc) from None
         self.first_column = sheet.start[1] if sheet.start else 0
-        self.rows_expected = sheet.end[0] + 1 if sheet.end else 0
+        self.rows_expected: int | None = sheet.end[0] + 1 if sheet.end else 0
         # the last row and column (1-based) holding a value: what the writer must be able to keep
         self.extent = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
-        self.chunk = min(_CHUNK, max(64, _CHUNK_CELLS // max(sheet.width, 1)))
+        self.chunk = chunk_rows(sheet.width)
         # calamine's rows, whose cells (numbers, text, dates) are handled as plain objects here
         self._rows = cast(Iterator[list[object]], sheet.iter_rows())
         self._head: list[list[object]] = []
         self._errors: dict[int, list[tuple[int, str]]] = {}
         self.count = 0
+
+    @classmethod
+    def of_rows(cls, rows: Iterator[list[object]], path: Path, name: str, width: int) -> Grid:
+        """A grid over rows read elsewhere (a CSV file, textfile.py): from column A, as many
+        as the file has (counted as they come, so not checked against a number)."""
+        grid = cls.__new__(cls)
+        grid.path, grid.name = path, name
+        grid.first_column, grid.rows_expected, grid.extent = 0, None, (0, width)
+        grid.chunk = chunk_rows(width)
+        grid._rows, grid._head, grid._errors, grid.count = rows, [], {}, 0
+        return grid
 
     def error(self, exc: BaseException) -> WorkbookReadError:
         return WorkbookReadError(
@@ -75,7 +91,7 @@ class Grid:
             if first + len(rows) > start:
                 first, rows = max(first, start), rows[max(start - first, 0) :]
                 yield first, self._with_errors(first, rows)
-        if self.count != self.rows_expected:  # see the class docstring
+        if self.rows_expected is not None and self.count != self.rows_expected:  # calamine's layout
             raise self.error(RuntimeError("calamine returned the rows in an unexpected layout"))
 
     def _with_errors(self, first: int, rows: list[list[object]]) -> list[list[object]]:

@@ -95,7 +95,18 @@ def find_header(
     """The sheet's grid, its header row and its columns; None (and why in `tried`) if the
     sheet does not hold the receivables."""
     tables = layout_fact(sheet_tables, path, name, "its Excel Tables")  # header and extent
-    grid = Grid(book, path, name)
+    return header_in(Grid(book, path, name), tables, header_row, columns, tried)
+
+
+def header_in(
+    grid: Grid,
+    tables: list[TableRange],
+    header_row: int | None,
+    columns: Mapping[str, str] | None,
+    tried: list[str],
+) -> Located | None:
+    """`find_header` on a grid, from a sheet or a text file (textfile.py, no Tables)."""
+    path, name = grid.path, grid.name
     rows = grid.head(max([_HEADER_SCAN, header_row or 0, *(t.first_row for t in tables)]))
     index = _header_index(rows, path, name, header_row, tables, columns)
     if index is None:
@@ -215,15 +226,16 @@ def _first_rows(rows: Sequence[Sequence[object]], count: int = 3) -> str:
     return text
 
 
-def no_receivables(path: Path, tried: list[str]) -> WorkbookReadError:
+def no_receivables(path: Path, tried: list[str], text_file: bool = False) -> WorkbookReadError:
     """The error for a workbook where no sheet has the columns: what each sheet looked like
-    (`tried`), and the ways to name the columns."""
+    (`tried`), and the ways to name the columns. A text export has one "sheet", the file."""
     examples = "; ".join(
         f"{f}: {', '.join(repr(a) for a in ALIASES[f][:3])}"
         for f in ("customer", "email", "invoice", "due_date", "balance")
     )
     return WorkbookReadError(
-        f"{path}: no sheet has the columns xlsdun needs. Looked at: {'; '.join(tried)}. "
+        f"{path}: {'no header row has' if text_file else 'no sheet has'} the columns xlsdun "
+        f"needs. Looked at: {'; '.join(tried)}. "
         f"Name the columns in the header row (e.g. {examples}), map your own headers in the "
         f"[columns] table of the config, or set 'workbook.header_row' to the row that holds "
         f"them."

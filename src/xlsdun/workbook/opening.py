@@ -32,7 +32,8 @@ from .parts import WRITABLE_SUFFIXES
 from .refs import column_letters
 from .spread import Measured
 
-READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods")
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")  # exports read with pandas (textfile.py)
+READ_ONLY_SUFFIXES = (".xls", ".xlsb", ".ods", *TEXT_SUFFIXES)  # outcomes: a sidecar
 _ZIPPED = (*WRITABLE_SUFFIXES, ".xlsb", ".ods")  # packages a zip bomb can hide in
 
 
@@ -72,7 +73,7 @@ def check_file(path: Path, backups: Path | None) -> None:
     if path.suffix.lower() not in WRITABLE_SUFFIXES + READ_ONLY_SUFFIXES:
         raise WorkbookReadError(
             f"{path}: unsupported file type '{path.suffix}'. Use .xlsx or .xlsm (or .xls, .xlsb, "
-            f".ods read-only)."
+            f".ods, or a .csv or .txt export, read-only)."
         )
     if is_encrypted(path):
         raise encrypted(path)
@@ -278,3 +279,9 @@ def looks_garbled(text: str) -> bool:
     word, "Ã©" for é) or holds U+FFFD, the mark of bytes that could not be decoded: a CSV
     imported into Excel with the wrong encoding."""
     return bool(_GARBLED.search(text))
+
+
+def garbled_at(text: str) -> int | None:
+    """Where in `text` the first garbled characters (`looks_garbled`) are, if any."""
+    found = _GARBLED.search(text)
+    return found.start() if found else None

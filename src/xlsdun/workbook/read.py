@@ -24,9 +24,10 @@ from .coerce import is_blank
 from .columns import ColumnMap, normalize
 from .convert import ERROR_FIELDS, Body
 from .layout import hidden_rows
-from .locate import Located, layout_fact, locate, no_receivables
+from .locate import Located, header_in, layout_fact, locate, no_receivables
 from .opening import (
     READ_ONLY_SUFFIXES,
+    TEXT_SUFFIXES,
     WRITABLE_SUFFIXES,
     PackageCheck,
     WorkbookReadError,
@@ -36,6 +37,7 @@ from .opening import (
     parts_checked,
 )
 from .rows import parse_rows
+from .textfile import text_grid
 
 # WorkbookReadError: what read_receivables raises; is_blank: sheetview imports it from here,
 # which loads the reader (and lxml) with the engine, as tests/test_imports.py expects
@@ -65,12 +67,14 @@ def read_receivables(
     default_language: str = "en",
     include_hidden_rows: bool = True,
     backups_dir: str | Path | None = None,
+    encoding: str | None = None,
 ) -> Receivables:
     """Find the receivables in a workbook and return them typed, with row-level findings.
 
     Everything the write-back would refuse is checked here too (opening.py), so a run stops
     before sending; `backups_dir` (the state folder's backups) lets an unreadable workbook's
-    error name the latest backup.
+    error name the latest backup. A .csv/.txt export is read by textfile.py (`encoding`:
+    its codec when it has no byte-order mark; `sheet` does not apply) into the same rows.
     """
     path = Path(path)
     backups = Path(backups_dir) if backups_dir is not None else None
@@ -79,6 +83,11 @@ def read_receivables(
         owned_columns or {}, date_order, default_currency, default_language, include_hidden_rows
     )
     tried: list[str] = []
+    if path.suffix.lower() in TEXT_SUFFIXES:  # a CSV or text export: one "sheet", no package
+        found = header_in(text_grid(path, encoding), [], header_row, columns, tried)
+        if found is None:
+            raise no_receivables(path, tried, text_file=True)
+        return _read_sheet(found, path, PackageCheck(path, backups), options)
     with parts_checked(path, backups) as package:
         found = locate(
             open_book(path, backups),  # calamine's workbook goes once the sheet is found
