@@ -5,8 +5,9 @@ whose replies, bounces and auto-replies steer the next plan (tests/support/inbox
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,13 @@ def test_replies_bounces_and_auto_replies_steer_the_next_plan(
     assert "says it paid: check whether the payment arrived" in html
     assert "auto-reply, ignored" in html and "bounced: 550 5.1.1" in html
 
+    code, out, err = invoke(
+        "plan", "--config", str(cfg.source), "--today", DAY2.isoformat(), "--json"
+    )
+    assert code == 0, err
+    planned = {d["customer"]: d for d in json.loads(out)["debtors"]}
+    assert planned["Atlas Software Inc."]["reason"] == atlas.reason
+
     again = run_once(cfg, DAY2)  # a second run the same day: nothing read twice
     assert len(inbox_rows(cfg)) == 8
     assert all(d.earlier for d in again.deliveries)
@@ -271,3 +279,32 @@ def test_mark_read_marks_only_what_was_processed(tmp_path: Path, imap: Dovecot) 
     report = run_once(cfg, DAY1)
     assert sorted(imap.seen_flags().values()) == [False, True, True]
     assert any("1 more message(s) wait in INBOX" in n for n in report.notes)
+
+
+def test_a_reply_from_a_debtor_who_then_pays_in_full_is_settled(
+    tmp_path: Path, imap: Dovecot
+) -> None:
+    cfg = inbox_config(tmp_path, imap)
+    run_once(cfg, DAY1)
+    imap.append(
+        mail.plain_reply(
+            "ap.atlas@example.com",
+            "We will pay next week.",
+            in_reply_to=sent_ids(cfg)["Atlas Software Inc."],
+            message_id="<pay@atlas>",
+        )
+    )
+    report = run_once(cfg, DAY1 + timedelta(days=1))
+    assert {a.customer: a for a in report.plan.actions}["Atlas Software Inc."].reason.startswith(
+        "replied on"
+    )
+    set_cells(tmp_path, {"Atlas Software Inc.": {"Balance": "0"}})
+    report = run_once(cfg, DAY1 + timedelta(days=4))
+    assert {a.customer: a for a in report.plan.actions}["Atlas Software Inc."].reason == "paid"
+    db = sqlite3.connect(cfg.state_dir / "ledger.sqlite3")
+    try:
+        handled = db.execute("SELECT handled_by FROM replies").fetchall()
+    finally:
+        db.close()
+    assert handled == [("sheet: paid in full",)]
+    assert any("1 reply(ies) handled in the sheet" in n for n in report.notes)

@@ -176,23 +176,25 @@ def _reason(msg: EmailMessage, diagnostic: str) -> str:
     return shorten(clean_line(diagnostic), REASON_MAX)
 
 
+def _returned_id(part: Message) -> str:
+    """The Message-ID of a returned message part, or of a returned headers part; else ""."""
+    kind = part.get_content_type()
+    headers: object = None
+    if kind == "message/rfc822":
+        inner = part.get_payload()
+        headers = inner[0] if isinstance(inner, list) and inner else inner
+    elif kind in ("text/rfc822-headers", "message/rfc822-headers"):
+        raw = part.get_payload(decode=True)
+        if isinstance(raw, bytes):
+            headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    found = headers.get("Message-ID") if isinstance(headers, Message) else None
+    return str(found).strip() if found else ""
+
+
 def _original_ids(msg: EmailMessage) -> tuple[str, ...]:
     """The Message-ID of the mail that came back: from the returned message or its headers,
     else from a copy of the headers in the text (Exim, qmail)."""
-    ids: list[str] = []
-    for part in msg.walk():
-        kind = part.get_content_type()
-        if kind == "message/rfc822":
-            inner = part.get_payload()
-            inner = inner[0] if isinstance(inner, list) and inner else inner
-            if isinstance(inner, Message) and inner.get("Message-ID"):
-                ids.append(str(inner["Message-ID"]).strip())
-        elif kind in ("text/rfc822-headers", "message/rfc822-headers"):
-            raw = part.get_payload(decode=True)
-            if isinstance(raw, bytes):
-                headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
-                if headers.get("Message-ID"):
-                    ids.append(str(headers["Message-ID"]).strip())
+    ids = [i for part in msg.walk() if (i := _returned_id(part))]
     if not ids:
         for part in msg.walk():
             if part.get_content_type() == "text/plain":

@@ -61,7 +61,10 @@ def read_inbox(config: Config, ledger: Ledger, receivables: Receivables, today: 
     run = InboxRun()
     handled = _sheet_handles(ledger, receivables)
     if handled:
-        run.notes.append(f"inbox: {handled} reply(ies) handled in the sheet (a date set)")
+        run.notes.append(
+            f"inbox: {handled} reply(ies) handled in the sheet (a new Promise date or Hold "
+            f"until, or paid in full)"
+        )
     cfg = config.inbox
     if cfg is None:
         return run
@@ -216,15 +219,19 @@ def _own(config: Config) -> frozenset[str]:
 
 
 def _sheet_handles(ledger: Ledger, receivables: Receivables) -> int:
-    """Replies the sheet now handles (a Promise date or Hold until on or after the reply)
-    are marked handled in the ledger, so a later change of the cell does not bring them back."""
+    """Replies the sheet now handles are marked handled in the ledger, so a later change of
+    the cell does not bring them back: a new Promise date or Hold until on or after the
+    reply (facts.sheet_handled), or nothing left open (paid in full: nothing to chase)."""
     pending = store.unhandled_replies(ledger)
     if not pending:
         return 0
     groups = by_debtor(i for i in receivables.invoices if i.debtor_key in pending)
     done = 0
     for key, replies in pending.items():
-        by = sheet_handled(replies, groups.get(key, ()))
+        rows = groups.get(key, ())
+        by = sheet_handled(replies, rows)
+        if by is None and rows and not any(i.balance > 0 for i in rows):
+            by = "sheet: paid in full"
         if by:
             done += store.handle_replies(ledger, [key], by)
     return done
