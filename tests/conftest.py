@@ -23,7 +23,13 @@ from xlsdun import logs
 # `make test-fast` (pytest -m "not slow") leaves them out, `make test` and CI run everything.
 # Every module not listed whole keeps its fast tests (test_slow_list.py checks it).
 SLOW_MODULES = frozenset(
-    {"test_crash.py", "test_inbox_month.py", "test_simulation.py", "test_writer_crash.py"}
+    {
+        "test_crash.py",
+        "test_inbox_month.py",
+        "test_inbox_oauth2.py",
+        "test_simulation.py",
+        "test_writer_crash.py",
+    }
 )
 SLOW_TESTS = frozenset(
     {

@@ -54,9 +54,10 @@ def free_port() -> int:
 class Dovecot:
     """One Dovecot: `imap_port` (plain, STARTTLS offered with TLS on) and `imaps_port`."""
 
-    def __init__(self, tls: bool = True) -> None:
+    def __init__(self, tls: bool = True, oauth2_url: str | None = None) -> None:
         self.binary = need_dovecot()
         self.tls = tls
+        self.oauth2_url = oauth2_url  # XOAUTH2 logins checked by this introspection URL
         self.root = Path(tempfile.mkdtemp(prefix="xlsdun-dovecot-"))
         self.root.chmod(0o755)
         self.imap_port, self.imaps_port = free_port(), free_port()
@@ -118,16 +119,31 @@ class Dovecot:
         return (
             f"base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n"
             f"info_log_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n"
-            f"disable_plaintext_auth = no\nauth_mechanisms = plain login\n{tls}"
+            f"disable_plaintext_auth = no\nauth_mechanisms = plain login"
+            f"{' xoauth2' if self.oauth2_url else ''}\n{tls}"
             f"mail_location = maildir:~/Maildir\nfirst_valid_uid = {min(uid, 500)}\n"
             f"first_valid_gid = 0\ndefault_login_user = {login_user}\n"
             f"default_internal_user = {internal_user}\nshutdown_clients = yes\n"
+            f"{self._oauth2_passdb()}"
             f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {d}/passwd\n}}\n"
             f"userdb {{\n  driver = passwd-file\n  args = {d}/passwd\n}}\n"
             f"service imap-login {{\n  chroot =\n  inet_listener imap {{\n"
             f"    address = 127.0.0.1\n    port = {self.imap_port}\n  }}\n{imaps}}}\n"
             f"service anvil {{\n  chroot =\n}}\n"
         )
+
+    def _oauth2_passdb(self) -> str:
+        """XOAUTH2: the bearer token checked by POSTing it to `oauth2_url` (RFC 7662)."""
+        if not self.oauth2_url:
+            return ""
+        conf = self.root / "oauth2.conf.ext"
+        conf.write_text(
+            f"introspection_mode = post\nintrospection_url = {self.oauth2_url}\n"
+            f"force_introspection = yes\nusername_attribute = email\n"
+            f"active_attribute = active\nactive_value = true\n"
+        )
+        conf.chmod(0o644)
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2\n  args = {conf}\n}}\n"
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 15
