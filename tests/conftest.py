@@ -44,6 +44,7 @@ SLOW_TESTS = frozenset(
         "test_digest.py::test_report_opens_in_headless_chromium",
         "test_ledger.py::test_random_sequences_follow_the_table",
         "test_mime_differential.py::test_any_name_and_subject_read_the_same",
+        "test_owner_words.py::test_the_digest_and_report_fit_a_phone_in_chromium",
         "test_packaging.py::test_a_wheel_built_from_the_sdist_installs_templates_that_init_copies",
         "test_speedups.py::test_the_portable_paths_do_the_same_work",
         "test_policy_properties.py::test_no_rule_changes_the_context_it_is_given",

@@ -85,7 +85,9 @@ def test_every_message_thanks_invites_a_reply_and_signs(lang: str, name: str) ->
         else:
             assert re.search("השיבו|להשיב|בתשובה", body) and "מתי נוח לכם" in body
         assert sender.name in body and sender.business in body
-        assert sender.phone in body and "accounts@levistudio.example" in body
+        # to a debtor abroad (another currency or language) in international form
+        phone = renderer(lang).context(action_for(lang, name), today=TODAY)["phone"]
+        assert phone in body and "accounts@levistudio.example" in body
         assert "515123456" in body  # the signature line
         for number in [i.invoice for i in action_for(lang, name).invoices]:
             assert number in body
@@ -125,26 +127,28 @@ def test_direct_asks_for_a_payment_date() -> None:
 def test_plan_offers_instalments_and_discount_and_explains_impact() -> None:
     text = renderer("en").render_parts(action_for("en", "plan"), today=TODAY).text
     assert "suppliers" in text
-    assert "3 monthly payments of ₪1,976.67 and US$400.00." in text and " of about" not in text
-    assert "with 2% off: ₪5,811.40 and US$1,176.00 instead of ₪5,930.00 and US$1,200.00" in text
+    assert "- 3 Dec 2026: ₪1,976.66 and US$400.00" in text and " of about" not in text
+    assert "1. Pay in full: ₪5,811.40 and US$1,176.00 by 3 Dec 2026." in text
     # which total the offer is on, and what happens to the charges, said plainly
-    assert "the charges listed above are payable in addition" in text
-    assert "reply to this email with one word: FULL or INSTALMENTS" in text
+    assert "less 2% (₪118.60 and US$24.00)" in text and "we waive the charges" in text
+    assert "reply with the word FULL" in text and "reply with the word INSTALMENTS" in text
     he = renderer("he").render_parts(action_for("he", "plan"), today=TODAY).text
-    assert "ספקים" in he and "פריסה לתשלומים" in he and "הנחה של" in he
-    assert 'השיבו למייל הזה במילה אחת: "מלא" או "תשלומים"' in he
+    assert "ספקים" in he and "פריסה ל־3 תשלומים חודשיים" in he and "הנחה של" in he
+    assert 'השיבו במילה "מלא"' in he and 'השיבו במילה "תשלומים"' in he
     assert "כ־" not in he and "בחשבונכם" not in he  # no "about" amounts; not "your (bank) account"
 
 
 def test_plan_omits_the_discount_when_policy_has_none() -> None:
     r = renderer("en", policy=replace(POLICY, early_payment_discount=Decimal("0")))
     text = r.render_parts(action_for("en", "plan"), today=TODAY).text
-    assert "discount" not in text.lower() and "% off" not in text
-    assert "In instalments" in text
-    r = renderer("he", policy=replace(POLICY, early_payment_discount=Decimal("0"), installments=1))
-    he = r.render_parts(action_for("he", "plan"), today=TODAY).text
-    assert "הנחה" not in he and "פריסה לתשלומים" not in he
-    assert "הסדר תשלומים" in he
+    assert "discount" not in text.lower() and "% off" not in text and " less " not in text
+    assert "monthly instalments" in text
+    plain = replace(
+        POLICY, early_payment_discount=Decimal("0"), installments=1, waive_charges_on_offer=False
+    )
+    he = renderer("he", policy=plain).render_parts(action_for("he", "plan"), today=TODAY).text
+    assert "הנחה" not in he and "תשלומים חודשיים" not in he and "תשלום מלא" not in he
+    assert "הסדר תשלומים" in he  # nothing to offer: an arrangement to agree
 
 
 def test_final_names_a_deadline_and_legal_advice_and_keeps_the_door_open() -> None:

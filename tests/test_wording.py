@@ -48,7 +48,9 @@ def test_every_message_speaks_with_one_voice(lang: str, name: str) -> None:
 @pytest.mark.parametrize("lang,name", CASES)
 def test_subjects_lead_with_what_the_mail_is_about(lang: str, name: str) -> None:
     subject = parts_for(lang, name).subject
-    for number in [i.invoice for i in action_for(lang, name).invoices]:
+    # the invoices the message asks to be paid (those not yet due are listed apart)
+    due = [i for i in action_for(lang, name).invoices if i.due_date <= TODAY or name == "thank_you"]
+    for number in [i.invoice for i in due or action_for(lang, name).invoices]:
         assert number in subject
     assert SENDERS[lang].business in subject
     assert "?" not in subject  # "מה שלומכם?", "How are things going?" read as marketing
@@ -118,15 +120,32 @@ def test_the_final_notice_names_the_total_due_and_the_date() -> None:
 
 def test_the_plan_offer_says_what_each_choice_covers() -> None:
     en = parts_for("en", "plan").text
-    assert "with 2% off: ₪5,811.40 and US$1,176.00 instead of ₪5,930.00 and US$1,200.00" in en
-    assert "payable in addition" in en and " of about " not in en
-    only_instalments = renderer("en", policy=replace(POLICY, early_payment_discount=Decimal(0)))
-    text = only_instalments.render_parts(action_for("en", "plan"), today=TODAY).text
-    assert "with one word: INSTALMENTS." in text and "FULL" not in text
+    assert "1. Pay in full: ₪5,811.40 and US$1,176.00 by 3 Dec 2026." in en
+    assert (
+        "That is the invoice balance of ₪5,930.00 and US$1,200.00 less 2% (₪118.60 and "
+        "US$24.00) for paying by then; we waive the charges listed above (₪50.00)." in en
+    )
+    assert "2. Pay in 3 monthly instalments, with the charges listed above (₪50.00) waived:" in en
+    assert "- 3 Feb 2027: ₪1,976.68 and US$400.00" in en and " of about " not in en
+    assert "reply with the word FULL" in en and "reply with the word INSTALMENTS" in en
+    assert "by standing order, post-dated cheques or credit card" in en
+    no_discount = renderer("en", policy=replace(POLICY, early_payment_discount=Decimal(0)))
+    text = no_discount.render_parts(action_for("en", "plan"), today=TODAY).text
+    assert "1. Pay in full: ₪5,930.00 and US$1,200.00 by 3 Dec 2026." in text
+    assert "That is the invoice balance; we waive the charges listed above (₪50.00)." in text
+    charged = renderer("en", policy=replace(POLICY, waive_charges_on_offer=False))
+    text = charged.render_parts(action_for("en", "plan"), today=TODAY).text
+    assert "1. Pay in full: ₪5,861.40 and US$1,176.00 by 3 Dec 2026." in text
+    assert "for paying by then, plus the charges listed above (₪50.00)." in text
+    assert "instalments, including the charges listed above (₪50.00):" in text
+    single = renderer("en", policy=replace(POLICY, installments=1))
+    text = single.render_parts(action_for("en", "plan"), today=TODAY).text
+    assert "To settle this:" in text and "INSTALMENTS" not in text
     assert "If this doesn't suit you" in text
     he = parts_for("he", "plan").text
     assert "כ־" not in he  # no "about" before an exact amount
-    assert "חיובי הפיגורים שלמעלה ישולמו בנוסף" in he
+    assert "ואנחנו מוותרים על חיובי הפיגורים" in he and 'השיבו במילה "תשלומים"' in he
+    assert "בהוראת קבע, בצ׳קים דחויים או בכרטיס אשראי" in he
 
 
 def test_the_broken_promise_is_firm_and_never_thanks_for_being_kept_informed() -> None:

@@ -63,6 +63,7 @@ class Invoice:
     notes: str | None = None
     reminder_level: str | None = None  # the sheet's own record, used when the ledger has none
     last_reminder: date | None = None
+    contact: str | None = None  # the person to greet ("Dana"); None: greet the organisation
 
     @property
     def debtor_key(self) -> str:
@@ -117,6 +118,7 @@ class Contact:
     variant: Variant = "standard"
     message_id: str | None = None
     invoices: tuple[str, ...] = ()
+    subject: str | None = None  # as sent; None for sends recorded before ledger version 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +195,11 @@ class Action:
     thread: tuple[str, ...] = ()
     call: CallReason | None = None  # set: the owner should pick up the phone, and why
     excluded: tuple[tuple[int, str], ...] = ()  # (sheet row, why) for the debtor's other invoices
+    contact: str | None = None  # the person to greet: the first Contact cell of the debtor
+    # the days of the earlier reminders about these invoices, oldest first, each once
+    earlier: tuple[date, ...] = ()
+    # the subject of the first reminder of this debt's thread whose subject is known
+    first_subject: str | None = None
 
     @property
     def invoice_ids(self) -> tuple[str, ...]:

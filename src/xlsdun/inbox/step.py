@@ -22,6 +22,7 @@ from .. import logs
 from ..config import Config
 from ..ledger import Ledger
 from ..models import Receivables
+from ..policy.wording import reason
 from ..render.cleaning import clean_line, shorten
 from . import store
 from .body import body_text
@@ -36,6 +37,29 @@ UNREACHABLE = (
     "the inbox could not be read ({why}): replies and bounces since the last run are not "
     "taken into account today; reminders went out as planned"
 )
+
+
+def unreachable_note(why: str) -> str:
+    return reason(UNREACHABLE.format(why=why), "inbox_unreachable", why=why)
+
+
+def handled_note(n: int) -> str:
+    text = (
+        f"inbox: {n} reply(ies) handled in the sheet (a new Promise date or Hold until, or "
+        f"paid in full)"
+    )
+    return reason(text, "inbox_sheet_handled", n=n)
+
+
+def more_note(n: int, folder: str) -> str:
+    return reason(f"inbox: {n} more message(s) wait in {folder}", "inbox_more", n=n, folder=folder)
+
+
+def counts_note(counts: Counter[str]) -> str:
+    """ "inbox: 1 bounce, 2 reply": what this run read, by kind (owner_words "inbox.count.*")."""
+    pairs = tuple(sorted(counts.items()))
+    said = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in pairs)
+    return reason(f"inbox: {said}", "inbox_counts", counts=pairs)
 
 
 @dataclass(slots=True)
@@ -61,10 +85,7 @@ def read_inbox(config: Config, ledger: Ledger, receivables: Receivables, today: 
     run = InboxRun()
     handled = _sheet_handles(ledger, receivables)
     if handled:
-        run.notes.append(
-            f"inbox: {handled} reply(ies) handled in the sheet (a new Promise date or Hold "
-            f"until, or paid in full)"
-        )
+        run.notes.append(handled_note(handled))
     cfg = config.inbox
     if cfg is None:
         return run
@@ -77,11 +98,10 @@ def read_inbox(config: Config, ledger: Ledger, receivables: Receivables, today: 
                 _read_folder(box, folder, cfg, ledger, known, today, run)
     except InboxError as exc:
         run.reached = False
-        run.notes.append(UNREACHABLE.format(why=str(exc)))
+        run.notes.append(unreachable_note(str(exc)))
         logs.log.warning("inbox not read: %s", exc)
     if run.counts:
-        said = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(run.counts.items()))
-        run.notes.append(f"inbox: {said}")
+        run.notes.append(counts_note(run.counts))
     return run
 
 
@@ -110,7 +130,7 @@ def _read_folder(
         done.append(uid)
     box.mark_seen(done)
     if len(state.uids) > len(uids):
-        run.notes.append(f"inbox: {len(state.uids) - len(uids)} more message(s) wait in {folder}")
+        run.notes.append(more_note(len(state.uids) - len(uids), folder))
 
 
 def process(

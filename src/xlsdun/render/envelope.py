@@ -113,6 +113,25 @@ def references(thread: tuple[str, ...], previous: str) -> list[str]:
     return chain
 
 
+OWN_SUBJECT_TEMPLATES = frozenset({"final", "thank_you"})
+"""The messages that keep their own subject in a thread: a formal final notice must be seen
+as what it is, and a thank-you is not one more reminder."""
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|תשובה)\s*:\s*", re.IGNORECASE)
+
+
+def thread_subject(own: str, first: str | None, *, follows_up: bool, template: str) -> str:
+    """The Subject a message goes out with: a follow-up in a debt's thread repeats the
+    thread's first reminder's subject as "Re: <it>", because Gmail and classic Outlook
+    thread by normalized subject, not only by References (RFC 5322 3.6.4): a new subject per
+    tier started a new conversation each time (issue 14). The final notice and the thank-you
+    keep their own (`OWN_SUBJECT_TEMPLATES`); with no earlier reminder in the thread, or
+    none whose subject the ledger knows (sent before version 4), the message's own."""
+    if not follows_up or not first or template in OWN_SUBJECT_TEMPLATES:
+        return own
+    root = _REPLY_PREFIX.sub("", header_safe(first)).strip()
+    return shorten(f"Re: {root}", MAX_SUBJECT) if root else own
+
+
 def date_header(now: datetime, timezone: str) -> str:
     """The Date header; a naive `now` is taken to be in the configured time zone."""
     return format_datetime(_aware(now, timezone))

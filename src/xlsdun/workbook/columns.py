@@ -34,6 +34,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "attachment",
     "pay_link",
     "cc",
+    "contact",
 )
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -190,6 +191,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "attachment": ("attachment", "file", "invoice file", "pdf", "קובץ", "מסמך", "צרופה"),
     "pay_link": ("pay link", "payment link", "link", "קישור לתשלום", "קישור"),
     "cc": ("cc", "copy to", "העתק", "העתק ל"),
+    "contact": ("contact", "contact name", "contact person", "איש קשר", "שם איש קשר"),
 }
 
 # Headers that name a field only where the row has no header of ALIASES for it: accounting

@@ -36,6 +36,7 @@ CURRENCY, CUSTOMER_ID, PHONE, PAY_LINK, ATTACHMENT, NOTES = 13, 14, 15, 16, 17, 
 LANGUAGE = 19  # "he" or "en"
 DISPUTED, DO_NOT_CONTACT, APPROVED = 20, 21, 22  # bool
 LEVEL, LAST = 23, 24  # the sheet's own record of the last reminder: text, date (or None)
+CONTACT = 25  # text: the person to greet
 # In a chunk where a converter rejected a cell (`Chunk.checked`), a cell may hold an
 # `Invalid` instead, and every row goes through `row_problems`.
 
@@ -43,7 +44,7 @@ LEVEL, LAST = 23, 24  # the sheet's own record of the last reminder: text, date 
 FIELDS: tuple[str, ...] = ("customer", "invoice", "invoice_date", "due_date", "hold_until")
 FIELDS += ("promise_date", "terms", "amount", "paid", "balance", "email", "cc", "currency")
 FIELDS += ("customer_id", "phone", "pay_link", "attachment", "notes", "language", "disputed")
-FIELDS += ("do_not_contact", "approved", "level", "last")
+FIELDS += ("do_not_contact", "approved", "level", "last", "contact")
 
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
 _ZERO = Decimal("0")
@@ -149,6 +150,7 @@ class _RowPass:
                     cells[NOTES],
                     cells[LEVEL],
                     cells[LAST],
+                    cells[CONTACT],
                 )
             )
 
