@@ -124,12 +124,28 @@ def test_before_any_invoice_is_due_all_are_listed_and_a_thank_you_lists_all() ->
     st.integers(min_value=1, max_value=36),
 )
 def test_instalments_add_up_to_the_cent(total: Decimal, parts: int) -> None:
+    """Exact to the cent, the odd cents one each on the first instalments (the Hebrew
+    reviewer: 2,296.67 / 2,296.67 / 2,296.66, never a larger last one)."""
     split = offer.split_cents(total, parts)
     assert len(split) == parts and sum(split) == total
-    assert all(p == split[0] for p in split[:-1])  # the first N-1 equal
-    assert split[0] == (total / parts).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
-    assert split[0] <= split[-1] < split[0] + Decimal("0.01") * parts
+    floor = (total / parts).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    assert split[-1] == floor and all(p in (floor, floor + Decimal("0.01")) for p in split)
+    assert split == sorted(split, reverse=True)  # the larger ones first
     assert all(p.as_tuple().exponent == -2 for p in split)
+
+
+def test_the_rounding_remainder_goes_on_the_first_instalments() -> None:
+    assert offer.split_cents(Decimal("6890.00"), 3) == [
+        Decimal("2296.67"),
+        Decimal("2296.67"),
+        Decimal("2296.66"),
+    ]
+    assert offer.split_cents(Decimal("10.00"), 3) == [
+        Decimal("3.34"),
+        Decimal("3.33"),
+        Decimal("3.33"),
+    ]
+    assert offer.split_cents(Decimal("9.00"), 3) == [Decimal("3.00")] * 3
 
 
 @given(
@@ -271,7 +287,7 @@ def test_the_context_has_a_stem_and_a_preheader_per_tier() -> None:
     ctx = build(landwer())
     assert ctx["stem"] == "חשבוניות 2, 3 ו־4 על סך 6,890.00\xa0₪ מאת דהן שירותי בית"
     assert ctx["preheader"] == (
-        "יתרה של 6,890.00\xa0₪ באיחור מאז 15 באוקטובר 2026: תשלום מלא או 3 תשלומים."
+        "יתרה של 6,890.00\xa0₪ באיחור מאז 15 באוקטובר 2026: תשלום מלא או פריסה ל־3 תשלומים."
     )
     en_locale = LocaleConfig(language="en")
     en = build(landwer(language="en"), locale=en_locale)
@@ -283,12 +299,17 @@ def test_the_context_has_a_stem_and_a_preheader_per_tier() -> None:
     assert build(soon, locale=en_locale)["preheader"] == "₪1,000.00 due on 28 Nov 2026."
     fees = (FeeLine("late_fee", "ILS", Decimal("50")),)
     final = build(landwer(tier="final", language="en", fees=fees), locale=en_locale)
-    assert final["preheader"] == "Final notice: ₪6,940.00 to be paid by 6 Dec 2026."
+    assert final["preheader"] == "Final notice: please pay ₪6,940.00 by 6 Dec 2026."
+    assert final["amount_due_plain"] == "₪6,940.00"  # the final subject's amount
+    several = action(invoice("1"), invoice("2", due_date=date(2026, 11, 20)), language="en")
+    assert build(several, locale=en_locale)["preheader"] == (
+        "₪2,000.00 overdue (the oldest since 5 Nov 2026). Please let us know when you will pay."
+    )
     promised = action(
         invoice("8", promise_date=date(2026, 11, 20)), variant="broken_promise", language="he"
     )
     assert (
-        build(promised)["preheader"] == "1,000.00\xa0₪: התשלום שתוכנן ל־20 בנובמבר 2026 טרם התקבל."
+        build(promised)["preheader"] == "התשלום שסוכם ל־20 בנובמבר 2026 (1,000.00\xa0₪) טרם התקבל."
     )
     paid = action(invoice("9", balance=Decimal("0"), amount=Decimal("700")), variant="thank_you")
     assert build(paid, locale=en_locale)["preheader"] == "Payment of ₪700.00 received. Thank you."
@@ -327,19 +348,33 @@ def test_a_hebrew_subject_of_capitals_gains_the_latin_business_name() -> None:
 @pytest.mark.parametrize(
     ("first", "thread", "template", "expected"),
     [
-        ("Reminder: invoice 1", ("<a@x>",), "direct", "Re: Reminder: invoice 1"),
-        ("Re: Reminder: invoice 1", ("<a@x>",), "plan", "Re: Reminder: invoice 1"),
-        ("Reminder: invoice 1", (), "direct", "OWN"),  # no earlier reminder about this debt
+        ("Reminder: invoice 1 (₪5)", ("<a@x>",), "direct", "Re: Reminder: invoice 1 (₪5)"),
+        ("Re: Reminder: invoice 1 (₪5)", ("<a@x>",), "plan", "Re: Reminder: invoice 1 (₪5)"),
+        ("Reminder: invoice 1 (₪5)", (), "direct", "OWN"),  # no earlier reminder about it
         (None, ("<a@x>",), "direct", "OWN"),  # the first one's subject is unknown (old rows)
-        ("Reminder: invoice 1", ("<a@x>",), "final", "OWN"),  # a formal notice is seen
-        ("Reminder: invoice 1", ("<a@x>",), "thank_you", "OWN"),
+        ("Reminder: invoice 1 (₪5)", ("<a@x>",), "final", "OWN"),  # a formal notice is seen
+        ("Reminder: invoice 1 (₪5)", ("<a@x>",), "thank_you", "OWN"),
+        # the debt changed since the thread began: the amount, or the invoices
+        ("Reminder: invoice 1 (₪9)", ("<a@x>",), "direct", "OWN"),
+        ("Reminder: invoices 1 and 2 (₪5)", ("<a@x>",), "plan", "OWN"),
     ],
 )
-def test_a_follow_up_repeats_the_first_subject(
+def test_a_follow_up_repeats_the_first_subject_while_the_debt_is_the_same(
     first: str | None, thread: tuple[str, ...], template: str, expected: str
 ) -> None:
-    got = envelope.thread_subject("OWN", first, follows_up=bool(thread), template=template)
+    got = envelope.thread_subject(
+        "OWN", first, follows_up=bool(thread), template=template, stem="invoice 1 (₪5)"
+    )
     assert got == expected
+
+
+def test_same_debt_compares_the_whole_stem_after_the_label() -> None:
+    assert envelope.same_debt("Payment reminder: invoice 1 (₪5) from A", "invoice 1 (₪5) from A")
+    assert not envelope.same_debt("Payment reminder: invoice 1 (₪5)", "invoice 1 (₪5) from A")
+    assert not envelope.same_debt("Payment reminder: invoice 11 (₪5)", "invoice 1 (₪5)")
+    assert not envelope.same_debt("Payment reminder: invoice 1 (₪5)", "")
+    he = "תזכורת לתשלום: חשבונית 20451 על סך 4,680.00 ₪ מאת סטודיו: לוי"
+    assert envelope.same_debt(he, "חשבונית 20451 על סך 4,680.00 ₪ מאת סטודיו: לוי")
 
 
 def test_a_rendered_follow_up_goes_out_as_re_the_first_subject_with_the_whole_chain() -> None:
@@ -347,15 +382,22 @@ def test_a_rendered_follow_up_goes_out_as_re_the_first_subject_with_the_whole_ch
         tier="plan",
         thread=("<a@x.example>", "<b@x.example>"),
         previous_message_id="<b@x.example>",
-        first_subject="תזכורת: חשבוניות 2, 3 ו־4",
+        first_subject="תזכורת לתשלום: חשבוניות 2, 3 ו־4 על סך 6,890.00 ₪ מאת דהן שירותי בית",
     )
     msg = parse(renderer().render(act, today=TODAY, now=datetime(2026, 11, 26, 9)))
-    assert msg["Subject"] == "Re: תזכורת: חשבוניות 2, 3 ו־4"
+    assert msg["Subject"] == (
+        "Re: תזכורת לתשלום: חשבוניות 2, 3 ו־4 על סך 6,890.00 ₪ מאת דהן שירותי בית"
+    )
     assert msg["References"].split() == ["<a@x.example>", "<b@x.example>"]
     final = parse(
         renderer().render(replace(act, tier="final"), today=TODAY, now=datetime(2026, 11, 26, 9))
     )
     assert not final["Subject"].startswith("Re:") and "<a@x.example>" in final["References"]
+    # one invoice paid since: the debt is not the one the thread's subject names
+    paid_one = replace(act, invoices=act.invoices[1:])
+    changed = parse(renderer().render(paid_one, today=TODAY, now=datetime(2026, 11, 26, 9)))
+    assert changed["Subject"].startswith("הצעה להסדר תשלום: חשבוניות 3 ו־4 על סך 4,740.00")
+    assert changed["References"].split() == ["<a@x.example>", "<b@x.example>"]
 
 
 # ---------------------------------------------------------------- the sender per language
@@ -492,7 +534,8 @@ def test_the_sample_cafe_landwer_plan_mail_keeps_the_invoice_not_yet_due_apart()
     assert [u.balance for u in ctx["upcoming"]] == [Decimal("2900.00")]
     assert ctx["totals"] == [Total("ILS", Decimal("6890.00"))]  # 2,150 + 3,480 + 1,260
     text = r.render_parts(act, today=TODAY).text
-    before_upcoming = text.split("לידיעתכם, חשבוניות לתשלום בהמשך")[0]
+    before_upcoming = text.split("לידיעתכם, חשבוניות שמועד תשלומן טרם הגיע")[0]
     assert "2,900.00" not in before_upcoming and "6,890.00" in before_upcoming
-    assert "2,900.00" in text.split("לידיעתכם, חשבוניות לתשלום בהמשך")[1].split("\n\n")[0]
+    after = text.split("לידיעתכם, חשבוניות שמועד תשלומן טרם הגיע")[1]
+    assert "2,900.00" in after.split("\n\n")[0]
     assert "9,790.00" not in text  # the old total with the invoice not yet due

@@ -81,6 +81,8 @@ def test_debtor_values_are_one_line_each() -> None:
         "customer": "Acme Ltd\u202e\u202c",
         "customer_email": "",
         "contact": "Dana Levi",
+        "organisation": "Acme Ltd\u202e\u202c",  # the suffix is not the name's end here
+        "firm": True,  # a direct reminder
     }
     assert context.debtor_values(facts(action(invoice())))["contact"] == ""
 
@@ -127,7 +129,8 @@ def test_offer_values_follow_the_policy() -> None:
         late_interest_annual=Decimal("0.04"),
     )
     offers = context.offer_values(facts(policy=policy))
-    assert offers["installment_amounts"] == [Total("ILS", Decimal("333.33"))]
+    # the first instalment takes the odd cent (333.34 / 333.33 / 333.33)
+    assert offers["installment_amounts"] == [Total("ILS", Decimal("333.34"))]
     assert offers["discounted_totals"] == [Total("ILS", Decimal("980.00"))]
     assert offers["discount_until"] == date(2026, 12, 3)
     assert offers["interest_rate"] == Decimal("0.04")

@@ -7,6 +7,7 @@ sheet; sheet text is cleaned (`cleaning.clean_line`) before a template sees it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -33,7 +34,7 @@ from .views import (
 )
 
 FEE_LABELS: dict[str, dict[str, str]] = {
-    "en": {"late_fee": "Late payment fee", "interest": "Interest on the overdue balance"},
+    "en": {"late_fee": "Late payment fee", "interest": "Interest on overdue amounts"},
     "he": {"late_fee": "דמי פיגורים", "interest": "ריבית פיגורים"},
 }
 INTEREST_RATE: dict[str, str] = {"en": "{rate} a year", "he": "{rate} לשנה"}
@@ -151,12 +152,41 @@ def due_apart(
     return [v for v in views if v.days_overdue >= 0], [v for v in views if v.days_overdue < 0]
 
 
+LEGAL_SUFFIX = re.compile(
+    r"[\s,]+(?:ltd|limited|inc|incorporated|llc|llp|plc|corp|corporation|co|gmbh|ag|ab|as|"
+    r"oy|bv|nv|sa|sas|sarl|srl|spa|pty|pte|kk)\.?$",
+    re.IGNORECASE,
+)
+FIRM_TIERS = frozenset({"direct", "plan", "final", "escalate"})
+
+
+def organisation(name: str) -> str:
+    """A company's name as a letter greets its team, without the legal suffix ("Harbour Lane
+    Bakery Ltd" → "Harbour Lane Bakery": "Hello Harbour Lane Bakery Ltd team," reads
+    machine-made); the name as it is when nothing else would be left."""
+    short = name
+    while (cut := LEGAL_SUFFIX.sub("", short).strip()) != short and cut:
+        short = cut
+    return short or name
+
+
+def firm(action: Action) -> bool:
+    """Whether the message is a firm one (direct, plan, final, broken promise): English
+    opens those "Dear …", the friendly ones and the thank-you "Hello …"."""
+    return action.variant == "broken_promise" or (
+        action.variant != "thank_you" and (action.tier or "") in FIRM_TIERS
+    )
+
+
 def debtor_values(f: Facts) -> dict[str, Any]:
-    """Who the message is to."""
+    """Who the message is to, and how the greeting names them."""
+    customer = clean_line(f.action.customer)
     return {
-        "customer": clean_line(f.action.customer),
+        "customer": customer,
         "customer_email": clean_line(f.action.email or ""),
         "contact": clean_line(f.action.contact or ""),  # "": greet the organisation
+        "organisation": organisation(customer),
+        "firm": firm(f.action),
     }
 
 
@@ -222,12 +252,13 @@ def offer_values(f: Facts) -> dict[str, Any]:
     waive = policy.waive_charges_on_offer
     full = offer.full_payment(f.totals, f.fees, by=by, discount=discount, waive_charges=waive)
     words = offer.ACCEPT_WORDS.get(f.language, offer.ACCEPT_WORDS["en"])
+    abroad = foreign(f)["currency"]
     monthly = offer.instalments(
         f.totals, f.fees, count=policy.installments, first=by, waive_charges=waive
     )
     return {
         "installments": policy.installments,
-        # the first instalment per currency (the others equal, the last takes the cents):
+        # the first instalment per currency (the first ones take the odd cents):
         # kept for templates written before `offer_instalments`
         "installment_amounts": list(monthly[0].amounts) if monthly else [],
         "discount": discount,
@@ -238,7 +269,15 @@ def offer_values(f: Facts) -> dict[str, Any]:
         ],
         "offer_full": full,
         "offer_instalments": monthly,
-        "instalment_methods": offer.method_labels(policy.instalment_methods, f.language),
+        # a debtor abroad: no standing order or post-dated cheques (offer.DOMESTIC_ONLY)
+        "instalment_methods": offer.method_labels(
+            policy.instalment_methods, f.language, abroad=abroad
+        ),
+        "instalments_abroad": abroad,
+        # the plan's offer waives the charges either way: no "Total including charges" line
+        "offer_waives_charges": f.action.tier == "plan"
+        and f.action.variant == "standard"
+        and full.charges_waived,
         "accept_full": words[0],
         "accept_instalments": words[1],
         "interest_rate": policy.late_interest_annual if policy.late_interest_annual > 0 else None,
@@ -289,7 +328,9 @@ def sender_phone(phone: str, country: str, abroad: bool) -> str:
 def headline_values(f: Facts) -> dict[str, Any]:
     """The subject's stem and the inbox preheader (headlines.py), in the message's language."""
     fmt = formatter(f.language, replace(f.locale, language=f.language).babel_locale)
-    action, sums = f.action, f.totals
+    action = f.action
+    named = falling_due(f)
+    sums = f.totals if named is f.invoices else totals((i.currency, i.balance) for i in named)
     promises = [i.promise_date for i in f.invoices if i.promise_date]
     kind = headlines.preheader_kind(
         action.tier or "",
@@ -297,6 +338,7 @@ def headline_values(f: Facts) -> dict[str, Any]:
         any_overdue=any(i.days_overdue > 0 for i in f.invoices),
         promise=bool(promises),
         instalments=f.policy.installments,
+        several=len(named) > 1,
     )
     if kind == "thank_you":
         sums = totals((i.currency, i.amount or i.balance) for i in f.invoices)
@@ -309,11 +351,32 @@ def headline_values(f: Facts) -> dict[str, Any]:
         promise=max(promises) if promises else None,
         instalments=f.policy.installments,
     )
+    business, latin = f.sender.business, f.latin_business
     return {
-        "stem": headlines.stem(fmt, f.invoices, sums, f.sender.business, f.latin_business),
-        "stem_short": headlines.stem(fmt, f.invoices, None, f.sender.business, f.latin_business),
+        "stem": headlines.stem(fmt, named, sums, business, latin),
+        "stem_short": headlines.stem(fmt, named, None, business, latin),
         "preheader": headlines.preheader(fmt, says),
+        # the final notice's subject: the amount it asks for, charges included
+        "amount_due_plain": headlines.amounts(fmt, totals_due(f)),
     }
+
+
+def falling_due(f: Facts) -> list[InvoiceView]:
+    """The invoices a subject and preheader name: those the message asks to be paid; before
+    any is due (courtesy), only the one(s) falling due first, not every open invoice (a
+    courtesy note about INV-1042 is not a reminder about INV-1057, due a month later)."""
+    if action_is_early(f):
+        first = min(i.due_date for i in f.invoices)
+        return [i for i in f.invoices if i.due_date == first]
+    return f.invoices
+
+
+def action_is_early(f: Facts) -> bool:
+    return (
+        f.action.variant != "thank_you"
+        and bool(f.invoices)
+        and all(i.days_overdue < 0 for i in f.invoices)
+    )
 
 
 def language_values(f: Facts) -> dict[str, Any]:

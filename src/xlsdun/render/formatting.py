@@ -38,6 +38,31 @@ def and_list(
     return ", ".join(parts[:-1]) + " " + joiner + parts[-1]
 
 
+COUNT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    # index n - 2 for n = 2..10; Hebrew as the number stands before its noun
+    "he": {
+        "f": ("שתי", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע", "עשר"),
+        "m": ("שני", "שלושה", "ארבעה", "חמישה", "שישה", "שבעה", "שמונה", "תשעה", "עשרה"),
+    },
+    "en": {
+        "f": ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+        "m": ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    },
+}
+
+
+def count_word(n: int, language: str, gender: str = "f", prefix: str = "") -> str:
+    """A count in running prose, as a careful writer puts it: from two to ten in words, in
+    Hebrew in the noun's gender ("שלוש חשבוניות", "שלושה תשלומים"), a one-letter prefix
+    attached ("בשלוש", "לשלושה"); other counts in digits, the Hebrew prefix joined by a maqaf
+    ("ב־12"). Lists, amounts, dates and preheaders keep their digits."""
+    words = COUNT_WORDS.get(language, COUNT_WORDS["en"])
+    if 2 <= n <= 10:
+        return prefix + words.get(gender, words["f"])[n - 2]
+    joiner = "־" if prefix and language == "he" else " " if prefix else ""
+    return f"{prefix}{joiner}{n}"
+
+
 @functools.lru_cache(maxsize=16)
 def formatter(language: str, babel_locale: str) -> Formatter:
     """One Formatter per language and locale, for text built in code (subject stems,
@@ -294,8 +319,13 @@ class Formatter:
         text = and_list(parts, self.language, bool(prefix), choice=choice)
         return Markup(text) if html else text
 
+    def count(self, n: int, gender: str = "f", prefix: str = "") -> str:
+        """`count_word` in this language: {{ invoice_count | count("f", "ב") }} → "בשלוש"."""
+        return count_word(int(n), self.language, gender, prefix)
+
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
+            "count": self.count,
             "money": self.money,
             "date": self.date,
             "percent": self.percent,

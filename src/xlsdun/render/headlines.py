@@ -40,21 +40,26 @@ PREHEADERS: dict[str, dict[str, str]] = {
     "en": {
         "courtesy": "{amount} due on {due}.",
         "friendly": "{amount} was due on {due}.",
-        "direct": "{amount} overdue since {due}. When can you pay?",
+        "friendly_many": "{amount} overdue; the oldest invoice was due on {due}.",
+        "direct": "{amount} overdue since {due}. Please let us know when you will pay.",
+        "direct_many": "{amount} overdue (the oldest since {due}). Please let us know when you"
+        " will pay.",
         "plan": "{amount} overdue since {due}: pay in full or in {n} instalments.",
-        "plan_single": "{amount} overdue since {due}. Let's agree how to settle it.",
-        "final": "Final notice: {amount_due} to be paid by {deadline}.",
-        "broken_promise": "{amount}: the payment planned for {promise} has not reached us.",
+        "plan_single": "{amount} overdue since {due}. We would like to agree a way to settle it.",
+        "final": "Final notice: please pay {amount_due} by {deadline}.",
+        "broken_promise": "The {amount} you arranged to pay by {promise} has not reached us.",
         "thank_you": "Payment of {amount} received. Thank you.",
     },
     "he": {
         "courtesy": "{amount} לתשלום עד {due}.",
-        "friendly": "יתרה של {amount} שמועד תשלומה היה ב־{due}.",
+        "friendly": "יתרה של {amount} ממתינה לתשלום מאז {due}.",
+        "friendly_many": "יתרה של {amount} ממתינה לתשלום מאז {due}.",
         "direct": "יתרה של {amount} באיחור מאז {due}. מתי תוכלו לשלם?",
-        "plan": "יתרה של {amount} באיחור מאז {due}: תשלום מלא או {n} תשלומים.",
+        "direct_many": "יתרה של {amount} באיחור מאז {due}. מתי תוכלו לשלם?",
+        "plan": "יתרה של {amount} באיחור מאז {due}: תשלום מלא או פריסה ל־{n} תשלומים.",
         "plan_single": "יתרה של {amount} באיחור מאז {due}. נשמח לסכם איתכם הסדר תשלום.",
         "final": "התראה אחרונה: {amount_due} לתשלום עד {deadline}.",
-        "broken_promise": "{amount}: התשלום שתוכנן ל־{promise} טרם התקבל.",
+        "broken_promise": "התשלום שסוכם ל־{promise} ({amount}) טרם התקבל.",
         "thank_you": "קיבלנו את התשלום בסך {amount}. תודה!",
     },
 }
@@ -129,15 +134,26 @@ def preheader(fmt: Formatter, says: Preheader) -> str:
 
 
 def preheader_kind(
-    tier: str, variant: str, *, any_overdue: bool, promise: bool, instalments: int
+    tier: str,
+    variant: str,
+    *,
+    any_overdue: bool,
+    promise: bool,
+    instalments: int,
+    several: bool = False,
 ) -> str:
-    """Which preheader a message carries (a key of `PREHEADERS`)."""
+    """Which preheader a message carries (a key of `PREHEADERS`); with `several` overdue
+    invoices, the friendly and direct ones say the date is the oldest invoice's."""
     if variant == "thank_you":
         return "thank_you"
     if variant == "broken_promise":
-        return "broken_promise" if promise else "direct"
+        return "broken_promise" if promise else plural("direct", several)
     if tier == "plan":
         return "plan" if instalments > 1 else "plan_single"
     if tier == "courtesy" and any_overdue:
-        return "friendly"
-    return tier if tier in PREHEADERS["en"] else "direct"
+        return plural("friendly", several)
+    return plural(tier, several) if tier in PREHEADERS["en"] else plural("direct", several)
+
+
+def plural(kind: str, several: bool) -> str:
+    return f"{kind}_many" if several and f"{kind}_many" in PREHEADERS["en"] else kind

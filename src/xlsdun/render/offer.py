@@ -61,13 +61,16 @@ class Instalment:
 
 
 def split_cents(total: Decimal, parts: int) -> list[Decimal]:
-    """`total` in `parts` payments to the cent: the first parts - 1 equal (rounded down to
-    the cent), the last takes the rest, so they add up to `total` exactly."""
+    """`total` in `parts` payments to the cent, adding up to `total` exactly: each the total
+    divided and rounded down to the cent, the cents left over one each on the first ones
+    (2,296.67 / 2,296.67 / 2,296.66), as an Israeli bookkeeper splits it: the remainder
+    paid first, never a larger last instalment that looks like a surcharge."""
     if parts < 1:
         raise ValueError("at least one part")
     cents = to_cents(total)
     each = (cents / parts).quantize(CENT, rounding=ROUND_DOWN)
-    return [each] * (parts - 1) + [cents - each * (parts - 1)]
+    left = int((cents - each * parts) / CENT)  # 0 <= left < parts
+    return [each + CENT] * left + [each] * (parts - left)
 
 
 def add_months(day: date, months: int) -> date:
@@ -141,7 +144,13 @@ def instalments(
     ]
 
 
-def method_labels(methods: Sequence[str], language: str) -> list[str]:
-    """The configured means of paying instalments, in the message's language."""
+DOMESTIC_ONLY = frozenset({"standing_order", "postdated_cheques"})
+"""Means of paying instalments that only an Israeli bank account can use: a standing order
+(הוראת קבע) and post-dated cheques are not offered to a debtor who pays from abroad."""
+
+
+def method_labels(methods: Sequence[str], language: str, *, abroad: bool = False) -> list[str]:
+    """The configured means of paying instalments, in the message's language; for a debtor
+    abroad (invoices in another currency) only those that work across borders."""
     labels = INSTALMENT_LABELS.get(language, INSTALMENT_LABELS["en"])
-    return [labels[m] for m in methods if m in labels]
+    return [labels[m] for m in methods if m in labels and not (abroad and m in DOMESTIC_ONLY)]

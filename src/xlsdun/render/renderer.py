@@ -88,7 +88,11 @@ class Renderer:
         render = self._templates.render
         own = shorten(header_safe(render(language, name, "subject", context)), envelope.MAX_SUBJECT)
         subject = envelope.thread_subject(
-            own, action.first_subject, follows_up=bool(action.thread), template=name
+            own,
+            action.first_subject,
+            follows_up=bool(action.thread),
+            template=name,
+            stem=str(context.get("stem", "")),
         )
         context["subject"] = subject
         text = tidy_text(render(language, name, "txt", context))
