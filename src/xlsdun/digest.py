@@ -43,6 +43,7 @@ from .digest_calls import (
     last_contacts,
     money,
 )
+from .inbox.digest import InboxLine, inbox_lines
 from .ledger import Ledger
 from .models import Action, Delivery, RunReport
 from .owner_words import Words, words
@@ -125,6 +126,7 @@ class ClientDigest:
     workbook_written: bool = False
     report_path: str | None = None
     new: list[str] = field(default_factory=list)  # what is new since today's earlier digest
+    inbox: list[InboxLine] = field(default_factory=list)  # replies and bounces (inbox/digest.py)
     w: Words = EN  # the owner's language
 
     def needs(self) -> dict[str, str]:
@@ -146,6 +148,11 @@ class ClientDigest:
         items.update(
             (f"deferred:{x.customer}", w("need.deferred", customer=x.customer))
             for x in self.deferred
+        )
+        items.update(
+            (f"inbox:{x.customer}:{x.key}", w("need.inbox", customer=x.customer, what=x.what))
+            for x in self.inbox
+            if x.needs_owner
         )
         if self.error or self.exit_code:
             key = f"problem:{self.exit_code}:{self.error or ''}"
@@ -225,7 +232,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         run_id=report.run_id,
         exit_code=report.exit_code,
         counts=ledger.state_counts(today),
-        notes=[n for n in report.notes if n != UP_TO_DATE],
+        notes=[w.reason(n) for n in report.notes if n != UP_TO_DATE],
         workbook=str(config.workbook.path),
         workbook_written=report.workbook_written,
         w=w,
@@ -240,6 +247,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     d.deferred += _deferred_deliveries(report.deliveries, w)
     d.who = _who(ledger, today, config, w)
     d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
+    d.inbox = inbox_lines(ledger, today, w)
     return d
 
 

@@ -169,6 +169,8 @@ _EN: dict[str, str] = {
     "call.kind.attachment": "Invoice file missing",
     "call.kind.ambiguous": "Did the reminder arrive?",
     "call.kind.credit_note": "Credit notes: check what is owed",
+    "call.kind.bounced": "Email address bounced",
+    "call.kind.check_paid": "Says they paid: check",
     "call.see_points": "Talking points: “{title}” above",
     "call.why.escalate": "overdue past the last email reminder",
     "call.why.credit_note": "credit notes: check what is owed",
@@ -176,6 +178,8 @@ _EN: dict[str, str] = {
     "call.why.bad_address": "email address refused or invalid",
     "call.why.attachment": "invoice attachment missing or refused",
     "call.why.ambiguous": "send interrupted: did it arrive?",
+    "call.why.bounced": "address bounced",
+    "call.why.check_paid": "replied that they paid: check",
     "call.phone": "Phone",
     "call.no_phone": "not in the sheet",
     "call.whatsapp": "WhatsApp",
@@ -240,6 +244,12 @@ _EN: dict[str, str] = {
     "points.credit_note.2": "Settle the credit in the sheet (or agree the amount with them); "
     "reminders resume by themselves once only open invoices are left.",
     "points.credit_note.3": "Thank them for their cooperation.",
+    "points.bounced.1": "Their address bounced (the server's reason is on the card): ask for "
+    "the right one and put it in the sheet; mail resumes once the address cell changes.",
+    "points.bounced.2": "Name the amount and the due date plainly; ask when they can pay.",
+    "points.check_paid.1": "They replied that they paid: check the bank before anything else.",
+    "points.check_paid.2": "If it arrived, mark it paid in the sheet; if not, call and ask for "
+    "the transfer's details. Then run 'xlsdun resolve CUSTOMER --replied'.",
     # -- the plan's reasons (policy/wording.Reason: key and parameters) -------------------
     "reason.overdue": "{days} overdue",
     "reason.due_today": "due today",
@@ -260,6 +270,19 @@ _EN: dict[str, str] = {
     "reason.below_first_tier": "{days} overdue: below the first tier",
     "reason.day_off": "not a send day ({weekday}); next send day {when}",
     "reason.holiday": "not a send day (public holiday ({name})); next send day {when}",
+    "reason.bounced": "address bounced: {server}",
+    "reason.bounced_plain": "address bounced",
+    "reason.replied": "replied on {on}: {line}",
+    "reason.replied_plain": "replied on {on}",
+    "reason.replied_paid": "replied on {on}: {line}; check whether paid",
+    "reason.replied_paid_plain": "replied on {on}; check whether paid",
+    # the inbox step's notes (inbox/step.py), said like the plan's reasons
+    "reason.inbox_unreachable": "the inbox could not be read ({why}): replies and bounces "
+    "since the last run are not taken into account today; reminders went out as planned",
+    "reason.inbox_sheet_handled": "inbox: {n} reply(ies) handled in the sheet (a new Promise "
+    "date or Hold until, or paid in full)",
+    "reason.inbox_more": "inbox: {n} more message(s) wait in {folder}",
+    "reason.inbox_counts": "inbox: {counts}",
     "weekday.1": "Monday",
     "weekday.2": "Tuesday",
     "weekday.3": "Wednesday",
@@ -267,6 +290,29 @@ _EN: dict[str, str] = {
     "weekday.5": "Friday",
     "weekday.6": "Saturday",
     "weekday.7": "Sunday",
+    # -- the digest: replies and bounces (inbox/digest.py) --------------------------------
+    "h.inbox": "Replies and bounces",
+    "need.inbox": "{customer}: {what}",
+    "inbox.replied": "replied on {day}",
+    "inbox.found.bounce": "bounced",
+    "inbox.found.delayed": "delivery delayed (not a bounce: nothing changes)",
+    "inbox.found.auto_reply": "auto-reply, ignored",
+    "inbox.found.unmatched": "from nobody in the workbook, left alone",
+    "inbox.found.unreadable": "could not be read, left alone",
+    "inbox.with_detail": "{what}: {detail}",
+    "inbox.unknown_sender": "unknown sender",
+    "inbox.hint.promise": "suggested promise date: {day} (write it in Promise date if they "
+    "agreed to it)",
+    "inbox.hint.paid": "says it paid: check whether the payment arrived",
+    "inbox.hint.resolve": "once dealt with: {command} (or a Promise date / Hold until in the "
+    "sheet)",
+    "inbox.count.reply": "{n} reply",
+    "inbox.count.bounce": "{n} bounce",
+    "inbox.count.delayed": "{n} delayed",
+    "inbox.count.auto_reply": "{n} auto reply",
+    "inbox.count.unmatched": "{n} unmatched",
+    "inbox.count.unreadable": "{n} unreadable",
+    "inbox.count.own": "{n} own",
 }
 
 _HE: dict[str, str] = {
@@ -409,6 +455,8 @@ _HE: dict[str, str] = {
     "call.kind.attachment": "קובץ החשבונית חסר",
     "call.kind.ambiguous": "האם התזכורת הגיעה?",
     "call.kind.credit_note": "חשבוניות זיכוי: לבדוק כמה חייבים",
+    "call.kind.bounced": "כתובת המייל חזרה",
+    "call.kind.check_paid": "כתבו ששילמו: לבדוק",
     "call.see_points": "נקודות לשיחה: „{title}” למעלה",
     "call.why.escalate": "באיחור, אחרי התזכורת האחרונה במייל",
     "call.why.credit_note": "חשבוניות זיכוי: לבדוק כמה חייבים",
@@ -416,6 +464,8 @@ _HE: dict[str, str] = {
     "call.why.bad_address": "כתובת המייל נדחתה או שגויה",
     "call.why.attachment": "קובץ החשבונית חסר או נדחה",
     "call.why.ambiguous": "השליחה נקטעה: האם הגיעה?",
+    "call.why.bounced": "כתובת המייל חזרה",
+    "call.why.check_paid": "השיבו ששילמו: לבדוק",
     "call.phone": "טלפון",
     "call.no_phone": "לא מופיע בגיליון",
     "call.whatsapp": "וואטסאפ",
@@ -475,6 +525,12 @@ _HE: dict[str, str] = {
     "points.credit_note.2": "לקזז את הזיכוי בגיליון (או לסכם איתם את הסכום); התזכורות יתחדשו "
     "מעצמן כשיישארו רק חשבוניות פתוחות.",
     "points.credit_note.3": "להודות להם על שיתוף הפעולה.",
+    "points.bounced.1": "המייל אליהם חזר (תשובת השרת מופיעה בכרטיס): לבקש את הכתובת הנכונה "
+    "ולעדכן אותה בקובץ האקסל; המיילים יחודשו כשהכתובת בתא תשתנה.",
+    "points.bounced.2": "לומר בפשטות את הסכום ואת מועד התשלום; לשאול מתי יוכלו לשלם.",
+    "points.check_paid.1": "הם השיבו ששילמו: לבדוק בחשבון הבנק לפני כל דבר אחר.",
+    "points.check_paid.2": "אם התשלום התקבל, לסמן בקובץ האקסל ששולם; אם לא, להתקשר ולבקש את "
+    "פרטי ההעברה. אחר כך לסמן שהתשובה טופלה (הפקודה מופיעה תחת „תשובות ומיילים שחזרו”).",
     "reason.overdue": "{days} באיחור",
     "reason.due_today": "לתשלום היום",
     "reason.due_in": "לתשלום בעוד {days}",
@@ -493,6 +549,18 @@ _HE: dict[str, str] = {
     "reason.below_first_tier": "{days} באיחור: עדיין לפני הדרגה הראשונה",
     "reason.day_off": "לא יום שליחה ({weekday}); יום השליחה הבא: {when}",
     "reason.holiday": "לא יום שליחה (חג: {name}); יום השליחה הבא: {when}",
+    "reason.bounced": "כתובת המייל חזרה: {server}",
+    "reason.bounced_plain": "כתובת המייל חזרה",
+    "reason.replied": "השיבו ב־{on}: {line}",
+    "reason.replied_plain": "השיבו ב־{on}",
+    "reason.replied_paid": "השיבו ב־{on}: {line}; לבדוק אם שולם",
+    "reason.replied_paid_plain": "השיבו ב־{on}; לבדוק אם שולם",
+    "reason.inbox_unreachable": "לא ניתן היה לקרוא את תיבת הדואר ({why}): תשובות ומיילים "
+    "שחזרו מאז הריצה הקודמת לא נלקחו בחשבון היום; התזכורות יצאו כמתוכנן",
+    "reason.inbox_sheet_handled": "תיבת הדואר: {n} תשובות טופלו בקובץ האקסל (תאריך הבטחה או "
+    "השהיה חדשים, או תשלום מלא)",
+    "reason.inbox_more": "תיבת הדואר: עוד {n} הודעות ממתינות בתיקייה {folder}",
+    "reason.inbox_counts": "תיבת הדואר: {counts}",
     "weekday.1": "יום שני",
     "weekday.2": "יום שלישי",
     "weekday.3": "יום רביעי",
@@ -500,7 +568,29 @@ _HE: dict[str, str] = {
     "weekday.5": "יום שישי",
     "weekday.6": "שבת",
     "weekday.7": "יום ראשון",
+    "h.inbox": "תשובות ומיילים שחזרו",
+    "need.inbox": "{customer}: {what}",
+    "inbox.replied": "השיבו ב־{day}",
+    "inbox.found.bounce": "כתובת המייל חזרה",
+    "inbox.found.delayed": "המסירה מתעכבת (המייל לא חזר: אין שינוי)",
+    "inbox.found.auto_reply": "מענה אוטומטי, לא נלקח בחשבון",
+    "inbox.found.unmatched": "השולח אינו מופיע בקובץ האקסל; ההודעה נשארה כמו שהיא",
+    "inbox.found.unreadable": "לא ניתן היה לקרוא את ההודעה; היא נשארה כמו שהיא",
+    "inbox.with_detail": "{what}: {detail}",
+    "inbox.unknown_sender": "שולח לא ידוע",
+    "inbox.hint.promise": "תאריך הבטחה מוצע: {day} (לרשום אותו בעמודת תאריך הבטחה אם הסכימו לו)",
+    "inbox.hint.paid": "כתבו ששילמו: לבדוק אם התשלום התקבל",
+    "inbox.hint.resolve": "אחרי הטיפול: {command} (או תאריך הבטחה / השהיה עד בקובץ האקסל)",
+    "inbox.count.reply": "תשובות: {n}",
+    "inbox.count.bounce": "מיילים שחזרו: {n}",
+    "inbox.count.delayed": "מסירות מתעכבות: {n}",
+    "inbox.count.auto_reply": "מענים אוטומטיים: {n}",
+    "inbox.count.unmatched": "משולחים לא מוכרים: {n}",
+    "inbox.count.unreadable": "לא קריאות: {n}",
+    "inbox.count.own": "מהכתובות של העסק עצמו: {n}",
 }
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 CATALOG: dict[OwnerLanguage, dict[str, str]] = {"en": _EN, "he": _HE}
 
@@ -511,6 +601,8 @@ POINT_COUNTS: dict[str, int] = {
     "attachment": 2,
     "ambiguous": 2,
     "credit_note": 3,
+    "bounced": 2,
+    "check_paid": 2,
 }
 """How many talking points each kind of call has (points.KIND.1 … points.KIND.N)."""
 
@@ -589,9 +681,14 @@ class Words:
         params: dict[str, Any] = getattr(text, "params", {})
         if key == "all_of":
             return "; ".join(self.reason(r) for r in params["reasons"])
+        if key == "inbox_counts":
+            said = ", ".join(self(f"inbox.count.{k}", n=n) for k, n in params["counts"])
+            return self("reason.inbox_counts", counts=said)
         return self(f"reason.{key}", **{n: self._param(n, v) for n, v in params.items()})
 
     def _param(self, name: str, value: Any) -> object:
+        if name == "on" and isinstance(value, date):
+            return self.short_day(value)
         if isinstance(value, date):
             return self.day(value)
         if name == "days":
@@ -621,6 +718,15 @@ class Words:
     def day(self, d: date) -> str:
         """A date: ISO in English (as the sheet and the CLI write it), 26.11.2026 in Hebrew."""
         return d.strftime("%d.%m.%Y") if self.language == "he" else d.isoformat()
+
+    def short_day(self, d: date, *, year: bool = False) -> str:
+        """A day in a sentence: "28 Nov" / "28.11" (with the year: "15 Dec 2026" / "15.12.2026"),
+        whatever the machine's locale."""
+        if self.language == "he":
+            short = f"{d.day}.{d.month}"
+            return f"{short}.{d.year}" if year else short
+        short = f"{d.day} {_MONTHS[d.month - 1]}"
+        return f"{short} {d.year}" if year else short
 
     def language_name(self, code: str) -> str:
         return CATALOG[self.language].get(f"lang.{code}", code)
