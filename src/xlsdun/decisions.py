@@ -165,16 +165,8 @@ def resolve_replied(config: Config, customer: str) -> RepliesHandled:
         waiting = [
             _Waiting(r["customer"], r["email"], r["debtor"]) for r in store.pending_replies(ledger)
         ]
-        matches = matching(customer, waiting)
+        matches = _one_customer(customer, waiting, "no reply from '{}' is waiting to be handled")
         debtors = {w.debtor for w in matches}
-        if len(debtors) > 1:
-            names = ", ".join(sorted({w.customer for w in matches}))
-            raise RunError(
-                f"'{customer}' matches several customers: {names}. Give the full name or email."
-            )
-        if not matches:
-            names = ", ".join(sorted({w.customer for w in waiting})) or "none"
-            raise RunError(f"no reply from '{customer}' is waiting to be handled; waiting: {names}")
         done = store.handle_replies(ledger, debtors, "resolve --replied")
     return RepliesHandled(matches[0].customer, matches[0].debtor, done)
 
@@ -188,8 +180,13 @@ class _Waiting:
     debtor: str
 
 
-def _one_customer(customer: str, waiting: list[SendRecord]) -> list[SendRecord]:
-    """The waiting sends of the one customer CUSTOMER names; none or several is refused."""
+def _one_customer(
+    customer: str,
+    waiting: Sequence[_N],
+    none_waiting: str = "no reminder to '{}' is waiting to be resolved",
+) -> list[_N]:
+    """The waiting items of the one customer CUSTOMER names; none or several is refused
+    (`none_waiting`: what is not waiting, the customer's words in its braces)."""
     matches = matching(customer, waiting)
     if len({r.debtor for r in matches}) > 1:
         names = ", ".join(sorted({r.customer for r in matches}))
@@ -198,5 +195,5 @@ def _one_customer(customer: str, waiting: list[SendRecord]) -> list[SendRecord]:
         )
     if not matches:
         names = ", ".join(sorted({r.customer for r in waiting})) or "none"
-        raise RunError(f"no reminder to '{customer}' is waiting to be resolved; waiting: {names}")
+        raise RunError(f"{none_waiting.format(customer)}; waiting: {names}")
     return matches

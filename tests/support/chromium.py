@@ -33,28 +33,36 @@ addEventListener('load', () => {
 </script>"""
 
 
-def overflow(page: str, width: int, folder: Path) -> dict[str, list[str]]:
-    """{"over": texts past the page, "wrapped": nowrap values on two lines} at `width` px."""
-    html = page.replace("</head>", f"<style>html{{width:{width}px}}</style></head>")
-    probe = folder / "probe.html"
-    probe.write_text(html.replace("</body>", PROBE + "</body>"), "utf-8")
+def headless(options: list[str], uri: str) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium on `uri` with `options` (a screenshot, a DOM dump), in a profile of
+    its own that is gone afterwards; its stderr carries the page's console."""
     with tempfile.TemporaryDirectory() as profile:
-        out = subprocess.run(
+        return subprocess.run(
             [
                 str(CHROMIUM),
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
                 "--no-first-run",
                 f"--user-data-dir={profile}",
-                "--window-size=1000,2000",
-                "--dump-dom",
-                probe.as_uri(),
+                *options,
+                uri,
             ],
             capture_output=True,
             text=True,
             timeout=120,
-        ).stdout
+        )
+
+
+def overflow(page: str, width: int, folder: Path) -> dict[str, list[str]]:
+    """{"over": texts past the page, "wrapped": nowrap values on two lines} at `width` px."""
+    html = page.replace("</head>", f"<style>html{{width:{width}px}}</style></head>")
+    probe = folder / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE + "</body>"), "utf-8")
+    out = headless(["--window-size=1000,2000", "--dump-dom"], probe.as_uri()).stdout
     found = re.search(r'data-probe="([^"]*)"', out)
     assert found, (width, out[-500:])
     result: dict[str, list[str]] = json.loads(
