@@ -349,14 +349,15 @@ def test_a_hebrew_subject_of_capitals_gains_the_latin_business_name() -> None:
     ("first", "thread", "template", "expected"),
     [
         ("Reminder: invoice 1 (₪5)", ("<a@x>",), "direct", "Re: Reminder: invoice 1 (₪5)"),
-        ("Re: Reminder: invoice 1 (₪5)", ("<a@x>",), "plan", "Re: Reminder: invoice 1 (₪5)"),
+        ("Re: Reminder: invoice 1 (₪5)", ("<a@x>",), "direct", "Re: Reminder: invoice 1 (₪5)"),
+        ("Reminder: invoice 1 (₪5)", ("<a@x>",), "plan", "OWN"),  # an offer is new content
         ("Reminder: invoice 1 (₪5)", (), "direct", "OWN"),  # no earlier reminder about it
         (None, ("<a@x>",), "direct", "OWN"),  # the first one's subject is unknown (old rows)
         ("Reminder: invoice 1 (₪5)", ("<a@x>",), "final", "OWN"),  # a formal notice is seen
         ("Reminder: invoice 1 (₪5)", ("<a@x>",), "thank_you", "OWN"),
         # the debt changed since the thread began: the amount, or the invoices
         ("Reminder: invoice 1 (₪9)", ("<a@x>",), "direct", "OWN"),
-        ("Reminder: invoices 1 and 2 (₪5)", ("<a@x>",), "plan", "OWN"),
+        ("Reminder: invoices 1 and 2 (₪5)", ("<a@x>",), "direct", "OWN"),
     ],
 )
 def test_a_follow_up_repeats_the_first_subject_while_the_debt_is_the_same(
@@ -379,7 +380,7 @@ def test_same_debt_compares_the_whole_stem_after_the_label() -> None:
 
 def test_a_rendered_follow_up_goes_out_as_re_the_first_subject_with_the_whole_chain() -> None:
     act = landwer(
-        tier="plan",
+        tier="direct",
         thread=("<a@x.example>", "<b@x.example>"),
         previous_message_id="<b@x.example>",
         first_subject="תזכורת לתשלום: חשבוניות 2, 3 ו־4 על סך 6,890.00 ₪ מאת דהן שירותי בית",
@@ -393,10 +394,16 @@ def test_a_rendered_follow_up_goes_out_as_re_the_first_subject_with_the_whole_ch
         renderer().render(replace(act, tier="final"), today=TODAY, now=datetime(2026, 11, 26, 9))
     )
     assert not final["Subject"].startswith("Re:") and "<a@x.example>" in final["References"]
+    # the plan's offer, with its deadline, is new content: its own subject, still chained
+    plan = parse(
+        renderer().render(replace(act, tier="plan"), today=TODAY, now=datetime(2026, 11, 26, 9))
+    )
+    assert plan["Subject"].startswith("הצעה להסדר תשלום: חשבוניות 2, 3 ו־4")
+    assert plan["References"].split() == ["<a@x.example>", "<b@x.example>"]
     # one invoice paid since: the debt is not the one the thread's subject names
     paid_one = replace(act, invoices=act.invoices[1:])
     changed = parse(renderer().render(paid_one, today=TODAY, now=datetime(2026, 11, 26, 9)))
-    assert changed["Subject"].startswith("הצעה להסדר תשלום: חשבוניות 3 ו־4 על סך 4,740.00")
+    assert changed["Subject"].startswith("תשלום שמועדו עבר: חשבוניות 3 ו־4 על סך 4,740.00")
     assert changed["References"].split() == ["<a@x.example>", "<b@x.example>"]
 
 
