@@ -287,13 +287,15 @@ def test_the_context_has_a_stem_and_a_preheader_per_tier() -> None:
     ctx = build(landwer())
     assert ctx["stem"] == "חשבוניות 2, 3 ו־4 על סך 6,890.00\xa0₪ מאת דהן שירותי בית"
     assert ctx["preheader"] == (
-        "יתרה של 6,890.00\xa0₪ באיחור מאז 15 באוקטובר 2026: תשלום מלא או פריסה ל־3 תשלומים."
+        "יתרה של 6,890.00\xa0₪ באיחור (הישנה שבחשבוניות מאז 15 באוקטובר 2026): תשלום מלא או"
+        " פריסה ל־3 תשלומים."
     )
     en_locale = LocaleConfig(language="en")
     en = build(landwer(language="en"), locale=en_locale)
     assert en["stem"] == "invoices 2, 3 and 4 (₪6,890.00) from Dahan Home Services"
     assert (
-        en["preheader"] == "₪6,890.00 overdue since 15 Oct 2026: pay in full or in 3 instalments."
+        en["preheader"] == "₪6,890.00 overdue (the oldest since 15 Oct 2026): you can pay in full"
+        " or in three monthly instalments."
     )
     soon = action(invoice("7", due_date=TODAY + timedelta(days=2)), tier="courtesy")
     assert build(soon, locale=en_locale)["preheader"] == "₪1,000.00 due on 28 Nov 2026."

@@ -112,20 +112,20 @@ def test_hebrew_counts_from_eleven_take_yom(name: str) -> None:
 def test_the_final_notice_names_the_total_due_and_the_date() -> None:
     en = parts_for("en", "final").text
     assert (
-        "Please pay ₪6,021.27 and US$1,200.00 (the combined invoice balance plus the charges"
+        "Please pay ₪6,023.23 and US$1,206.84 (the combined invoice balance plus the charges"
         " listed above) by Sunday, 6 December 2026, or contact us before then" in en
     )
     he = parts_for("he", "final").text
     assert (
-        f"נבקש לשלם {LRI}8,331.77{PDI}\xa0₪ (יתרת החשבוניות בתוספת חיובי הפיגורים)"
+        f"נבקש לשלם {LRI}8,346.90{PDI}\xa0₪ (יתרת החשבוניות בתוספת חיובי הפיגורים)"
         " עד יום ראשון, 6 בדצמבר 2026" in he
     )
     # the subject: the amount asked (charges included) and the deadline first, so a phone's
     # truncated subject line still shows them
     subject = parts_for("en", "final").subject
-    assert subject.startswith("Final notice: ₪6,021.27 and US$1,200.00 due by 6 Dec 2026 – ")
+    assert subject.startswith("Final notice: ₪6,023.23 and US$1,206.84 due by 6 Dec 2026 – ")
     he_subject = parts_for("he", "final").subject
-    assert he_subject.startswith("התראה אחרונה: 8,331.77 ₪ לתשלום עד 6 בדצמבר 2026 – ")
+    assert he_subject.startswith("התראה אחרונה: 8,346.90 ₪ לתשלום עד 6 בדצמבר 2026 – ")
     no_fees = renderer("en").render_parts(action(invoice(), tier="final"), today=TODAY).text
     assert "Please pay the balance of ₪1,000.00 by Sunday, 6 December 2026" in no_fees
     assert "charges" not in no_fees
@@ -167,8 +167,19 @@ def test_the_plan_offer_says_what_each_choice_covers() -> None:
     assert "instalments, including the charges listed above (₪50.00):" in text
     single = renderer("en", policy=replace(POLICY, installments=1))
     text = single.render_parts(action_for("en", "plan"), today=TODAY).text
-    assert "To settle this:" in text and "INSTALMENTS" not in text
+    assert (
+        "You can settle this by paying ₪5,811.40 and US$1,176.00 in full by 3 Dec 2026. This is"
+        " the combined invoice balance" in text
+    )
+    assert "To accept, reply with the word FULL." in text and "INSTALMENTS" not in text
+    assert "To settle this:" not in text and "To choose this option" not in text
     assert "If this does not work for you" in text
+    he_single = renderer("he", policy=replace(POLICY, installments=1, early_payment_discount=0))
+    he_text = he_single.render_parts(action_for("he", "plan"), today=TODAY).text
+    assert "אנחנו מציעים לסגור את היתרה כך:" in he_text and "לסגירת היתרה:" not in he_text
+    assert (
+        "כלומר, יתרת החשבוניות בלבד – אנחנו מוותרים על חיובי הפיגורים (" in he_text
+    )
     he = parts_for("he", "plan").text
     assert "כ־" not in he  # no "about" before an exact amount
     assert "ואנחנו מוותרים על חיובי הפיגורים" in he and 'השיבו למייל הזה במילה "תשלומים"' in he
@@ -177,7 +188,8 @@ def test_the_plan_offer_says_what_each_choice_covers() -> None:
 
 def test_the_broken_promise_is_firm_and_never_thanks_for_being_kept_informed() -> None:
     en = parts_for("en", "broken_promise").text
-    assert "You told us you would pay by Sunday, 22 November 2026, but so far, payment" in en
+    assert "You told us you would pay by Sunday, 22 November 2026, but so far payment has" in en
+    assert "Thank you for dealing with this promptly." in en and "in advance" not in en
     assert "keeping us" not in en and "for letting us know" not in en
     he = parts_for("he", "broken_promise").text
     assert "לפי מה שסוכם בינינו, התשלום היה אמור להתקבל עד" in he
