@@ -7,13 +7,13 @@ import email.policy
 import io
 import re
 import subprocess
-import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from support.chromium import CHROMIUM, headless
 from support.sample_setup import TODAY, copy_sample, invoke, run_json
 from xlsdun import config as config_mod
 from xlsdun import logs
@@ -23,8 +23,6 @@ from xlsdun.ledger import Ledger
 from xlsdun.models import RunReport
 from xlsdun.report import print_run
 from xlsdun.wiring import ledger_path
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def parse(path: Path) -> email.message.EmailMessage:
@@ -162,27 +160,10 @@ def test_report_opens_in_headless_chromium(demo: Path, tmp_path: Path) -> None:
     run_json(demo)
     page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
     shot = tmp_path / "report.png"
-    with tempfile.TemporaryDirectory() as profile:
-        proc = subprocess.run(
-            [
-                str(CHROMIUM),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                "--enable-logging=stderr",
-                f"--screenshot={shot}",
-                "--window-size=1000,1400",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    proc = headless(
+        ["--enable-logging=stderr", f"--screenshot={shot}", "--window-size=1000,1400"],
+        page.as_uri(),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 20_000
     assert "Uncaught" not in proc.stderr and "CONSOLE" not in proc.stderr

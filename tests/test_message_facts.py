@@ -4,6 +4,7 @@ and the thread's stable subject, the preheader, and the sender per language."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,11 +16,11 @@ from hypothesis import strategies as st
 
 from support.message_setup import action, invoice, parse
 from support.sample_setup import SAMPLE, invoke, make_workbook
-from xlsdun.config import LocaleConfig, SenderConfig, default_policy, load
+from xlsdun.config import LocaleConfig, SenderConfig, default_policy, iban_valid, load
 from xlsdun.ledger import Ledger
 from xlsdun.models import FeeLine
 from xlsdun.policy import plan as make_plan
-from xlsdun.render import Renderer, context, envelope, headlines, offer
+from xlsdun.render import LRI, PDI, Renderer, context, envelope, headlines, offer
 from xlsdun.render.environment import Templates
 from xlsdun.render.formatting import and_list, formatter
 from xlsdun.render.views import FeeView, Total
@@ -34,7 +35,7 @@ SENDER = SenderConfig(
     business="Dahan Home Services",
     phone="03-555-1234",
     bank_details="Bank Leumi, branch 800, account 123456",
-    iban="IL62 0108 0000 0009 9999 999",
+    iban="IL84 0108 0000 0000 0123 456",
     swift="LUMIILIT",
     languages=(
         (
@@ -45,7 +46,7 @@ SENDER = SenderConfig(
                 business="דהן שירותי בית",
                 phone="03-555-1234",
                 bank_details="בנק לאומי, סניף 800, חשבון 123456",
-                iban="IL62 0108 0000 0009 9999 999",
+                iban="IL84 0108 0000 0000 0123 456",
                 swift="LUMIILIT",
             ),
         ),
@@ -287,13 +288,15 @@ def test_the_context_has_a_stem_and_a_preheader_per_tier() -> None:
     ctx = build(landwer())
     assert ctx["stem"] == "חשבוניות 2, 3 ו־4 על סך 6,890.00\xa0₪ מאת דהן שירותי בית"
     assert ctx["preheader"] == (
-        "יתרה של 6,890.00\xa0₪ באיחור מאז 15 באוקטובר 2026: תשלום מלא או פריסה ל־3 תשלומים."
+        "יתרה של 6,890.00\xa0₪ באיחור (הישנה שבחשבוניות מאז 15 באוקטובר 2026): תשלום מלא או"
+        " פריסה ל־3 תשלומים."
     )
     en_locale = LocaleConfig(language="en")
     en = build(landwer(language="en"), locale=en_locale)
     assert en["stem"] == "invoices 2, 3 and 4 (₪6,890.00) from Dahan Home Services"
     assert (
-        en["preheader"] == "₪6,890.00 overdue since 15 Oct 2026: pay in full or in 3 instalments."
+        en["preheader"] == "₪6,890.00 overdue (the oldest since 15 Oct 2026): you can pay in full"
+        " or in three monthly instalments."
     )
     soon = action(invoice("7", due_date=TODAY + timedelta(days=2)), tier="courtesy")
     assert build(soon, locale=en_locale)["preheader"] == "₪1,000.00 due on 28 Nov 2026."
@@ -349,14 +352,15 @@ def test_a_hebrew_subject_of_capitals_gains_the_latin_business_name() -> None:
     ("first", "thread", "template", "expected"),
     [
         ("Reminder: invoice 1 (₪5)", ("<a@x>",), "direct", "Re: Reminder: invoice 1 (₪5)"),
-        ("Re: Reminder: invoice 1 (₪5)", ("<a@x>",), "plan", "Re: Reminder: invoice 1 (₪5)"),
+        ("Re: Reminder: invoice 1 (₪5)", ("<a@x>",), "direct", "Re: Reminder: invoice 1 (₪5)"),
+        ("Reminder: invoice 1 (₪5)", ("<a@x>",), "plan", "OWN"),  # an offer is new content
         ("Reminder: invoice 1 (₪5)", (), "direct", "OWN"),  # no earlier reminder about it
         (None, ("<a@x>",), "direct", "OWN"),  # the first one's subject is unknown (old rows)
         ("Reminder: invoice 1 (₪5)", ("<a@x>",), "final", "OWN"),  # a formal notice is seen
         ("Reminder: invoice 1 (₪5)", ("<a@x>",), "thank_you", "OWN"),
         # the debt changed since the thread began: the amount, or the invoices
         ("Reminder: invoice 1 (₪9)", ("<a@x>",), "direct", "OWN"),
-        ("Reminder: invoices 1 and 2 (₪5)", ("<a@x>",), "plan", "OWN"),
+        ("Reminder: invoices 1 and 2 (₪5)", ("<a@x>",), "direct", "OWN"),
     ],
 )
 def test_a_follow_up_repeats_the_first_subject_while_the_debt_is_the_same(
@@ -379,7 +383,7 @@ def test_same_debt_compares_the_whole_stem_after_the_label() -> None:
 
 def test_a_rendered_follow_up_goes_out_as_re_the_first_subject_with_the_whole_chain() -> None:
     act = landwer(
-        tier="plan",
+        tier="direct",
         thread=("<a@x.example>", "<b@x.example>"),
         previous_message_id="<b@x.example>",
         first_subject="תזכורת לתשלום: חשבוניות 2, 3 ו־4 על סך 6,890.00 ₪ מאת דהן שירותי בית",
@@ -393,10 +397,16 @@ def test_a_rendered_follow_up_goes_out_as_re_the_first_subject_with_the_whole_ch
         renderer().render(replace(act, tier="final"), today=TODAY, now=datetime(2026, 11, 26, 9))
     )
     assert not final["Subject"].startswith("Re:") and "<a@x.example>" in final["References"]
+    # the plan's offer, with its deadline, is new content: its own subject, still chained
+    plan = parse(
+        renderer().render(replace(act, tier="plan"), today=TODAY, now=datetime(2026, 11, 26, 9))
+    )
+    assert plan["Subject"].startswith("הצעה להסדר תשלום: חשבוניות 2, 3 ו־4")
+    assert plan["References"].split() == ["<a@x.example>", "<b@x.example>"]
     # one invoice paid since: the debt is not the one the thread's subject names
     paid_one = replace(act, invoices=act.invoices[1:])
     changed = parse(renderer().render(paid_one, today=TODAY, now=datetime(2026, 11, 26, 9)))
-    assert changed["Subject"].startswith("הצעה להסדר תשלום: חשבוניות 3 ו־4 על סך 4,740.00")
+    assert changed["Subject"].startswith("תשלום שמועדו עבר: חשבוניות 3 ו־4 על סך 4,740.00")
     assert changed["References"].split() == ["<a@x.example>", "<b@x.example>"]
 
 
@@ -418,7 +428,7 @@ def test_iban_and_swift_for_a_foreign_currency_and_an_international_phone_abroad
     assert (home["iban"], home["swift"], home["phone"]) == ("", "", "03-555-1234")
     usd = action(invoice("9", currency="USD"), language="he")
     abroad = build(usd)
-    assert abroad["iban"] == "IL62 0108 0000 0009 9999 999" and abroad["swift"] == "LUMIILIT"
+    assert abroad["iban"] == "IL84 0108 0000 0000 0123 456" and abroad["swift"] == "LUMIILIT"
     assert abroad["phone"] == "+972 3-555-1234"
     english = build(landwer(language="en"))  # a Hebrew business's English-speaking customer
     assert english["phone"] == "+972 3-555-1234" and english["iban"] == ""
@@ -481,7 +491,7 @@ def test_runs_store_each_subject_and_a_follow_up_keeps_the_first(tmp_path: Path)
     ("table", "line", "key"),
     [
         ("[sender.he]", 'busines = "x"', "sender.he.busines"),
-        ("[sender]", 'iban = "IL62 0108 0000 0009 9999 998"', "sender.iban"),
+        ("[sender]", 'iban = "IL84 0108 0000 0000 0123 457"', "sender.iban"),
         ("[sender]", 'swift = "LUMI"', "sender.swift"),
         ("[policy]", 'instalment_methods = ["barter"]', "policy.instalment_methods"),
         ("[policy]", 'waive_charges_on_offer = "yes"', "policy.waive_charges_on_offer"),
@@ -509,11 +519,11 @@ def test_how_to_pay_shows_iban_and_swift_to_a_debtor_in_another_currency(languag
     usd = action(invoice("9", currency="USD"), language=language)
     parts = renderer(locale=LocaleConfig(language=language)).render_parts(usd, today=TODAY)
     for body in (parts.text, parts.html):
-        assert "IL62 0108 0000 0009 9999 999" in body and "LUMIILIT" in body
+        assert "IL84 0108 0000 0000 0123 456" in body and "LUMIILIT" in body
     home = renderer(locale=LocaleConfig(language=language)).render_parts(
         replace(usd, invoices=(invoice("9"),)), today=TODAY
     )
-    assert "IL62" not in home.text and "LUMIILIT" not in home.html
+    assert "IL84" not in home.text and "LUMIILIT" not in home.html
 
 
 def test_the_sample_cafe_landwer_plan_mail_keeps_the_invoice_not_yet_due_apart() -> None:
@@ -539,3 +549,44 @@ def test_the_sample_cafe_landwer_plan_mail_keeps_the_invoice_not_yet_due_apart()
     after = text.split("לידיעתכם, חשבוניות שמועד תשלומן טרם הגיע")[1]
     assert "2,900.00" in after.split("\n\n")[0]
     assert "9,790.00" not in text  # the old total with the invoice not yet due
+
+
+def iban_account(iban: str) -> tuple[int, int, int]:
+    """An Israeli IBAN's (bank, branch, account): IL, two check digits, 3 + 3 + 13 digits."""
+    compact = "".join(iban.split())
+    assert compact.startswith("IL") and len(compact) == 23
+    return int(compact[4:7]), int(compact[7:10]), int(compact[10:])
+
+
+def test_the_sample_config_gives_one_bank_account_in_every_form() -> None:
+    """A payer abroad and one at home must reach the same account: the sample's IBAN (its
+    checksum valid) holds the bank, branch and account its bank_details name, in each
+    language; the SWIFT code is that bank's."""
+    cfg = load(SAMPLE / "xlsdun.toml")
+    sender = cfg.sender
+    assert iban_valid("".join(sender.iban.split()))
+    bank, branch, account = iban_account(sender.iban)
+    for language in ("en", "he"):
+        details = sender.for_language(language).bank_details
+        numbers = [int(n) for n in re.findall(r"\d+", details)]
+        assert numbers == [bank, branch, account], (language, details)
+    assert sender.swift == "POALILIT" and "Hapoalim" in sender.bank_details
+    # the test fixtures' accounts are consistent too
+    assert iban_account(SENDER.iban) == (10, 800, 123456)
+    assert "800" in SENDER.bank_details and "123456" in SENDER.bank_details
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_a_transfer_from_abroad_names_the_bank_and_the_beneficiary(language: str) -> None:
+    usd = action(invoice("9", currency="USD"), language=language)
+    parts = renderer(locale=LocaleConfig(language=language)).render_parts(usd, today=TODAY)
+    if language == "en":
+        line = (
+            "From outside Israel: IBAN IL84 0108 0000 0000 0123 456, SWIFT/BIC LUMIILIT"
+            " (Bank Leumi), beneficiary Dahan Home Services"
+        )
+        assert line in parts.text.replace(LRI, "").replace(PDI, "")
+    else:
+        assert "• העברה מחו״ל: IBAN " in parts.text
+        assert parts.text.rstrip().count(", לטובת דהן שירותי בית") == 1
+        assert "Dahan Home Services" not in parts.text  # the sender of the language

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
+from support.chromium import CHROMIUM, overflow
 from support.sample_setup import TODAY, copy_sample, run_json
 from xlsdun import config as config_mod
 from xlsdun import policy
@@ -495,50 +496,86 @@ def test_every_keyed_reason_says_the_same_in_english_and_is_hebrew_in_hebrew() -
     last = Contact(day, "plan")
     reasons += [cadence_text(n, last, day + timedelta(days=7)) for n in (-1, 0, 1, 5)]
     reasons += [overdue_text(n) for n in (-2, 0, 1, 12)]
+    reasons += _inbox_reasons(day)
     keyed = [r for r in reasons if isinstance(r, Reason) and r.key]
     assert {r.key for r in keyed} == {
         k.removeprefix("reason.") for k in CATALOG["en"] if k.startswith("reason.")
     }
+    from xlsdun.policy.wording import short_day
+
     iso = re.compile(r"\d{4}-\d{2}-\d{2}")
-    for r in keyed:  # the plan (CLI, --json) keeps ISO dates; the owner reads "20 Oct 2026"
-        assert EN.reason(r) == iso.sub(lambda m: EN.day(date.fromisoformat(m[0])), r)
+    for r in keyed:  # the plan (CLI, --json) keeps ISO dates, "replied on 28 Nov" as issue
+        # 16 says it; the owner reads every date whole: "20 Oct 2026", "20.10.2026"
+        expected = iso.sub(lambda m: EN.day(date.fromisoformat(m[0])), r)
+        if r.key.startswith("replied"):
+            on = r.params["on"]
+            expected = expected.replace(f"on {short_day(on)}", f"on {EN.day(on)}", 1)
+        assert EN.reason(r) == expected
         assert not re.search(r"[A-Za-z]{3}", HE.reason(r)), (r, HE.reason(r))
     assert HE.reason(next(r for r in keyed if r.key == "day_off")) == (
         "לא יום שליחה (שבת); יום השליחה הבא: 18.10.2026"
     )
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-PROBE = """<script>
-addEventListener('load', () => {
-  const page = document.documentElement.getBoundingClientRect();
-  const over = [];  // text laid out beyond the page's edges
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    const range = document.createRange();
-    range.selectNodeContents(n);
-    for (const r of range.getClientRects()) {
-      if (r.width > 0 && (r.right > page.right + 0.5 || r.left < page.left - 0.5)) {
-        over.push(n.textContent.trim().slice(0, 60));
-        break;
-      }
+def _inbox_reasons(day: date) -> list[str]:
+    """The inbox's reasons (policy rules `replied`, `bounced`) and notes (inbox/step.py),
+    from the code that makes them; what the debtor or the server wrote is Hebrew or digits
+    here, so that any English left in the Hebrew is the catalog's."""
+    from collections import Counter
+
+    from xlsdun.inbox import step
+    from xlsdun.models import Bounce, DebtorHistory, Reply
+
+    said = Reply(day - timedelta(days=1), "נשלם בחודש הבא")
+    paid = Reply(day - timedelta(days=2), "שילמתי אתמול", paid_hint=True)
+    silent, silent_paid = Reply(day, ""), Reply(day, "", paid_hint=True)
+    histories = {
+        "said": DebtorHistory(replies=(said,)),
+        "paid": DebtorHistory(replies=(said, paid)),
+        "silent": DebtorHistory(replies=(silent,)),
+        "silent_paid": DebtorHistory(replies=(silent_paid,)),
+        "bounced": DebtorHistory(bounces=(Bounce("b@x.example", "550 5.1.1", day),)),
+        "bounced_plain": DebtorHistory(bounces=(Bounce("b@x.example", "", day),)),
     }
-  }
-  const wrapped = [...document.querySelectorAll('bdi[style*=nowrap]')]
-    .filter(e => e.getClientRects().length > 1).map(e => e.textContent);
-  document.body.setAttribute('data-probe', JSON.stringify({over, wrapped}));
-});
-</script>"""
+    invoices = tuple(
+        Invoice(
+            row, name, f"R{row}", day - timedelta(days=20), Decimal(100), "ILS", f"{name}@x.example"
+        )
+        for row, name in enumerate(histories, start=2)
+    )
+    history = {f"email:{name}@x.example": h for name, h in histories.items()}
+    actions = policy.plan(Receivables(invoices), history, day, default_policy()).actions
+    assert {a.call for a in actions} == {None, "check_paid", "bounced"}
+    counts = Counter({"reply": 2, "bounce": 1, "auto_reply": 1, "delayed": 1, "own": 1})
+    counts.update({"unmatched": 1, "unreadable": 1})
+    notes = [step.unreachable_note("111"), step.handled_note(2), step.more_note(3, "דואר")]
+    return [*(a.reason for a in actions), *notes, step.counts_note(counts)]
+
+
+def test_inbox_reasons_and_notes_in_hebrew() -> None:
+    """The reply's own line and the server's reason are kept as they came; the rest is the
+    owner's language, the reply's day whole, as every date the owner reads."""
+    from xlsdun.policy.wording import Reason
+
+    reasons = {r.key: r for r in _inbox_reasons(date(2026, 11, 29)) if isinstance(r, Reason)}
+    assert EN.reason(reasons["replied"]) == "replied on 28 Nov 2026: נשלם בחודש הבא"
+    assert HE.reason(reasons["replied"]) == "השיבו ב־28.11.2026: נשלם בחודש הבא"
+    # the latest reply's line; any reply that says it paid puts the check on the call list
+    paid = HE.reason(reasons["replied_paid"])
+    assert paid == "השיבו ב־28.11.2026: נשלם בחודש הבא; לבדוק אם שולם"
+    assert EN.reason(reasons["bounced"]) == "address bounced: 550 5.1.1"
+    assert HE.reason(reasons["bounced"]) == "כתובת המייל חזרה: 550 5.1.1"
+    assert EN.reason(reasons["inbox_counts"]) == (
+        "inbox: auto-replies: 1, bounces: 1, delayed: 1, from the business's own addresses: 1, "
+        "replies: 2, from unknown senders: 1, unreadable: 1"
+    )
+    assert HE.reason(reasons["inbox_counts"]).startswith("תיבת הדואר: מענים אוטומטיים: 1, ")
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed")
 def test_the_digest_and_report_fit_a_phone_in_chromium(tmp_path: Path) -> None:
     """Laid out by Chromium at 390 and 800 px in both languages, nothing sticks out of the
     page and no amount, date or invoice number is broken over two lines."""
-    import json
-    import subprocess
-    import tempfile
-
     pages: dict[str, str] = {}
     for language in ("he", "en"):
         folder = tmp_path / language
@@ -551,29 +588,7 @@ def test_the_digest_and_report_fit_a_phone_in_chromium(tmp_path: Path) -> None:
     pages["a page that does not fit"] = pages["he digest"].replace("</body>", wide)
     for name, page in pages.items():
         for width in (390, 800):
-            html = page.replace("</head>", f"<style>html{{width:{width}px}}</style></head>")
-            probe = tmp_path / "probe.html"
-            probe.write_text(html.replace("</body>", PROBE + "</body>"), "utf-8")
-            with tempfile.TemporaryDirectory() as profile:
-                out = subprocess.run(
-                    [
-                        str(CHROMIUM),
-                        "--headless",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--no-first-run",
-                        f"--user-data-dir={profile}",
-                        "--window-size=1000,2000",
-                        "--dump-dom",
-                        probe.as_uri(),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    timeout=120,
-                ).stdout
-            found = re.search(r'data-probe="([^"]*)"', out)
-            assert found, (name, width, out[-500:])
-            result = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+            result = overflow(page, width, tmp_path)
             if name == "a page that does not fit":  # the probe can fail
                 assert result["over"], result
             else:

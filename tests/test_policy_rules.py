@@ -82,6 +82,8 @@ def test_the_rules_read_as_one_list_in_order() -> None:
         "paid",
         "do_not_contact",
         "all_set_aside",
+        "bounced",
+        "replied",
         "credit_covers",
         "credit_notes",
         "minimum_balance",

@@ -214,8 +214,12 @@ def test_fees_are_separate_lines_in_addition_to_the_invoices() -> None:
     parts = renderer("en").render_parts(action_for("en", "final"), today=TODAY)
     assert "the following charges for late payment also apply" in parts.text
     assert "- Late payment fee: ₪50.00" in parts.text
-    assert "- Interest on overdue amounts (4% a year): ₪41.27" in parts.text
-    assert "Total including charges in ILS: ₪6,021.27" in parts.text
+    # 4% a year on each invoice from its due date: 4,680.00 x 68 days and 1,250.00 x 61
+    # days in ₪, 1,200.00 x 52 days in US$ (render/samples.py)
+    assert "- Interest on overdue amounts (4% a year): ₪43.23" in parts.text
+    assert "- Interest on overdue amounts (4% a year): US$6.84" in parts.text
+    assert "Total including charges in ILS: ₪6,023.23" in parts.text
+    assert "Total including charges in USD: US$1,206.84" in parts.text
     assert "Total in ILS: ₪5,930.00" in parts.text  # invoice totals unchanged
     he = renderer("he").render_parts(action_for("he", "final"), today=TODAY).text
     assert "בנוסף לסכומי החשבוניות" in he and "דמי פיגורים" in he

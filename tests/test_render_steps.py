@@ -144,6 +144,8 @@ def test_payment_values() -> None:
         "bank_details": "Bank Leumi 10/800",
         "iban": "",
         "swift": "",
+        "swift_bank": "",
+        "beneficiary": "",
         "reply_to": "accounts@levi.example",
         "phone": "+972-52-555-0199",
     }
@@ -284,14 +286,25 @@ def test_read_attachments_once_each_oldest_invoice_first(tmp_path: Path) -> None
 
 
 def test_sample_fees() -> None:
-    assert samples._illustrative_fees("friendly", "standard") == ()
-    assert samples._illustrative_fees("final", "broken_promise") == ()
-    assert [f.label for f in samples._illustrative_fees("plan", "standard")] == ["late_fee"]
-    assert [f.label for f in samples._illustrative_fees("final", "standard")] == [
-        "late_fee",
-        "interest",
-    ]
     invoices = samples.sample_action("en", "final", today=TODAY).invoices
+    assert samples._illustrative_fees(invoices, "friendly", "standard", TODAY) == ()
+    assert samples._illustrative_fees(invoices, "final", "broken_promise", TODAY) == ()
+    plan = samples._illustrative_fees(invoices, "plan", "standard", TODAY)
+    assert [f.label for f in plan] == ["late_fee"]
+    final = samples._illustrative_fees(invoices, "final", "standard", TODAY)
+    assert [(f.label, f.currency) for f in final] == [
+        ("late_fee", "ILS"),
+        ("interest", "ILS"),
+        ("interest", "USD"),
+    ]
+    # each invoice's 4% a year from its due date, in its own currency
+    for fee in final[1:]:
+        owed = sum(
+            i.balance * Decimal("0.04") * (TODAY - i.due_date).days / 365
+            for i in invoices
+            if i.currency == fee.currency
+        )
+        assert abs(fee.amount - owed) < Decimal("0.005")
     assert samples._configured_fees(invoices, "final", "thank_you", TODAY, POLICY) == ()
     assert samples._configured_fees(invoices, "no-such-tier", "standard", TODAY, POLICY) == ()
 

@@ -4,6 +4,7 @@ exact total and deadline, Hebrew counts. The golden files show the words; these 
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -112,20 +113,20 @@ def test_hebrew_counts_from_eleven_take_yom(name: str) -> None:
 def test_the_final_notice_names_the_total_due_and_the_date() -> None:
     en = parts_for("en", "final").text
     assert (
-        "Please pay ₪6,021.27 and US$1,200.00 (the combined invoice balance plus the charges"
+        "Please pay ₪6,023.23 and US$1,206.84 (the combined invoice balance plus the charges"
         " listed above) by Sunday, 6 December 2026, or contact us before then" in en
     )
     he = parts_for("he", "final").text
     assert (
-        f"נבקש לשלם {LRI}8,331.77{PDI}\xa0₪ (יתרת החשבוניות בתוספת חיובי הפיגורים)"
+        f"נבקש לשלם {LRI}8,346.90{PDI}\xa0₪ (יתרת החשבוניות בתוספת חיובי הפיגורים)"
         " עד יום ראשון, 6 בדצמבר 2026" in he
     )
     # the subject: the amount asked (charges included) and the deadline first, so a phone's
     # truncated subject line still shows them
     subject = parts_for("en", "final").subject
-    assert subject.startswith("Final notice: ₪6,021.27 and US$1,200.00 due by 6 Dec 2026 – ")
+    assert subject.startswith("Final notice: ₪6,023.23 and US$1,206.84 due by 6 Dec 2026 – ")
     he_subject = parts_for("he", "final").subject
-    assert he_subject.startswith("התראה אחרונה: 8,331.77 ₪ לתשלום עד 6 בדצמבר 2026 – ")
+    assert he_subject.startswith("התראה אחרונה: 8,346.90 ₪ לתשלום עד 6 בדצמבר 2026 – ")
     no_fees = renderer("en").render_parts(action(invoice(), tier="final"), today=TODAY).text
     assert "Please pay the balance of ₪1,000.00 by Sunday, 6 December 2026" in no_fees
     assert "charges" not in no_fees
@@ -167,8 +168,17 @@ def test_the_plan_offer_says_what_each_choice_covers() -> None:
     assert "instalments, including the charges listed above (₪50.00):" in text
     single = renderer("en", policy=replace(POLICY, installments=1))
     text = single.render_parts(action_for("en", "plan"), today=TODAY).text
-    assert "To settle this:" in text and "INSTALMENTS" not in text
+    assert (
+        "You can settle this by paying ₪5,811.40 and US$1,176.00 in full by 3 Dec 2026. This is"
+        " the combined invoice balance" in text
+    )
+    assert "To accept, reply with the word FULL." in text and "INSTALMENTS" not in text
+    assert "To settle this:" not in text and "To choose this option" not in text
     assert "If this does not work for you" in text
+    he_single = renderer("he", policy=replace(POLICY, installments=1, early_payment_discount=0))
+    he_text = he_single.render_parts(action_for("he", "plan"), today=TODAY).text
+    assert "אנחנו מציעים לסגור את היתרה כך:" in he_text and "לסגירת היתרה:" not in he_text
+    assert "כלומר, יתרת החשבוניות בלבד – אנחנו מוותרים על חיובי הפיגורים (" in he_text
     he = parts_for("he", "plan").text
     assert "כ־" not in he  # no "about" before an exact amount
     assert "ואנחנו מוותרים על חיובי הפיגורים" in he and 'השיבו למייל הזה במילה "תשלומים"' in he
@@ -177,7 +187,8 @@ def test_the_plan_offer_says_what_each_choice_covers() -> None:
 
 def test_the_broken_promise_is_firm_and_never_thanks_for_being_kept_informed() -> None:
     en = parts_for("en", "broken_promise").text
-    assert "You told us you would pay by Sunday, 22 November 2026, but so far, payment" in en
+    assert "You told us you would pay by Sunday, 22 November 2026, but so far payment has" in en
+    assert "Thank you for dealing with this promptly." in en and "in advance" not in en
     assert "keeping us" not in en and "for letting us know" not in en
     he = parts_for("he", "broken_promise").text
     assert "לפי מה שסוכם בינינו, התשלום היה אמור להתקבל עד" in he
@@ -340,3 +351,182 @@ def test_courtesy_the_day_before_says_tomorrow() -> None:
         replace(act, invoices=(invoice(due_date=TODAY + timedelta(days=3)),)), today=TODAY
     )
     assert "falls due in 3 days, on Sunday, 29 November 2026." in later.text
+
+
+# ---------------------------------------------------------------- the second native reviews
+
+
+def plain(text: str) -> str:
+    """A body without markup and the bidi isolates around numbers and dates, to quote its
+    sentences (the same in the text and the HTML part)."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return text.replace(LRI, "").replace(PDI, "").replace("\u2068", "").replace("\u2069", "")
+
+
+OFFERED_ON = TODAY - timedelta(days=7)  # 19 Nov 2026: the earlier offer
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_a_repeat_plan_letter_says_the_offer_is_repeated_with_new_dates(lang: str) -> None:
+    repeat = replace(action_for(lang, "plan"), offered_on=OFFERED_ON)
+    parts = renderer(lang).render_parts(repeat, today=TODAY)
+    first = parts_for(lang, "plan")
+    for text in (plain(parts.text), plain(parts.html)):
+        if lang == "en":
+            assert (
+                "On 19 Nov we offered you two ways to settle this and have not heard from you."
+                " We are repeating the offer, with new dates:" in text
+            )
+            assert "This follows our email" not in text and "As a small business" not in text
+            assert "discount" not in text  # the discount is offered once
+        else:
+            assert (
+                "ב־19 בנובמבר הצענו לכם הסדר תשלומים וטרם קיבלנו תשובה. אנחנו חוזרים על ההצעה,"
+                " עם מועדים חדשים:" in text
+            )
+            assert "נרצה להסביר בכנות" not in text and "פנינו אליכם בעניין זה" not in text
+            assert "הנחה" not in text
+    # a first offer still explains and follows the earlier emails
+    if lang == "en":
+        assert "As a small business" in first.text and "This follows our emails of" in first.text
+    else:
+        assert "נרצה להסביר בכנות" in first.text and "פנינו אליכם בעניין זה" in first.text
+    # one choice only: the repeat says so too
+    single = renderer(lang, policy=replace(POLICY, installments=1))
+    text = plain(single.render_parts(repeat, today=TODAY).text)
+    if lang == "en":
+        assert "On 19 Nov we offered you a way to settle this and have not heard from you." in text
+        assert "You can settle this by paying" in text and "To accept, reply with" in text
+    else:
+        assert "ב־19 בנובמבר הצענו לכם דרך לסגור את היתרה וטרם קיבלנו תשובה." in text
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_a_final_notice_after_an_offer_says_the_offer_went_unanswered(lang: str) -> None:
+    after = replace(action_for(lang, "final"), offered_on=OFFERED_ON)
+    parts = renderer(lang).render_parts(after, today=TODAY)
+    before = plain(parts_for(lang, "final").text)
+    for text in (plain(parts.text), plain(parts.html)):
+        if lang == "en":
+            assert (
+                "We wrote to you on 29 Oct, 5 Nov, 12 Nov and 19 Nov, and have had neither"
+                " payment nor a reply to our offer of 19 Nov." in text
+            )
+            assert "We are still willing to spread the balance" in text
+        else:
+            assert "ועד היום לא קיבלנו מכם תשלום או תשובה להצעה ששלחנו ב־19 בנובמבר." in text
+    if lang == "en":  # "still" only after an offer
+        assert "We are willing to spread the balance" in before and "still willing" not in before
+        assert "received neither payment nor a date for payment" in before
+    else:
+        assert "לא קיבלנו מכם תשלום או מועד לתשלום." in before
+
+
+def test_the_final_notice_says_its_first_amount_is_before_the_charges() -> None:
+    en = plain(parts_for("en", "final").text)
+    assert "on your account: ₪5,930.00 and US$1,200.00 (before charges)." in en
+    he = plain(parts_for("he", "final").text)
+    assert "בסך 8,240.50\xa0₪ (לפני חיובי הפיגורים)." in he
+    no_fees = renderer("en").render_parts(action(invoice(), tier="final"), today=TODAY).text
+    assert "(before charges)" not in no_fees
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "expected"),
+    [
+        ("he", "friendly", "יתרה של 5,930.00\xa0₪ ממתינה לתשלום (הישנה שבחשבוניות מאז 17 בנובמבר"),
+        ("he", "direct", "יתרה של 8,240.50\xa0₪ באיחור (הישנה שבחשבוניות מאז 5 בנובמבר 2026)."),
+        ("he", "plan", "יתרה של 8,240.50\xa0₪ באיחור (הישנה שבחשבוניות מאז 15 באוקטובר 2026):"),
+        (
+            "en",
+            "plan",
+            "₪5,930.00 and US$1,200.00 overdue (the oldest since 15 Oct 2026): you can pay in"
+            " full or in three monthly instalments.",
+        ),
+    ],
+)
+def test_preheaders_with_several_invoices_date_the_oldest(
+    lang: str, name: str, expected: str
+) -> None:
+    ctx = renderer(lang).context(action_for(lang, name), today=TODAY)
+    assert ctx["preheader"].startswith(expected)
+    one = action(invoice(), tier=name, language=lang)
+    alone = renderer(lang, locale=LocaleConfig(language=lang)).context(one, today=TODAY)
+    assert "הישנה" not in alone["preheader"] and "oldest" not in alone["preheader"]
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_a_courtesy_note_names_every_invoice_falling_due_that_day(lang: str) -> None:
+    due = TODAY + timedelta(days=3)
+    two = action(
+        invoice("INV-1", due_date=due),
+        invoice("INV-2", due_date=due),
+        invoice("INV-3", due_date=due + timedelta(days=20)),
+        tier="courtesy",
+        language=lang,
+    )
+    parts = renderer(lang, locale=LocaleConfig(language=lang)).render_parts(two, today=TODAY)
+    for text in (plain(parts.text), plain(parts.html)):
+        if lang == "en":
+            assert "invoices INV-1 and INV-2 for ₪2,000.00 fall due in 3 days" in text
+        else:
+            assert "מועד התשלום של חשבוניות INV-1 ו־INV-2, על סך 2,000.00\xa0₪, חל" in text
+        assert "INV-3" in text  # listed below, for reference
+    assert "INV-3" not in parts.subject
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "₪1,000.00 due today (26 Nov 2026)."),
+        ("he", "1,000.00\xa0₪ לתשלום היום (26 בנובמבר 2026)."),
+    ],
+)
+def test_a_courtesy_preheader_on_the_due_date_says_today(lang: str, expected: str) -> None:
+    today = action(invoice(due_date=TODAY), tier="courtesy", language=lang)
+    ctx = renderer(lang, locale=LocaleConfig(language=lang)).context(today, today=TODAY)
+    assert ctx["preheader"] == expected
+    soon = action(invoice(due_date=TODAY + timedelta(days=2)), tier="courtesy", language=lang)
+    later = renderer(lang, locale=LocaleConfig(language=lang)).context(soon, today=TODAY)
+    assert "today" not in later["preheader"] and "היום" not in later["preheader"]
+
+
+@pytest.mark.parametrize("lang", ["en", "he"])
+def test_the_pay_button_is_not_preceded_by_an_online_label(lang: str) -> None:
+    html = parts_for(lang, "direct").html
+    assert "Pay online" in html or "לתשלום מקוון" in html
+    assert ">Online:</p>" not in html and ">בתשלום מקוון:</p>" not in html
+    assert ">תשלום מקוון:</p>" not in html
+    text = parts_for(lang, "direct").text  # the text part keeps its label
+    assert "- Online:" in text or "• תשלום מקוון:" in text
+
+
+def test_hebrew_payment_options_are_nouns() -> None:
+    text = parts_for("he", "direct").text
+    assert "• תשלום מקוון:" in text and "• העברה בנקאית:" in text
+    assert "• בתשלום" not in text and "• בהעברה" not in text
+    links = action(
+        invoice("1", pay_link="https://pay.example/1"),
+        invoice("2", pay_link="https://pay.example/2"),
+        language="he",
+    )
+    both = renderer("he").render_parts(links, today=TODAY)
+    assert "• תשלום מקוון – קישור לכל חשבונית:" in both.text
+    assert "תשלום מקוון – קישור לכל חשבונית:" in both.html
+
+
+def test_smaller_second_review_wording() -> None:
+    courtesy = parts_for("en", "courtesy").text
+    assert "For reference, all your open invoices are listed below." in courtesy
+    assert "for convenience" not in courtesy
+    assert "שאלה על החשבוניות," in parts_for("he", "friendly").text
+    one = renderer("he").render_parts(
+        action(invoice(), tier="friendly", language="he"), today=TODAY
+    )
+    assert "שאלה על החשבונית," in one.text
+    plan = parts_for("he", "plan").text
+    assert "תודה על שיתוף הפעולה. נשמח למצוא יחד פתרון מתאים." in plan
+    promise = renderer("en").context(action_for("en", "broken_promise"), today=TODAY)
+    assert promise["preheader"] == (
+        "The payment of ₪5,930.00 and US$1,200.00 you promised for 22 Nov 2026 has not reached us."
+    )

@@ -144,8 +144,49 @@ def resolve(config: Config, customer: str, *, arrived: bool) -> Resolution:
     return Resolution(done, arrived)
 
 
-def _one_customer(customer: str, waiting: list[SendRecord]) -> list[SendRecord]:
-    """The waiting sends of the one customer CUSTOMER names; none or several is refused."""
+@dataclass(frozen=True, slots=True)
+class RepliesHandled:
+    """What `resolve --replied` marked handled: the customer and how many replies."""
+
+    customer: str
+    debtor: str
+    replies: int
+
+
+def resolve_replied(config: Config, customer: str) -> RepliesHandled:
+    """The owner has dealt with CUSTOMER's reply (inbox/): the next run may remind them
+    again. Under the run lock, like the other decisions."""
+    from .inbox import store
+
+    path = ledger_path(config)
+    if not path.exists():
+        raise RunError(f"no ledger in {config.state_dir}: no reply has been read yet")
+    with run_lock(config.state_dir), Ledger(path) as ledger:
+        waiting = [
+            _Waiting(r["customer"], r["email"], r["debtor"]) for r in store.pending_replies(ledger)
+        ]
+        matches = _one_customer(customer, waiting, "no reply from '{}' is waiting to be handled")
+        debtors = {w.debtor for w in matches}
+        done = store.handle_replies(ledger, debtors, "resolve --replied")
+    return RepliesHandled(matches[0].customer, matches[0].debtor, done)
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """An unhandled reply as `matching` names it."""
+
+    customer: str
+    email: str | None
+    debtor: str
+
+
+def _one_customer(
+    customer: str,
+    waiting: Sequence[_N],
+    none_waiting: str = "no reminder to '{}' is waiting to be resolved",
+) -> list[_N]:
+    """The waiting items of the one customer CUSTOMER names; none or several is refused
+    (`none_waiting`: what is not waiting, the customer's words in its braces)."""
     matches = matching(customer, waiting)
     if len({r.debtor for r in matches}) > 1:
         names = ", ".join(sorted({r.customer for r in matches}))
@@ -154,5 +195,5 @@ def _one_customer(customer: str, waiting: list[SendRecord]) -> list[SendRecord]:
         )
     if not matches:
         names = ", ".join(sorted({r.customer for r in waiting})) or "none"
-        raise RunError(f"no reminder to '{customer}' is waiting to be resolved; waiting: {names}")
+        raise RunError(f"{none_waiting.format(customer)}; waiting: {names}")
     return matches

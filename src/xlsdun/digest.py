@@ -42,6 +42,7 @@ from .digest_calls import (
     groups,
     last_contacts,
 )
+from .inbox.digest import InboxLine, inbox_lines
 from .ledger import Ledger
 from .models import Action, Delivery, RunReport
 from .owner_words import Words, words
@@ -127,6 +128,7 @@ class ClientDigest:
     workbook_written: bool = False
     report_path: str | None = None
     new: list[str] = field(default_factory=list)  # what is new since today's earlier digest
+    inbox: list[InboxLine] = field(default_factory=list)  # replies and bounces (inbox/digest.py)
     w: Words = EN  # the owner's language
 
     def needs(self) -> dict[str, str]:
@@ -162,6 +164,11 @@ class ClientDigest:
                 ),
             )
             for debtor, tier, customer, state in self.approved
+        )
+        items.update(
+            (f"inbox:{x.customer}:{x.key}", w("need.inbox", customer=x.customer, what=x.what))
+            for x in self.inbox
+            if x.needs_owner
         )
         if self.error or self.exit_code:
             key = f"problem:{self.exit_code}:{self.error or ''}"
@@ -242,7 +249,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         run_id=report.run_id,
         exit_code=report.exit_code,
         counts=ledger.state_counts(today),
-        notes=[n for n in report.notes if n != UP_TO_DATE],
+        notes=[w.reason(n) for n in report.notes if n != UP_TO_DATE],
         workbook=str(config.workbook.path),
         workbook_written=report.workbook_written,
         w=w,
@@ -260,6 +267,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     how = "approve.column" if plan.approved_column else "approve.no_column"
     d.approve_how = w(how) if d.approvals else ""
     d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
+    d.inbox = inbox_lines(ledger, today, w)
     return d
 
 

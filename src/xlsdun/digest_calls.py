@@ -23,6 +23,8 @@ CALL_ORDER: tuple[str, ...] = (
     "escalate",
     "no_address",
     "bad_address",
+    "bounced",
+    "check_paid",
     "attachment",
     "credit_note",
     "ambiguous",
@@ -96,8 +98,8 @@ def call_kind(action: Action, delivery: Delivery | None) -> str | None:
         return FAILED_CALL[delivery.failure] if delivery.failure else "bad_address"
     if action.call == "no_address" or (action.kind == "manual" and not action.email):
         return "no_address"
-    if action.call == "credit_note":
-        return "credit_note"
+    if action.call in ("credit_note", "bounced", "check_paid"):
+        return action.call
     if action.call == "overdue":
         return "escalate"
     return None
@@ -227,8 +229,13 @@ def _card(
 
 
 def _detail(a: Action, kind: str, w: Words) -> str:
-    """A line under the card beyond why and the last contact: only the credit notes' list,
-    which the plan gives as text (English); nothing else repeats the plan's reason."""
+    """A line under the card beyond why and the last contact: the credit notes' list, which
+    the plan gives as text (English); for a bounce the server's reason, for a reply that
+    says it paid its first line, each as it came (the reason's parameters); nothing else
+    repeats the plan's reason."""
+    if kind in ("bounced", "check_paid"):
+        params = getattr(a.reason, "params", {})
+        return str(params.get("server") or params.get("line") or "")
     if kind == "credit_note" and w.language == "en":
         return a.reason
     return ""

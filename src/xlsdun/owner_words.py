@@ -185,6 +185,8 @@ _EN: dict[str, str] = {
     "call.kind.attachment": "Invoice file missing",
     "call.kind.ambiguous": "Did the reminder arrive?",
     "call.kind.credit_note": "Credit notes: check what is owed",
+    "call.kind.bounced": "Email address bounced",
+    "call.kind.check_paid": "Says they paid: check",
     "call.see_points": "Talking points: “{title}” above",
     "call.why.escalate": "long overdue: call",
     "call.why.credit_note": "credit notes: check what is owed",
@@ -192,6 +194,8 @@ _EN: dict[str, str] = {
     "call.why.bad_address": "email address rejected or invalid",
     "call.why.attachment": "invoice file missing or rejected",
     "call.why.ambiguous": "send interrupted: did it arrive?",
+    "call.why.bounced": "address bounced",
+    "call.why.check_paid": "replied that they paid: check",
     "call.phone": "Phone",
     "call.no_phone": "not in the sheet",
     "call.email": "Email",
@@ -258,6 +262,12 @@ _EN: dict[str, str] = {
     "points.credit_note.2": "Apply the credit note in the sheet (or agree the amount with them); "
     "reminders resume by themselves once only open invoices are left.",
     "points.credit_note.3": "Thank them for their cooperation.",
+    "points.bounced.1": "Their address bounced (the server's reason is on each card below): ask "
+    "for the right one and put it in the sheet; mail resumes once the address cell changes.",
+    "points.bounced.2": "State the amount and the due date plainly; ask when they can pay.",
+    "points.check_paid.1": "They replied that they paid: check the bank before anything else.",
+    "points.check_paid.2": "If it arrived, mark it paid in the sheet; if not, call and ask for "
+    "the transfer's details. Then run 'xlsdun resolve CUSTOMER --replied'.",
     # -- the plan's reasons (policy/wording.Reason: key and parameters) -------------------
     "reason.overdue": "{days} overdue",
     "reason.due_today": "due today",
@@ -277,6 +287,19 @@ _EN: dict[str, str] = {
     "reason.below_first_tier": "{days} overdue: too early for the first reminder",
     "reason.day_off": "not a send day ({weekday}); next send day {when}",
     "reason.holiday": "not a send day ({name}); next send day {when}",
+    "reason.bounced": "address bounced: {server}",
+    "reason.bounced_plain": "address bounced",
+    "reason.replied": "replied on {on}: {line}",
+    "reason.replied_plain": "replied on {on}",
+    "reason.replied_paid": "replied on {on}: {line}; check whether paid",
+    "reason.replied_paid_plain": "replied on {on}; check whether paid",
+    # the inbox step's notes (inbox/step.py), said like the plan's reasons
+    "reason.inbox_unreachable": "the inbox could not be read ({why}): replies and bounces "
+    "since the last run are not taken into account today; reminders went out as planned",
+    "reason.inbox_sheet_handled": "inbox: replies handled in the sheet: {n} (a new Promise date or "
+    "Hold until, or paid in full)",
+    "reason.inbox_more": "inbox: more messages waiting in {folder}: {n}",
+    "reason.inbox_counts": "inbox: {counts}",
     "weekday.1": "Monday",
     "weekday.2": "Tuesday",
     "weekday.3": "Wednesday",
@@ -284,6 +307,29 @@ _EN: dict[str, str] = {
     "weekday.5": "Friday",
     "weekday.6": "Saturday",
     "weekday.7": "Sunday",
+    # -- the digest: replies and bounces (inbox/digest.py) --------------------------------
+    "h.inbox": "Replies and bounces",
+    "need.inbox": "{customer}: {what}",
+    "inbox.replied": "replied on {day}",
+    "inbox.found.bounce": "bounced",
+    "inbox.found.delayed": "delivery delayed (not a bounce: nothing changes)",
+    "inbox.found.auto_reply": "auto-reply, ignored",
+    "inbox.found.unmatched": "from nobody in the workbook, left alone",
+    "inbox.found.unreadable": "could not be read, left alone",
+    "inbox.with_detail": "{what}: {detail}",
+    "inbox.unknown_sender": "unknown sender",
+    "inbox.hint.promise": "suggested promise date: {day} (write it in Promise date if they "
+    "agreed to it)",
+    "inbox.hint.paid": "says it paid: check whether the payment arrived",
+    "inbox.hint.resolve": "once dealt with: {command} (or a Promise date / Hold until in the "
+    "sheet)",
+    "inbox.count.reply": "replies: {n}",
+    "inbox.count.bounce": "bounces: {n}",
+    "inbox.count.delayed": "delayed: {n}",
+    "inbox.count.auto_reply": "auto-replies: {n}",
+    "inbox.count.unmatched": "from unknown senders: {n}",
+    "inbox.count.unreadable": "unreadable: {n}",
+    "inbox.count.own": "from the business's own addresses: {n}",
 }
 
 _HE: dict[str, str] = {
@@ -438,6 +484,8 @@ _HE: dict[str, str] = {
     "call.kind.attachment": "קובץ החשבונית חסר",
     "call.kind.ambiguous": "האם התזכורת הגיעה?",
     "call.kind.credit_note": "חשבוניות זיכוי: לבדוק כמה חייבים",
+    "call.kind.bounced": "כתובת המייל חזרה",
+    "call.kind.check_paid": "כתבו ששילמו: לבדוק",
     "call.see_points": "נקודות לשיחה: „{title}” למעלה",
     "call.why.escalate": "איחור ממושך",
     "call.why.credit_note": "חשבוניות זיכוי: לבדוק כמה חייבים",
@@ -445,6 +493,8 @@ _HE: dict[str, str] = {
     "call.why.bad_address": "השרת סירב לכתובת המייל או שהיא שגויה",
     "call.why.attachment": "קובץ החשבונית חסר או שלא ניתן לצרף אותו",
     "call.why.ambiguous": "השליחה נקטעה: האם הגיעה?",
+    "call.why.bounced": "כתובת המייל חזרה",
+    "call.why.check_paid": "השיבו ששילמו: לבדוק",
     "call.phone": "טלפון",
     "call.no_phone": "לא מופיע בגיליון",
     "call.email": "מייל",
@@ -507,6 +557,12 @@ _HE: dict[str, str] = {
     "points.credit_note.2": "לקזז את הזיכוי בגיליון (או לסכם איתם את הסכום); התזכורות יתחדשו "
     "מעצמן כשיישארו רק חשבוניות פתוחות.",
     "points.credit_note.3": "להודות להם על שיתוף הפעולה.",
+    "points.bounced.1": "המייל אליהם חזר (תשובת השרת מופיעה בכרטיס של כל לקוח למטה): לבקש את "
+    "הכתובת הנכונה ולעדכן אותה בקובץ האקסל; המיילים יחודשו כשהכתובת בתא תשתנה.",
+    "points.bounced.2": "לומר בפשטות את הסכום ואת מועד התשלום; לשאול מתי יוכלו לשלם.",
+    "points.check_paid.1": "הם השיבו ששילמו: לבדוק בחשבון הבנק לפני כל דבר אחר.",
+    "points.check_paid.2": "אם התשלום התקבל, לסמן בקובץ האקסל ששולם; אם לא, להתקשר ולבקש את "
+    "פרטי ההעברה. אחר כך לסמן שהתשובה טופלה (הפקודה מופיעה תחת „תשובות ומיילים שחזרו”).",
     "reason.overdue": "{days} באיחור",
     "reason.due_today": "לתשלום היום",
     "reason.due_in": "לתשלום בעוד {days}",
@@ -524,6 +580,18 @@ _HE: dict[str, str] = {
     "reason.below_first_tier": "{days} באיחור: עדיין לפני השלב הראשון",
     "reason.day_off": "לא יום שליחה ({weekday}); יום השליחה הבא: {when}",
     "reason.holiday": "לא יום שליחה ({name}); יום השליחה הבא: {when}",
+    "reason.bounced": "כתובת המייל חזרה: {server}",
+    "reason.bounced_plain": "כתובת המייל חזרה",
+    "reason.replied": "השיבו ב־{on}: {line}",
+    "reason.replied_plain": "השיבו ב־{on}",
+    "reason.replied_paid": "השיבו ב־{on}: {line}; לבדוק אם שולם",
+    "reason.replied_paid_plain": "השיבו ב־{on}; לבדוק אם שולם",
+    "reason.inbox_unreachable": "לא ניתן היה לקרוא את תיבת הדואר ({why}): תשובות ומיילים "
+    "שחזרו מאז הריצה הקודמת לא נלקחו בחשבון היום; התזכורות יצאו כמתוכנן",
+    "reason.inbox_sheet_handled": "תיבת הדואר: תשובות שטופלו בקובץ האקסל: {n} (תאריך הבטחה או "
+    "השהיה חדשים, או תשלום מלא)",
+    "reason.inbox_more": "תיבת הדואר: הודעות נוספות שממתינות בתיקייה {folder}: {n}",
+    "reason.inbox_counts": "תיבת הדואר: {counts}",
     "weekday.1": "יום שני",
     "weekday.2": "יום שלישי",
     "weekday.3": "יום רביעי",
@@ -531,6 +599,26 @@ _HE: dict[str, str] = {
     "weekday.5": "יום שישי",
     "weekday.6": "שבת",
     "weekday.7": "יום ראשון",
+    "h.inbox": "תשובות ומיילים שחזרו",
+    "need.inbox": "{customer}: {what}",
+    "inbox.replied": "השיבו ב־{day}",
+    "inbox.found.bounce": "כתובת המייל חזרה",
+    "inbox.found.delayed": "המסירה מתעכבת (המייל לא חזר: אין שינוי)",
+    "inbox.found.auto_reply": "מענה אוטומטי, לא נלקח בחשבון",
+    "inbox.found.unmatched": "השולח אינו מופיע בקובץ האקסל; ההודעה נשארה כמו שהיא",
+    "inbox.found.unreadable": "לא ניתן היה לקרוא את ההודעה; היא נשארה כמו שהיא",
+    "inbox.with_detail": "{what}: {detail}",
+    "inbox.unknown_sender": "שולח לא ידוע",
+    "inbox.hint.promise": "תאריך הבטחה מוצע: {day} (לרשום אותו בעמודת תאריך הבטחה אם הסכימו לו)",
+    "inbox.hint.paid": "כתבו ששילמו: לבדוק אם התשלום התקבל",
+    "inbox.hint.resolve": "אחרי הטיפול: {command} (או תאריך הבטחה / השהיה עד בקובץ האקסל)",
+    "inbox.count.reply": "תשובות: {n}",
+    "inbox.count.bounce": "מיילים שחזרו: {n}",
+    "inbox.count.delayed": "מסירות מתעכבות: {n}",
+    "inbox.count.auto_reply": "מענים אוטומטיים: {n}",
+    "inbox.count.unmatched": "משולחים לא ידועים: {n}",
+    "inbox.count.unreadable": "לא קריאות: {n}",
+    "inbox.count.own": "מהכתובות של העסק עצמו: {n}",
 }
 
 CATALOG: dict[OwnerLanguage, dict[str, str]] = {"en": _EN, "he": _HE}
@@ -542,6 +630,8 @@ POINT_COUNTS: dict[str, int] = {
     "attachment": 2,
     "ambiguous": 2,
     "credit_note": 3,
+    "bounced": 2,
+    "check_paid": 2,
 }
 """How many talking points each kind of call has (points.KIND.1 … points.KIND.N)."""
 
@@ -642,6 +732,9 @@ class Words:
         if key == "holiday" and isinstance(params.get("day"), date):
             name = holiday_name(params.get("country", ""), params["day"], self.language)
             params = {**params, "name": name or params.get("name", "")}
+        if key == "inbox_counts":
+            said = ", ".join(self(f"inbox.count.{k}", n=n) for k, n in params["counts"])
+            return self("reason.inbox_counts", counts=said)
         return self(f"reason.{key}", **{n: self._param(n, v) for n, v in params.items()})
 
     def _param(self, name: str, value: Any) -> object:

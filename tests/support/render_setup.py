@@ -23,7 +23,7 @@ SENDERS = {
         business="Levi Design Studio",
         phone="+972-52-555-0199",
         bank_details="Bank Leumi (10), branch 800\nAccount no. 123456/78\n"
-        "IBAN IL62 0108 0000 0001 2345 678",
+        "IBAN IL07 0108 0000 0001 2345 678",
         pay_link="https://pay.example/levistudio",
     ),
     "he": SenderConfig(

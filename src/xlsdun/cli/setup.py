@@ -42,6 +42,13 @@ phone = ""
 signature = "Your Name"
 bank_details = ""
 pay_link = ""
+# iban = ""                      # for customers who owe in another currency (with swift)
+# swift = ""
+
+# [sender.he]                    # the same keys for messages in Hebrew (the rest: [sender])
+# name = "השם שלך"
+# business = "שם העסק בע״מ"
+# bank_details = "בנק …, סניף …, חשבון …"
 
 [locale]
 language = "en"                  # "en" or "he": the default when a row has no Language
@@ -61,6 +68,7 @@ time = "09:00"
 
 [owner]
 email = "owner@example.com"
+# language = "he"                # the digest, report and sheet statuses (default: [locale])
 """
 
 

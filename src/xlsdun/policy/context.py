@@ -133,6 +133,12 @@ class Context:
         what a follow-up names ("we wrote to you on 26 Nov and 6 Dec")."""
         return tuple(sorted({c.day for c in self._about(invoices) if c.day < self.today}))
 
+    def offered_on(self, invoices: tuple[Invoice, ...] | None = None) -> date | None:
+        """The day of the latest plan-tier offer about these invoices before today, or None:
+        a later letter refers to that offer instead of making it as if for the first time."""
+        days = [c.day for c in self._about(invoices) if c.tier == "plan" and c.day < self.today]
+        return max(days, default=None)
+
     def first_subject(self, invoices: tuple[Invoice, ...] | None = None) -> str | None:
         """The subject of the first reminder of this debt's thread whose subject the ledger
         knows (sends before ledger version 4 have none): a follow-up repeats it."""
@@ -175,6 +181,7 @@ class Context:
             excluded=self.excluded if excluded is None else excluded,
             contact=self.contact,
             earlier=self.earlier(invoices) if kind == "send" else (),
+            offered_on=self.offered_on(invoices) if kind == "send" else None,
             first_subject=self.first_subject(invoices) if kind == "send" else None,
         )
 

@@ -18,11 +18,13 @@ from .money import below_minimum, totals
 from .wording import (
     CREDIT_NOTE,
     PAID,
+    bounced_text,
     cadence_text,
     fmt_days,
     how_to_approve,
     overdue_text,
     reason,
+    replied_text,
 )
 
 Rule = Callable[[Context], Action | Context | None]
@@ -89,6 +91,27 @@ def all_set_aside(ctx: Context) -> Action | None:
         balance=totals(ctx.open),
         next_date=min(resume) if resume else None,
     )
+
+
+def bounced(ctx: Context) -> Action | None:
+    """An address in the debtor's cells bounced (the inbox found the server's report): no
+    more mail to it; the owner calls, and a changed address cell lifts it."""
+    if not ctx.history.bounces:
+        return None
+    latest = max(ctx.history.bounces, key=lambda b: b.day)
+    return ctx.action("manual", bounced_text(latest), call="bounced")
+
+
+def replied(ctx: Context) -> Action | None:
+    """The debtor answered a reminder and the owner has not dealt with it yet: nothing is
+    sent. A reply that says it paid puts the debtor on the call list to check."""
+    if not ctx.history.replies:
+        return None
+    latest = max(ctx.history.replies, key=lambda r: r.day)
+    paid_hint = any(r.paid_hint for r in ctx.history.replies)
+    if paid_hint:
+        return ctx.action("manual", replied_text(latest, paid=True), call="check_paid")
+    return ctx.action("skip", replied_text(latest, paid=False))
 
 
 def credit_covers(ctx: Context) -> Action | None:
@@ -307,6 +330,8 @@ RULES: tuple[Rule, ...] = (
     paid,  # skip: nothing open
     do_not_contact,  # skip: an open invoice says so
     all_set_aside,  # skip: every open invoice disputed, on hold or promised
+    bounced,  # manual: an address of the debtor's bounced (call list)
+    replied,  # skip: a reply the owner has not dealt with (manual: it says it paid)
     credit_covers,  # skip: credit notes cover the balance
     credit_notes,  # manual: credit notes beside the debt
     minimum_balance,  # skip: below min_balance

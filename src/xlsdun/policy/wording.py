@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..models import Contact
+from ..models import Bounce, Contact, Reply
 
 
 class Reason(str):
@@ -67,3 +67,34 @@ def how_to_approve(approved_column: bool, command: str = "'xlsdun approve'") -> 
     if approved_column:
         return f"write yes in the Approved column or run {command}"
     return f"run {command} (or add an Approved column to the sheet and write yes in it)"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_day(day: date) -> str:
+    """ "28 Nov": whatever the machine's locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def replied_text(reply: Reply, *, paid: bool) -> str:
+    """Why a debtor who answered is not reminded: "replied on 28 Nov: <first line>" (until
+    `xlsdun resolve CUSTOMER --replied`, or a Promise date / Hold until in the sheet); keyed
+    "replied…" for the owner's language, the reply's own line kept as it came."""
+    text = f"replied on {short_day(reply.day)}"
+    key = "replied_paid" if paid else "replied"
+    if reply.first_line:
+        text += f": {reply.first_line}"
+    else:
+        key += "_plain"
+    if paid:
+        text += "; check whether paid"
+    return reason(text, key, on=reply.day, line=reply.first_line)
+
+
+def bounced_text(bounce: Bounce) -> str:
+    """Why a debtor is on the call list: "address bounced: <the server's reason>" (the
+    server's words kept as they came)."""
+    if not bounce.reason:
+        return reason("address bounced", "bounced_plain")
+    return reason(f"address bounced: {bounce.reason}", "bounced", server=bounce.reason)

@@ -38,6 +38,15 @@ FEE_LABELS: dict[str, dict[str, str]] = {
     "he": {"late_fee": "דמי פיגורים", "interest": "ריבית פיגורים"},
 }
 INTEREST_RATE: dict[str, str] = {"en": "{rate} a year", "he": "{rate} לשנה"}
+SWIFT_BANKS: dict[str, str] = {
+    "POAL": "Bank Hapoalim",
+    "LUMI": "Bank Leumi",
+    "IDBL": "Israel Discount Bank",
+    "MIZB": "Mizrahi Tefahot Bank",
+    "FIRB": "First International Bank of Israel",
+}
+"""The Israeli banks an English message names beside their SWIFT/BIC (by its first four
+letters), so that a payer abroad sees the bank their transfer goes to."""
 DISCOUNT_DAYS = 7  # an early-payment discount holds for a week from the message
 # The days off that a final notice's deadline moves past (Mon=0): Fri-Sat in Israel.
 WEEKENDS: dict[str, frozenset[int]] = {"IL": frozenset({4, 5})}
@@ -247,7 +256,9 @@ def offer_values(f: Facts) -> dict[str, Any]:
     early-payment discount, the charges waived or added) or in monthly instalments; the
     words that accept each; the interest rate."""
     policy = f.policy
-    discount = policy.early_payment_discount if policy.early_payment_discount > 0 else None
+    # the discount is offered once: a repeat offer that rewarded not answering would teach it
+    once = f.action.offered_on is None
+    discount = policy.early_payment_discount if policy.early_payment_discount > 0 and once else None
     by = f.today + timedelta(days=DISCOUNT_DAYS)
     waive = policy.waive_charges_on_offer
     full = offer.full_payment(f.totals, f.fees, by=by, discount=discount, waive_charges=waive)
@@ -278,6 +289,7 @@ def offer_values(f: Facts) -> dict[str, Any]:
         "offer_waives_charges": f.action.tier == "plan"
         and f.action.variant == "standard"
         and full.charges_waived,
+        "offered_on": f.action.offered_on,
         "accept_full": words[0],
         "accept_instalments": words[1],
         "interest_rate": policy.late_interest_annual if policy.late_interest_annual > 0 else None,
@@ -300,6 +312,11 @@ def payment_values(f: Facts) -> dict[str, Any]:
         "bank_details": f.sender.bank_details.strip(),
         "iban": clean_line(f.sender.iban) if abroad["currency"] else "",
         "swift": clean_line(f.sender.swift) if abroad["currency"] else "",
+        # a transfer from abroad names the bank and the account holder (in this language)
+        "swift_bank": SWIFT_BANKS.get(clean_line(f.sender.swift)[:4].upper(), "")
+        if f.language == "en"
+        else "",
+        "beneficiary": clean_line(f.sender.business) if abroad["currency"] else "",
         "reply_to": clean_line(f.sender.reply_to or f.sender.email),
         "phone": sender_phone(f.sender.phone, f.locale.country, any(abroad.values())),
     }
@@ -331,6 +348,7 @@ def headline_values(f: Facts) -> dict[str, Any]:
     action = f.action
     named = falling_due(f)
     sums = f.totals if named is f.invoices else totals((i.currency, i.balance) for i in named)
+    due_first = (named, sums)  # a courtesy note's body names them too
     promises = [i.promise_date for i in f.invoices if i.promise_date]
     kind = headlines.preheader_kind(
         action.tier or "",
@@ -339,6 +357,7 @@ def headline_values(f: Facts) -> dict[str, Any]:
         promise=bool(promises),
         instalments=f.policy.installments,
         several=len(named) > 1,
+        due_today=bool(named) and all(i.days_overdue == 0 for i in named),
     )
     if kind == "thank_you":
         sums = totals((i.currency, i.amount or i.balance) for i in f.invoices)
@@ -358,6 +377,9 @@ def headline_values(f: Facts) -> dict[str, Any]:
         "preheader": headlines.preheader(fmt, says),
         # the final notice's subject: the amount it asks for, charges included
         "amount_due_plain": headlines.amounts(fmt, totals_due(f)),
+        # the invoice(s) falling due first and their total: what a courtesy note is about
+        "due_first": due_first[0],
+        "due_first_totals": due_first[1],
     }
 
 

@@ -113,9 +113,11 @@ def references(thread: tuple[str, ...], previous: str) -> list[str]:
     return chain
 
 
-OWN_SUBJECT_TEMPLATES = frozenset({"final", "thank_you"})
-"""The messages that keep their own subject in a thread: a formal final notice must be seen
-as what it is, and a thank-you is not one more reminder."""
+OWN_SUBJECT_TEMPLATES = frozenset({"plan", "final", "thank_you"})
+"""The messages that keep their own subject in a thread: an offer with a deadline is new
+content ("Payment options: …" must be seen, not hidden under "Re:"), a formal final notice
+must be seen as what it is, and a thank-you is not one more reminder. References still
+chain them into the debt's thread."""
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|תשובה)\s*:\s*", re.IGNORECASE)
 
 
@@ -129,7 +131,8 @@ def thread_subject(
     one: today's `stem` (invoice numbers and amount) must be the stem the first subject ends
     with; once the invoices or the amount changed, "Re: … (₪5,050.00)" over a letter asking
     ₪3,200.00 would be untrue, so the message takes its own subject (References still chain
-    it). The final notice and the thank-you keep their own (`OWN_SUBJECT_TEMPLATES`); with
+    it). The plan offer, the final notice and the thank-you keep their own
+    (`OWN_SUBJECT_TEMPLATES`); with
     no earlier reminder in the thread, or none whose subject the ledger knows (sent before
     version 4), the message's own."""
     if not follows_up or not first or template in OWN_SUBJECT_TEMPLATES:

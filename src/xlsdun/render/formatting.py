@@ -55,7 +55,8 @@ def count_word(n: int, language: str, gender: str = "f", prefix: str = "") -> st
     """A count in running prose, as a careful writer puts it: from two to ten in words, in
     Hebrew in the noun's gender ("שלוש חשבוניות", "שלושה תשלומים"), a one-letter prefix
     attached ("בשלוש", "לשלושה"); other counts in digits, the Hebrew prefix joined by a maqaf
-    ("ב־12"). Lists, amounts, dates and preheaders keep their digits."""
+    ("ב־12"). Lists, amounts, dates and preheaders keep their digits (but for the English
+    plan preheader of several invoices, "three monthly instalments", as its reviewer asked)."""
     words = COUNT_WORDS.get(language, COUNT_WORDS["en"])
     if 2 <= n <= 10:
         return prefix + words.get(gender, words["f"])[n - 2]

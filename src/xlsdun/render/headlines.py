@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .cleaning import clean_line
-from .formatting import Formatter, and_list
+from .formatting import Formatter, and_list, count_word
 from .views import InvoiceView, Total
 
 MAX_NUMBERS = 3  # more invoices than this: the stem counts them instead of listing them
@@ -39,25 +39,35 @@ STEMS: dict[str, dict[str, str]] = {
 PREHEADERS: dict[str, dict[str, str]] = {
     "en": {
         "courtesy": "{amount} due on {due}.",
+        "courtesy_today": "{amount} due today ({due}).",
         "friendly": "{amount} was due on {due}.",
         "friendly_many": "{amount} overdue; the oldest invoice was due on {due}.",
         "direct": "{amount} overdue since {due}. Please let us know when you will pay.",
         "direct_many": "{amount} overdue (the oldest since {due}). Please let us know when you"
         " will pay.",
         "plan": "{amount} overdue since {due}: pay in full or in {n} instalments.",
+        "plan_many": "{amount} overdue (the oldest since {due}): you can pay in full or in"
+        " {n_word} monthly instalments.",
         "plan_single": "{amount} overdue since {due}. We would like to agree a way to settle it.",
+        "plan_single_many": "{amount} overdue (the oldest since {due}). We would like to agree"
+        " a way to settle it.",
         "final": "Final notice: please pay {amount_due} by {deadline}.",
-        "broken_promise": "The {amount} you arranged to pay by {promise} has not reached us.",
+        "broken_promise": "The payment of {amount} you promised for {promise} has not reached us.",
         "thank_you": "Payment of {amount} received. Thank you.",
     },
     "he": {
         "courtesy": "{amount} לתשלום עד {due}.",
+        "courtesy_today": "{amount} לתשלום היום ({due}).",
         "friendly": "יתרה של {amount} ממתינה לתשלום מאז {due}.",
-        "friendly_many": "יתרה של {amount} ממתינה לתשלום מאז {due}.",
+        "friendly_many": "יתרה של {amount} ממתינה לתשלום (הישנה שבחשבוניות מאז {due}).",
         "direct": "יתרה של {amount} באיחור מאז {due}. מתי תוכלו לשלם?",
-        "direct_many": "יתרה של {amount} באיחור מאז {due}. מתי תוכלו לשלם?",
+        "direct_many": "יתרה של {amount} באיחור (הישנה שבחשבוניות מאז {due}). מתי תוכלו לשלם?",
         "plan": "יתרה של {amount} באיחור מאז {due}: תשלום מלא או פריסה ל־{n} תשלומים.",
+        "plan_many": "יתרה של {amount} באיחור (הישנה שבחשבוניות מאז {due}): תשלום מלא או"
+        " פריסה ל־{n} תשלומים.",
         "plan_single": "יתרה של {amount} באיחור מאז {due}. נשמח לסכם איתכם הסדר תשלום.",
+        "plan_single_many": "יתרה של {amount} באיחור (הישנה שבחשבוניות מאז {due}). נשמח לסכם"
+        " איתכם הסדר תשלום.",
         "final": "התראה אחרונה: {amount_due} לתשלום עד {deadline}.",
         "broken_promise": "התשלום שסוכם ל־{promise} ({amount}) טרם התקבל.",
         "thank_you": "קיבלנו את התשלום בסך {amount}. תודה!",
@@ -130,6 +140,7 @@ def preheader(fmt: Formatter, says: Preheader) -> str:
         deadline=fmt.plain_date(says.deadline),
         promise=fmt.plain_date(says.promise) if says.promise else "",
         n=says.instalments,
+        n_word=count_word(says.instalments, fmt.language, "m"),
     )
 
 
@@ -141,17 +152,21 @@ def preheader_kind(
     promise: bool,
     instalments: int,
     several: bool = False,
+    due_today: bool = False,
 ) -> str:
     """Which preheader a message carries (a key of `PREHEADERS`); with `several` overdue
-    invoices, the friendly and direct ones say the date is the oldest invoice's."""
+    invoices, the friendly, direct and plan ones say the date is the oldest invoice's; a
+    courtesy note on the due date itself says "today" (`due_today`)."""
     if variant == "thank_you":
         return "thank_you"
     if variant == "broken_promise":
         return "broken_promise" if promise else plural("direct", several)
     if tier == "plan":
-        return "plan" if instalments > 1 else "plan_single"
+        return plural("plan" if instalments > 1 else "plan_single", several)
     if tier == "courtesy" and any_overdue:
         return plural("friendly", several)
+    if tier == "courtesy" and due_today:
+        return "courtesy_today"
     return plural(tier, several) if tier in PREHEADERS["en"] else plural("direct", several)
 
 

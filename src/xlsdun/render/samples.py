@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..config import PolicyConfig
 from ..models import Action, FeeLine, Invoice
@@ -72,7 +72,7 @@ def sample_action(
     if policy is not None:
         fees = _configured_fees(invoices, tier, variant, today, policy)
     else:
-        fees = _illustrative_fees(tier, variant)
+        fees = _illustrative_fees(invoices, tier, variant, today)
     balance = {t.currency: t.amount for t in totals((i.currency, i.balance) for i in invoices)}
     return Action(
         debtor=f"email:{debtor.email}",
@@ -130,15 +130,36 @@ def _sample_invoices(
     return tuple(invoices)
 
 
-def _illustrative_fees(tier: str, variant: str) -> tuple[FeeLine, ...]:
+ILLUSTRATIVE_INTEREST = Decimal("0.04")  # a year, simple: the sample's interest lines
+
+
+def _illustrative_fees(
+    invoices: tuple[Invoice, ...], tier: str, variant: str, today: date
+) -> tuple[FeeLine, ...]:
     """A late fee at `plan` and `final`, interest too at `final`: so that `check()` renders
-    the fee lines of every template, whatever the configured policy charges."""
+    the fee lines of every template, whatever the configured policy charges. The interest
+    adds up, as a reader may check it: 4% a year on each invoice from its due date to
+    `today`, one line per currency (the US$ invoice's too)."""
     if variant != "standard" or tier not in ("plan", "final"):
         return ()
     fees: tuple[FeeLine, ...] = (FeeLine("late_fee", "ILS", Decimal("50.00")),)
     if tier == "final":
-        fees += (FeeLine("interest", "ILS", Decimal("41.27"), "4%"),)
+        fees += _interest(invoices, today)
     return fees
+
+
+def _interest(invoices: tuple[Invoice, ...], today: date) -> tuple[FeeLine, ...]:
+    owed: dict[str, Decimal] = {}
+    for inv in invoices:
+        days = (today - inv.due_date).days
+        if days > 0:
+            share = inv.balance * ILLUSTRATIVE_INTEREST * days / 365
+            owed[inv.currency] = owed.get(inv.currency, Decimal("0")) + share
+    rate = f"{ILLUSTRATIVE_INTEREST * 100:.0f}%"
+    return tuple(
+        FeeLine("interest", c, a.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), rate)
+        for c, a in sorted(owed.items())
+    )
 
 
 def _configured_fees(
