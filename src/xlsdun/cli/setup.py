@@ -39,7 +39,7 @@ email = "accounts@example.com"
 reply_to = "accounts@example.com"
 business = "Your Business Ltd"
 phone = ""
-signature = "Your Name"
+signature = ""                   # a line under your name, e.g. office hours
 bank_details = ""
 pay_link = ""
 # iban = ""                      # for customers who owe in another currency (with swift)
@@ -48,6 +48,7 @@ pay_link = ""
 # [sender.he]                    # the same keys for messages in Hebrew (the rest: [sender])
 # name = "השם שלך"
 # business = "שם העסק בע״מ"
+# signature = "הנהלת חשבונות: ימים א׳–ה׳, 9:00–16:00"
 # bank_details = "בנק …, סניף …, חשבון …"
 
 [locale]
