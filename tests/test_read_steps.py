@@ -255,6 +255,10 @@ CLEAN = {
     "approved": False,
     "level": None,
     "last": None,
+    "debit": (None, None),
+    "credit": (None, None),
+    "doc_type": None,
+    "group": None,
 }
 
 

@@ -34,6 +34,9 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "attachment",
     "pay_link",
     "cc",
+    "debit",
+    "credit",
+    "doc_type",
 )
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -50,6 +53,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "שם הלקוח",
         "שם",
         "חברה",
+        "שם חשבון",
+        "account name",
     ),
     "customer_id": (
         "customer id",
@@ -61,6 +66,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "מספר לקוח",
         "מס לקוח",
         "קוד לקוח",
+        "מפתח חשבון",
+        "מספר חשבון",
     ),
     "email": (
         "email",
@@ -190,6 +197,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "attachment": ("attachment", "file", "invoice file", "pdf", "קובץ", "מסמך", "צרופה"),
     "pay_link": ("pay link", "payment link", "link", "קישור לתשלום", "קישור"),
     "cc": ("cc", "copy to", "העתק", "העתק ל"),
+    # accounting exports (layout.py): a debit and a credit column instead of a balance, and
+    # the kind of each document (an invoice adds to what is owed, a receipt or credit note
+    # takes from it)
+    "debit": ("debit", "debits", "charges", "חובה", "חיוב"),
+    "credit": ("credit", "credits", "זכות"),
+    "doc_type": (
+        "document type",
+        "doc type",
+        "type",
+        "transaction type",
+        "סוג מסמך",
+        "סוג",
+        "סוג תנועה",
+    ),
 }
 
 # Headers that name a field only where the row has no header of ALIASES for it: accounting
@@ -262,8 +283,8 @@ def missing_required(fields: Mapping[str, int]) -> list[str]:
         missing.append("invoice")
     if "due_date" not in fields and not ("invoice_date" in fields and "terms" in fields):
         missing.append("due_date (or invoice_date + terms)")
-    if "balance" not in fields and "amount" not in fields:
-        missing.append("balance (or amount + paid)")
+    if not {"balance", "amount", "debit"} & fields.keys():
+        missing.append("balance (or amount + paid, or debit + credit)")
     return missing
 
 

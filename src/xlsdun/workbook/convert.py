@@ -25,6 +25,7 @@ from .coerce import (
     all_emails,
     capped_text,
     cut_text,
+    doc_sign,
     shown,
     split_emails,
     to_bool,
@@ -46,13 +47,18 @@ TEXT_FIELDS: tuple[str, ...]  # grown below
 TEXT_FIELDS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
 TEXT_FIELDS += ("attachment", "notes")
 _FLAGS = ("disputed", "do_not_contact", "approved")
+# An accounting export's debit and credit columns (their difference is the amount) and its
+# document type (`doc_sign`: an invoice adds to what is owed, a receipt or credit note takes).
+LEDGER_FIELDS = ("debit", "credit")
 # Where an Excel error value is a finding: the amount owed and when it is due, for which a
 # blank lets something else stand in (the amount for the balance, the terms for the due
 # date). An optional date (hold until, promise date) with one reads as empty, as before: a
 # lookup column's "#N/A" there means "none", and skipping every row would send nothing.
-ERROR_FIELDS = (*MONEY_FIELDS, "invoice_date", "due_date")
+ERROR_FIELDS = (*MONEY_FIELDS, *LEDGER_FIELDS, "invoice_date", "due_date")
 # Fields whose findings skip the row: a cell longer than Excel's is one there.
-_REFUSE_LONG = frozenset((*MONEY_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "last")) - {"notes"}
+_REFUSE_LONG = frozenset((*MONEY_FIELDS, *LEDGER_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "last"))
+_REFUSE_LONG -= {"notes"}
+_CHECKED = frozenset((*DATE_FIELDS, *MONEY_FIELDS, *LEDGER_FIELDS, *TEXT_FIELDS, "doc_type"))
 
 
 class Invalid:
@@ -191,7 +197,10 @@ class Body:
             "notes": partial(cut_text, limit=MAX_LENGTH["notes"]),
             "phone": to_phone,
             **dict.fromkeys(DATE_FIELDS, date_of),
-            **dict.fromkeys(MONEY_FIELDS, partial(to_money, decimal_comma=decimal_comma)),
+            **dict.fromkeys(
+                (*MONEY_FIELDS, *LEDGER_FIELDS), partial(to_money, decimal_comma=decimal_comma)
+            ),
+            "doc_type": doc_sign,
             **dict.fromkeys(_FLAGS, to_bool),
             "email": split_emails,
             "cc": all_emails,
@@ -200,7 +209,7 @@ class Body:
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
         bulk: dict[str, Callable[[Sequence[object], set[type]], list[object] | None]] = {
             **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
-            **dict.fromkeys(MONEY_FIELDS, _amounts),
+            **dict.fromkeys((*MONEY_FIELDS, *LEDGER_FIELDS), _amounts),
         }
         wanted = {
             k: (fields[k], self._converter(k, c, bulk.get(k)))
@@ -277,9 +286,7 @@ class Body:
     def _checked(self) -> bool:
         """Whether a date, amount or text cell was rejected so far (rows need a closer look)."""
         return any(
-            converter.invalid
-            for key, (_, converter) in self.wanted.items()
-            if key in DATE_FIELDS or key in MONEY_FIELDS or key in TEXT_FIELDS
+            converter.invalid for key, (_, converter) in self.wanted.items() if key in _CHECKED
         )
 
     def _owned_rows(self, values: dict[str, list[object]]) -> list[dict[str, object]] | None:
