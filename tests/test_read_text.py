@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from support.sample_setup import SAMPLE, TODAY, copy_sample, invoke
 from support.workbooks import write_rows
@@ -396,3 +398,95 @@ def test_no_header_says_what_the_file_holds(tmp_path: Path) -> None:
         read_receivables(path)
     message = str(error.value)
     assert "no header row has the columns xlsdun needs" in message and "Dana" in message
+
+
+# -- amounts written the plain way, a column at a time (money.plain_amounts) ----------------
+
+PLAIN_CASES = [
+    "₪1,200.50",
+    "1.200,50 ₪",
+    "NIS 300",
+    "nis 300",
+    "NIS300",
+    "300 NIS",
+    "300NIS",
+    "(500.00)",
+    "(-5)",
+    "(500",
+    "-0",
+    "(0.00)",
+    "1,234",
+    "12,50",
+    "1.200",
+    "1.005",
+    "1,000,000,000,000",
+    "999999999999",
+    "0012",
+    "$3,200.00",
+    "USD(100)",
+    "₪ NIS 300",
+    "+5",
+    "1 200",
+    "#N/A",
+    "1,2,3",
+    "1_000",
+    "1e5",
+    ".5",
+    "5.",
+    "٣٠٠",
+    "\u200f₪100",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_CASES)
+def test_a_plain_amount_reads_as_to_money_reads_it(text: str) -> None:
+    """The column path takes a text only if it reads it exactly as the cell path does; any
+    other text is left to the cell path (None), whose finding it then gets."""
+    from xlsdun.workbook.money import plain_amounts, to_money
+
+    (found,) = plain_amounts([text])
+    if found is not None:
+        amount, currency = to_money(text)
+        assert (str(found[0]), found[1]) == (str(amount), currency)
+
+
+@given(st.text(alphabet="0123456789,.()- ₪$€NIS", max_size=16))
+@settings(max_examples=400, deadline=None)
+def test_plain_amounts_never_disagree_with_to_money(text: str) -> None:
+    from xlsdun.workbook.money import plain_amounts, to_money
+
+    (found,) = plain_amounts([text])
+    if found is None:
+        return
+    amount, currency = to_money(text)  # raises if the cell path refuses what was taken
+    assert (str(found[0]), found[1]) == (str(amount), currency)
+
+
+def test_a_csv_export_takes_plain_amounts_in_bulk_and_others_cell_by_cell(tmp_path: Path) -> None:
+    """The same findings, in the same words, whichever path an amount took."""
+    text = (
+        "Customer,Email,Invoice,Due date,Balance\n"
+        'Acme,a@acme.example.com,1,01/10/2026,"₪1,200.50"\n'
+        "Acme,a@acme.example.com,2,01/10/2026,1 200\n"
+        "Acme,a@acme.example.com,3,01/10/2026,(-5)\n"
+        "Acme,a@acme.example.com,4,01/10/2026,#DIV/0!\n"
+        "Acme,a@acme.example.com,5,01/10/2026,\n"
+        "Acme,a@acme.example.com,6,01/10/2026,(300)\n"
+    )
+    path = tmp_path / "ar.csv"
+    path.write_text(text, encoding="utf-8")
+    rec = read_receivables(path)
+    assert [(i.invoice, str(i.balance)) for i in rec.invoices] == [
+        ("1", "1200.50"),
+        ("2", "1200.00"),
+        ("6", "-300.00"),
+    ]
+    assert [(f.row, f.problem) for f in rec.findings] == [
+        (4, "'(-5)' is not an amount"),
+        (
+            5,
+            "'#DIV/0!' is an Excel error (the cell's formula could not be calculated), not "
+            "an amount",
+        ),
+        (6, "no balance (and no amount)"),
+    ]

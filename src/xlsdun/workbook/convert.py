@@ -35,9 +35,10 @@ from .coerce import (
     too_long,
 )
 from .grid import Grid
-from .money import to_money
+from .money import plain_amounts, to_money
 
 _CACHE = 1 << 16  # distinct values remembered per column
+ONE_BY_ONE = object()  # a bulk converter's mark on a value it left to the cell's converter
 _NA_NOT_ERRORS = NA_TEXT - EXCEL_ERRORS
 
 # The converted field groups; the row pass (rows.py) checks the same groups for rejected cells.
@@ -136,7 +137,13 @@ class Converter:
             done.clear()
         new = [v for v in dict.fromkeys(values) if v not in done]  # NaN: found by identity
         converted = self.bulk(new, types) if self.bulk is not None else None
-        done.update(zip(new, map(self.one, new) if converted is None else converted, strict=True))
+        if converted is None:
+            converted = list(map(self.one, new))
+        elif ONE_BY_ONE in converted:  # what the bulk path left to the cell's own rules
+            converted = [
+                self.one(v) if c is ONE_BY_ONE else c for v, c in zip(new, converted, strict=True)
+            ]
+        done.update(zip(new, converted, strict=True))
         return list(map(done.__getitem__, values))
 
     def _value(self, value: object) -> object:
@@ -163,8 +170,13 @@ def _texts(values: Sequence[object], types: set[type], limit: int) -> list[objec
     return tidy  # type: ignore[return-value]
 
 
-def _amounts(values: Sequence[object], types: set[type]) -> list[object] | None:
-    """`to_money` of a chunk of ordinary numbers (its short path, row by row)."""
+def _amounts(values: Sequence[object], types: set[type], text: bool = False) -> list[object] | None:
+    """`to_money` of a chunk of ordinary numbers (its short path, row by row), or with
+    `text` (a text export's column) of the amounts written the plain way (`plain_amounts`;
+    the others are left to `to_money`: `ONE_BY_ONE`)."""
+    if text and types == {str}:
+        found = plain_amounts(values)  # type: ignore[arg-type]
+        return [ONE_BY_ONE if amount is None else amount for amount in found]
     if types != {float} or not -1e12 < min(values) <= max(values) < 1e12:  # type: ignore[type-var, operator]
         return None  # text, infinities, a NaN first: one by one
     return [(Decimal(f"{v:.2f}"), None) if -1e12 < v < 1e12 else (None, None) for v in values]  # type: ignore[operator]
@@ -190,7 +202,10 @@ class Body:
         date_order: str,
         decimal_comma: bool,
         default_language: str,
+        text: bool = False,
     ) -> None:
+        """`text`: the cells are a text export's (textfile.py), every one a str: the amounts
+        written the plain way are read a column at a time (`money.plain_amounts`)."""
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
             **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
@@ -209,7 +224,10 @@ class Body:
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
         bulk: dict[str, Callable[[Sequence[object], set[type]], list[object] | None]] = {
             **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
-            **dict.fromkeys((*MONEY_FIELDS, *LEDGER_FIELDS), _amounts),
+            # a decimal comma is left to money.py, cell by cell
+            **dict.fromkeys(
+                (*MONEY_FIELDS, *LEDGER_FIELDS), partial(_amounts, text=text and not decimal_comma)
+            ),
         }
         wanted = {
             k: (fields[k], self._converter(k, c, bulk.get(k)))
