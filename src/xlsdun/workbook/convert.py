@@ -38,7 +38,6 @@ from .grid import Grid
 from .money import plain_amounts, to_money
 
 _CACHE = 1 << 16  # distinct values remembered per column
-ONE_BY_ONE = object()  # a bulk converter's mark on a value it left to the cell's converter
 _NA_NOT_ERRORS = NA_TEXT - EXCEL_ERRORS
 
 # The converted field groups; the row pass (rows.py) checks the same groups for rejected cells.
@@ -60,6 +59,12 @@ ERROR_FIELDS = (*MONEY_FIELDS, *LEDGER_FIELDS, "invoice_date", "due_date")
 _REFUSE_LONG = frozenset((*MONEY_FIELDS, *LEDGER_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "last"))
 _REFUSE_LONG -= {"notes"}
 _CHECKED = frozenset((*DATE_FIELDS, *MONEY_FIELDS, *LEDGER_FIELDS, *TEXT_FIELDS, "doc_type"))
+
+
+One = Callable[[object], object]  # a cell's converter (`Converter.one`)
+# a column's new values converted at once, the cell's converter for those it leaves; None:
+# all left to it
+Bulk = Callable[[Sequence[object], set[type], One], list[object] | None]
 
 
 class Invalid:
@@ -88,7 +93,7 @@ class Converter:
     def __init__(
         self,
         convert: Callable[[object], object],
-        bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+        bulk: Bulk | None = None,
         *,
         blank: frozenset[str] = NA_TEXT,
         refuse_long: bool = False,
@@ -125,10 +130,15 @@ class Converter:
         return None if self.lenient else Invalid(value, problem)
 
     def column(self, values: Sequence[object]) -> list[object]:
+        done = self.done
+        if not (0 in done or 1 in done):  # else a TRUE cell would find 1's value
+            try:  # every value converted already: names, addresses, dates repeat
+                return list(map(done.__getitem__, values))
+            except KeyError:
+                pass
         types = set(map(type, values))
         if bool in types:
             return [self._flag(v) if v.__class__ is bool else self._value(v) for v in values]
-        done = self.done
         try:
             return list(map(done.__getitem__, values))
         except KeyError:
@@ -136,14 +146,8 @@ class Converter:
         if len(done) > _CACHE:  # a column of distinct values (invoice numbers, amounts)
             done.clear()
         new = [v for v in dict.fromkeys(values) if v not in done]  # NaN: found by identity
-        converted = self.bulk(new, types) if self.bulk is not None else None
-        if converted is None:
-            converted = list(map(self.one, new))
-        elif ONE_BY_ONE in converted:  # what the bulk path left to the cell's own rules
-            converted = [
-                self.one(v) if c is ONE_BY_ONE else c for v, c in zip(new, converted, strict=True)
-            ]
-        done.update(zip(new, converted, strict=True))
+        converted = self.bulk(new, types, self.one) if self.bulk is not None else None
+        done.update(zip(new, map(self.one, new) if converted is None else converted, strict=True))
         return list(map(done.__getitem__, values))
 
     def _value(self, value: object) -> object:
@@ -157,7 +161,9 @@ class Converter:
         return self.flags[value]
 
 
-def _texts(values: Sequence[object], types: set[type], limit: int) -> list[object] | None:
+def _texts(
+    values: Sequence[object], types: set[type], _one: One, limit: int
+) -> list[object] | None:
     """`capped_text` of a chunk that is all text, none of it an NA spelling, none too long
     and with no control character (else one by one, which says which)."""
     if types != {str} or max(map(len, values), default=0) > limit:  # type: ignore[arg-type]
@@ -170,13 +176,15 @@ def _texts(values: Sequence[object], types: set[type], limit: int) -> list[objec
     return tidy  # type: ignore[return-value]
 
 
-def _amounts(values: Sequence[object], types: set[type], text: bool = False) -> list[object] | None:
+def _amounts(
+    values: Sequence[object], types: set[type], one: One, text: bool = False
+) -> list[object] | None:
     """`to_money` of a chunk of ordinary numbers (its short path, row by row), or with
     `text` (a text export's column) of the amounts written the plain way (`plain_amounts`;
-    the others are left to `to_money`: `ONE_BY_ONE`)."""
+    the others are left to the cell's converter, `one`)."""
     if text and types == {str}:
         found = plain_amounts(values)  # type: ignore[arg-type]
-        return [ONE_BY_ONE if amount is None else amount for amount in found]
+        return [one(v) if a is None else a for v, a in zip(values, found, strict=True)]
     if types != {float} or not -1e12 < min(values) <= max(values) < 1e12:  # type: ignore[type-var, operator]
         return None  # text, infinities, a NaN first: one by one
     return [(Decimal(f"{v:.2f}"), None) if -1e12 < v < 1e12 else (None, None) for v in values]  # type: ignore[operator]
@@ -222,7 +230,7 @@ class Body:
             "language": partial(language_code, default=default_language),
         }
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
-        bulk: dict[str, Callable[[Sequence[object], set[type]], list[object] | None]] = {
+        bulk: dict[str, Bulk] = {
             **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
             # a decimal comma is left to money.py, cell by cell
             **dict.fromkeys(
@@ -239,6 +247,10 @@ class Body:
             column = owned.get(key)
             if column is not None:
                 wanted[key] = (column, self._converter(key, convert, lenient=key == "last"))
+        # the amount columns share what they converted: a balance is most often the amount
+        money = [c for k, (_, c) in wanted.items() if k in MONEY_FIELDS or k in LEDGER_FIELDS]
+        for converter in money[1:]:
+            converter.done, converter.flags = money[0].done, money[0].flags
         self.wanted = wanted
         # the owned cells as the sheet holds them, for the write-back to compare with
         self.owned = {key: (column, Converter(_as_pandas)) for key, column in owned.items()}
@@ -248,7 +260,7 @@ class Body:
     def _converter(
         key: str,
         convert: Callable[[object], object],
-        bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+        bulk: Bulk | None = None,
         lenient: bool = False,
     ) -> Converter:
         """A field's converter: amounts and the invoice and due dates read Excel's error
