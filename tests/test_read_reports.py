@@ -293,3 +293,39 @@ def test_the_config_key_reaches_the_reader(tmp_path: Path) -> None:
     (tmp_path / "x.toml").write_text(text.replace("true", '"yes"'), "utf-8")
     with pytest.raises(config_mod.ConfigError, match="customer_shown_once' must be true or false"):
         config_mod.load(tmp_path / "x.toml")
+
+
+def test_the_ledger_as_a_windows_1255_csv_reads_the_same(tmp_path: Path) -> None:
+    """The same report exported as text (Hebrew Windows, amounts with separators, dates as
+    text): the same documents, furniture and findings as from the workbook."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in REPORTS.paged(REPORTS.ledger_rows()):
+        writer.writerow(
+            [
+                c.strftime("%d/%m/%Y")
+                if isinstance(c, date)
+                else f"{c:,.2f}"
+                if isinstance(c, float)
+                else c
+                for c in row
+            ]
+        )
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(out.getvalue().encode("cp1255"))
+    text = read_receivables(path, encoding="cp1255")
+    book = read_receivables(LEDGER)
+    assert text.findings == book.findings == ()
+
+    def seen(rec: object) -> list[tuple[object, ...]]:
+        return [
+            (i.row, i.customer, i.invoice, i.due_date, i.balance, i.email)
+            for i in rec.invoices  # type: ignore[attr-defined]
+        ]
+
+    assert seen(text) == seen(book)
+    assert text.sheet is not None and book.sheet is not None
+    assert text.sheet.ignored == book.sheet.ignored
