@@ -490,3 +490,48 @@ def test_a_csv_export_takes_plain_amounts_in_bulk_and_others_cell_by_cell(tmp_pa
         ),
         (6, "no balance (and no amount)"),
     ]
+
+
+def test_the_sidecar_is_written_without_a_scan_per_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl's `max_row` (and `ws[n]`, which asks `max_column`) scan every cell written so
+    far: once per row they made the sidecar quadratic (a 20,000-invoice CSV's took minutes).
+    Its dates keep their format."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from xlsdun.workbook.sidecar import write_sidecar
+
+    scans = []
+
+    def counted(name: str) -> property:
+        scan = getattr(Worksheet, name)
+
+        def counting(self: Worksheet) -> int:
+            scans.append(name)
+            return scan.fget(self)
+
+        return property(counting)
+
+    source = tmp_path / "ar.csv"
+    source.write_text("x", encoding="utf-8")
+    rows = {n: (f"Customer {n}", f"INV-{n}") for n in range(2, 302)}
+    owned = {n: {"Last reminder": date(2026, 11, 26)} for n in rows}
+    with monkeypatch.context() as patched:
+        patched.setattr(Worksheet, "max_row", counted("max_row"))
+        patched.setattr(Worksheet, "max_column", counted("max_column"))
+        out = write_sidecar(
+            source,
+            rows=rows,
+            owned=owned,
+            owned_headers=["Last reminder"],
+            log_sheet="Reminder log",
+            log_header=["When"],
+            log_rows=[],
+        )
+    assert len(scans) < 20  # saving asks a few times; once a row was 600 scans
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out)["Outcomes"]
+    assert sheet.max_row == 301 and sheet["D301"].number_format == "yyyy-mm-dd"
+    assert sheet["C2"].value == "INV-2" and sheet["D2"].value.date() == date(2026, 11, 26)
