@@ -55,9 +55,9 @@ def write_sidecar(
     for at, number in enumerate(sorted(set(rows) | set(owned)), start=2):
         customer, invoice = rows.get(number, ("", ""))
         values = owned.get(number, {})
-        line = [number, customer, invoice, *(values.get(h) for h in owned_headers)]
-        sheet.append(line)
-        for column, value in enumerate(line, start=1):
+        cells = [number, customer, invoice, *(values.get(h) for h in owned_headers)]
+        sheet.append(cells)
+        for column, value in enumerate(cells, start=1):
             if hasattr(value, "year"):
                 sheet.cell(row=at, column=column).number_format = "yyyy-mm-dd"
     log = book.create_sheet(log_sheet)
