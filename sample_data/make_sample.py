@@ -32,6 +32,7 @@ BUSINESS = "Dahan Home Services Ltd"
 
 HEADERS = (
     "Customer",
+    "Contact",
     "Email",
     "Phone",
     "Language",
@@ -54,6 +55,7 @@ HEADERS = (
 COL = {name: i for i, name in enumerate(HEADERS)}
 WIDTHS = {
     "Customer": 34,
+    "Contact": 14,
     "Email": 32,
     "Phone": 15,
     "Language": 9,
@@ -109,6 +111,7 @@ class Customer:
     invoices: tuple[Inv, ...]
     currency: str = "ILS"
     terms: int = 30  # days from invoice date to due date
+    contact: str = ""  # the person reminders greet by name; blank: the organisation
 
 
 D = date  # short alias for the table below
@@ -117,16 +120,16 @@ D = date  # short alias for the table below
 CUSTOMERS: tuple[Customer, ...] = (
     Customer("Northwind Interiors Ltd", "billing.northwind@example.com", "03-6123456", "en",
              "courtesy: due 28/11, in 2 days (courtesy tier enabled in the sample config)",
-             (Inv(-2, 3200.00), Inv(-17, 1850.00))),
+             (Inv(-2, 3200.00), Inv(-17, 1850.00)), contact="Emma"),
     Customer("מכולת השכונה - יוסי ובניו", "yossi.makolet@example.co.il", "054-3321987", "he",
              "courtesy (Hebrew): due today 26/11",
              (Inv(30, 940.00, 940.00), Inv(0, 1180.00))),
     Customer("Blue Cedar Catering", "office.bluecedar@example.com", "052-8841230", "en",
              "friendly (English): 10 days overdue; an older invoice fully paid",
-             (Inv(40, 5600.00, 5600.00), Inv(10, 2340.00)), terms=45),
+             (Inv(40, 5600.00, 5600.00), Inv(10, 2340.00)), terms=45, contact="Mark"),
     Customer("מספרת שירן", "shiran.salon@example.co.il", "050-7712345", "he",
              "friendly (Hebrew): 7 days overdue; two older invoices paid, one not yet due",
-             (Inv(68, 780.00, 780.00), Inv(37, 780.00, 780.00), Inv(7, 780.00), Inv(-10, 780.00))),
+             (Inv(68, 780.00, 780.00), Inv(37, 780.00, 780.00), Inv(7, 780.00), Inv(-10, 780.00)), contact="שירן"),
     Customer("Atlas Software Inc.", "ap.atlas@example.com", "+1-212-555-0147", "en",
              "friendly in USD: 9 days overdue, partly paid; an older USD invoice paid",
              (Inv(39, 3200.00, 3200.00), Inv(9, 4500.00, 1500.00,
@@ -136,7 +139,7 @@ CUSTOMERS: tuple[Customer, ...] = (
              "direct (English): 20 days overdue, partly paid; a newer invoice 5 days overdue",
              (Inv(50, 2900.00, 2900.00), Inv(20, 4680.00, 2000.00,
                                                 notes="Paid 2,000 by bank transfer"),
-              Inv(5, 1150.00))),
+              Inv(5, 1150.00)), contact="Dr Levine"),
     Customer('נגרות אבו-חצירא בע"מ', "office.abuhatzira@example.co.il", "08-6891234", "he",
              "direct (Hebrew): 22 days overdue; an older invoice paid",
              (Inv(52, 8900.00, 8900.00), Inv(22, 12400.00, notes="עבודת חשמל במפעל"))),
@@ -148,7 +151,7 @@ CUSTOMERS: tuple[Customer, ...] = (
              (Inv(67, 11200.00, 11200.00), Inv(37, 18950.00), Inv(7, 6200.00)), terms=60),
     Customer("קפה לנדוור רמת השרון", "landwer.ramat@example.co.il", "03-5409911", "he",
              "plan (Hebrew), 4 open invoices at 42/25/11/-14 days: the oldest decides",
-             (Inv(42, 2150.00), Inv(25, 3480.00), Inv(11, 1260.00), Inv(-14, 2900.00))),
+             (Inv(42, 2150.00), Inv(25, 3480.00), Inv(11, 1260.00), Inv(-14, 2900.00)), contact="דנה"),
     Customer("Silverline Fitness Studio", "manager.silverline@example.com", "052-6677889", "en",
              "77 days overdue, no history: first contact capped at plan",
              (Inv(107, 3100.00, 3100.00), Inv(77, 7800.00), Inv(47, 2450.00))),
@@ -160,7 +163,7 @@ CUSTOMERS: tuple[Customer, ...] = (
     Customer("Meridian Print House", "accounts.meridian@example.com", "04-8523344", "en",
              "final AWAITING approval: 72 days overdue, level plan on 10/11, Approved blank",
              (Inv(72, 5475.00, level="plan", last=D(2026, 11, 10)),
-              Inv(42, 2300.00, level="plan", last=D(2026, 11, 10)))),
+              Inv(42, 2300.00, level="plan", last=D(2026, 11, 10))), contact="Paul"),
     Customer("מאפיית האחים כהן", "cohen.bakery@example.co.il", "04-6771234", "he",
              "escalate: 108 days overdue, level final on 05/11 -> owner's call list, no email",
              (Inv(108, 14200.00, level="final", last=D(2026, 11, 5),
@@ -195,7 +198,7 @@ CUSTOMERS: tuple[Customer, ...] = (
              "broken promise: promised 20/11, still unpaid (19 days overdue)",
              (Inv(49, 1340.00, 1340.00),
               Inv(19, 2760.00, promise=D(2026, 11, 20),
-                  notes="Promised by phone to pay by 20/11"))),
+                  notes="Promised by phone to pay by 20/11")), contact="Ruth"),
     Customer("עמותת יד לקהילה", "yad.lakehila@example.co.il", "02-6543210", "he",
              "do not contact (x): no reminder (45 days overdue)",
              (Inv(45, 1980.00, dnc="x", notes="הוועד מאשר תשלומים פעם ברבעון - לא לשלוח מיילים"),)),
@@ -308,6 +311,8 @@ def build(out: Path) -> None:
         excel_row = row + 1
         c, inv = r.customer, r.inv
         ws.write_string(row, COL["Customer"], c.name, text)
+        if c.contact:
+            ws.write_string(row, COL["Contact"], c.contact, text)
         if c.email:
             ws.write_string(row, COL["Email"], c.email, text)
         ws.write_string(row, COL["Phone"], c.phone, text)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from support.imap_server import Dovecot
 from support.sample_setup import copy_sample
 from support.smtp_server import PASSWORD, SmtpServer
 from support.spamassassin import SpamAssassin, find
@@ -17,11 +18,19 @@ from xlsdun import logs
 # The tests that take a second or more where most take a fraction of one (measured with
 # pytest --durations): real processes killed with SIGKILL, a 120-day simulation, generated
 # benchmark workbooks, huge cells, many-example hypothesis properties, a wheel build, a
-# headless browser, several CLI runs in a row, a month of runs scored by SpamAssassin. One
-# list here rather than a mark in each file; `make test-fast` (pytest -m "not slow") leaves
-# them out, `make test` and CI run everything. Every module not listed whole keeps its fast
-# tests (test_slow_list.py checks it).
-SLOW_MODULES = frozenset({"test_crash.py", "test_simulation.py", "test_writer_crash.py"})
+# headless browser, several CLI runs in a row, a month of runs scored by SpamAssassin, the
+# inbox's SIGKILL and month against Dovecot. One list here rather than a mark in each file;
+# `make test-fast` (pytest -m "not slow") leaves them out, `make test` and CI run everything.
+# Every module not listed whole keeps its fast tests (test_slow_list.py checks it).
+SLOW_MODULES = frozenset(
+    {
+        "test_crash.py",
+        "test_inbox_month.py",
+        "test_inbox_oauth2.py",
+        "test_simulation.py",
+        "test_writer_crash.py",
+    }
+)
 SLOW_TESTS = frozenset(
     {
         "test_attachments.py::test_a_run_refuses_each_hostile_attachment_and_sends_everyone_else",
@@ -31,9 +40,11 @@ SLOW_TESTS = frozenset(
         "test_cli_e2e.py::test_wheel_ships_the_templates",
         "test_corpus_fidelity.py::test_corpus_second_write_changes_only_owned_cells",
         "test_delivery_backends.py::test_wrong_password_with_debug_never_shows_the_password",
+        "test_inbox_imap.py::test_replies_bounces_and_auto_replies_steer_the_next_plan",
         "test_digest.py::test_report_opens_in_headless_chromium",
         "test_ledger.py::test_random_sequences_follow_the_table",
         "test_mime_differential.py::test_any_name_and_subject_read_the_same",
+        "test_owner_words.py::test_the_digest_and_report_fit_a_phone_in_chromium",
         "test_packaging.py::test_a_wheel_built_from_the_sdist_installs_templates_that_init_copies",
         "test_speedups.py::test_the_portable_paths_do_the_same_work",
         "test_policy_properties.py::test_no_rule_changes_the_context_it_is_given",
@@ -154,3 +165,24 @@ def machine_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], No
     yield set_zone
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    """One real Dovecot for the session (tests/support/imap_server.py); skips without it."""
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap(dovecot_server: Dovecot, monkeypatch: pytest.MonkeyPatch) -> Dovecot:
+    """The session's Dovecot with an empty INBOX, its password in XLSDUN_IMAP_PASSWORD and
+    its test CA trusted (as a user sets up)."""
+    from support.imap_server import PASSWORD
+
+    dovecot_server.empty()
+    monkeypatch.setenv("XLSDUN_IMAP_PASSWORD", PASSWORD)
+    if dovecot_server.ca_file:
+        monkeypatch.setenv("XLSDUN_SMTP_CAFILE", str(dovecot_server.ca_file))
+    return dovecot_server

@@ -379,7 +379,7 @@ def test_resolve_says_what_it_settled_in_words_and_json(demo: Path) -> None:
     config = str(demo / "xlsdun.toml")
     ambiguous_sends(config_mod.load(config), "Acme Ltd", "Zed Corp")
     code, _, err = invoke("resolve", "Acme", "--config", config)
-    assert code == 2 and "say what happened: --sent (it arrived) or --resend" in err
+    assert code == 2 and "say what happened: --sent (it arrived), --resend" in err
     code, _, err = invoke("resolve", "Acme", "--sent", "--resend", "--config", config)
     assert code == 2 and "say what happened" in err  # both: refused, nothing settled
     code, out, err = invoke("resolve", "acme", "--sent", "--json", "--config", config)

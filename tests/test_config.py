@@ -177,6 +177,17 @@ def test_no_time_zone_database_is_said_plainly_not_as_a_bad_name(tmp_path: Path)
         ('[policy]\nsend_days = ["someday"]\n', "key 'policy.send_days' must be a list of days"),
         ('[owner]\ndigest = "weekly"\n', "key 'owner.digest' must be \"per_client\""),
         ("[schedule]\nheartbeat_minutes = 0\n", "key 'schedule.heartbeat_minutes' must be a whole"),
+        ('[sender]\niban = "IL62 0108 0000 0009 9999 998"\n', "key 'sender.iban' must be an IBAN"),
+        ('[sender]\niban = "IL62"\n', "key 'sender.iban' must be an IBAN"),
+        ('[sender]\nswift = "LUMI"\n', "key 'sender.swift' must be a SWIFT/BIC"),
+        ('[sender]\nswift = "12345678"\n', "key 'sender.swift' must be a SWIFT/BIC"),
+        ('[sender.he]\nnmae = "x"\n', "unknown key 'sender.he.nmae'"),
+        ('[sender.fr]\nname = "x"\n', "unknown key 'sender.fr'"),
+        ('[sender.en]\nemail = "nobody"\n', "key 'sender.en.email' must be an email address"),
+        ('[sender.he]\niban = "IL00"\n', "key 'sender.he.iban' must be an IBAN"),
+        ("[policy]\nwaive_charges_on_offer = 1\n", "key 'policy.waive_charges_on_offer' must be"),
+        ('[policy]\ninstalment_methods = ["cash"]\n', "key 'policy.instalment_methods' must be"),
+        ('[policy]\ninstalment_methods = "cheques"\n', "key 'policy.instalment_methods' must be"),
     ],
 )
 def test_each_table_names_its_key(tmp_path: Path, body: str, message: str) -> None:
@@ -236,3 +247,27 @@ digest = "combined"
     assert cfg.delivery.smtp.oauth2_file == tmp_path.resolve() / "oauth.json"
     assert (cfg.schedule_time.hour, cfg.schedule_time.minute) == (7, 30)
     assert (cfg.owner_email, cfg.owner_digest) == ("owner@shop.example.co.il", "combined")
+
+
+def test_sender_per_language_falls_back_to_sender(tmp_path: Path) -> None:
+    body = (
+        '[sender]\nname = "Dana"\nbusiness = "Dahan Home Services"\nphone = "03-555-1234"\n'
+        'iban = "il620108000000099999999"\nswift = "lumiilit"\n'
+        '[sender.he]\nname = "דנה"\nbusiness = "דהן שירותי בית"\n'
+        'bank_details = "בנק לאומי, סניף 800, חשבון 123456"\n'
+    )
+    sender = config_mod.load(write(tmp_path, body)).sender
+    he, en = sender.for_language("he"), sender.for_language("en")
+    assert (he.name, he.business, he.phone) == ("דנה", "דהן שירותי בית", "03-555-1234")
+    assert he.bank_details == "בנק לאומי, סניף 800, חשבון 123456" and sender.bank_details == ""
+    assert en is sender and (en.name, en.business) == ("Dana", "Dahan Home Services")
+    assert he.iban == en.iban == "IL62 0108 0000 0009 9999 999" and he.swift == "LUMIILIT"
+
+
+def test_offer_policy_defaults_and_choices(tmp_path: Path) -> None:
+    policy = config_mod.load(write(tmp_path, "")).policy
+    assert policy.waive_charges_on_offer is True
+    assert policy.instalment_methods == ("standing_order", "postdated_cheques", "credit_card")
+    body = '[policy]\nwaive_charges_on_offer = false\ninstalment_methods = ["credit_card"]\n'
+    policy = config_mod.load(write(tmp_path, body)).policy
+    assert not policy.waive_charges_on_offer and policy.instalment_methods == ("credit_card",)

@@ -36,7 +36,7 @@ def test_digest_is_one_email_with_every_section_and_the_ledgers_numbers(demo: Pa
     msg = parse(demo / "outbox" / f"digest-{TODAY}.eml")
     assert msg["To"] == "owner@example.co.il"
     assert msg.get_content_type() == "multipart/alternative"
-    assert "14 reminder(s) sent" in msg["Subject"]
+    assert "14 reminders written to the outbox" in msg["Subject"]  # the outbox: not "sent"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     for section in ("outcomes", "tiers", "calls", "promises", "approvals", "deferred"):
@@ -62,7 +62,9 @@ def test_digest_is_one_email_with_every_section_and_the_ledgers_numbers(demo: Pa
     # The call list: escalate, no address, 90+ first contact; phones and talking points.
     assert "04-6771234" in text and "052-7654321" in text
     assert "no valid email address" in text and "legal advice" in text
-    assert 'href="tel:052-7654321"' in html
+    assert 'href="tel:+972527654321"' in html  # dialled in the international form
+    assert 'href="https://wa.me/972527654321?text=' in html  # a mobile: WhatsApp too
+    assert "wa.me/97246771234" not in html  # a landline: no WhatsApp link
     assert "Meridian Print House" in text.split("AWAITING YOUR APPROVAL")[1]
     assert "Coastal Pharmacy Herzliya" in text.split("BROKEN PROMISES")[1]
     # Email-safe bars: table cells with widths, no images or scripts.
@@ -73,16 +75,26 @@ def test_outstanding_by_tier_adds_up_to_the_open_balances(demo: Path) -> None:
     data = run_json(demo)
     msg = parse(demo / "outbox" / f"digest-{TODAY}.eml")
     text = msg.get_body(("plain",)).get_content()
-    block = text.split("OUTSTANDING BY TIER")[1].split("CALL LIST")[0]
+    block = text.split("OUTSTANDING BY TIER")[1].split("Made by")[0]
     shown: dict[str, float] = {}
-    for amount, currency in re.findall(r"([\d,]+\.\d\d) ([A-Z]{3})", block):
-        shown[currency] = shown.get(currency, 0) + float(amount.replace(",", ""))
+    totals: dict[str, float] = {}
+    for line in block.splitlines():
+        found = re.findall(r"([\d,]+\.\d\d) ([A-Z]{3})", line)
+        if not found:
+            continue
+        ((amount, currency),) = found
+        if "Total" in line:  # each currency's own total, once, above its bars
+            assert line.strip().startswith(f"{currency} — Total") and currency not in totals
+            totals[currency] = float(amount.replace(",", ""))
+        else:
+            shown[currency] = shown.get(currency, 0) + float(amount.replace(",", ""))
     expected: dict[str, float] = {}
     for d in data["debtors"]:
         if d["reason"] != "paid":
             for currency, amount in d["balance"].items():
                 expected[currency] = expected.get(currency, 0) + amount
     assert shown == pytest.approx(expected)
+    assert totals == pytest.approx(expected)
 
 
 def test_no_second_digest_when_a_run_did_nothing(demo: Path) -> None:
@@ -320,7 +332,7 @@ def test_the_digest_goes_through_the_backend_it_is_given(tmp_path: Path) -> None
     (backend,) = made
     assert backend.calls == ["open", "send", "close"]
     assert backend.sent[0]["To"] == "owner@example.co.il"
-    assert "1 problem(s)" in backend.sent[0]["Subject"]
+    assert "1 problem" in backend.sent[0]["Subject"]
 
     where = digest.send(cfg, [item], day, connect)  # the outbox: a file, no backend made
     assert Path(where).name == f"digest-{TODAY}.eml" and len(made) == 1

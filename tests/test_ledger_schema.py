@@ -17,6 +17,7 @@ from xlsdun import ledger_schema
 from xlsdun.errors import EXIT_INPUT, XlsdunError
 from xlsdun.ledger import Ledger
 from xlsdun.ledger_schema import MIGRATIONS, VERSION, LedgerTooNew
+from xlsdun.models import Action
 from xlsdun.send_state import SendState
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -87,7 +88,7 @@ def v010(tmp_path: Path) -> Path:
 
 
 def test_the_migrations_are_numbered_by_their_place() -> None:
-    assert VERSION == len(MIGRATIONS) == 3
+    assert VERSION == len(MIGRATIONS) == 5
     assert all(statements for statements in MIGRATIONS)
 
 
@@ -183,6 +184,54 @@ def test_a_version_2_ledger_keeps_its_retractions(tmp_path: Path) -> None:
     with Ledger(path) as ledger:
         assert ledger.resent_debtors() == {"email:resent@x.example"}
     assert user_version(path) == VERSION
+
+
+def test_a_version_3_ledger_gains_subjects_null_for_its_old_sends(tmp_path: Path) -> None:
+    """Version 4 keeps each send's Subject; the sends recorded before have none (their
+    follow-ups take today's subject), and a send recorded after keeps its own."""
+    script = ";\n".join(s for statements in MIGRATIONS[:3] for s in statements) + ";\n"
+    path = build(
+        tmp_path / "ledger.sqlite3",
+        script
+        + "PRAGMA user_version = 3;\n"
+        + "INSERT INTO sends (run_id, today, debtor, customer, invoices, balance, state, "
+        "message_id, created_at, updated_at) VALUES ('r', '2026-11-19', 'email:a@x.example', "
+        "'A', '[\"INV-1\"]', '{}', 'sent', '<old@x>', 'then', 'then');\n",
+    )
+    with Ledger(path) as ledger:
+        (old,) = ledger.history()["email:a@x.example"].contacts
+        assert (old.message_id, old.subject) == ("<old@x>", None)
+        action = Action("email:b@x.example", "B", "b@x.example", "send", "r", tier="friendly")
+        send_id = ledger.begin("run", date(2026, 11, 26), action, "outbox")
+        assert send_id is not None
+        ledger.mark(send_id, SendState.SENDING, message_id="<new@x>", subject="Reminder: INV-2")
+        ledger.mark(send_id, SendState.SENT, detail="250 ok")
+        (new,) = ledger.history()["email:b@x.example"].contacts
+        assert (new.message_id, new.subject) == ("<new@x>", "Reminder: INV-2")
+    assert user_version(path) == VERSION
+
+
+def test_a_version_4_ledger_gains_the_inbox_tables_and_keeps_its_subjects(tmp_path: Path) -> None:
+    """Migration 5 (the inbox) comes after main's 4 (`sends.subject`) and changes no send."""
+    from xlsdun.ledger_schema import V4_SUBJECT, V5_INBOX
+
+    assert MIGRATIONS[3] is V4_SUBJECT and MIGRATIONS[4] is V5_INBOX
+    script = ";\n".join(s for statements in MIGRATIONS[:4] for s in statements) + ";\n"
+    path = build(
+        tmp_path / "ledger.sqlite3",
+        script
+        + "PRAGMA user_version = 4;\n"
+        + "INSERT INTO sends (run_id, today, debtor, customer, invoices, balance, state, "
+        "message_id, subject, created_at, updated_at) VALUES ('r', '2026-11-19', "
+        "'email:a@x.example', 'A', '[\"INV-1\"]', '{}', 'sent', '<old@x>', 'Reminder', 'then', "
+        "'then');\n",
+    )
+    with Ledger(path) as ledger:
+        (old,) = ledger.history()["email:a@x.example"].contacts
+        assert (old.message_id, old.subject) == ("<old@x>", "Reminder")
+        tables = {r[0] for r in ledger.db.execute("SELECT name FROM sqlite_master")}
+    assert {"inbox_folders", "inbox_messages", "bad_addresses", "replies"} <= tables
+    assert user_version(path) == VERSION == 5
 
 
 def test_a_ledger_from_a_newer_xlsdun_is_refused_untouched(fresh: Path) -> None:

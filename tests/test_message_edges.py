@@ -177,8 +177,8 @@ def test_an_override_in_a_name_is_isolated_in_english_text_html_and_headers() ->
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert leaks(text) == []
-    assert f"Hello {FSI}Evil {RLO}gnp.exe Ltd{PDF}{PDI} team," in text
-    assert f'Hello <span dir="auto">Evil {RLO}gnp.exe Ltd{PDF}</span> team,' in html
+    assert f"Dear {FSI}Evil {RLO}gnp.exe Ltd{PDF}{PDI} team," in text
+    assert f'Dear <span dir="auto">Evil {RLO}gnp.exe Ltd{PDF}</span> team,' in html
     assert f'<span dir="ltr">INV-{RLO}7{PDF}</span>' in html
     for header in ("Subject", "To"):
         assert not CONTROLS & set(str(msg[header])), header
@@ -188,10 +188,10 @@ def test_an_override_in_a_name_is_isolated_in_english_text_html_and_headers() ->
 
 def test_a_hebrew_name_in_an_english_message_is_isolated_and_a_latin_one_is_left_alone() -> None:
     parts = renderer().render_parts(debtor("מאפיית השדה"), today=TODAY)
-    assert f"Hello {FSI}מאפיית השדה{PDI} team," in parts.text
-    assert 'Hello <span dir="auto">מאפיית השדה</span> team,' in parts.html
+    assert f"Dear {FSI}מאפיית השדה{PDI} team," in parts.text
+    assert 'Dear <span dir="auto">מאפיית השדה</span> team,' in parts.html
     plain = renderer().render_parts(debtor("Acme Ltd"), today=TODAY)
-    assert "Hello Acme Ltd team," in plain.text and "Hello Acme Ltd team," in plain.html
+    assert "Dear Acme team," in plain.text and "Dear Acme team," in plain.html
     assert not CONTROLS & set(plain.text + plain.html)
 
 

@@ -65,7 +65,7 @@ def test_one_failing_client_does_not_stop_the_others(tmp_path: Path) -> None:
         policy=email.policy.default,
     )
     assert msg["To"] == "books@example.com"
-    assert "3 clients" in msg["Subject"] and "2 problem(s)" in msg["Subject"]
+    assert "3 clients" in msg["Subject"] and "2 problems" in msg["Subject"]
     text = msg.get_body(("plain",)).get_content()
     overview = text.split("CLIENTS")[1].split("=====")[0]
     assert "Alpha Ltd: ok; sent 14" in overview
@@ -94,7 +94,7 @@ def test_per_client_digests_and_a_summary_table(tmp_path: Path) -> None:
     beta = email.message_from_bytes(
         (clients / "b" / "outbox" / f"digest-{TODAY}.eml").read_bytes(), policy=email.policy.default
     )
-    assert "1 problem(s)" in beta["Subject"]
+    assert "1 problem" in beta["Subject"]
     assert not list(clients.rglob("digest-combined-*"))
     for name in ("a", "b"):  # each client keeps its own ledger, log and report
         state = clients / name / ".xlsdun"

@@ -82,6 +82,8 @@ def test_the_rules_read_as_one_list_in_order() -> None:
         "paid",
         "do_not_contact",
         "all_set_aside",
+        "bounced",
+        "replied",
         "credit_covers",
         "credit_notes",
         "minimum_balance",
@@ -440,6 +442,39 @@ def test_a_send_carries_the_thread_of_its_debt() -> None:
     assert (action.thread, action.previous_message_id) == (("<a@acme>",), "<b@acme>")
     parent = envelope.message_id(action.previous_message_id)
     assert envelope.references(action.thread, parent) == ["a@acme", "b@acme"]
+
+
+def test_a_send_names_its_earlier_reminders_by_day_and_its_first_subject() -> None:
+    """`earlier`: the days of the reminders about these invoices (a hand-kept one, naming
+    no invoice, included), oldest first and each once, never today's; `first_subject`: the
+    first known subject of the thread (older sends have none)."""
+    older = [
+        Contact(TODAY - timedelta(days=30), "friendly", "standard", "<a@acme>", ("INV-1",)),
+        Contact(TODAY - timedelta(days=25), "friendly", "standard", "<x@acme>", ("INV-9",)),
+        Contact(TODAY - timedelta(days=20), "direct", "standard", "<b@acme>", ("INV-1",), "S1"),
+        Contact(TODAY - timedelta(days=20), "direct", "standard", None, ()),
+        Contact(TODAY - timedelta(days=10), "plan", "standard", "<c@acme>", (), "S2"),
+        Contact(TODAY, "plan", "standard", "<d@acme>", ("INV-1",), "S3"),
+    ]
+    action = rules.send(ctx(inv(40), history=history(*older), tier="plan", reason="r"))
+    days = (30, 20, 10)
+    assert action.earlier == tuple(TODAY - timedelta(days=d) for d in days)
+    assert action.first_subject == "S1"
+    # no earlier reminder about this debt: nothing to name, no subject to follow
+    alone = rules.send(ctx(inv(40), history=history(older[1]), tier="plan", reason="r"))
+    assert (alone.earlier, alone.first_subject) == ((), None)
+    assert ctx(inv(40), history=history(*older)).action("skip", "paid").earlier == ()
+
+
+def test_the_contact_is_the_first_one_the_debtors_invoices_name() -> None:
+    rows = (
+        inv(40, invoice="A", contact=None),
+        inv(30, invoice="B", contact="  "),
+        inv(20, invoice="C", contact="Dana"),
+        inv(10, invoice="D", contact="Avi"),
+    )
+    assert rules.send(ctx(*rows, tier="direct", reason="r")).contact == "Dana"
+    assert rules.send(ctx(inv(40), tier="direct", reason="r")).contact is None
 
 
 # -- the ladder's shape, not its names --------------------------------------------------------

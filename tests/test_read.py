@@ -251,3 +251,31 @@ def test_the_na_spellings_are_pandas_own() -> None:
     from pandas._libs.parsers import STR_NA_VALUES  # the list itself, where pandas keeps it
 
     assert set(STR_NA_VALUES) == NA_TEXT
+
+
+@pytest.mark.parametrize(
+    "header", ["Contact", "Contact name", "Contact person", "איש קשר", "שם איש קשר"]
+)
+def test_contact_column_is_read_cleaned_and_bounded(tmp_path: Path, header: str) -> None:
+    path = make_book(
+        tmp_path / "contact.xlsx",
+        [
+            ["Customer", "Email", "Invoice", "Due date", "Balance", header],
+            ["Acme", "a@acme.example.com", "1", datetime(2026, 10, 1), 10, "  Dana   Levi "],
+            ["Acme", "a@acme.example.com", "2", datetime(2026, 10, 1), 10, None],
+            ["Beta", "b@beta.example.com", "3", datetime(2026, 10, 1), 10, "x" * 201],
+        ],
+    )
+    rec = read_receivables(path)
+    assert [(i.invoice, i.contact) for i in rec.invoices] == [("1", "Dana Levi"), ("2", None)]
+    (finding,) = rec.findings
+    assert finding.row == 4 and finding.field == "contact"
+
+
+def test_no_contact_column_reads_none(tmp_path: Path) -> None:
+    path = make_book(
+        tmp_path / "plain.xlsx",
+        [HEADER, ["Acme", "a@x.example.com", "1", datetime(2026, 10, 1), 5, 0, None]],
+    )
+    (inv,) = read_receivables(path).invoices
+    assert inv.contact is None

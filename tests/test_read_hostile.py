@@ -302,9 +302,9 @@ def test_an_absurd_amount_is_a_finding_and_the_others_are_reminded(tmp_path: Pat
     copy_sample(tmp_path)
     book = openpyxl.load_workbook(tmp_path / "receivables.xlsx")
     sheet = book["Receivables"]
-    sheet["J5"] = 1e27
-    sheet["J6"] = "99999999999999999999999999999"
-    sheet["H7"], sheet["J7"] = 1e30, None  # the balance worked out from the amount
+    sheet["K5"] = 1e27  # K: Balance
+    sheet["K6"] = "99999999999999999999999999999"
+    sheet["I7"], sheet["K7"] = 1e30, None  # I: Amount; the balance worked out from it
     book.save(tmp_path / "receivables.xlsx")
     code, report = run_json(tmp_path)
     assert code == 0, report
@@ -905,4 +905,4 @@ def test_direction_controls_never_stay_in_a_phone_number(tmp_path: Path) -> None
     code, report = run_json(tmp_path)
     assert code == 0, report
     html = next((tmp_path / ".xlsdun" / "reports").glob("*.html")).read_text("utf-8")
-    assert 'href="tel:050-1234567"' in html and "\u202e" not in html
+    assert 'href="tel:+972501234567"' in html and "\u202e" not in html

@@ -329,3 +329,17 @@ def test_the_ledger_as_a_windows_1255_csv_reads_the_same(tmp_path: Path) -> None
     assert seen(text) == seen(book)
     assert text.sheet is not None and book.sheet is not None
     assert text.sheet.ignored == book.sheet.ignored
+
+
+def test_a_customer_headings_contact_and_phone_carry_down(tmp_path: Path) -> None:
+    header = ["Customer", "Email", "Phone", "Contact", "Invoice", "Due date", "Balance"]
+    rows: list[list[object]] = [
+        ["Acme", "a@acme.example.com", "050-1234567", "Dana", None, None, None],
+        [None, None, None, None, "INV-1", date(2026, 10, 1), 100],
+        [None, None, None, "Avi", "INV-2", date(2026, 10, 2), 200],
+    ]
+    rec = read_receivables(_sheet(tmp_path, rows, header))
+    assert [(i.invoice, i.customer, i.phone, i.contact) for i in rec.invoices] == [
+        ("INV-1", "Acme", "050-1234567", "Dana"),
+        ("INV-2", "Acme", "050-1234567", "Avi"),  # its own contact stays
+    ]

@@ -255,6 +255,7 @@ CLEAN = {
     "approved": False,
     "level": None,
     "last": None,
+    "contact": None,
     "debit": (None, None),
     "credit": (None, None),
     "doc_type": None,

@@ -76,11 +76,15 @@ def test_facts_sort_invoices_oldest_first_and_clean_them() -> None:
 
 
 def test_debtor_values_are_one_line_each() -> None:
-    act = action(invoice(), customer="Acme\r\nLtd\u202e", email=None)
+    act = action(invoice(), customer="Acme\r\nLtd\u202e", email=None, contact=" Dana\n Levi ")
     assert context.debtor_values(facts(act)) == {
         "customer": "Acme Ltd\u202e\u202c",
         "customer_email": "",
+        "contact": "Dana Levi",
+        "organisation": "Acme Ltd\u202e\u202c",  # the suffix is not the name's end here
+        "firm": True,  # a direct reminder
     }
+    assert context.debtor_values(facts(action(invoice())))["contact"] == ""
 
 
 def test_totals_with_fees_only_in_the_currencies_fees_are_in() -> None:
@@ -97,8 +101,9 @@ def test_totals_with_fees_only_in_the_currencies_fees_are_in() -> None:
 def test_timing_values() -> None:
     act = action(
         invoice("1", due_date=date(2026, 11, 1), promise_date=date(2026, 11, 10)),
-        invoice("2", due_date=date(2026, 12, 1), promise_date=date(2026, 11, 20)),
+        invoice("2", due_date=date(2026, 11, 15), promise_date=date(2026, 11, 20)),
         tier="final",
+        earlier=(date(2026, 11, 12), date(2026, 11, 19)),
     )
     values = context.timing_values(facts(act))
     assert values["max_days_overdue"] == 25 and values["any_overdue"]
@@ -107,6 +112,7 @@ def test_timing_values() -> None:
     )
     assert values["tier"] == "final" and values["today"] == TODAY
     assert values["deadline"] == date(2026, 12, 6)  # 10 days on is a Sunday: fine in Israel
+    assert values["earlier"] == [date(2026, 11, 12), date(2026, 11, 19)]
     empty = context.timing_values(facts(invoices=[]))
     assert empty["max_days_overdue"] == 0 and not empty["any_overdue"]
     assert empty["oldest_due"] == TODAY and empty["promise_date"] is None
@@ -123,7 +129,8 @@ def test_offer_values_follow_the_policy() -> None:
         late_interest_annual=Decimal("0.04"),
     )
     offers = context.offer_values(facts(policy=policy))
-    assert offers["installment_amounts"] == [Total("ILS", Decimal("333.33"))]
+    # the first instalment takes the odd cent (333.34 / 333.33 / 333.33)
+    assert offers["installment_amounts"] == [Total("ILS", Decimal("333.34"))]
     assert offers["discounted_totals"] == [Total("ILS", Decimal("980.00"))]
     assert offers["discount_until"] == date(2026, 12, 3)
     assert offers["interest_rate"] == Decimal("0.04")
@@ -135,6 +142,8 @@ def test_payment_values() -> None:
         "pay_link": "https://pay.example/levi",
         "invoice_pay_links": [],
         "bank_details": "Bank Leumi 10/800",
+        "iban": "",
+        "swift": "",
         "reply_to": "accounts@levi.example",
         "phone": "+972-52-555-0199",
     }

@@ -27,6 +27,7 @@ HEBREW = re.compile(r"[\u0590-\u05FF]")
 
 HEADERS = [
     "Customer",
+    "Contact",
     "Email",
     "Phone",
     "Language",
@@ -122,16 +123,16 @@ def test_looks_like_a_kept_sheet() -> None:
     wb = openpyxl.load_workbook(WORKBOOK)
     assert wb.sheetnames == ["Receivables", "Notes"]
     ws = wb["Receivables"]
-    assert "A1:S1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:T1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["A1"].font.b and ws["A1"].font.sz > 11
     assert ws["A2"].value.startswith("Updated by the bookkeeper")
     assert ws["A3"].value is None
     assert ws["A4"].font.b and ws["A4"].border.bottom.style
     assert ws.freeze_panes == "B5"
-    assert ws.auto_filter.ref.startswith("A4:S")
-    assert ws["F5"].number_format == "dd/mm/yyyy"
-    assert ws["H5"].number_format == "#,##0.00"
-    assert ws["J5"].value == "=H5-I5"
+    assert ws.auto_filter.ref.startswith("A4:T")
+    assert ws["G5"].number_format == "dd/mm/yyyy"
+    assert ws["I5"].number_format == "#,##0.00"
+    assert ws["K5"].value == "=I5-J5"
     assert any(c.value for c in wb["Notes"]["A"])
 
 

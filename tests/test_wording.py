@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,9 +14,11 @@ import pytest
 from support.message_setup import action
 from support.render_setup import CASES, POLICY, SENDERS, TODAY, action_for, invoice, renderer
 from xlsdun.config import LocaleConfig
-from xlsdun.models import Action
+from xlsdun.models import Action, FeeLine
 from xlsdun.render import LRI, PDI, RenderedParts, template_names
+from xlsdun.render.context import organisation
 from xlsdun.render.environment import Templates
+from xlsdun.render.formatting import count_word
 
 HEBREW_LETTER = "\u0590-\u05ff"
 # "I", "me", "my", "I'm", "I'd", "I'll", "I've": the business writes as "we"
@@ -48,8 +51,17 @@ def test_every_message_speaks_with_one_voice(lang: str, name: str) -> None:
 @pytest.mark.parametrize("lang,name", CASES)
 def test_subjects_lead_with_what_the_mail_is_about(lang: str, name: str) -> None:
     subject = parts_for(lang, name).subject
-    for number in [i.invoice for i in action_for(lang, name).invoices]:
+    # the invoices the message asks to be paid (those not yet due are listed apart); a
+    # courtesy note: only the one(s) falling due first
+    invoices = action_for(lang, name).invoices
+    due = [i for i in invoices if i.due_date <= TODAY or name == "thank_you"]
+    if not due:
+        first = min(i.due_date for i in invoices)
+        due = [i for i in invoices if i.due_date == first]
+    for number in [i.invoice for i in due]:
         assert number in subject
+    for number in [i.invoice for i in invoices if i not in due]:
+        assert number not in subject
     assert SENDERS[lang].business in subject
     assert "?" not in subject  # "מה שלומכם?", "How are things going?" read as marketing
     assert "מה שלומכם" not in subject
@@ -57,12 +69,12 @@ def test_subjects_lead_with_what_the_mail_is_about(lang: str, name: str) -> None
 
 def test_subject_stem_forms() -> None:
     one = renderer("en").render_parts(action(invoice("INV-1090")), today=TODAY).subject
-    assert one == "Payment reminder: invoice INV-1090 (₪1,000.00) from Levi Design Studio"
+    assert one == "Overdue payment: invoice INV-1090 (₪1,000.00) from Levi Design Studio"
     many = action(*(invoice(f"INV-{n}") for n in range(1, 5)))
     subject = renderer("en").render_parts(many, today=TODAY).subject
-    assert subject == "Payment reminder: 4 invoices (₪4,000.00) from Levi Design Studio"
+    assert subject == "Overdue payment: 4 invoices (₪4,000.00) from Levi Design Studio"
     he = renderer("he").render_parts(action(invoice("1090"), language="he"), today=TODAY)
-    assert he.subject == "תזכורת לתשלום: חשבונית 1090 על סך 1,000.00 ₪ מאת סטודיו לוי לעיצוב"
+    assert he.subject == "תשלום שמועדו עבר: חשבונית 1090 על סך 1,000.00 ₪ מאת סטודיו לוי לעיצוב"
     bare = renderer("en", sender=replace(SENDERS["en"], business=""))
     assert bare.render_parts(action(invoice()), today=TODAY).subject.endswith("(₪1,000.00)")
 
@@ -78,7 +90,7 @@ def three_currencies(language: str = "en") -> Action:
 
 def test_lists_read_a_b_and_c_never_a_and_b_and_c() -> None:
     en = renderer("en").render_parts(three_currencies(), today=TODAY)
-    assert "come to ₪1,000.00, US$1,000.00 and €1,000.00," in en.text
+    assert "totalling ₪1,000.00, US$1,000.00 and €1,000.00, are now overdue" in en.text
     assert "invoices INV-1, INV-2 and INV-3 (" in en.subject
     for body in (en.subject, en.text, en.html):
         assert not re.search(r"\w and \S+\w and ", body)
@@ -100,14 +112,20 @@ def test_hebrew_counts_from_eleven_take_yom(name: str) -> None:
 def test_the_final_notice_names_the_total_due_and_the_date() -> None:
     en = parts_for("en", "final").text
     assert (
-        "Please pay ₪6,021.27 and US$1,200.00 (the invoice balance plus the charges listed"
-        " above) by Sunday, 6 December 2026, or contact us before then" in en
+        "Please pay ₪6,021.27 and US$1,200.00 (the combined invoice balance plus the charges"
+        " listed above) by Sunday, 6 December 2026, or contact us before then" in en
     )
     he = parts_for("he", "final").text
     assert (
         f"נבקש לשלם {LRI}8,331.77{PDI}\xa0₪ (יתרת החשבוניות בתוספת חיובי הפיגורים)"
         " עד יום ראשון, 6 בדצמבר 2026" in he
     )
+    # the subject: the amount asked (charges included) and the deadline first, so a phone's
+    # truncated subject line still shows them
+    subject = parts_for("en", "final").subject
+    assert subject.startswith("Final notice: ₪6,021.27 and US$1,200.00 due by 6 Dec 2026 – ")
+    he_subject = parts_for("he", "final").subject
+    assert he_subject.startswith("התראה אחרונה: 8,331.77 ₪ לתשלום עד 6 בדצמבר 2026 – ")
     no_fees = renderer("en").render_parts(action(invoice(), tier="final"), today=TODAY).text
     assert "Please pay the balance of ₪1,000.00 by Sunday, 6 December 2026" in no_fees
     assert "charges" not in no_fees
@@ -118,23 +136,52 @@ def test_the_final_notice_names_the_total_due_and_the_date() -> None:
 
 def test_the_plan_offer_says_what_each_choice_covers() -> None:
     en = parts_for("en", "plan").text
-    assert "with 2% off: ₪5,811.40 and US$1,176.00 instead of ₪5,930.00 and US$1,200.00" in en
-    assert "payable in addition" in en and " of about " not in en
-    only_instalments = renderer("en", policy=replace(POLICY, early_payment_discount=Decimal(0)))
-    text = only_instalments.render_parts(action_for("en", "plan"), today=TODAY).text
-    assert "with one word: INSTALMENTS." in text and "FULL" not in text
-    assert "If this doesn't suit you" in text
+    assert "1. Pay in full: ₪5,811.40 and US$1,176.00 by 3 Dec 2026." in en
+    assert (
+        "This is the combined invoice balance of ₪5,930.00 and US$1,200.00 less a 2% discount"
+        " for settling by that date (₪118.60 and US$24.00), and we will waive the charges"
+        " listed above (₪50.00)." in en
+    )
+    assert (
+        "2. Pay in three monthly instalments, with the charges listed above (₪50.00) waived:" in en
+    )
+    assert "- 3 Feb 2027: ₪1,976.66 and US$400.00" in en and " of about " not in en
+    assert "reply with the word FULL" in en and "reply with the word INSTALMENTS" in en
+    # this debtor also owes in US$: no standing order or post-dated cheques from abroad
+    assert (
+        "The instalments can be paid by credit card or in any of the ways listed under How to"
+        " pay below." in en
+    )
+    assert "standing order" not in en and "cheques" not in en
+    no_discount = renderer("en", policy=replace(POLICY, early_payment_discount=Decimal(0)))
+    text = no_discount.render_parts(action_for("en", "plan"), today=TODAY).text
+    assert "1. Pay in full: ₪5,930.00 and US$1,200.00 by 3 Dec 2026." in text
+    assert (
+        "This is the combined invoice balance, and we will waive the charges listed above"
+        " (₪50.00)." in text
+    )
+    charged = renderer("en", policy=replace(POLICY, waive_charges_on_offer=False))
+    text = charged.render_parts(action_for("en", "plan"), today=TODAY).text
+    assert "1. Pay in full: ₪5,861.40 and US$1,176.00 by 3 Dec 2026." in text
+    assert "for settling by that date (₪118.60 and US$24.00), plus the charges listed" in text
+    assert "instalments, including the charges listed above (₪50.00):" in text
+    single = renderer("en", policy=replace(POLICY, installments=1))
+    text = single.render_parts(action_for("en", "plan"), today=TODAY).text
+    assert "To settle this:" in text and "INSTALMENTS" not in text
+    assert "If this does not work for you" in text
     he = parts_for("he", "plan").text
     assert "כ־" not in he  # no "about" before an exact amount
-    assert "חיובי הפיגורים שלמעלה ישולמו בנוסף" in he
+    assert "ואנחנו מוותרים על חיובי הפיגורים" in he and 'השיבו למייל הזה במילה "תשלומים"' in he
+    assert "בהוראת קבע, בצ׳קים דחויים או בכרטיס אשראי" in he
 
 
 def test_the_broken_promise_is_firm_and_never_thanks_for_being_kept_informed() -> None:
     en = parts_for("en", "broken_promise").text
-    assert "and we counted on that. So far, the payment has not reached us." in en
+    assert "You told us you would pay by Sunday, 22 November 2026, but so far, payment" in en
     assert "keeping us" not in en and "for letting us know" not in en
     he = parts_for("he", "broken_promise").text
-    assert "וסמכנו על כך. עד היום התשלום לא הגיע אלינו." in he
+    assert "לפי מה שסוכם בינינו, התשלום היה אמור להתקבל עד" in he
+    assert "נכון להיום הוא טרם התקבל." in he
     assert "תודה שעדכנתם" not in he and "תודה שאתם מעדכנים" not in he
 
 
@@ -144,7 +191,8 @@ def test_hebrew_avoids_the_reviewed_calques() -> None:
         for body in (parts.subject, parts.text, parts.html):
             assert "בחשבונכם" not in body  # the bill, or the bank account?
             assert "מרגישים עם" not in body
-            assert "טרם הגיע" not in body  # "has not arrived"
+            # "has not arrived" as a bare table cell; "שמועד תשלומן טרם הגיע" is idiomatic
+            assert not re.search("(?<!תשלומן )טרם הגיע", body)
             assert "הוותיקה" not in body  # ותיק is for people
             assert "הודעה אחרונה" not in body
 
@@ -177,3 +225,118 @@ def test_courtesy_on_the_due_date_itself() -> None:
     assert "before the due date" not in text
     he = renderer("he").render_parts(replace(act, language="he"), today=TODAY).text
     assert f"מועד התשלום של חשבונית {LRI}INV-1{PDI}, על סך {LRI}1,000.00{PDI}\xa0₪, חל היום." in he
+
+
+def test_instalment_means_at_home_and_abroad() -> None:
+    """A debtor in the business's own currency may pay instalments by standing order,
+    post-dated cheques or card; one abroad (another currency) cannot use the first two
+    (Israeli bank instruments) and is pointed to the card and the ways to pay below."""
+    plan = action(invoice("INV-1"), invoice("INV-2"), tier="plan")
+    home = renderer("en").render_parts(plan, today=TODAY).text
+    assert (
+        "The instalments can be paid by standing order, post-dated cheques or credit card." in home
+    )
+    he_home = renderer("he").render_parts(replace(plan, language="he"), today=TODAY).text
+    assert "אפשר לשלם בהוראת קבע, בצ׳קים דחויים או בכרטיס אשראי." in he_home
+    usd = action(invoice("INV-1", currency="USD"), tier="plan")
+    abroad = renderer("en").render_parts(usd, today=TODAY).text
+    assert "paid by credit card or in any of the ways listed under How to pay below." in abroad
+    he_abroad = renderer("he").render_parts(replace(usd, language="he"), today=TODAY).text
+    assert 'אפשר לשלם בכרטיס אשראי או בכל אחת מהדרכים שמפורטות תחת "אפשרויות תשלום"' in he_abroad
+    for body in (abroad, he_abroad):
+        assert "standing order" not in body and "הוראת קבע" not in body
+        assert "cheques" not in body and "צ׳קים" not in body
+    card_less = renderer("en", policy=replace(POLICY, instalment_methods=("standing_order",)))
+    text = card_less.render_parts(usd, today=TODAY).text
+    assert "The instalments can be paid in any of the ways listed under How to pay below." in text
+
+
+def test_one_invoice_is_singular_everywhere() -> None:
+    """One invoice: "יתרת החשבונית", "לסכום החשבונית", "the invoice balance"; several:
+    the plural forms."""
+    fee = (FeeLine("late_fee", "ILS", Decimal("50")),)
+    one = action(invoice("INV-1"), tier="plan", fees=fee)
+    two = action(invoice("INV-1"), invoice("INV-2"), tier="plan", fees=fee)
+    he_one = renderer("he").render_parts(replace(one, language="he"), today=TODAY).text
+    he_two = renderer("he").render_parts(replace(two, language="he"), today=TODAY).text
+    assert "כלומר, יתרת החשבונית (" in he_one and "יתרת החשבוניות" not in he_one
+    assert "בנוסף לסכום החשבונית," in he_one and "לסכומי" not in he_one
+    assert "כלומר, יתרת החשבוניות (" in he_two and "בנוסף לסכומי החשבוניות," in he_two
+    assert "את מספר החשבונית באסמכתא" in he_one and "את מספרי החשבוניות באסמכתא" in he_two
+    final_one = renderer("he").render_parts(replace(one, language="he", tier="final"), today=TODAY)
+    assert "(יתרת החשבונית בתוספת חיובי הפיגורים)" in final_one.text
+    en_one = renderer("en").render_parts(one, today=TODAY).text
+    en_two = renderer("en").render_parts(two, today=TODAY).text
+    assert "This is the invoice balance of ₪1,000.00 less" in en_one
+    assert "This is the combined invoice balance of ₪2,000.00 less" in en_two
+    assert "quote the invoice number in" in en_one and "quote the invoice numbers in" in en_two
+
+
+def test_hebrew_counts_up_to_ten_are_words_in_prose() -> None:
+    """ "בשלוש חשבוניות", "לשלושה תשלומים" (the noun's gender, the prefix attached); from
+    eleven, digits with a maqaf ("ב־12"); lists, amounts and preheaders keep digits."""
+    assert count_word(3, "he", "f", "ב") == "בשלוש" and count_word(2, "he", "f", "ב") == "בשתי"
+    assert count_word(3, "he", "m", "ל") == "לשלושה" and count_word(10, "he", "m") == "עשרה"
+    assert count_word(11, "he", "f", "ב") == "ב־11" and count_word(1, "he", "f") == "1"
+    assert count_word(3, "en") == "three" and count_word(12, "en") == "12"
+    he = renderer("he").render_parts(action_for("he", "plan"), today=TODAY)
+    assert "בשלוש חשבוניות" in he.text and "פריסה לשלושה תשלומים חודשיים" in he.text
+    assert "ל־3 תשלומים" not in he.text and "ב־3 חשבוניות" not in he.text
+    final = renderer("he").render_parts(action_for("he", "final"), today=TODAY).text
+    assert "אפשר לפרוס את היתרה לשלושה תשלומים חודשיים" in final
+    preheader = renderer("he").context(action_for("he", "plan"), today=TODAY)["preheader"]
+    assert "פריסה ל־3 תשלומים" in preheader  # a preheader keeps its digits
+
+
+def test_english_greeting_dear_in_firm_tiers_and_the_team_without_the_legal_suffix() -> None:
+    """One rule: "Hello" in courtesy, friendly and thank-you, "Dear" in direct, plan, final
+    and broken promise; without a contact, the organisation's team by its name without
+    "Ltd"/"Inc." ("Hello Harbour Lane Bakery team,")."""
+    for tier, variant, word in (
+        ("courtesy", "standard", "Hello"),
+        ("friendly", "standard", "Hello"),
+        ("direct", "standard", "Dear"),
+        ("plan", "standard", "Dear"),
+        ("final", "standard", "Dear"),
+        ("plan", "broken_promise", "Dear"),
+        ("friendly", "thank_you", "Hello"),
+    ):
+        act = action(invoice(), tier=tier, variant=variant, customer="Harbour Lane Bakery Ltd")
+        text = renderer("en").render_parts(act, today=TODAY).text
+        assert text.startswith(f"{word} Harbour Lane Bakery team,\n"), (tier, variant)
+        named = renderer("en").render_parts(replace(act, contact="Sarah"), today=TODAY).text
+        assert named.startswith(f"{word} Sarah,\n")
+    assert organisation("Atlas Software Inc.") == "Atlas Software"
+    assert organisation("Fjord Design AB") == "Fjord Design"
+    assert organisation("Acme Co., Ltd.") == "Acme"
+    assert organisation("Ltd") == "Ltd" and organisation("Coastline") == "Coastline"
+
+
+def test_the_courtesy_stem_and_preheader_name_only_the_invoice_falling_due() -> None:
+    soon = invoice("INV-1042", due_date=TODAY + timedelta(days=2), balance=Decimal("4680"))
+    later = invoice("INV-1057", due_date=TODAY + timedelta(days=30), balance=Decimal("3560.50"))
+    act = action(soon, later, tier="courtesy")
+    ctx = renderer("en").context(act, today=TODAY)
+    assert ctx["stem"] == "invoice INV-1042 (₪4,680.00) from Levi Design Studio"
+    assert ctx["preheader"] == "₪4,680.00 due on 28 Nov 2026."
+    parts = renderer("en").render_parts(act, today=TODAY)
+    assert "INV-1057" not in parts.subject and "INV-1057" in parts.text  # still listed
+    he = renderer("he").context(replace(act, language="he"), today=TODAY)
+    assert he["stem"].startswith("חשבונית INV-1042 על סך 4,680.00\xa0₪")
+    assert he["preheader"] == "4,680.00\xa0₪ לתשלום עד 28 בנובמבר 2026."
+    # two invoices falling due the same day: both named
+    twin = replace(later, invoice="INV-1043", due_date=soon.due_date, balance=Decimal("20"))
+    both = renderer("en").context(action(soon, twin, later, tier="courtesy"), today=TODAY)
+    assert both["stem"].startswith("invoices INV-1042 and INV-1043 (₪4,700.00)")
+
+
+def test_courtesy_the_day_before_says_tomorrow() -> None:
+    act = action(invoice(due_date=TODAY + timedelta(days=1)), tier="courtesy")
+    text = renderer("en").render_parts(act, today=TODAY).text
+    assert "falls due tomorrow, Friday, 27 November 2026." in text
+    he = renderer("he").render_parts(replace(act, language="he"), today=TODAY).text
+    assert "חל ביום שישי, 27 בנובמבר 2026 – מחר." in he and "בעוד יום אחד" not in he
+    later = renderer("en").render_parts(
+        replace(act, invoices=(invoice(due_date=TODAY + timedelta(days=3)),)), today=TODAY
+    )
+    assert "falls due in 3 days, on Sunday, 29 November 2026." in later.text

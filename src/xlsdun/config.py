@@ -6,28 +6,20 @@ reading it edits the file by hand and never sees a traceback.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .addresses import is_valid
 from .attachments import DEFAULT_MAX_MB, MB
-from .errors import XlsdunError
+from .config_reader import ConfigError, Reader, number, refuse_plain_password
+from .inbox.settings import SECURITIES, InboxConfig
 from .models import EMAIL_TIERS, TIER_ORDER
-from .text import CONTROL
-from .workbook.bounds import MAX_AMOUNT
 from .workbook.encodings import encoding_name
-
-
-class ConfigError(XlsdunError):
-    """A problem with the config file; the message is meant for the user as is."""
-
 
 DEFAULT_LADDER: tuple[dict[str, Any], ...] = (
     {"id": "courtesy", "min_days": -3, "max_days": 0, "enabled": False},
@@ -55,6 +47,10 @@ class Tier:
         )
 
 
+INSTALMENT_METHODS: tuple[str, ...] = ("standing_order", "postdated_cheques", "credit_card")
+"""The Israeli means of paying in instalments the plan tier may offer, in the default order."""
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
     ladder: tuple[Tier, ...] = ()
@@ -75,6 +71,8 @@ class PolicyConfig:
     early_payment_discount: Decimal = Decimal("0")  # e.g. 0.02 for 2% off if paid this week
     final_deadline_days: int = 10
     country: str = "IL"  # from [locale]: the working week and public holidays
+    waive_charges_on_offer: bool = True  # the plan tier's offer drops the late charges
+    instalment_methods: tuple[str, ...] = INSTALMENT_METHODS  # how instalments may be paid
 
     def tier(self, tier_id: str) -> Tier:
         for t in self.ladder:
@@ -118,6 +116,16 @@ class SenderConfig:
     phone: str = ""
     bank_details: str = ""
     pay_link: str = ""
+    iban: str = ""  # shown to debtors who owe in a foreign currency, with `swift`
+    swift: str = ""
+    # [sender.he], [sender.en]: the fields for messages in that language, each falling
+    # back to [sender]'s (already merged: see `for_language`)
+    languages: tuple[tuple[str, SenderConfig], ...] = ()
+
+    def for_language(self, language: str) -> SenderConfig:
+        """The sender a message in `language` is signed by: its [sender.<language>] table
+        laid over [sender], or [sender] itself."""
+        return next((s for lang, s in self.languages if lang == language), self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +182,9 @@ class Config:
     schedule_time: time = time(9, 0)
     owner_email: str | None = None
     owner_digest: str = "per_client"  # "per_client" | "combined" | "off"
+    owner_language: str = "en"  # the owner's side: digest, report, sheet statuses, log words
     heartbeat_minutes: int = 60
+    inbox: InboxConfig | None = None  # [inbox]: where replies and bounces arrive (issue 16)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -201,120 +211,10 @@ def has_tz_database() -> bool:
     return True
 
 
-class _Reader:
-    """Typed access to one TOML table, with errors that name the file and the key."""
-
-    def __init__(self, source: Path, data: dict[str, Any], prefix: str = "") -> None:
-        self.source, self.data, self.prefix = source, data, prefix
-        self.used: set[str] = set()
-
-    def _name(self, key: str) -> str:
-        return f"{self.prefix}{key}"
-
-    def fail(self, key: str, expected: str) -> ConfigError:
-        got = self.data.get(key)
-        return ConfigError(
-            f"{self.source}: key '{self._name(key)}' must be {expected} (found {got!r}). "
-            f"Fix it in the config file and run again."
-        )
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any, expected: str) -> Any:
-        self.used.add(key)
-        if self.data.get(key) is None:
-            return default
-        value = self.data[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:  # TOML's true is no number
-            raise self.fail(key, expected)
-        if not isinstance(value, kind):
-            raise self.fail(key, expected)
-        return value
-
-    @overload
-    def text(self, key: str, default: str) -> str: ...
-    @overload
-    def text(self, key: str, default: None = None) -> str | None: ...
-    def text(self, key: str, default: str | None = None) -> str | None:
-        return self.get(key, str, default, "text in quotes")
-
-    def line(self, key: str, default: str) -> str:
-        """One line of text (a name, a phone): it goes into headers and one-line places."""
-        value = self.text(key, default)
-        if _CONTROL.search(value):
-            raise self.fail(key, "one line of text, without line breaks or control characters")
-        return value
-
-    @overload
-    def address(self, key: str, default: str) -> str: ...
-    @overload
-    def address(self, key: str, default: None = None) -> str | None: ...
-    def address(self, key: str, default: str | None = None) -> str | None:
-        """An email address, checked as the reader checks the workbook's."""
-        value = self.text(key, default)
-        if value is not None and not is_valid(value.strip()):
-            raise self.fail(key, "an email address like accounts@example.co.il")
-        return value.strip() if value is not None else None
-
-    @overload
-    def int(self, key: str, default: int, *, minimum: int | None = 0) -> int: ...
-    @overload
-    def int(self, key: str, default: None, *, minimum: int | None = 0) -> int | None: ...
-    def int(self, key: str, default: int | None, *, minimum: int | None = 0) -> int | None:
-        value = self.get(key, int, default, "a whole number")
-        if value is not None and minimum is not None and value < minimum:
-            raise self.fail(key, f"a whole number of at least {minimum}")
-        return value
-
-    def bool(self, key: str, default: bool) -> bool:
-        return self.get(key, bool, default, "true or false")
-
-    def decimal(self, key: str, default: Decimal) -> Decimal:
-        value = self.get(key, (int, float, str), None, "a number")
-        if value is None:
-            return default
-        try:
-            result = Decimal(str(value))
-        except InvalidOperation:
-            raise self.fail(key, "a number") from None
-        if not result.is_finite() or result >= MAX_AMOUNT:
-            raise self.fail(key, f"a number below {MAX_AMOUNT:,}")
-        if result < 0:
-            raise self.fail(key, "a number of at least 0")
-        return result
-
-    def fraction(self, key: str) -> Decimal:
-        """A rate written as a fraction: 0.02 means 2%."""
-        value = self.decimal(key, Decimal("0"))
-        if value >= 1:
-            raise self.fail(key, "a fraction below 1 (0.02 means 2%)")
-        return value
-
-    def table(self, key: str) -> _Reader:
-        value = self.get(key, dict, {}, "a table")
-        return _Reader(self.source, value, f"{self._name(key)}.")
-
-    def check_unknown(self, known: set[str] | None = None) -> None:
-        for key in self.data:
-            if key not in (known or self.used):
-                if self.prefix and key in TOP_LEVEL_KEYS:
-                    raise ConfigError(
-                        f"{self.source}: '{key}' is read as '{self._name(key)}' because it comes "
-                        f"after a [table] heading. Move '{key} = ...' to the top of the file, "
-                        f"above the first [table]."
-                    )
-                raise ConfigError(
-                    f"{self.source}: unknown key '{self._name(key)}'. "
-                    f"Check the spelling against the config reference in the README."
-                )
-
-
-TOP_LEVEL_KEYS = ("state_dir", "templates")
-_CONTROL = re.compile(f"[{CONTROL}]")
-
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
 
-def _ladder(r: _Reader) -> tuple[Tier, ...]:
+def _ladder(r: Reader) -> tuple[Tier, ...]:
     """The default ladder with the [[policy.ladder]] entries laid over it, tier by tier."""
     overrides = _ladder_overrides(r)
     tiers = tuple(_tier(r, base, overrides.get(base["id"], {})) for base in DEFAULT_LADDER)
@@ -322,7 +222,7 @@ def _ladder(r: _Reader) -> tuple[Tier, ...]:
     return tiers
 
 
-def _ladder_overrides(r: _Reader) -> dict[str, dict[str, Any]]:
+def _ladder_overrides(r: Reader) -> dict[str, dict[str, Any]]:
     """The [[policy.ladder]] tables by tier id; each must name a tier of the ladder."""
     raw = r.get("ladder", list, None, "a list of tiers ([[policy.ladder]] tables)")
     overrides: dict[str, dict[str, Any]] = {}
@@ -341,9 +241,9 @@ def _ladder_overrides(r: _Reader) -> dict[str, dict[str, Any]]:
     return overrides
 
 
-def _tier(r: _Reader, base: dict[str, Any], override: dict[str, Any]) -> Tier:
+def _tier(r: Reader, base: dict[str, Any], override: dict[str, Any]) -> Tier:
     """One tier: the default `base` with the user's `override` keys."""
-    sub = _Reader(r.source, {**base, **override}, f"policy.ladder[{base['id']}].")
+    sub = Reader(r.source, {**base, **override}, f"policy.ladder[{base['id']}].")
     sub.used.add("id")
     tier = Tier(
         id=base["id"],
@@ -369,7 +269,7 @@ def _tier(r: _Reader, base: dict[str, Any], override: dict[str, Any]) -> Tier:
     return tier
 
 
-def _check_no_overlap(r: _Reader, tiers: tuple[Tier, ...]) -> None:
+def _check_no_overlap(r: Reader, tiers: tuple[Tier, ...]) -> None:
     """The enabled tiers' ranges follow one another without overlapping."""
     enabled = [t for t in tiers if t.enabled]
     for a, b in zip(enabled, enabled[1:], strict=False):
@@ -380,7 +280,7 @@ def _check_no_overlap(r: _Reader, tiers: tuple[Tier, ...]) -> None:
             )
 
 
-def _policy(r: _Reader) -> PolicyConfig:
+def _policy(r: Reader) -> PolicyConfig:
     send_days_raw = r.get("send_days", list, None, 'a list of days like ["mon", "tue"]')
     send_days = None
     if send_days_raw is not None:
@@ -409,21 +309,25 @@ def _policy(r: _Reader) -> PolicyConfig:
         installments=r.int("installments", 3, minimum=1),
         early_payment_discount=r.fraction("early_payment_discount"),
         final_deadline_days=r.int("final_deadline_days", 10, minimum=1),
+        waive_charges_on_offer=r.bool("waive_charges_on_offer", True),
+        instalment_methods=_instalment_methods(r),
     )
     r.check_unknown()
     return policy
 
 
-def _number(r: _Reader, key: str, default: float, unit: str, *, positive: bool = False) -> float:
-    """A number of `unit` (seconds, megabytes): at least 0, above 0 if `positive`, finite."""
-    expected = f"a number of {unit}" + (" above 0" if positive else "")
-    value = float(r.get(key, (int, float), default, expected))
-    if not 0 <= value < 1e9 or (positive and value == 0):
-        raise r.fail(key, expected)
-    return value
+def _instalment_methods(r: Reader) -> tuple[str, ...]:
+    """[policy] instalment_methods: a list of the known means, each once, in the owner's order."""
+    expected = f"a list of {', '.join(repr(m) for m in INSTALMENT_METHODS)}"
+    raw = r.get("instalment_methods", list, None, expected)
+    if raw is None:
+        return INSTALMENT_METHODS
+    if not all(isinstance(m, str) and m in INSTALMENT_METHODS for m in raw):
+        raise r.fail("instalment_methods", expected)
+    return tuple(dict.fromkeys(raw))
 
 
-def _folder(r: _Reader, key: str, base: Path) -> Path | None:
+def _folder(r: Reader, key: str, base: Path) -> Path | None:
     """An existing folder, relative to the config file; None when the key is not set."""
     text = r.text(key)
     if text is None:
@@ -439,7 +343,7 @@ def _folder(r: _Reader, key: str, base: Path) -> Path | None:
 
 def default_policy() -> PolicyConfig:
     """The policy DESIGN.md's tone ladder describes, for use from Python and in tests."""
-    return _policy(_Reader(Path("<defaults>"), {}))
+    return _policy(Reader(Path("<defaults>"), {}))
 
 
 _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: nobody's mail
@@ -501,7 +405,7 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     """The config in `data` (a parsed TOML file at `source`): one step per table, in the
     order of the file's reference, each refusing what it does not know."""
     base = source.parent.resolve()
-    top = _Reader(source, data)
+    top = Reader(source, data)
     workbook = _workbook(top.table("workbook"), base)
     columns = _columns(top.table("columns"))
     owned_columns = _owned_columns(top.table("owned_columns"))
@@ -510,7 +414,8 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     delivery = _delivery(top.table("delivery"), base)
     policy = replace(_policy(top.table("policy")), country=locale.country)
     schedule_time, heartbeat_minutes = _schedule(top.table("schedule"))
-    owner_email, owner_digest = _owner(top.table("owner"))
+    owner_email, owner_digest, owner_language = _owner(top.table("owner"), locale.language)
+    inbox = _inbox(top.table("inbox"), base)
     templates = top.text("templates")
     state_dir = top.text("state_dir")
     top.check_unknown()
@@ -528,11 +433,13 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
         schedule_time=schedule_time,
         owner_email=owner_email,
         owner_digest=owner_digest,
+        owner_language=owner_language,
         heartbeat_minutes=heartbeat_minutes,
+        inbox=inbox,
     )
 
 
-def _workbook(wb: _Reader, base: Path) -> WorkbookConfig:
+def _workbook(wb: Reader, base: Path) -> WorkbookConfig:
     """[workbook]: where the receivables are and how to read them; `path` is required."""
     wb_path = wb.text("path")
     if not wb_path:
@@ -552,7 +459,7 @@ def _workbook(wb: _Reader, base: Path) -> WorkbookConfig:
         allow_protected_sheet=wb.bool("allow_protected_sheet", False),
         backups=wb.int("backups", 14),
         attachments_dir=_folder(wb, "attachments_dir", base),
-        max_attachment_mb=_number(
+        max_attachment_mb=number(
             wb, "max_attachment_mb", DEFAULT_MAX_MB, "megabytes", positive=True
         ),
         encoding=_encoding(wb),
@@ -562,7 +469,7 @@ def _workbook(wb: _Reader, base: Path) -> WorkbookConfig:
     return workbook
 
 
-def _encoding(wb: _Reader) -> str | None:
+def _encoding(wb: Reader) -> str | None:
     """[workbook] encoding: the codec of a CSV or text export without a byte-order mark."""
     text = wb.text("encoding")
     if text is None:
@@ -577,7 +484,7 @@ def _encoding(wb: _Reader) -> str | None:
     return name
 
 
-def _columns(cols: _Reader) -> dict[str, str]:
+def _columns(cols: Reader) -> dict[str, str]:
     """[columns]: canonical field -> the header as written in the user's sheet."""
     from .workbook.columns import CANONICAL_FIELDS  # local: columns imports nothing from here
 
@@ -594,7 +501,7 @@ def _columns(cols: _Reader) -> dict[str, str]:
     return columns
 
 
-def _owned_columns(owned_r: _Reader) -> dict[str, str]:
+def _owned_columns(owned_r: Reader) -> dict[str, str]:
     """[owned_columns]: the names of the columns (and log sheet) xlsdun writes."""
     owned = dict(OWNED_COLUMNS_DEFAULT)
     for key in OWNED_COLUMNS_DEFAULT:
@@ -603,23 +510,68 @@ def _owned_columns(owned_r: _Reader) -> dict[str, str]:
     return owned
 
 
-def _sender(s: _Reader) -> SenderConfig:
-    """[sender]: who the reminders come from; one-line values stay on one line."""
-    sender = SenderConfig(
-        name=s.line("name", "Accounts"),
-        email=s.address("email", "accounts@example.com"),
-        reply_to=s.address("reply_to"),
-        signature=s.text("signature", ""),
-        business=s.line("business", ""),
-        phone=s.line("phone", ""),
-        bank_details=s.text("bank_details", ""),
-        pay_link=s.line("pay_link", ""),
-    )
+SENDER_LANGUAGES = ("en", "he")  # the [sender.<language>] tables: the messages' languages
+
+
+def _sender(s: Reader) -> SenderConfig:
+    """[sender]: who the reminders come from; one-line values stay on one line.
+    [sender.he] and [sender.en] hold the same fields for messages in that language."""
+    base = _sender_fields(s, SenderConfig())
+    languages = []
+    for language in SENDER_LANGUAGES:
+        if language in s.data:
+            table = s.table(language)
+            languages.append((language, _sender_fields(table, base)))
+            table.check_unknown()
     s.check_unknown()
-    return sender
+    return replace(base, languages=tuple(languages))
 
 
-def _locale(loc: _Reader) -> LocaleConfig:
+def _sender_fields(s: Reader, base: SenderConfig) -> SenderConfig:
+    """The sender fields of one table, each defaulting to `base`'s."""
+    return SenderConfig(
+        name=s.line("name", base.name),
+        email=s.address("email", base.email),
+        reply_to=s.address("reply_to") or base.reply_to,
+        signature=s.text("signature", base.signature),
+        business=s.line("business", base.business),
+        phone=s.line("phone", base.phone),
+        bank_details=s.text("bank_details", base.bank_details),
+        pay_link=s.line("pay_link", base.pay_link),
+        iban=_iban(s) or base.iban,
+        swift=_swift(s) or base.swift,
+    )
+
+
+def iban_valid(compact: str) -> bool:
+    """15-34 letters and digits, a country's two letters first, and the ISO 13616 check
+    (the number read in base 36, moved round by four, is 1 modulo 97)."""
+    if not (15 <= len(compact) <= 34 and compact.isascii() and compact.isalnum()):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return compact[:2].isalpha() and compact[2:4].isdigit() and int(digits) % 97 == 1
+
+
+def _iban(s: Reader) -> str:
+    """An IBAN, checked loosely (`iban_valid`), in groups of four as banks print it."""
+    compact = "".join(s.line("iban", "").split()).upper()
+    if compact and not iban_valid(compact):
+        raise s.fail("iban", "an IBAN like IL62 0108 0000 0009 9999 999, copied from the bank")
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _swift(s: Reader) -> str:
+    """A SWIFT/BIC code: 8 or 11 letters and digits, the first six letters."""
+    value = s.line("swift", "").strip().upper()
+    if value and not (len(value) in (8, 11) and value.isascii() and value.isalnum()):
+        raise s.fail("swift", "a SWIFT/BIC code of 8 or 11 letters and digits, like LUMIILIT")
+    if value and not value[:6].isalpha():
+        raise s.fail("swift", "a SWIFT/BIC code whose first six characters are letters")
+    return value
+
+
+def _locale(loc: Reader) -> LocaleConfig:
     """[locale]: language, currency, country and a time zone this computer knows."""
     locale = LocaleConfig(
         language=loc.text("language", "en"),
@@ -634,7 +586,7 @@ def _locale(loc: _Reader) -> LocaleConfig:
     return locale
 
 
-def _check_timezone(loc: _Reader, timezone: str) -> None:
+def _check_timezone(loc: Reader, timezone: str) -> None:
     """A zone name zoneinfo finds; a missing zone database is said as such, not as a bad name."""
     try:
         ZoneInfo(timezone)
@@ -649,7 +601,7 @@ def _check_timezone(loc: _Reader, timezone: str) -> None:
         raise loc.fail("timezone", 'a time zone name like "Asia/Jerusalem"') from None
 
 
-def _delivery(d: _Reader, base: Path) -> DeliveryConfig:
+def _delivery(d: Reader, base: Path) -> DeliveryConfig:
     """[delivery] and [delivery.smtp]: the backend, its limits and its server."""
     backend = d.text("backend", "outbox")
     if backend not in ("outbox", "smtp", "gmail"):
@@ -662,14 +614,14 @@ def _delivery(d: _Reader, base: Path) -> DeliveryConfig:
         max_per_run=d.int("max_per_run", None, minimum=1),
         max_per_day=d.int("max_per_day", 400, minimum=1),
         per_minute=d.int("per_minute", None, minimum=1),
-        retry_budget_seconds=_number(d, "retry_budget_seconds", 120.0, "seconds"),
-        retry_initial_seconds=_number(d, "retry_initial_seconds", 5.0, "seconds", positive=True),
+        retry_budget_seconds=number(d, "retry_budget_seconds", 120.0, "seconds"),
+        retry_initial_seconds=number(d, "retry_initial_seconds", 5.0, "seconds", positive=True),
     )
     d.check_unknown()
     return delivery
 
 
-def _smtp(sm: _Reader, backend: str, base: Path) -> SmtpConfig:
+def _smtp(sm: Reader, backend: str, base: Path) -> SmtpConfig:
     """[delivery.smtp]: defaults follow the backend (Gmail's host) and the security (port);
     a password in the file is refused unless the user accepts the risk."""
     security = sm.text("security", "starttls")
@@ -684,20 +636,52 @@ def _smtp(sm: _Reader, backend: str, base: Path) -> SmtpConfig:
         password_env=sm.text("password_env", "XLSDUN_SMTP_PASSWORD"),
         password=sm.text("password"),
         allow_plaintext_password=sm.bool("allow_plaintext_password", False),
-        timeout=_number(sm, "timeout", 30.0, "seconds", positive=True),
+        timeout=number(sm, "timeout", 30.0, "seconds", positive=True),
         oauth2_file=(base / Path(oauth2_file).expanduser()) if oauth2_file else None,
     )
     sm.check_unknown()
-    if smtp.password and not smtp.allow_plaintext_password:
-        raise ConfigError(
-            f"{sm.source}: 'delivery.smtp.password' is written in the config file. Put it in the "
-            f"environment variable named by 'delivery.smtp.password_env' instead, or set "
-            f"allow_plaintext_password = true if you accept the risk."
-        )
+    refuse_plain_password(sm, smtp.password, smtp.allow_plaintext_password)
     return smtp
 
 
-def _schedule(sch: _Reader) -> tuple[time, int]:
+def _inbox(ib: Reader, base: Path) -> InboxConfig | None:
+    """[inbox]: the mailbox replies and bounces arrive in; absent, nothing is read. `host`
+    and `username` are required, the port follows the security, the secret rules are SMTP's."""
+    if not ib.data:
+        return None
+    security = ib.text("security", "ssl")
+    if security not in SECURITIES:
+        raise ib.fail("security", '"ssl", "starttls" or "none"')
+    host, username = ib.line("host", ""), ib.line("username", "")
+    for key, value in (("host", host), ("username", username)):
+        if not value.strip():
+            raise ib.fail(key, 'text in quotes (e.g. host = "imap.gmail.com")')
+    folders = ib.get("folders", list, ["INBOX"], 'a list of folder names, e.g. ["INBOX"]')
+    if not folders or not all(isinstance(f, str) and f.strip() for f in folders):
+        raise ib.fail("folders", 'a list of folder names, e.g. ["INBOX"]')
+    oauth2_file = ib.text("oauth2_file")
+    inbox = InboxConfig(
+        host=host.strip(),
+        username=username.strip(),
+        port=ib.int("port", 993 if security == "ssl" else 143, minimum=1),
+        security=security,
+        password_env=ib.text("password_env", "XLSDUN_IMAP_PASSWORD"),
+        password=ib.text("password"),
+        allow_plaintext_password=ib.bool("allow_plaintext_password", False),
+        oauth2_file=(base / Path(oauth2_file).expanduser()) if oauth2_file else None,
+        folders=tuple(dict.fromkeys(f.strip() for f in folders)),
+        mark_read=ib.bool("mark_read", False),
+        timeout=number(ib, "timeout", 30.0, "seconds", positive=True),
+        max_per_run=ib.int("max_per_run", 500, minimum=1),
+    )
+    ib.check_unknown()
+    if inbox.port > 65535:
+        raise ib.fail("port", "a port number from 1 to 65535")
+    refuse_plain_password(ib, inbox.password, inbox.allow_plaintext_password)
+    return inbox
+
+
+def _schedule(sch: Reader) -> tuple[time, int]:
     """[schedule]: the daily time ("HH:MM") and the heartbeat's minutes."""
     at = sch.text("time", "09:00")
     try:
@@ -710,14 +694,18 @@ def _schedule(sch: _Reader) -> tuple[time, int]:
     return schedule_time, heartbeat_minutes
 
 
-def _owner(own: _Reader) -> tuple[str | None, str]:
-    """[owner]: the digest's address and kind."""
+def _owner(own: Reader, default_language: str) -> tuple[str | None, str, str]:
+    """[owner]: the digest's address and kind, and the owner's language (the digest, the
+    report, the sheet's status texts and log words; by default the [locale] language)."""
     owner_email = own.address("email")
     owner_digest = own.text("digest", "per_client")
     if owner_digest not in ("per_client", "combined", "off"):
         raise own.fail("digest", '"per_client", "combined" or "off"')
+    language = own.text("language", default_language)
+    if language not in ("en", "he"):
+        raise own.fail("language", '"en" or "he"')
     own.check_unknown()
-    return owner_email, owner_digest
+    return owner_email, owner_digest, language
 
 
 __all__ = ["Config", "ConfigError", "load", "from_dict", "default_policy", "replace"]

@@ -144,6 +144,50 @@ def resolve(config: Config, customer: str, *, arrived: bool) -> Resolution:
     return Resolution(done, arrived)
 
 
+@dataclass(frozen=True, slots=True)
+class RepliesHandled:
+    """What `resolve --replied` marked handled: the customer and how many replies."""
+
+    customer: str
+    debtor: str
+    replies: int
+
+
+def resolve_replied(config: Config, customer: str) -> RepliesHandled:
+    """The owner has dealt with CUSTOMER's reply (inbox/): the next run may remind them
+    again. Under the run lock, like the other decisions."""
+    from .inbox import store
+
+    path = ledger_path(config)
+    if not path.exists():
+        raise RunError(f"no ledger in {config.state_dir}: no reply has been read yet")
+    with run_lock(config.state_dir), Ledger(path) as ledger:
+        waiting = [
+            _Waiting(r["customer"], r["email"], r["debtor"]) for r in store.pending_replies(ledger)
+        ]
+        matches = matching(customer, waiting)
+        debtors = {w.debtor for w in matches}
+        if len(debtors) > 1:
+            names = ", ".join(sorted({w.customer for w in matches}))
+            raise RunError(
+                f"'{customer}' matches several customers: {names}. Give the full name or email."
+            )
+        if not matches:
+            names = ", ".join(sorted({w.customer for w in waiting})) or "none"
+            raise RunError(f"no reply from '{customer}' is waiting to be handled; waiting: {names}")
+        done = store.handle_replies(ledger, debtors, "resolve --replied")
+    return RepliesHandled(matches[0].customer, matches[0].debtor, done)
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """An unhandled reply as `matching` names it."""
+
+    customer: str
+    email: str | None
+    debtor: str
+
+
 def _one_customer(customer: str, waiting: list[SendRecord]) -> list[SendRecord]:
     """The waiting sends of the one customer CUSTOMER names; none or several is refused."""
     matches = matching(customer, waiting)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Literal
 
+from .mime import known_headers
 from .models import Action, Delivery, FailureKind
 
 if TYPE_CHECKING:
@@ -48,6 +49,16 @@ def render_one(
     except RenderError as exc:
         return Unrendered("deferred", f"template error: {exc}")
     return message
+
+
+def message_subject(message: Any) -> str | None:
+    """The Subject a message goes out with, as plain text (the ledger keeps it: a follow-up
+    repeats the first reminder's); from the assembled headers when the message has them."""
+    known = known_headers(message)
+    if known is not None:
+        return known[0].get("Subject") or None
+    subject = message["Subject"]
+    return str(subject) if subject is not None else None
 
 
 def failure_of(problem: RenderError) -> FailureKind:

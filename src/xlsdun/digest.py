@@ -24,29 +24,34 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
-from . import logs
+from . import logs, mime
 from .builtin_templates import DIGEST_TEMPLATES
 from .config import Config
 from .deliver.base import BackendFactory
+from .digest_calls import (
+    CallContext,
+    CallGroup,
+    CallItem,
+    ambiguous_calls,
+    amounts,
+    call_kind,
+    calls,
+    days_overdue,
+    groups,
+    last_contacts,
+    money,
+)
+from .inbox.digest import InboxLine, inbox_lines
 from .ledger import Ledger
-from .models import Action, Delivery, FailureKind, RunReport
-from .policy import how_to_approve
+from .models import Action, Delivery, RunReport
+from .owner_words import Words, words
 from .policy.wording import PAID
 from .private import private_dir
-from .send_state import SendState
 from .writeback import UP_TO_DATE
 
 TEMPLATES = DIGEST_TEMPLATES
-OUTCOME_LABELS = {
-    "sent": "sent",
-    "written_to_outbox": "written to the outbox",
-    "failed": "failed",
-    "deferred": "deferred",
-    "ambiguous": "ambiguous (may or may not have arrived)",
-    "pending": "pending",
-    "sending": "being sent",
-}
 AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
     ("not yet due", None, 0),
     ("1–30 days", 1, 30),
@@ -54,60 +59,13 @@ AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
     ("61–90 days", 61, 90),
     ("over 90 days", 91, None),
 )
-
-# Talking points for the call list, after the collection guide (shared/seed/README.md).
-TALKING_POINTS: dict[str, tuple[str, ...]] = {
-    "escalate": (
-        "Keep it calm and professional; ask when it suits them to talk, and keep that door open.",
-        "Open by asking how they find the work or service; then name the amount and the due "
-        "dates plainly.",
-        "Explain what the unpaid amount does to your business (your own suppliers, payroll).",
-        "Ask what would let them settle it{plan_offer}.",
-        "If nothing moves, say that the next step is legal advice — and that there is still "
-        "room to talk.",
-        "Thank them for their time and end on a positive note.",
-    ),
-    "no_address": (
-        "Ask for the email address they want invoices and reminders at, and put it in the sheet.",
-        "Name the amount and the due date plainly; ask when they can pay.",
-        "Thank them for their cooperation.",
-    ),
-    "bad_address": (
-        "The mail server refused their address: ask for the right one and fix it in the sheet.",
-        "Name the amount and the due date plainly; ask when they can pay.",
-        "Thank them for their cooperation.",
-    ),
-    "attachment": (
-        "The invoice file named in the sheet was not sent (the reason is above): put it in the "
-        "attachments folder and fix the Attachment cell; the reminder goes out on the next run.",
-        "If it cannot wait, call: name the amount and offer to send the invoice again.",
-    ),
-    "ambiguous": (
-        "A reminder may or may not have reached them: ask whether it arrived before sending "
-        "anything else.",
-        "Then record the answer in xlsdun so the next reminder follows on.",
-    ),
-    "credit_note": (
-        "The sheet has credit notes for this customer, so the amount they owe is not certain: "
-        "check it before asking for payment.",
-        "Settle the credit in the sheet (or agree the amount with them); reminders resume by "
-        "themselves once only open invoices are left.",
-        "Thank them for their cooperation.",
-    ),
-}
-CALL_WHY = {
-    "escalate": "overdue past the last email reminder",
-    "credit_note": "credit notes: check what is owed",
-    "no_address": "no valid email address",
-    "bad_address": "email address refused or invalid",
-    "attachment": "invoice attachment missing or refused",
-    "ambiguous": "send interrupted: did it arrive?",
-}
+"""The aging buckets, by key (owner_words translates them: "age.<key>")."""
+EN = words("en")
 
 
 @dataclass(slots=True)
 class Bar:
-    label: str
+    label: str  # a tier id or an aging bucket's key; the owner reads `Words.label` of it
     currency: str
     amount: Decimal
     count: int
@@ -115,22 +73,32 @@ class Bar:
 
 
 @dataclass(slots=True)
-class CallItem:
-    customer: str
-    kind: str  # a key of TALKING_POINTS
-    why: str
-    phone: str | None
-    email: str | None
-    balance: str
-    detail: str
-    points: tuple[str, ...]
+class CurrencyBars:
+    """The bars of one currency, with its total: amounts in different currencies are never
+    drawn against each other (2,800 EUR is not a bar as long as 78,185 ILS)."""
+
+    currency: str
+    total: Decimal
+    bars: list[Bar]
 
 
 @dataclass(slots=True)
 class Line:
     customer: str
-    balance: str
+    amounts: tuple[str, ...]
     detail: str
+
+    @property
+    def balance(self) -> str:
+        return ", ".join(self.amounts) or "-"
+
+
+@dataclass(slots=True)
+class Sent:
+    """Who got which reminder today: one reminder kind and the customers who got it."""
+
+    reminder: str
+    customers: list[str]
 
 
 @dataclass(slots=True)
@@ -151,28 +119,44 @@ class ClientDigest:
     promises_broken: list[Line] = field(default_factory=list)
     approvals: list[Line] = field(default_factory=list)
     deferred: list[Line] = field(default_factory=list)
+    who: list[Sent] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     workbook: str = ""
     workbook_written: bool = False
     report_path: str | None = None
     new: list[str] = field(default_factory=list)  # what is new since today's earlier digest
+    inbox: list[InboxLine] = field(default_factory=list)  # replies and bounces (inbox/digest.py)
+    w: Words = EN  # the owner's language
 
     def needs(self) -> dict[str, str]:
         """What needs the owner, by a stable key: a later run the same day mails the owner
         again only for keys they have not been told about."""
+        w = self.w
         items = {
-            f"call:{c.kind}:{c.customer}": f"to call: {c.customer} ({c.why})" for c in self.calls
+            f"call:{c.kind}:{c.customer}": w("need.call", customer=c.customer, why=c.why)
+            for c in self.calls
         }
         items.update(
-            (f"approval:{x.customer}", f"awaiting approval: {x.customer}") for x in self.approvals
+            (f"approval:{x.customer}", w("need.approval", customer=x.customer))
+            for x in self.approvals
         )
         items.update(
-            (f"broken:{x.customer}", f"broken promise: {x.customer}") for x in self.promises_broken
+            (f"broken:{x.customer}", w("need.broken", customer=x.customer))
+            for x in self.promises_broken
         )
-        items.update((f"deferred:{x.customer}", f"deferred: {x.customer}") for x in self.deferred)
+        items.update(
+            (f"deferred:{x.customer}", w("need.deferred", customer=x.customer))
+            for x in self.deferred
+        )
+        items.update(
+            (f"inbox:{x.customer}:{x.key}", w("need.inbox", customer=x.customer, what=x.what))
+            for x in self.inbox
+            if x.needs_owner
+        )
         if self.error or self.exit_code:
-            items[f"problem:{self.exit_code}:{self.error or ''}"] = f"problem: {self.status}"
+            key = f"problem:{self.exit_code}:{self.error or ''}"
+            items[key] = w("need.problem", status=self.status)
         return items
 
     @property
@@ -180,23 +164,37 @@ class ClientDigest:
         return self.counts.get("sent", 0) + self.counts.get("written_to_outbox", 0)
 
     @property
+    def ok(self) -> bool:
+        return not self.error and not self.exit_code
+
+    @property
     def status(self) -> str:
         if self.error:
-            return "run failed"
-        return {
-            0: "ok",
-            1: "some deliveries failed",
-            2: "stopped: fix the settings",
-            3: "workbook not updated (open elsewhere)",
-        }.get(self.exit_code, "problem")
+            return self.w("client.failed")
+        if self.exit_code in (0, 1, 2, 3):
+            return self.w(f"client.{self.exit_code}")
+        return self.w("client.problem")
+
+    @property
+    def call_groups(self) -> list[CallGroup]:
+        return groups(self.calls, self.w)
+
+    @property
+    def tier_groups(self) -> list[CurrencyBars]:
+        return by_currency(self.tiers)
+
+    @property
+    def aging_groups(self) -> list[CurrencyBars]:
+        return by_currency(self.aging)
 
 
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
-
-
-def _balance(balance: dict[str, Decimal]) -> str:
-    return ", ".join(money(a, c) for c, a in balance.items() if a) or "-"
+def by_currency(bars: list[Bar]) -> list[CurrencyBars]:
+    found: dict[str, CurrencyBars] = {}
+    for b in bars:
+        group = found.setdefault(b.currency, CurrencyBars(b.currency, Decimal(0), []))
+        group.total += b.amount
+        group.bars.append(b)
+    return list(found.values())
 
 
 def _bars(totals: dict[tuple[str, str], tuple[Decimal, int]], order: list[str]) -> list[Bar]:
@@ -218,13 +216,15 @@ def _tier_of(days: int, config: Config) -> str:
     return "not yet due" if days <= 0 else "below the ladder"
 
 
-def _open_balance(action: Action) -> dict[str, Decimal]:
-    return {c: a for c, a in action.balance.items() if a > 0}
+def _open_amounts(action: Action) -> tuple[str, ...]:
+    return amounts({c: a for c, a in action.balance.items() if a > 0})
 
 
 def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
-    """Everything the owner needs from this run, with the counts taken from the ledger."""
+    """Everything the owner needs from this run, with the counts taken from the ledger, in
+    the owner's language."""
     today, plan = report.today, report.plan
+    w = words(config.owner_language)
     d = ClientDigest(
         name=config.sender.business or config.source.parent.name,
         config=str(config.source),
@@ -232,19 +232,35 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         run_id=report.run_id,
         exit_code=report.exit_code,
         counts=ledger.state_counts(today),
-        notes=[n for n in report.notes if n != UP_TO_DATE],
+        notes=[w.reason(n) for n in report.notes if n != UP_TO_DATE],
         workbook=str(config.workbook.path),
         workbook_written=report.workbook_written,
+        w=w,
     )
     d.tiers, d.aging = _outstanding(plan.actions, today, config)
-    d.calls = _calls(plan.actions, report.deliveries, today, config)
-    d.calls += _ambiguous_calls(ledger, plan.actions)
+    ctx = CallContext(config, w, today, last_contacts(ledger))
+    d.calls = calls(plan.actions, report.deliveries, ctx)
+    d.calls += ambiguous_calls(ledger, plan.actions, ctx)
     for a in plan.actions:
         _promises(d, a, today)
         _waiting(d, a, plan.approved_column)
-    d.deferred += _deferred_deliveries(report.deliveries)
+    d.deferred += _deferred_deliveries(report.deliveries, w)
+    d.who = _who(ledger, today, config, w)
     d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
+    d.inbox = inbox_lines(ledger, today, w)
     return d
+
+
+def _who(ledger: Ledger, today: date, config: Config, w: Words) -> list[Sent]:
+    """Today's reminders by kind, gentlest tier first, each with the customers who got it."""
+    rank = {t.id: i for i, t in enumerate(config.policy.ladder)}
+    records = ledger.sends(states=("sent", "written_to_outbox"), today=today)
+    records.sort(key=lambda r: (rank.get(r.tier or "", len(rank)), r.variant, r.id))
+    found: dict[str, Sent] = {}
+    for r in records:
+        reminder = w.reminder(r.tier, r.variant)
+        found.setdefault(reminder, Sent(reminder, [])).customers.append(r.customer)
+    return list(found.values())
 
 
 Totals = dict[tuple[str, str], tuple[Decimal, int]]  # (label, currency) -> (amount, count)
@@ -262,8 +278,9 @@ def _outstanding(
             continue
         oldest = min(i.due_date for i in open_invoices)
         tier = _tier_of((today - oldest).days, config)
-        for currency, amount in _open_balance(a).items():
-            _add(tier_totals, (tier, currency), amount)
+        for currency, amount in a.balance.items():
+            if amount > 0:
+                _add(tier_totals, (tier, currency), amount)
         for inv in open_invoices:
             _add(aging, (_age_bucket((today - inv.due_date).days), inv.currency), inv.balance)
     ladder = ["not yet due", *(t.id for t in config.policy.ladder)]
@@ -283,151 +300,67 @@ def _age_bucket(days: int) -> str:
     )
 
 
-def _calls(
-    actions: tuple[Action, ...], deliveries: list[Delivery], today: date, config: Config
-) -> list[CallItem]:
-    """The debtors to phone, from the plan and this run's failed sends, with talking points."""
-    by_debtor = {x.action.debtor: x for x in deliveries}
-    plan_offer = _plan_offer(config)
-    calls = []
-    for a in actions:
-        delivery = by_debtor.get(a.debtor)
-        kind = _call_kind(a, delivery)
-        if kind is None:
-            continue
-        calls.append(
-            CallItem(
-                customer=a.customer,
-                kind=kind,
-                why=_days_overdue(a, today) if kind == "escalate" else CALL_WHY[kind],
-                phone=a.phone,
-                email=a.email,
-                balance=_balance(_open_balance(a)),
-                detail=(
-                    delivery.detail
-                    if delivery is not None and delivery.outcome == "failed"
-                    else a.reason
-                ),
-                points=tuple(p.format(plan_offer=plan_offer) for p in TALKING_POINTS[kind]),
-            )
-        )
-    return calls
-
-
-def _ambiguous_calls(ledger: Ledger, actions: tuple[Action, ...]) -> list[CallItem]:
-    """Every send still `ambiguous`: only the debtor can say whether it arrived."""
-    phones = {a.debtor: a.phone for a in actions if a.phone}
-    return [
-        CallItem(
-            customer=rec.customer,
-            kind="ambiguous",
-            why=CALL_WHY["ambiguous"],
-            phone=phones.get(rec.debtor),
-            email=rec.email,
-            balance=_balance(rec.balance),
-            detail=f"{rec.tier or ''} reminder of {rec.today.isoformat()} "
-            f"(Message-ID {rec.message_id or 'unknown'})",
-            points=TALKING_POINTS["ambiguous"],
-        )
-        for rec in ledger.sends(states=(SendState.AMBIGUOUS,))
-    ]
-
-
 def _promises(d: ClientDigest, a: Action, today: date) -> None:
     """Payment promises that fall due today, or that were broken."""
+    w = d.w
     due_today = [i for i in a.invoices if i.promise_date == today and i.balance > 0]
     if due_today:
         d.promises_today.append(
             Line(
                 a.customer,
-                _balance(_open_balance(a)),
-                "promised to pay today: invoice " + ", ".join(i.invoice for i in due_today),
+                _open_amounts(a),
+                w("line.promised_today", invoices=", ".join(i.invoice for i in due_today)),
             )
         )
     if a.variant == "broken_promise":
         promised = sorted({i.promise_date for i in a.invoices if i.promise_date})
-        when = ", ".join(p.isoformat() for p in promised) or "earlier"
-        d.promises_broken.append(
-            Line(a.customer, _balance(_open_balance(a)), f"promised {when}, still unpaid")
-        )
+        when = ", ".join(w.day(p) for p in promised) or w("line.earlier")
+        d.promises_broken.append(Line(a.customer, _open_amounts(a), w("line.broken", when=when)))
 
 
 def _waiting(d: ClientDigest, a: Action, approved_column: bool) -> None:
     """What the plan holds back: for the owner's approval, or deferred (and why)."""
     if a.kind == "await_approval":
-        d.approvals.append(
-            Line(
-                a.customer,
-                _balance(_open_balance(a)),
-                f"'{a.tier}' reminder: " + approve_hint(a, approved_column),
-            )
-        )
+        hint = approve_hint(a, approved_column, d.w)
+        detail = d.w("line.approval", reminder=d.w.reminder(a.tier), how=hint)
+        d.approvals.append(Line(a.customer, _open_amounts(a), detail))
     if a.kind == "defer":
-        d.deferred.append(Line(a.customer, _balance(_open_balance(a)), a.reason))
+        d.deferred.append(Line(a.customer, _open_amounts(a), d.w.reason(a.reason)))
 
 
-def _deferred_deliveries(deliveries: list[Delivery]) -> list[Line]:
+def _deferred_deliveries(deliveries: list[Delivery], w: Words) -> list[Line]:
     """Sends this run deferred (a limit, a server that would not take them), and why."""
     return [
         Line(
             x.action.customer,
-            _balance(_open_balance(x.action)),
-            x.detail or "deferred to the next run",
+            _open_amounts(x.action),
+            x.detail or w("line.deferred_default"),
         )
         for x in deliveries
         if x.outcome == "deferred"
     ]
 
 
-# The talking points for a failed send, by what failed (anything the owner fixes in the
-# address or with the debtor, rather than in the attachments folder, is "bad_address").
-FAILED_CALL: dict[FailureKind, str] = {
-    FailureKind.ATTACHMENT: "attachment",
-    FailureKind.ADDRESS: "bad_address",
-    FailureKind.MESSAGE: "bad_address",
-    FailureKind.REFUSED: "bad_address",
-}
-
-
 def _call_kind(action: Action, delivery: Delivery | None) -> str | None:
-    """Which talking points fit: a failed send first, then the plan's own reason to call."""
-    if delivery is not None and delivery.outcome == "failed":
-        return FAILED_CALL[delivery.failure] if delivery.failure else "bad_address"
-    if action.call == "no_address" or (action.kind == "manual" and not action.email):
-        return "no_address"
-    if action.call == "credit_note":
-        return "credit_note"
-    if action.call == "overdue":
-        return "escalate"
-    return None
+    """Which talking points fit (digest_calls.call_kind; kept here for its callers)."""
+    return call_kind(action, delivery)
 
 
-def _days_overdue(action: Action, today: date) -> str:
-    due = [i.due_date for i in action.invoices if i.balance > 0]
-    days = (today - min(due)).days if due else 0
-    if days <= 0:
-        return CALL_WHY["escalate"]
-    return "1 day overdue" if days == 1 else f"{days} days overdue"
+def _days_overdue(action: Action, today: date, w: Words = EN) -> str:
+    return days_overdue(action, today, w)
 
 
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9@._+-]+")
 
 
-def approve_hint(action: Action, approved_column: bool) -> str:
+def approve_hint(action: Action, approved_column: bool, w: Words = EN) -> str:
     """How to approve, with a command that can be pasted into any shell as it is: the
     customer's email where it is plain, else the name in POSIX single quotes."""
     who = action.debtor.split(":", 1)[-1]  # the debtor's own key: unique, as approve matches
     if not _SHELL_SAFE.fullmatch(who):
         who = shlex.quote(action.customer)
-    return how_to_approve(approved_column, f"xlsdun approve {who}")
-
-
-def _plan_offer(config: Config) -> str:
-    parts = [f"offer {config.policy.installments} monthly instalments they can keep"]
-    if config.policy.early_payment_discount:
-        pct = (config.policy.early_payment_discount * 100).normalize()
-        parts.append(f"or {pct:f}% off for paying now")
-    return "; " + " ".join(parts)
+    command = f"xlsdun approve {who}"
+    return w("approve.column" if approved_column else "approve.no_column", command=command)
 
 
 def failed(
@@ -442,6 +375,7 @@ def failed(
         exit_code=exit_code,
         error=error,
         workbook=str(config.workbook.path) if config else "",
+        w=words(config.owner_language) if config else EN,
     )
 
 
@@ -464,9 +398,14 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["money"] = lambda bar: money(bar.amount, bar.currency)
-    env.filters["outcome"] = lambda state: OUTCOME_LABELS.get(state, state.replace("_", " "))
+    env.filters["total"] = lambda group: money(group.total, group.currency)
     env.filters["textbar"] = lambda pct: "█" * max(1, round(pct / 5))
     return env
+
+
+def _owner_words(clients: list[ClientDigest]) -> Words:
+    """One digest, one language: a combined digest's clients share the owner's config."""
+    return clients[0].w if clients else EN
 
 
 def _context(
@@ -476,34 +415,72 @@ def _context(
     report: bool = False,
     now: datetime | None = None,
 ) -> dict[str, Any]:
+    w = _owner_words(clients)
+
+    def marked(key: str, **params: object) -> Markup:
+        """`w(key)` for HTML: the text escaped, values already Markup (isolated) kept."""
+        return Markup(escape(w.template(key))).format(**params)
+
     return {
         "clients": clients,
+        "wx": marked,
         "today": today,
+        "day": w.day(today),
+        "w": w,
+        "lang": w.language,
+        "dir": "rtl" if w.rtl else "ltr",
+        "start": "right" if w.rtl else "left",
+        "end": "left" if w.rtl else "right",
         "combined": len(clients) > 1,
         "report": report,
-        "total_sent": sum(c.sent for c in clients),
-        "total_calls": sum(len(c.calls) for c in clients),
-        "total_approvals": sum(len(c.approvals) for c in clients),
-        "failed_clients": [c for c in clients if c.error or c.exit_code],
+        "summary": _counts(clients, w),
+        "failed_clients": [c for c in clients if not c.ok],
         "new": [] if report else list(dict.fromkeys(n for c in clients for n in c.new)),
         "generated": (now or datetime.now().astimezone()).isoformat(timespec="minutes"),
     }
 
 
-def subject(clients: list[ClientDigest], today: date) -> str:
-    parts = [f"{sum(c.sent for c in clients)} reminder(s) sent"]
-    calls = sum(len(c.calls) for c in clients)
-    if calls:
-        parts.append(f"{calls} to call")
+def _counts(clients: list[ClientDigest], w: Words) -> list[str]:
+    """The run in a few counts, for the subject and the digest's first line: "written to
+    the outbox" when that is where the reminders went, "sent" when a server took them."""
+    sent = sum(c.counts.get("sent", 0) for c in clients)
+    outbox = sum(c.counts.get("written_to_outbox", 0) for c in clients)
+    if sent and outbox:
+        parts = [w.count("count.sent", sent), w.count("count.outbox_more", outbox)]
+    elif outbox:
+        parts = [w.count("count.outbox", outbox)]
+    else:
+        parts = [w.count("count.sent", sent)]
+    n_calls = sum(len(c.calls) for c in clients)
+    if n_calls:
+        parts.append(w.count("count.calls", n_calls))
     approvals = sum(len(c.approvals) for c in clients)
     if approvals:
-        parts.append(f"{approvals} awaiting approval")
-    problems = [c for c in clients if c.error or c.exit_code]
+        parts.append(w.count("count.approvals", approvals))
+    problems = [c for c in clients if not c.ok]
     if problems:
-        parts.append(f"{len(problems)} problem(s)")
-    who = clients[0].name if len(clients) == 1 else f"{len(clients)} clients"
-    update = "update, " if any(c.new for c in clients) else ""
-    return f"xlsdun {today.isoformat()} — {who}: {update}" + ", ".join(parts)
+        parts.append(w.count("count.problems", len(problems)))
+    return parts
+
+
+def subject(clients: list[ClientDigest], today: date) -> str:
+    w = _owner_words(clients)
+    who = clients[0].name if len(clients) == 1 else w("subject.clients", n=len(clients))
+    update = w("subject.update") if any(c.new for c in clients) else ""
+    parts = ", ".join(_counts(clients, w))
+    return w("subject", day=w.day(today), who=who, update=update, parts=parts)
+
+
+class FoldedSubject(str):
+    """A Subject folded by xlsdun's own folder (mime.py), as the reminders' are: the email
+    package's folder drops the space between an ASCII word and a Hebrew one ("14 תזכורות"
+    came out "14תזכורות"). The email package uses a value's own `fold` when it has one."""
+
+    name = "Subject"
+
+    def fold(self, *, policy: Any) -> str:
+        value = mime.fold("Subject", mime.unstructured_tokens(str(self)))
+        return f"Subject: {value}{policy.linesep}"
 
 
 def build_message(
@@ -519,8 +496,9 @@ def build_message(
     env = _env()
     ctx = _context(clients, today, now=now)
     msg = EmailMessage()
-    msg["Subject"] = subject(clients, today)
-    msg["From"] = Address(display_name=f"xlsdun for {sender_name}", addr_spec=sender_email)
+    msg["Subject"] = FoldedSubject(subject(clients, today))
+    name = _owner_words(clients)("from", name=sender_name)
+    msg["From"] = Address(display_name=name, addr_spec=sender_email)
     msg["To"] = to
     msg["Date"] = format_datetime(now or datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=sender_email.rpartition("@")[2] or "xlsdun.local")

@@ -81,6 +81,7 @@ def check_config(path: str, *, smtp_login: bool = True, now: datetime | None = N
     _state(cfg, add)
     _templates(cfg, add)
     _delivery(cfg, add, smtp_login)
+    _inbox(cfg, add, smtp_login)
     _owner(cfg, add)
     _zone(cfg, add, now)
     _scheduler(cfg, add, now)
@@ -252,6 +253,33 @@ def _delivery(cfg: Config, add: _Add, smtp_login: bool) -> None:
         f"logged in to {d.smtp.host}:{d.smtp.port} as "
         f"{d.smtp.username or '(no login)'}; nothing was sent",
     )
+
+
+def _inbox(cfg: Config, add: _Add, login: bool) -> None:
+    """[inbox]: log in and out again; no folder is selected, no message read or marked."""
+    ib = cfg.inbox
+    if ib is None:
+        return
+    where = f"{ib.host}:{ib.port} as {ib.username}"
+    if not login:
+        add("inbox", WARN, f"inbox {where}: login not tried (--no-login)")
+        return
+    from .inbox.fetch import InboxError, Mailbox, find_password
+
+    try:
+        with Mailbox(ib, find_password(ib)):
+            pass
+    except InboxError as exc:
+        add(
+            "inbox",
+            FAIL,
+            logs.redact(f"inbox {where}: {exc}"),
+            f"Check [inbox] host, port, security and username, and the password in "
+            f"{ib.password_env} (for Gmail an app password, or oauth2_file). Until then runs "
+            f"go on without reading replies and bounces.",
+        )
+        return
+    add("inbox", OK, f"logged in to the inbox {where}; nothing was read")
 
 
 def _owner(cfg: Config, add: _Add) -> None:

@@ -26,6 +26,7 @@ from .delivery import failure_of
 from .digest import after_run
 from .errors import EXIT_FAILED, EXIT_INPUT
 from .history import full_history
+from .inbox.step import read_inbox
 from .ledger import Ledger, SendRecord
 from .models import Action, Delivery, Plan, Receivables, RunReport
 from .outbox_batch import deliver_to_outbox
@@ -118,7 +119,9 @@ def _pipeline(run: _Run) -> RunReport:
     recovered = run.ledger.recover(
         OutboxBackend(run.config.delivery.outbox_dir, run.today.isoformat()).find
     )
+    inbox = read_inbox(run.config, run.ledger, run.receivables, run.today)  # before the plan
     report = _planned(run)
+    report.notes.extend(inbox.notes)
     report.notes.extend(_recovery_notes(recovered))
     batch = within_limits(report.plan.sends, run.ledger, run.today, run.config.delivery)
     if batch.held:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import policy as policy_mod
 from .config import Config
+from .inbox.facts import with_inbox
 from .ledger import Ledger
 from .models import DebtorHistory, Receivables
 
@@ -15,7 +16,8 @@ from .models import DebtorHistory, Receivables
 def full_history(
     receivables: Receivables, ledger: Ledger, config: Config
 ) -> dict[str, DebtorHistory]:
-    """The ledger's history, plus the sheet's hand-kept record for debtors it does not know."""
+    """The ledger's history, plus the sheet's hand-kept record for debtors it does not know,
+    and what the inbox told (unhandled replies, bounced addresses: inbox/facts.py)."""
     history = ledger.history()
     # A contact the owner retracted with `resolve --resend` may still show in the sheet's
     # Last reminder (xlsdun wrote it); it must not come back as hand-kept history.
@@ -25,4 +27,4 @@ def full_history(
         history[key] = (
             DebtorHistory(h.contacts, prior.approvals, prior.thanked_invoices) if prior else h
         )
-    return history
+    return with_inbox(history, receivables, ledger)

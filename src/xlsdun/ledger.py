@@ -313,6 +313,7 @@ class Ledger:
         detail: str | None = None,
         envelope: str | None = None,
         path: str | None = None,
+        subject: str | None = None,
     ) -> None:
         """Move a send to its next state, committed (and fsynced) before returning.
 
@@ -324,8 +325,9 @@ class Ledger:
                 send_id,
                 state,
                 "message_id = COALESCE(?, message_id), detail = COALESCE(?, detail), "
-                "envelope = COALESCE(?, envelope), path = COALESCE(?, path), logged = 0",
-                (message_id, detail, envelope, path),
+                "envelope = COALESCE(?, envelope), path = COALESCE(?, path), "
+                "subject = COALESCE(?, subject), logged = 0",
+                (message_id, detail, envelope, path, subject),
             )
 
     def _move(
@@ -440,8 +442,8 @@ class Ledger:
         thanked: dict[str, set[str]] = defaultdict(set)
         days: dict[str, date] = {}
         names: dict[str, str] = {}
-        for debtor, day, tier, variant, message_id, invoices_json in self.db.execute(
-            f"SELECT debtor, today, tier, variant, message_id, invoices FROM sends "
+        for debtor, day, tier, variant, message_id, invoices_json, subject in self.db.execute(
+            f"SELECT debtor, today, tier, variant, message_id, invoices, subject FROM sends "
             f"WHERE state IN ({_CONTACT_MARKS}) ORDER BY today, id",
             _CONTACTS,
         ):
@@ -458,6 +460,7 @@ class Ledger:
                     variant=names.setdefault(variant, variant),  # type: ignore[arg-type]
                     message_id=message_id,
                     invoices=invoices,
+                    subject=subject,
                 )
             )
         approvals: dict[str, set[tuple[str, str]]] = defaultdict(set)

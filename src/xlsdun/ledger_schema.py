@@ -86,7 +86,75 @@ V3_RETRACTED: Final = (
 """A possible contact the owner retracted (`resolve --resend`), kept as data: the send's
 state and detail change when a rerun takes it again, the retraction must not."""
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1_RELEASE_0_1_0, V2_DIGEST_ITEMS, V3_RETRACTED)
+V4_SUBJECT: Final = ("ALTER TABLE sends ADD COLUMN subject TEXT",)
+"""Each send's Subject as it went out: a follow-up repeats the first reminder's ("Re: ..."),
+so that mail clients that thread by subject keep one conversation per debt. NULL for the
+sends recorded before (their follow-ups take their own subject)."""
+
+V5_INBOX: Final = (
+    # each folder read: its UIDVALIDITY and the last UID processed there
+    """CREATE TABLE inbox_folders (
+    folder TEXT PRIMARY KEY,
+    uidvalidity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+)""",
+    # every message processed, once: by folder + UIDVALIDITY + UID, and by Message-ID
+    """CREATE TABLE inbox_messages (
+    id INTEGER PRIMARY KEY,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    message_id TEXT,
+    today TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    debtor TEXT,
+    customer TEXT,
+    sender TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    processed_at TEXT NOT NULL,
+    UNIQUE (folder, uidvalidity, uid)
+)""",
+    "CREATE UNIQUE INDEX inbox_messages_by_id ON inbox_messages (message_id) "
+    "WHERE message_id IS NOT NULL",
+    "CREATE INDEX inbox_messages_by_day ON inbox_messages (today)",
+    # addresses that bounced, and the address cell (as the reminder used it) they apply to
+    """CREATE TABLE bad_addresses (
+    address TEXT NOT NULL,
+    cell TEXT NOT NULL,
+    debtor TEXT,
+    reason TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    message INTEGER REFERENCES inbox_messages (id),
+    PRIMARY KEY (address, cell)
+)""",
+    # a debtor's replies; handled_at is set by `resolve --replied` or a date in the sheet
+    """CREATE TABLE replies (
+    id INTEGER PRIMARY KEY,
+    debtor TEXT NOT NULL,
+    customer TEXT NOT NULL,
+    email TEXT,
+    day TEXT NOT NULL,
+    first_lines TEXT NOT NULL,
+    paid_hint INTEGER NOT NULL DEFAULT 0,
+    promise_hint TEXT,
+    sheet_dates TEXT NOT NULL DEFAULT '[]',
+    handled_at TEXT,
+    handled_by TEXT,
+    message INTEGER NOT NULL UNIQUE REFERENCES inbox_messages (id)
+)""",
+    "CREATE INDEX replies_unhandled ON replies (debtor) WHERE handled_at IS NULL",
+)
+"""What the inbox told (inbox/store.py): where each folder was read up to, each message
+processed (once, ever), bad addresses, and the debtors' replies until the owner handles them."""
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    V1_RELEASE_0_1_0,
+    V2_DIGEST_ITEMS,
+    V3_RETRACTED,
+    V4_SUBJECT,
+    V5_INBOX,
+)
 """Append only: never edit one that has shipped; a change of schema is a new entry."""
 
 VERSION: Final = len(MIGRATIONS)

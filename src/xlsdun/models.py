@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 ActionKind = Literal["send", "skip", "manual", "await_approval", "defer"]
 Outcome = Literal["sent", "failed", "deferred", "skipped", "ambiguous", "written_to_outbox"]
 Variant = Literal["standard", "broken_promise", "thank_you"]
-CallReason = Literal["overdue", "no_address", "credit_note"]
-"""Why the owner should call: past the last tier that emails, no usable address, or credit
-notes that make the amount owed uncertain (each has its own talking points in the digest)."""
+CallReason = Literal["overdue", "no_address", "credit_note", "bounced", "check_paid"]
+"""Why the owner should call: past the last tier that emails, no usable address, credit
+notes that make the amount owed uncertain, an address whose mail bounced, or a reply that
+says it paid (each has its own talking points in the digest)."""
 
 TIER_ORDER: tuple[str, ...] = ("courtesy", "friendly", "direct", "plan", "final", "escalate")
 """The tier ids a config may name, gentlest first (the default ladder's). An id names the
@@ -62,6 +63,7 @@ class Invoice:
     notes: str | None = None
     reminder_level: str | None = None  # the sheet's own record, used when the ledger has none
     last_reminder: date | None = None
+    contact: str | None = None  # the person to greet ("Dana"); None: greet the organisation
 
     @property
     def debtor_key(self) -> str:
@@ -121,6 +123,29 @@ class Contact:
     variant: Variant = "standard"
     message_id: str | None = None
     invoices: tuple[str, ...] = ()
+    subject: str | None = None  # as sent; None for sends recorded before ledger version 4
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A debtor's own answer found in the inbox, not yet dealt with by the owner."""
+
+    day: date
+    first_line: str  # the reply's first line, the quoted reminder stripped
+    paid_hint: bool = False  # "paid", "שילמתי", "העברתי": check whether paid, never assume
+    promise_hint: date | None = None  # a date it names: a suggested promise date
+    # the Promise date / Hold until dates the debtor's rows had when the reply came: a date
+    # not among them, on or after the reply, is the owner's answer in the sheet
+    sheet_dates: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Bounce:
+    """An address of the debtor's that bounced: no more mail to it until the cell changes."""
+
+    address: str
+    reason: str
+    day: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +154,9 @@ class DebtorHistory:
     # (tier, invoice) approvals given with `xlsdun approve`: they hold for that debt only
     approvals: frozenset[tuple[str, str]] = frozenset()
     thanked_invoices: frozenset[str] = frozenset()
+    # what the inbox told (inbox/): replies not yet handled, bounced addresses still in the cells
+    replies: tuple[Reply, ...] = ()
+    bounces: tuple[Bounce, ...] = ()
 
     @property
     def last(self) -> Contact | None:
@@ -172,6 +200,14 @@ class Action:
     thread: tuple[str, ...] = ()
     call: CallReason | None = None  # set: the owner should pick up the phone, and why
     excluded: tuple[tuple[int, str], ...] = ()  # (sheet row, why) for the debtor's other invoices
+    contact: str | None = None  # the person to greet: the first Contact cell of the debtor
+    # the days of the earlier reminders about these invoices, oldest first, each once
+    earlier: tuple[date, ...] = ()
+    # the day of the latest plan-tier offer about these invoices (a repeat plan letter or a
+    # final notice refers to it; the early-payment discount is offered once)
+    offered_on: date | None = None
+    # the subject of the first reminder of this debt's thread whose subject is known
+    first_subject: str | None = None
 
     @property
     def invoice_ids(self) -> tuple[str, ...]:

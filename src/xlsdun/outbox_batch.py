@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol
 from . import speedups
 from .deliver.base import SendResult
 from .deliver.outbox import OutboxBackend
-from .delivery import Unrendered, already_done, render_one
+from .delivery import Unrendered, already_done, message_subject, render_one
 from .ledger import Ledger
 from .mime import WireMessage, known_headers
 from .models import Action, Delivery
@@ -240,7 +240,8 @@ def _record_sending(
                 done.append(rendered.delivery(action))
                 continue
             message_id = _message_id(rendered)
-            ledger.mark(send_id, "sending", message_id=message_id)
+            subject = message_subject(rendered)
+            ledger.mark(send_id, "sending", message_id=message_id, subject=subject)
             ready.append((send_id, action, rendered, message_id))
     return done, ready
 

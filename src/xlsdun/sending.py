@@ -25,7 +25,7 @@ from .deliver.base import (
     TemporaryFailure,
     Timing,
 )
-from .delivery import Unrendered, already_done, render_one
+from .delivery import Unrendered, already_done, message_subject, render_one
 from .errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 from .ledger import Ledger
 from .models import Action, Delivery, Outcome
@@ -90,7 +90,8 @@ class Sender:
                 self.backend.open()
                 if self.rate is not None:
                     self.rate.wait()
-                self.ledger.mark(send_id, SendState.SENDING, message_id=message_id)
+                subject = message_subject(message)
+                self.ledger.mark(send_id, SendState.SENDING, message_id=message_id, subject=subject)
                 return self.backend.send(message)
             except ConnectionLost as exc:
                 self._reconnect(send_id, exc)

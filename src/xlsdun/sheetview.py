@@ -12,8 +12,11 @@ from datetime import date, datetime
 
 from .ledger import Outcome, SendRecord
 from .models import Action, DebtorHistory, Finding, Plan, Receivables
+from .owner_words import Words, words
 from .policy.wording import CREDIT_NOTE, PAID
 from .workbook.read import is_blank
+
+EN = words("en")
 
 LOG_HEADER = [
     "Key",
@@ -28,49 +31,75 @@ LOG_HEADER = [
     "Message-ID",
     "Detail",
 ]
-
-_SEND_STATUS = {
-    "sent": "Sent: {tier} reminder",
-    "written_to_outbox": "In outbox: {tier} reminder",
-    "failed": "Failed: {detail}",
-    "deferred": "Deferred: {detail}",
-    "ambiguous": "Check: the {tier} reminder may have been sent (run 'xlsdun resolve')",
-    "pending": "Not sent yet: {detail}",
-    "sending": "Being sent",
-}
+"""The Reminder log's columns, by key (the header the owner reads is `log_header`)."""
 
 
-def _label(tier: str | None, variant: str) -> str:
-    if variant == "broken_promise":
-        return f"{tier} (broken promise)"
-    if variant == "thank_you":
-        return "thank-you"
-    return tier or ""
+def log_header(w: Words = EN) -> list[str]:
+    """The Reminder log's header in the owner's language. It is written once, into an empty
+    log sheet: a log begun in one language keeps its header, and the lines below it keep
+    their column order and their Key (an id and a state, no words), so re-runs stay
+    idempotent whatever the language."""
+    return [w(f"log.{column}") for column in LOG_HEADER]
 
 
-_CLOSED = {PAID: "Paid", CREDIT_NOTE: "Credit note"}
-"""Rows nobody is reminded about: their status says so and their reminder cells stay empty."""
+_CLOSED = {PAID: "status.paid", CREDIT_NOTE: "status.credit_note"}
+"""Rows nobody is reminded about: their status says so and their reminder cells stay empty.
+Keyed by the reason's constant (wording.PAID / CREDIT_NOTE), never by a status text."""
+
+_SEND_DETAIL = {"failed", "deferred", "pending"}  # the states whose status quotes the detail
 
 
-def _not_sent(reason: str) -> str:
-    return _CLOSED.get(reason) or f"Not sent: {reason}"
+def _not_sent(reason: str, w: Words = EN) -> str:
+    closed = _CLOSED.get(reason)
+    return w(closed) if closed else w("status.not_sent", reason=w.reason(reason))
 
 
-def action_status(action: Action, record: Outcome | None) -> str:
-    """The `Reminder status` text for the invoices this action is about."""
+def action_status(
+    action: Action, record: Outcome | None, w: Words = EN, today: date | None = None
+) -> str:
+    """The `Reminder status` text for the invoices this action is about, in the owner's
+    language. Nothing reads these texts back: the write-back only compares them with the
+    cell, so a change of language rewrites each status once and then settles."""
     if record is not None:
-        return _SEND_STATUS.get(record.state, record.state).format(
-            tier=_label(record.tier, record.variant), detail=record.detail or record.state
-        )
+        state = str(record.state)
+        reminder = w.reminder(record.tier, record.variant)
+        detail = record.detail or w("logoutcome." + state) if state in _SEND_DETAIL else ""
+        key = f"status.{state}"
+        return w(key, reminder=reminder, detail=detail) if _known(w, key) else state
+    reminder = w.reminder(action.tier, action.variant)
     if action.kind == "send":
-        return f"Planned: {_label(action.tier, action.variant)} reminder"
+        return w("status.planned", reminder=reminder)
     if action.kind == "skip":
-        return _not_sent(action.reason)
+        return _not_sent(action.reason, w)
     if action.kind == "manual":
-        return f"Call: {action.reason}"
+        return _call_status(action, w, today)
     if action.kind == "await_approval":
-        return f"Awaiting approval: {action.tier} reminder"
-    return f"Deferred: {action.reason}"
+        return w("status.awaiting", reminder=w.reminder(action.tier))
+    return w("status.deferred_plan", reason=w.reason(action.reason))
+
+
+def _known(w: Words, key: str) -> bool:
+    try:
+        w(key, reminder="", detail="")
+    except KeyError:
+        return False
+    return True
+
+
+def _call_status(action: Action, w: Words, today: date | None) -> str:
+    """Why the owner calls, from the action's `call` (data), not from its English reason."""
+    if action.call == "overdue" and today is not None:
+        due = [i.due_date for i in action.invoices if i.balance > 0]
+        days = (today - min(due)).days if due else 0
+        return w("status.call.overdue", days=w.days(max(days, 0)))
+    if action.call == "no_address":
+        phone = next((i.phone for i in action.invoices if i.phone), None)
+        if phone:
+            return w("status.call.no_address_phone", phone=phone)
+        return w("status.call.no_address")
+    if action.call == "credit_note":
+        return w("status.call.credit_note")
+    return w("status.call", reason=w.reason(action.reason))
 
 
 def _same(current: object, wanted: object) -> bool:
@@ -95,8 +124,10 @@ def owned_updates(
     history: Mapping[str, DebtorHistory],
     today_records: Mapping[str, Outcome],
     owned_columns: Mapping[str, str],
+    w: Words = EN,
 ) -> dict[int, dict[str, object]]:
-    """{row: {header: value}} for every owned cell whose value should change.
+    """{row: {header: value}} for every owned cell whose value should change; the status
+    texts in the owner's language `w`.
 
     Rows that should change the same way share one dict (a debtor's invoices usually do):
     at 200,000 rows a dict per row cost more memory than the rest of the write-back. The
@@ -110,26 +141,27 @@ def owned_updates(
     )
     closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
     for action in plan.actions:
-        common = _reminder_cells(action, history.get(action.debtor), owned_columns)
-        status = action_status(action, today_records.get(action.debtor))
+        common = _reminder_cells(action, history.get(action.debtor), owned_columns, w)
+        status = action_status(action, today_records.get(action.debtor), w, plan.today)
         rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
         changes.want((inv.row for inv in action.invoices), {status_header: status, **rest})
         for why in dict.fromkeys(why for _, why in action.excluded):
             rest = closed if why in _CLOSED else common
-            changes.want(_excluded(action, why), {status_header: _not_sent(why), **rest})
+            changes.want(_excluded(action, why), {status_header: _not_sent(why, w), **rest})
     for row, findings in _findings_by_row(plan.findings).items():
-        changes.note(row, status_header, findings)
+        changes.note(row, status_header, findings, w)
     return changes.settled()
 
 
 def _reminder_cells(
-    action: Action, h: DebtorHistory | None, owned_columns: Mapping[str, str]
+    action: Action, h: DebtorHistory | None, owned_columns: Mapping[str, str], w: Words
 ) -> dict[str, object]:
-    """The last reminder, its level, how many so far and the next date, for a debtor's rows."""
+    """The last reminder, its level (the tier's name in the owner's words, which the reader
+    maps back to the tier: owner_words.TIER_BY_NAME), how many so far and the next date."""
     last = h.last if h else None
     return {
         owned_columns["last"]: last.day if last else None,
-        owned_columns["level"]: last.tier if last else None,
+        owned_columns["level"]: w.tier(last.tier) if last else None,
         owned_columns["count"]: h.sent_count if h and h.sent_count else None,
         owned_columns["next"]: action.next_date,
     }
@@ -147,13 +179,13 @@ def _findings_by_row(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
     return rows
 
 
-def _noted(previous: object, findings: list[Finding]) -> str:
+def _noted(previous: object, findings: list[Finding], w: Words = EN) -> str:
     """A row's status with its findings: after what it would say otherwise, or as the reason
     it was skipped."""
     problems = [f"{f.field}: {f.problem}" for f in findings]
     if previous:
         return f"{previous}" + "".join(f" ({p})" for p in problems)
-    return "Skipped: " + "; ".join(problems)
+    return w("status.skipped", problems="; ".join(problems))
 
 
 class _Changes:
@@ -186,9 +218,9 @@ class _Changes:
                 diff = diffs[id(now)] = _difference(now, cells, self.key_of)
             self._set(row, diff)
 
-    def note(self, row: int, status_header: str, findings: list[Finding]) -> None:
+    def note(self, row: int, status_header: str, findings: list[Finding], w: Words) -> None:
         cells = dict(self.wanted_at.get(row, _NOTHING))
-        cells[status_header] = _noted(cells.get(status_header), findings)
+        cells[status_header] = _noted(cells.get(status_header), findings, w)
         self.wanted_at[row] = cells
 
     def settled(self) -> dict[int, dict[str, object]]:
@@ -215,8 +247,9 @@ def _difference(
     return cells if len(diff) == len(cells) else diff
 
 
-def log_rows(records: Iterable[SendRecord]) -> list[list[object]]:
-    """Lines for the append-only `Reminder log` sheet; the key makes appends idempotent.
+def log_rows(records: Iterable[SendRecord], w: Words = EN) -> list[list[object]]:
+    """Lines for the append-only `Reminder log` sheet; the key (the record's id and state,
+    no words) makes appends idempotent. Level, variant and outcome in the owner's words.
 
     Days, tiers, states and details repeat from line to line and share one object each
     (a 200,000-invoice run logs 40,000 lines)."""
@@ -233,11 +266,11 @@ def log_rows(records: Iterable[SendRecord]) -> list[list[object]]:
                 one(r.today),
                 r.customer,
                 r.email or "",
-                one(r.tier or ""),
-                one(r.variant),
+                one(w.tier(r.tier)),
+                one(w(f"variant.{r.variant}")),
                 ", ".join(r.invoices),
                 "; ".join(f"{amount} {currency}" for currency, amount in r.balance.items()),
-                one(r.state),
+                one(w(f"logoutcome.{r.state}")),
                 r.message_id or "",
                 one(r.detail),
             ]

@@ -16,7 +16,8 @@ from .errors import EXIT_LOCKED
 from .history import full_history
 from .ledger import Ledger, SendRecord
 from .models import Plan, Receivables, RunReport
-from .sheetview import LOG_HEADER, log_rows, owned_updates
+from .owner_words import words
+from .sheetview import log_header, log_rows, owned_updates
 from .workbook.guard import Fingerprint
 
 Updates = dict[int, dict[str, object]]
@@ -59,7 +60,12 @@ def sheet_updates(
     history and outcomes it is worked out from are gone before the workbook is written)."""
     history = full_history(receivables, ledger, config)
     return owned_updates(
-        receivables, plan, history, ledger.outcomes_on(today), config.owned_columns
+        receivables,
+        plan,
+        history,
+        ledger.outcomes_on(today),
+        config.owned_columns,
+        words(config.owner_language),
     )
 
 
@@ -82,7 +88,8 @@ def write_back(
             logged.append(record.id)
             yield record
 
-    lines = log_rows(unlogged())
+    w = words(config.owner_language)
+    lines = log_rows(unlogged(), w)
     if not updates and not lines:
         return None
     if info is None or info.read_only:
@@ -92,7 +99,7 @@ def write_back(
         sheet=info.sheet,
         header_row=info.header_row,
         updates=updates,
-        log=LogLines(config.owned_columns["log_sheet"], LOG_HEADER, lines),
+        log=LogLines(config.owned_columns["log_sheet"], log_header(w), lines),
         options=WriteOptions(
             state_dir=config.state_dir,
             backups=config.workbook.backups,
@@ -119,8 +126,8 @@ def _write_sidecar(
         owned=updates,
         owned_headers=[owned[k] for k in ("status", "last", "level", "count", "next")],
         log_sheet=owned["log_sheet"],
-        log_header=LOG_HEADER,
-        log_rows=log_rows(records),
+        log_header=log_header(words(config.owner_language)),
+        log_rows=log_rows(records, words(config.owner_language)),
     )
     ledger.mark_logged([r.id for r in records])
     return path

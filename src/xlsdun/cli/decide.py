@@ -47,6 +47,11 @@ def _approval_lines(done: decisions.Approval) -> list[str]:
     "--sent", is_flag=True, help="It arrived: record it as sent (it counts as a reminder)."
 )
 @click.option("--resend", is_flag=True, help="It did not arrive: the next run sends it again.")
+@click.option(
+    "--replied",
+    is_flag=True,
+    help="You have dealt with the customer's reply: reminders may go to them again.",
+)
 def resolve(
     config_path: str,
     as_json: bool,
@@ -54,12 +59,27 @@ def resolve(
     customer: str,
     sent: bool,
     resend: bool,
+    replied: bool,
 ) -> int:
     """Settle a reminder that may or may not have arrived (a send cut off by a crash or a
-    dropped connection) for CUSTOMER (name, email or customer id)."""
-    if sent == resend:  # neither, or both: the owner must say one thing
-        raise RunError("say what happened: --sent (it arrived) or --resend (send it again)")
+    dropped connection) for CUSTOMER (name, email or customer id); or, with --replied, say
+    you have dealt with their reply."""
+    if sent + resend + replied != 1:  # the owner must say one thing
+        raise RunError(
+            "say what happened: --sent (it arrived), --resend (send it again) or --replied "
+            "(you have dealt with their reply)"
+        )
     cfg = config_mod.load(config_path)
+    if replied:
+        handled = decisions.resolve_replied(cfg, customer)
+        if as_json:
+            click.echo(json.dumps(_replied_json(handled), ensure_ascii=False, indent=2))
+        elif not quiet:
+            click.echo(
+                f"{handled.customer}: {handled.replies} reply(ies) marked handled; the next run "
+                f"may remind them again."
+            )
+        return 0
     done = decisions.resolve(cfg, customer, arrived=sent)
     if as_json:
         click.echo(json.dumps(_resolution_json(done), ensure_ascii=False, indent=2))
@@ -68,6 +88,10 @@ def resolve(
         for r in done.records:
             click.echo(f"{r.customer}: the {r.tier} reminder of {r.today.isoformat()} {what}.")
     return 0
+
+
+def _replied_json(handled: decisions.RepliesHandled) -> dict[str, Any]:
+    return {"replied": {"customer": handled.customer, "replies": handled.replies}}
 
 
 def _resolution_json(done: decisions.Resolution) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .. import logs
 from ..config import SmtpConfig
@@ -51,14 +51,30 @@ class CredentialsMissing(DeliveryError):
     pass
 
 
-def keyring_user(cfg: SmtpConfig) -> str:
+class Credentials(Protocol):
+    """Where a login's password may be found: `[delivery.smtp]` and `[inbox]` alike."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def password_env(self) -> str: ...
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def allow_plaintext_password(self) -> bool: ...
+
+
+def keyring_user(cfg: Credentials) -> str:
     """The keyring entry name: `keyring set xlsdun USER@HOST` stores the password."""
     return f"{cfg.username}@{cfg.host}"
 
 
-def resolve_password(cfg: SmtpConfig) -> str | None:
-    """The SMTP password: the named environment variable, else the OS keyring, else config
-    (only when `allow_plaintext_password`; config.py refuses it otherwise)."""
+def resolve_password(cfg: Credentials) -> str | None:
+    """The password (SMTP's or the inbox's): the named environment variable, else the OS
+    keyring, else config (only when `allow_plaintext_password`; config.py refuses it
+    otherwise)."""
     if cfg.password_env and os.environ.get(cfg.password_env):
         return os.environ[cfg.password_env]
     if cfg.username:

@@ -33,14 +33,18 @@ def why_not_send_day(day: date, policy: PolicyConfig) -> str | None:
     """None on a send day; otherwise why not ("Saturday", "Yom Kippur")."""
     if day.isoweekday() not in send_days(policy):
         return _DAY_NAMES[day.weekday()]
-    if policy.skip_holidays:
-        table = policy.holidays.get(day.year)
-        if table is None:
-            table = holidays_of(policy.country, day.year)
-        name = table.get(day)
-        if name:
-            return f"public holiday ({name})"
-    return None
+    name = holiday_of(day, policy)
+    return f"public holiday ({name})" if name else None
+
+
+def holiday_of(day: date, policy: PolicyConfig) -> str | None:
+    """The public holiday `day` is, when holidays are days off; else None."""
+    if not policy.skip_holidays:
+        return None
+    table = policy.holidays.get(day.year)
+    if table is None:
+        table = holidays_of(policy.country, day.year)
+    return table.get(day) or None
 
 
 def next_send_day(day: date, policy: PolicyConfig) -> date:

@@ -56,6 +56,7 @@ class Context:
     language: str
     phone: str | None
     cc: tuple[str, ...]
+    contact: str | None  # the person to greet, from the first invoice that names one
     # the invoices sorted out
     open: tuple[Invoice, ...]  # balance above 0
     credits: tuple[Invoice, ...]  # balance below 0: credit notes
@@ -117,12 +118,31 @@ class Context:
         mail client threads a follow-up by its References. The renderer ends the chain with
         the reminder followed up (`previous_message_id`, the last one) and drops repeats
         (render.envelope.references)."""
+        return tuple(c.message_id for c in self._about(invoices) if c.message_id)
+
+    def _about(self, invoices: tuple[Invoice, ...] | None) -> tuple[Contact, ...]:
+        """The earlier contacts about these invoices (a contact that names none, as the
+        sheet's hand-kept record, is about all of them), oldest first."""
         numbers = {i.invoice for i in (self.contactable if invoices is None else invoices)}
         return tuple(
-            c.message_id
-            for c in self.history.contacts
-            if c.message_id and (not c.invoices or not numbers.isdisjoint(c.invoices))
+            c for c in self.history.contacts if not c.invoices or not numbers.isdisjoint(c.invoices)
         )
+
+    def earlier(self, invoices: tuple[Invoice, ...] | None = None) -> tuple[date, ...]:
+        """The days of the earlier reminders about these invoices, oldest first, each once:
+        what a follow-up names ("we wrote to you on 26 Nov and 6 Dec")."""
+        return tuple(sorted({c.day for c in self._about(invoices) if c.day < self.today}))
+
+    def offered_on(self, invoices: tuple[Invoice, ...] | None = None) -> date | None:
+        """The day of the latest plan-tier offer about these invoices before today, or None:
+        a later letter refers to that offer instead of making it as if for the first time."""
+        days = [c.day for c in self._about(invoices) if c.tier == "plan" and c.day < self.today]
+        return max(days, default=None)
+
+    def first_subject(self, invoices: tuple[Invoice, ...] | None = None) -> str | None:
+        """The subject of the first reminder of this debt's thread whose subject the ledger
+        knows (sends before ledger version 4 have none): a follow-up repeats it."""
+        return next((c.subject for c in self._about(invoices) if c.message_id and c.subject), None)
 
     def action(
         self,
@@ -159,6 +179,10 @@ class Context:
             thread=self.thread(invoices) if kind == "send" else (),
             call=call,
             excluded=self.excluded if excluded is None else excluded,
+            contact=self.contact,
+            earlier=self.earlier(invoices) if kind == "send" else (),
+            offered_on=self.offered_on(invoices) if kind == "send" else None,
+            first_subject=self.first_subject(invoices) if kind == "send" else None,
         )
 
 
@@ -183,6 +207,7 @@ def context_for(
     basis = _basis(contactable, policy) if contactable else ordered[0]
     days = (today - basis.due_date).days
     email, language, phone = _contact_details(ordered)
+    contact = next((i.contact for i in ordered if i.contact and i.contact.strip()), None)
     return Context(
         key=key,
         invoices=ordered,
@@ -197,6 +222,7 @@ def context_for(
         language=language,
         phone=phone,
         cc=tuple(dict.fromkeys(c for i in ordered for c in i.cc)),
+        contact=contact,
         open=open_,
         credits=tuple(i for i in ordered if i.balance < 0),
         paid_rows=_paid_rows(ordered),

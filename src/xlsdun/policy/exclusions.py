@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from ..config import PolicyConfig
 from ..models import DebtorHistory, Invoice
+from .wording import reason
 
 _DAY = timedelta(days=1)
 
@@ -26,13 +27,14 @@ class SetAside:
 
 
 def disputed(inv: Invoice, today: date, policy: PolicyConfig) -> SetAside | None:
-    return SetAside("disputed") if inv.disputed else None
+    return SetAside(reason("disputed", "disputed")) if inv.disputed else None
 
 
 def on_hold(inv: Invoice, today: date, policy: PolicyConfig) -> SetAside | None:
     """Held up to and including `hold_until`."""
     if inv.hold_until and today <= inv.hold_until:
-        return SetAside(f"on hold until {inv.hold_until.isoformat()}", inv.hold_until + _DAY)
+        why = reason(f"on hold until {inv.hold_until.isoformat()}", "on_hold", day=inv.hold_until)
+        return SetAside(why, inv.hold_until + _DAY)
     return None
 
 
@@ -42,7 +44,10 @@ def promised(inv: Invoice, today: date, policy: PolicyConfig) -> SetAside | None
         return None
     until = inv.promise_date + timedelta(days=policy.promise_grace_days)
     if today <= until:
-        return SetAside(f"promise date {inv.promise_date.isoformat()}", until + _DAY)
+        why = reason(
+            f"promise date {inv.promise_date.isoformat()}", "promised", day=inv.promise_date
+        )
+        return SetAside(why, until + _DAY)
     return None
 
 

@@ -12,10 +12,20 @@ from dataclasses import replace
 from datetime import timedelta
 
 from ..models import Action
-from .calendar import next_send_day, why_not_send_day
+from .calendar import holiday_of, next_send_day, send_days, why_not_send_day
 from .context import Context
 from .money import below_minimum, totals
-from .wording import CREDIT_NOTE, PAID, cadence_text, fmt_days, how_to_approve, overdue_text
+from .wording import (
+    CREDIT_NOTE,
+    PAID,
+    bounced_text,
+    cadence_text,
+    fmt_days,
+    how_to_approve,
+    overdue_text,
+    reason,
+    replied_text,
+)
 
 Rule = Callable[[Context], Action | Context | None]
 
@@ -60,7 +70,7 @@ def do_not_contact(ctx: Context) -> Action | None:
         return None
     return ctx.action(
         "skip",
-        "do not contact",
+        reason("do not contact", "do_not_contact"),
         invoices=ctx.open,
         balance=totals(ctx.open),
         excluded=ctx.paid_rows,
@@ -72,15 +82,36 @@ def all_set_aside(ctx: Context) -> Action | None:
     until the first of them may be reminded again."""
     if ctx.contactable:
         return None
-    reasons = dict.fromkeys(s.why for _, s in ctx.set_aside)
+    reasons = tuple(dict.fromkeys(s.why for _, s in ctx.set_aside))
     resume = [s.resume for _, s in ctx.set_aside if s.resume is not None]
     return ctx.action(
         "skip",
-        "; ".join(reasons),
+        reason("; ".join(reasons), "all_of", reasons=reasons),
         invoices=ctx.open,
         balance=totals(ctx.open),
         next_date=min(resume) if resume else None,
     )
+
+
+def bounced(ctx: Context) -> Action | None:
+    """An address in the debtor's cells bounced (the inbox found the server's report): no
+    more mail to it; the owner calls, and a changed address cell lifts it."""
+    if not ctx.history.bounces:
+        return None
+    latest = max(ctx.history.bounces, key=lambda b: b.day)
+    return ctx.action("manual", bounced_text(latest), call="bounced")
+
+
+def replied(ctx: Context) -> Action | None:
+    """The debtor answered a reminder and the owner has not dealt with it yet: nothing is
+    sent. A reply that says it paid puts the debtor on the call list to check."""
+    if not ctx.history.replies:
+        return None
+    latest = max(ctx.history.replies, key=lambda r: r.day)
+    paid_hint = any(r.paid_hint for r in ctx.history.replies)
+    if paid_hint:
+        return ctx.action("manual", replied_text(latest, paid=True), call="check_paid")
+    return ctx.action("skip", replied_text(latest, paid=False))
 
 
 def credit_covers(ctx: Context) -> Action | None:
@@ -90,7 +121,9 @@ def credit_covers(ctx: Context) -> Action | None:
     net = totals([*ctx.contactable, *ctx.credits])
     if not below_minimum(net, ctx.policy):
         return None
-    return ctx.action("skip", "credit notes cover the balance", balance=net)
+    return ctx.action(
+        "skip", reason("credit notes cover the balance", "credit_covers"), balance=net
+    )
 
 
 def credit_notes(ctx: Context) -> Action | None:
@@ -111,7 +144,7 @@ def minimum_balance(ctx: Context) -> Action | None:
     """Every currency's balance below `min_balance`: not worth a reminder."""
     if not below_minimum(ctx.totals, ctx.policy):
         return None
-    return ctx.action("skip", "balance below minimum")
+    return ctx.action("skip", reason("balance below minimum", "below_minimum"))
 
 
 def not_yet_due(ctx: Context) -> Action | None:
@@ -119,8 +152,10 @@ def not_yet_due(ctx: Context) -> Action | None:
     if ctx.natural is not None:
         return None
     if ctx.days <= 0:
-        return ctx.action("skip", f"not yet due ({overdue_text(ctx.days)})")
-    return ctx.action("skip", f"{fmt_days(ctx.days)} overdue: below the first tier")
+        when = overdue_text(ctx.days)
+        return ctx.action("skip", reason(f"not yet due ({when})", "not_yet_due", when=when))
+    text = f"{fmt_days(ctx.days)} overdue: below the first tier"
+    return ctx.action("skip", reason(text, "below_first_tier", days=ctx.days))
 
 
 # -- the tier: narrowing rules ----------------------------------------------------------------
@@ -250,9 +285,14 @@ def send_day(ctx: Context) -> Action | None:
     if not not_today:
         return None
     when = next_send_day(ctx.today, ctx.policy)
+    text = f"not a send day ({not_today}); next send day {when.isoformat()}"
+    if ctx.today.isoweekday() not in send_days(ctx.policy):
+        why = reason(text, "day_off", weekday=ctx.today.isoweekday(), when=when)
+    else:
+        why = reason(text, "holiday", name=holiday_of(ctx.today, ctx.policy) or "", when=when)
     return ctx.action(
         "defer",
-        f"not a send day ({not_today}); next send day {when.isoformat()}",
+        why,
         tier=ctx.chosen.id,
         variant=ctx.variant,
         fees=ctx.fees,
@@ -281,6 +321,8 @@ RULES: tuple[Rule, ...] = (
     paid,  # skip: nothing open
     do_not_contact,  # skip: an open invoice says so
     all_set_aside,  # skip: every open invoice disputed, on hold or promised
+    bounced,  # manual: an address of the debtor's bounced (call list)
+    replied,  # skip: a reply the owner has not dealt with (manual: it says it paid)
     credit_covers,  # skip: credit notes cover the balance
     credit_notes,  # manual: credit notes beside the debt
     minimum_balance,  # skip: below min_balance

@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from ..models import Contact
+from ..models import Bounce, Contact, Reply
+
+
+class Reason(str):
+    """A reason as the English sentence the plan, the CLI and `--json` show, carrying its key
+    and parameters too, so the owner's side can say it in the owner's language
+    (owner_words: "reason.<key>"). It is a `str`: everything that reads a reason as text is
+    unchanged, and nothing ever needs to parse the sentence back."""
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, text: str, key: str = "", **params: Any) -> Reason:
+        made = super().__new__(cls, text)
+        made.key, made.params = key, params
+        return made
+
+
+def reason(text: str, key: str, **params: Any) -> str:
+    """`text`, with its key and parameters (see `Reason`)."""
+    return Reason(text, key, **params)
+
 
 PAID = "paid"
 CREDIT_NOTE = "credit note"
@@ -19,19 +41,24 @@ def fmt_days(n: int) -> str:
 def overdue_text(days: int) -> str:
     """How late an invoice is: "12 days overdue", "due today", "due in 2 days"."""
     if days > 0:
-        return f"{fmt_days(days)} overdue"
-    return "due today" if days == 0 else f"due in {fmt_days(-days)}"
+        return reason(f"{fmt_days(days)} overdue", "overdue", days=days)
+    if days == 0:
+        return reason("due today", "due_today")
+    return reason(f"due in {fmt_days(-days)}", "due_in", days=-days)
 
 
 def cadence_text(since: int, last: Contact, when: date) -> str:
     """Why a debtor waits: the last reminder was `since` days ago; the next is due `when`."""
+    if since < 0:
+        text = f"a reminder is recorded for a later date ({last.day.isoformat()})"
+        return reason(text, "later_record", day=last.day)
     if since > 0:
         done = f"cadence: last reminder ('{last.tier}') {fmt_days(since)} ago"
-    elif since == 0:
-        done = f"already reminded today ('{last.tier}')"
     else:
-        return f"a reminder is recorded for a later date ({last.day.isoformat()})"
-    return f"{done}; next reminder on {when.isoformat()} at the earliest"
+        done = f"already reminded today ('{last.tier}')"
+    text = f"{done}; next reminder on {when.isoformat()} at the earliest"
+    key = "cadence" if since > 0 else "reminded_today"
+    return reason(text, key, tier=last.tier, days=since, when=when)
 
 
 def how_to_approve(approved_column: bool, command: str = "'xlsdun approve'") -> str:
@@ -40,3 +67,34 @@ def how_to_approve(approved_column: bool, command: str = "'xlsdun approve'") -> 
     if approved_column:
         return f"write yes in the Approved column or run {command}"
     return f"run {command} (or add an Approved column to the sheet and write yes in it)"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_day(day: date) -> str:
+    """ "28 Nov": whatever the machine's locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def replied_text(reply: Reply, *, paid: bool) -> str:
+    """Why a debtor who answered is not reminded: "replied on 28 Nov: <first line>" (until
+    `xlsdun resolve CUSTOMER --replied`, or a Promise date / Hold until in the sheet); keyed
+    "replied…" for the owner's language, the reply's own line kept as it came."""
+    text = f"replied on {short_day(reply.day)}"
+    key = "replied_paid" if paid else "replied"
+    if reply.first_line:
+        text += f": {reply.first_line}"
+    else:
+        key += "_plain"
+    if paid:
+        text += "; check whether paid"
+    return reason(text, key, on=reply.day, line=reply.first_line)
+
+
+def bounced_text(bounce: Bounce) -> str:
+    """Why a debtor is on the call list: "address bounced: <the server's reason>" (the
+    server's words kept as they came)."""
+    if not bounce.reason:
+        return reason("address bounced", "bounced_plain")
+    return reason(f"address bounced: {bounce.reason}", "bounced", server=bounce.reason)

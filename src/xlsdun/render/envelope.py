@@ -113,6 +113,40 @@ def references(thread: tuple[str, ...], previous: str) -> list[str]:
     return chain
 
 
+OWN_SUBJECT_TEMPLATES = frozenset({"final", "thank_you"})
+"""The messages that keep their own subject in a thread: a formal final notice must be seen
+as what it is, and a thank-you is not one more reminder."""
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|תשובה)\s*:\s*", re.IGNORECASE)
+
+
+def thread_subject(
+    own: str, first: str | None, *, follows_up: bool, template: str, stem: str = ""
+) -> str:
+    """The Subject a message goes out with: a follow-up in a debt's thread repeats the
+    thread's first reminder's subject as "Re: <it>", because Gmail and classic Outlook
+    thread by normalized subject, not only by References (RFC 5322 3.6.4): a new subject per
+    tier started a new conversation each time (issue 14). Only while the debt is the same
+    one: today's `stem` (invoice numbers and amount) must be the stem the first subject ends
+    with; once the invoices or the amount changed, "Re: … (₪5,050.00)" over a letter asking
+    ₪3,200.00 would be untrue, so the message takes its own subject (References still chain
+    it). The final notice and the thank-you keep their own (`OWN_SUBJECT_TEMPLATES`); with
+    no earlier reminder in the thread, or none whose subject the ledger knows (sent before
+    version 4), the message's own."""
+    if not follows_up or not first or template in OWN_SUBJECT_TEMPLATES:
+        return own
+    root = _REPLY_PREFIX.sub("", header_safe(first)).strip()
+    if not root or not same_debt(root, stem):
+        return own
+    return shorten(f"Re: {root}", MAX_SUBJECT)
+
+
+def same_debt(first: str, stem: str) -> bool:
+    """Whether a thread's first subject ("Payment reminder: <stem>") is about the debt
+    `stem` describes today: its text after the label is `stem`, exactly."""
+    today = header_safe(stem).strip()
+    return bool(today) and first.partition(": ")[2].strip() == today
+
+
 def date_header(now: datetime, timezone: str) -> str:
     """The Date header; a naive `now` is taken to be in the configured time zone."""
     return format_datetime(_aware(now, timezone))

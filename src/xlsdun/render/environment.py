@@ -18,6 +18,7 @@ from ..builtin_templates import BUILTIN_TEMPLATES
 from ..config import LocaleConfig, PolicyConfig, SenderConfig, Tier
 from .errors import RenderError
 from .formatting import Formatter
+from .offer import FullPayment, Instalment
 from .views import FeeView, InvoiceLink, InvoiceView, Total
 
 
@@ -38,7 +39,17 @@ class Sandbox(SandboxedEnvironment):
 
 PLAIN_FIELDS: dict[type, frozenset[str]] = {
     cls: frozenset(f.name for f in dataclass_fields(cls))
-    for cls in (InvoiceView, Total, FeeView, InvoiceLink, SenderConfig, PolicyConfig, Tier)
+    for cls in (
+        InvoiceView,
+        Total,
+        FeeView,
+        InvoiceLink,
+        SenderConfig,
+        PolicyConfig,
+        Tier,
+        FullPayment,
+        Instalment,
+    )
 }
 
 

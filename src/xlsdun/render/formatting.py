@@ -3,7 +3,8 @@ isolation for values inside right-to-left text), with the caches a daily run nee
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,55 @@ from ..names import CURRENCY_ALIASES
 from .catalog import RTL_LANGUAGES
 from .cleaning import BIDI_MARKS_RE, FSI, LRI, NEEDS_ISOLATION, PDI, clean_line
 
+Day = date  # for annotations inside Formatter, whose `date` filter shadows the name
 _DATE_FORMATS = frozenset({"short", "medium", "long", "full"})
+
+
+def and_list(
+    parts: list[str], language: str, prefixed: bool = False, *, choice: bool = False
+) -> str:
+    """Items as a sentence lists them: "A, B and C"; in Hebrew "A, B ו־C" (the ו attached
+    to the last item: "וב־6 בדצמבר" when each item carries a prefix such as "ב־"). With
+    `choice`, "A, B or C" / "A, B או C" ("או" is a word of its own)."""
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    if choice:
+        joiner = "או " if language == "he" else "or "
+    else:
+        joiner = ("ו" if prefixed else "ו־") if language == "he" else "and "
+    return ", ".join(parts[:-1]) + " " + joiner + parts[-1]
+
+
+COUNT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    # index n - 2 for n = 2..10; Hebrew as the number stands before its noun
+    "he": {
+        "f": ("שתי", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע", "עשר"),
+        "m": ("שני", "שלושה", "ארבעה", "חמישה", "שישה", "שבעה", "שמונה", "תשעה", "עשרה"),
+    },
+    "en": {
+        "f": ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+        "m": ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    },
+}
+
+
+def count_word(n: int, language: str, gender: str = "f", prefix: str = "") -> str:
+    """A count in running prose, as a careful writer puts it: from two to ten in words, in
+    Hebrew in the noun's gender ("שלוש חשבוניות", "שלושה תשלומים"), a one-letter prefix
+    attached ("בשלוש", "לשלושה"); other counts in digits, the Hebrew prefix joined by a maqaf
+    ("ב־12"). Lists, amounts, dates and preheaders keep their digits."""
+    words = COUNT_WORDS.get(language, COUNT_WORDS["en"])
+    if 2 <= n <= 10:
+        return prefix + words.get(gender, words["f"])[n - 2]
+    joiner = "־" if prefix and language == "he" else " " if prefix else ""
+    return f"{prefix}{joiner}{n}"
+
+
+@functools.lru_cache(maxsize=16)
+def formatter(language: str, babel_locale: str) -> Formatter:
+    """One Formatter per language and locale, for text built in code (subject stems,
+    preheaders); Babel's locale data is parsed once."""
+    return Formatter(language, babel_locale)
 
 
 class Formatter:
@@ -159,6 +208,21 @@ class Formatter:
             return f"{number}\xa0{symbol}"
         return f"{LRI}{number}{PDI}\xa0{symbol}"
 
+    def plain_money(self, amount: Decimal, currency: str) -> str:
+        """An amount as a subject line or preheader shows it (no markup, no invisible
+        characters): "₪1,250.00", in Hebrew "1,250.00 ₪"."""
+        code = clean_line(currency).upper()
+        text, number, symbol = self._format_money(amount, CURRENCY_ALIASES.get(code, code))
+        return f"{number}\xa0{symbol}" if self.rtl else text
+
+    def plain_date(self, value: date, skeleton: str = "yMMMd") -> str:
+        """A date as a subject line or preheader shows it: "20 Sep 2026", "20 בספטמבר 2026"
+        (Hebrew with the month's full name)."""
+        if self.rtl and "MMM" in skeleton and "MMMM" not in skeleton:
+            skeleton = skeleton.replace("MMM", "MMMM")
+        pattern = self.locale.datetime_skeletons[skeleton].pattern
+        return babel_format_date(value, format=pattern, locale=self._names)
+
     def _show_date(self, ctx: jinja2.runtime.Context, value: date, fmt: str) -> Any:
         """A date as this part shows it (cached whole by `date`, wrapping and all). In a
         right-to-left message, a date without Hebrew letters (numeric, or a Latin month) is
@@ -201,16 +265,67 @@ class Formatter:
             return {1: "יום אחד", 2: "יומיים"}.get(n, f"{n} ימים" if n <= 10 else f"{n} יום")
         return "1 day" if n == 1 else f"{n} days"
 
-    @jinja2.pass_eval_context
-    def nl2br(self, eval_ctx: jinja2.nodes.EvalContext, value: object) -> Any:
-        """Multi-line user text (bank details, signature) as lines, each escaped."""
+    @jinja2.pass_context
+    def nl2br(self, ctx: jinja2.runtime.Context, value: object) -> Any:
+        """Multi-line user text (bank details, signature) as lines, each escaped and isolated
+        on its own where its direction may differ from the message's: "בנק לאומי, סניף 800,
+        חשבון 123456" in an English message keeps its order (`<span dir="auto">` per line)."""
         lines = [line.strip() for line in str(value or "").splitlines() if line.strip()]
-        if eval_ctx.autoescape:
-            return Markup("<br>\n").join(escape(line) for line in lines)
-        return "\n".join(lines)
+        shown = [self._isolate(ctx, line, "auto") for line in lines]
+        if self._mode(ctx) == "html":
+            return Markup("<br>\n").join(shown)
+        return "\n".join(shown)
+
+    @jinja2.pass_context
+    def short_date(self, ctx: jinja2.runtime.Context, value: Day | None) -> Any:
+        """A day without its weekday: "26 Nov" / "26 בנובמבר", with the year when it is not
+        the year of the message's `today` ("6 Dec 2025")."""
+        if value is None:
+            return ""
+        today = ctx.get("today")
+        same_year = isinstance(today, date) and today.year == value.year
+        skeleton = (
+            ("MMMMd" if self.rtl else "MMMd") if same_year else ("yMMMMd" if self.rtl else "yMMMd")
+        )
+        return self.date(ctx, value, self.locale.datetime_skeletons[skeleton].pattern)
+
+    @jinja2.pass_context
+    def amounts(self, ctx: jinja2.runtime.Context, sums: Iterable[Any]) -> Any:
+        """Per-currency totals (anything with `amount` and `currency`) as one phrase:
+        "₪5,980.00 and US$1,200.00" / "5,980.00 ₪ ו־1,200.00 $"."""
+        return self.join_and(ctx, [self.money(ctx, t.amount, t.currency) for t in sums])
+
+    @jinja2.pass_context
+    def join_or(
+        self, ctx: jinja2.runtime.Context, items: Iterable[object], prefix: str = ""
+    ) -> Any:
+        """A list of choices: "A, B or C" / "A, B או C" (see `join_and`)."""
+        return self.join_and(ctx, items, prefix, choice=True)
+
+    @jinja2.pass_context
+    def join_and(
+        self,
+        ctx: jinja2.runtime.Context,
+        items: Iterable[object],
+        prefix: str = "",
+        choice: bool = False,
+    ) -> Any:
+        """A list as a sentence lists it: "A, B and C"; in Hebrew "A, B ו־C", the ו attached
+        to the last item, and with a `prefix` on each ("ב־26 בנובמבר, ב־1 בדצמבר וב־6
+        בדצמבר"). Items are shown as given (already formatted: amounts, dates, numbers)."""
+        html = self._mode(ctx) == "html"
+        show: Callable[[object], str] = escape if html else str
+        parts = [str(show(prefix) + show(item)) for item in items]  # escaped, as plain text
+        text = and_list(parts, self.language, bool(prefix), choice=choice)
+        return Markup(text) if html else text
+
+    def count(self, n: int, gender: str = "f", prefix: str = "") -> str:
+        """`count_word` in this language: {{ invoice_count | count("f", "ב") }} → "בשלוש"."""
+        return count_word(int(n), self.language, gender, prefix)
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
+            "count": self.count,
             "money": self.money,
             "date": self.date,
             "percent": self.percent,
@@ -219,4 +334,8 @@ class Formatter:
             "phone": self.phone,
             "days": self.days,
             "nl2br": self.nl2br,
+            "short_date": self.short_date,
+            "join_and": self.join_and,
+            "join_or": self.join_or,
+            "amounts": self.amounts,
         }

@@ -57,7 +57,7 @@ class Renderer:
         self.attachments = attachments or Rules(Path.cwd())
         self._templates = Templates(locale, self.template_dir)
         self._sender_domain = sender.email.rpartition("@")[2].strip() or "localhost"
-        self._sender_pair: tuple[Mailbox, Mailbox] | None = None
+        self._sender_pairs: dict[str, tuple[Mailbox, Mailbox]] = {}
         self._date_cache: tuple[datetime, str] | None = None
 
     # -- what a template sees
@@ -86,8 +86,13 @@ class Renderer:
         language, name = self.template_for(action)
         context = self.context(action, today=today)
         render = self._templates.render
-        subject = shorten(
-            header_safe(render(language, name, "subject", context)), envelope.MAX_SUBJECT
+        own = shorten(header_safe(render(language, name, "subject", context)), envelope.MAX_SUBJECT)
+        subject = envelope.thread_subject(
+            own,
+            action.first_subject,
+            follows_up=bool(action.thread),
+            template=name,
+            stem=str(context.get("stem", "")),
         )
         context["subject"] = subject
         text = tidy_text(render(language, name, "txt", context))
@@ -105,7 +110,7 @@ class Renderer:
         files = envelope.read_attachments(action, self.attachments)
         parts = self.render_parts(action, today=today)
         previous = envelope.message_id(action.previous_message_id)
-        sender, reply_to = self._sender_addresses()
+        sender, reply_to = self._sender_addresses(normalize_language(action.language))
         date_text = self._date_header(now)
         message_id = make_msgid(domain=self._sender_domain)
         envelope_ = Envelope(
@@ -113,11 +118,15 @@ class Renderer:
         )
         return envelope.build_message(envelope_, parts, files)
 
-    def _sender_addresses(self) -> tuple[Mailbox, Mailbox]:
-        """(From, Reply-To), validated once per renderer (`envelope.sender_addresses`)."""
-        if self._sender_pair is None:
-            self._sender_pair = envelope.sender_addresses(self.sender)
-        return self._sender_pair
+    def _sender_addresses(self, language: str | None = None) -> tuple[Mailbox, Mailbox]:
+        """(From, Reply-To) of a message in `language` (its [sender.<language>] over
+        [sender]), validated once per renderer and language (`envelope.sender_addresses`)."""
+        key = language or ""
+        pair = self._sender_pairs.get(key)
+        if pair is None:
+            sender = self.sender.for_language(language) if language else self.sender
+            pair = self._sender_pairs[key] = envelope.sender_addresses(sender)
+        return pair
 
     def _date_header(self, now: datetime) -> str:
         if self._date_cache is None or self._date_cache[0] != now:
@@ -165,11 +174,14 @@ class Renderer:
         return [problem for problem in found if problem]
 
     def _sender_problems(self) -> list[str]:
-        try:
-            self._sender_addresses()
-        except RenderError as exc:
-            return [str(exc)]
-        return []
+        problems = []
+        for language in (None, *LANGUAGES):
+            try:
+                self._sender_addresses(language)
+            except RenderError as exc:
+                if str(exc) not in problems:
+                    problems.append(str(exc))
+        return problems
 
     def _sample_problems(self, today: date) -> list[str]:
         """What rendering a sample debtor through every template in every language raises."""

@@ -20,6 +20,7 @@ class SampleDebtor:
     email: str
     phone: str
     invoices: tuple[tuple[str, str, str], ...]  # (number, amount, currency), oldest first
+    contact: str | None = None  # the person greeted; None: the organisation is
 
 
 SAMPLES: dict[str, SampleDebtor] = {
@@ -32,6 +33,7 @@ SAMPLES: dict[str, SampleDebtor] = {
             ("INV-1057", "1250.00", "ILS"),
             ("INV-1063", "1200.00", "USD"),
         ),
+        contact="Sarah",
     ),
     "he": SampleDebtor(
         customer="מאפיית השדה בע״מ",
@@ -47,6 +49,8 @@ SAMPLES: dict[str, SampleDebtor] = {
 # Days overdue of the oldest sample invoice at each tier; the others are 7 and 16 days newer.
 SAMPLE_DAYS = {"courtesy": -2, "friendly": 9, "direct": 21, "plan": 42, "final": 68}
 _NEWER_BY = (0, 7, 16)
+# How many weekly reminders came before one at each tier (the follow-ups name their days).
+EARLIER_REMINDERS = {"courtesy": 0, "friendly": 0, "direct": 2, "plan": 3, "final": 4}
 _BROKEN_PROMISE_MIN_DAYS = 18  # a promise broken four days ago, on an invoice long due
 
 
@@ -83,7 +87,15 @@ def sample_action(
         balance=balance,
         fees=fees,
         phone=debtor.phone,
+        contact=debtor.contact,
+        earlier=_earlier(tier, variant, today),
     )
+
+
+def _earlier(tier: str, variant: str, today: date) -> tuple[date, ...]:
+    """The days of the sample's earlier reminders, a week apart, the last a week ago."""
+    count = 0 if variant == "thank_you" else EARLIER_REMINDERS.get(tier, 2)
+    return tuple(today - timedelta(days=7 * k) for k in range(count, 0, -1))
 
 
 def _sample_invoices(

@@ -55,9 +55,9 @@ _SUB += ("account total", "total customer", "total client", "total account", "ba
 _SUB += ("סה כ ", "סהכ ", "סך הכל ", "סך הכול ", "סיכום ל", "יתרה ל")
 _PAGE = re.compile(r"^(page|עמוד|דף)\s*\d+(\s*(of|/|מתוך)\s*\d+)?$", re.IGNORECASE)
 _ZERO = Decimal(0)
-Group = tuple[object, ...]  # (row, customer, customer_id, email, phone, cc) of a customer row
+Group = tuple[object, ...]  # (row, customer, customer_id, email, phone, cc, contact) of a row
 Money = tuple[Decimal | None, str | None]  # an amount cell converted (money.to_money)
-_GROUP_FIELDS = ("customer", "customer_id", "email", "phone", "cc")
+_GROUP_FIELDS = ("customer", "customer_id", "email", "phone", "cc", "contact")
 
 
 def total_kind(text: object) -> str | None:

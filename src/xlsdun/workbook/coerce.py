@@ -23,6 +23,7 @@ from .columns import normalize
 # "invoice number" would become a megabyte subject line.
 MAX_LENGTH: dict[str, int] = {
     "customer": 200,
+    "contact": 200,  # a person's name, greeted in the message
     "customer_id": 100,
     "invoice": 100,
     "email": 1_000,  # the cell; each address at most 254 (`addresses.MAX_ADDRESS`)

@@ -34,6 +34,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "attachment",
     "pay_link",
     "cc",
+    "contact",
     "debit",
     "credit",
     "doc_type",
@@ -197,6 +198,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "attachment": ("attachment", "file", "invoice file", "pdf", "קובץ", "מסמך", "צרופה"),
     "pay_link": ("pay link", "payment link", "link", "קישור לתשלום", "קישור"),
     "cc": ("cc", "copy to", "העתק", "העתק ל"),
+    "contact": ("contact", "contact name", "contact person", "איש קשר", "שם איש קשר"),
     # accounting exports (layout.py): a debit and a credit column instead of a balance, and
     # the kind of each document (an invoice adds to what is owed, a receipt or credit note
     # takes from it)

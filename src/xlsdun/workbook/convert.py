@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from ..names import language_code
+from ..owner_words import TIER_BY_NAME
 from .bounds import MAX_CELL_TEXT
 from .coerce import (
     EXCEL_ERRORS,
@@ -45,7 +46,7 @@ MONEY_FIELDS = ("amount", "paid", "balance")
 DATE_FIELDS = ("invoice_date", "due_date", "hold_until", "promise_date")
 TEXT_FIELDS: tuple[str, ...]  # grown below
 TEXT_FIELDS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
-TEXT_FIELDS += ("attachment", "notes")
+TEXT_FIELDS += ("attachment", "notes", "contact")
 _FLAGS = ("disputed", "do_not_contact", "approved")
 # An accounting export's debit and credit columns (their difference is the amount) and its
 # document type (`doc_sign`: an invoice adds to what is owed, a receipt or credit note takes).
@@ -368,8 +369,13 @@ def _columns(rows: list[list[object]], places: list[int]) -> dict[int, Sequence[
 
 
 def _level_of(value: object) -> str | None:
+    """A `Reminder level` cell as a tier id: the id itself, or its name in the owner's words
+    ("ידידותית", "final reminder"), which is what xlsdun writes for a Hebrew owner."""
     text = to_text(value)
-    return text.casefold() if text else None
+    if not text:
+        return None
+    folded = text.casefold()
+    return TIER_BY_NAME.get(folded, folded)
 
 
 def _as_pandas(value: object) -> object:

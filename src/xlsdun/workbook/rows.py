@@ -38,9 +38,10 @@ CURRENCY, CUSTOMER_ID, PHONE, PAY_LINK, ATTACHMENT, NOTES = 13, 14, 15, 16, 17, 
 LANGUAGE = 19  # "he" or "en"
 DISPUTED, DO_NOT_CONTACT, APPROVED = 20, 21, 22  # bool
 LEVEL, LAST = 23, 24  # the sheet's own record of the last reminder: text, date (or None)
-DEBIT, CREDIT = 25, 26  # like AMOUNT: an accounting export's columns (amount = debit - credit)
-DOC_TYPE = 27  # 1 (an invoice), -1 (a receipt or credit note) or None (accounting.py)
-GROUP = 28  # a row without a customer: the customer row above it (`accounting.Group`) or None
+CONTACT = 25  # text: the person to greet
+DEBIT, CREDIT = 26, 27  # like AMOUNT: an accounting export's columns (amount = debit - credit)
+DOC_TYPE = 28  # 1 (an invoice), -1 (a receipt or credit note) or None (accounting.py)
+GROUP = 29  # a row without a customer: the customer row above it (`accounting.Group`) or None
 # In a chunk where a converter rejected a cell (`Chunk.checked`), a cell may hold an
 # `Invalid` instead, and every row goes through `row_problems`.
 
@@ -48,7 +49,8 @@ GROUP = 28  # a row without a customer: the customer row above it (`accounting.G
 FIELDS: tuple[str, ...] = ("customer", "invoice", "invoice_date", "due_date", "hold_until")
 FIELDS += ("promise_date", "terms", "amount", "paid", "balance", "email", "cc", "currency")
 FIELDS += ("customer_id", "phone", "pay_link", "attachment", "notes", "language", "disputed")
-FIELDS += ("do_not_contact", "approved", "level", "last", "debit", "credit", "doc_type", "group")
+FIELDS += ("do_not_contact", "approved", "level", "last", "contact")
+FIELDS += ("debit", "credit", "doc_type", "group")
 
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
 _ZERO = Decimal("0")
@@ -170,6 +172,7 @@ class _RowPass:
                     cells[NOTES],
                     cells[LEVEL],
                     cells[LAST],
+                    cells[CONTACT],
                 )
             )
 
@@ -294,10 +297,10 @@ def _heads_group(cells: Row) -> bool:
 
 
 def _filled(cells: Row, group: tuple[object, ...]) -> Row:
-    """A row without a customer given its customer row's customer, and its id and addresses
-    where its own cells are empty."""
+    """A row without a customer given its customer row's customer, and its id, addresses and
+    contact person where its own cells are empty."""
     row = list(cells)
-    _, customer, customer_id, email, phone, cc = group
+    _, customer, customer_id, email, phone, cc, contact = group
     row[CUSTOMER], row[GROUP] = customer, None
     if row[CUSTOMER_ID] is None:
         row[CUSTOMER_ID] = customer_id
@@ -307,6 +310,8 @@ def _filled(cells: Row, group: tuple[object, ...]) -> Row:
         row[PHONE] = phone
     if row[CC] == ((), None) and cc is not None:
         row[CC] = cc
+    if row[CONTACT] is None:
+        row[CONTACT] = contact
     return tuple(row)
 
 
