@@ -93,6 +93,8 @@ class WorkbookConfig:
     attachments_dir: Path | None = None  # None: the workbook's folder
     max_attachment_mb: float = DEFAULT_MAX_MB
     encoding: str | None = None  # a .csv/.txt export's codec; None: its BOM, else UTF-8
+    # a customer named once above its invoices (an accounting report); None: recognised
+    customer_shown_once: bool | None = None
 
     @property
     def attachments_folder(self) -> Path:
@@ -461,6 +463,7 @@ def _workbook(wb: Reader, base: Path) -> WorkbookConfig:
             wb, "max_attachment_mb", DEFAULT_MAX_MB, "megabytes", positive=True
         ),
         encoding=_encoding(wb),
+        customer_shown_once=wb.get("customer_shown_once", bool, None, "true or false"),
     )
     wb.check_unknown()
     return workbook

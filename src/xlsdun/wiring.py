@@ -49,6 +49,7 @@ def load_receivables(config: Config) -> Receivables:
         include_hidden_rows=wb.include_hidden_rows,
         backups_dir=config.state_dir / "backups",
         encoding=wb.encoding,
+        customer_shown_once=wb.customer_shown_once,
     )
 
 
