@@ -309,6 +309,7 @@ def test_the_config_example_loads(tmp_path: Path) -> None:
     tomllib.loads(example)
     path = tmp_path / "xlsdun.toml"
     path.write_text(example, encoding="utf-8")
+    (tmp_path / "templates").mkdir()  # what `xlsdun init` made beside it
     cfg = config_mod.load(path)
     assert cfg.policy.early_payment_discount > 0 and cfg.delivery.max_per_day == 400
 

@@ -417,6 +417,12 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     owner_email, owner_digest, owner_language = _owner(top.table("owner"), locale.language)
     inbox = _inbox(top.table("inbox"), base)
     templates = top.text("templates")
+    if templates and not (base / templates).is_dir():
+        raise ConfigError(
+            f"{source}: templates = {templates!r}: the folder {base / templates} does not "
+            "exist. Create it with your copies of the templates ('xlsdun init' writes them), "
+            "or remove the templates line to use the built-in messages."
+        )
     state_dir = top.text("state_dir")
     top.check_unknown()
     return Config(
