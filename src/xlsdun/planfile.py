@@ -14,8 +14,8 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from .errors import RunError
