@@ -9,11 +9,17 @@ one message per debtor.
 Written with XlsxWriter (fixed document properties, seeded randomness): the same `n` always
 gives a byte-identical file, so timings compare across runs.
 
-Usage:  python benchmarks/gen.py N OUT.xlsx
+`generate_csv` writes the same invoices as a CSV export (UTF-8 with a byte-order mark, as
+Excel's "CSV UTF-8" saves it): the title, the header, dates as DD/MM/YYYY, amounts as text
+with thousands separators, the balance as its value.
+
+Usage:  python benchmarks/gen.py N OUT.xlsx|OUT.csv
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import sys
 from datetime import date, datetime, timedelta
@@ -225,5 +231,34 @@ def generate(n_invoices: int, out: str | Path) -> Path:
     return out
 
 
+def generate_csv(n_invoices: int, out: str | Path) -> Path:
+    """The same invoices as `generate`'s workbook, as a CSV export, to `out`."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerows([["Receivables — Bench Co Ltd"], [], list(HEADERS)])
+    for name, email, phone, lang, inv, idate, due, amount, paid, cur, notes in _rows(n_invoices):
+        writer.writerow(
+            (
+                name,
+                email,
+                phone,
+                lang,
+                inv,
+                idate.strftime("%d/%m/%Y"),
+                due.strftime("%d/%m/%Y"),
+                f"{amount:,.2f}",
+                f"{paid:,.2f}",
+                f"{round(amount - paid, 2):,.2f}",
+                cur,
+                notes,
+            )
+        )
+    out.write_bytes(text.getvalue().encode("utf-8-sig"))
+    return out
+
+
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), sys.argv[2])
+    make = generate_csv if sys.argv[2].lower().endswith(".csv") else generate
+    make(int(sys.argv[1]), sys.argv[2])

@@ -11,6 +11,9 @@ one invocation:
 - the baselines on the same file: `openpyxl.load_workbook` + `save`,
   `pandas.read_excel(engine="openpyxl")` and `pandas.read_excel(engine="calamine")`;
 - peak RSS of xlsdun's run and of openpyxl loading the workbook;
+- the CSV path: the same invoices as a CSV export (`gen.generate_csv`), xlsdun's read of it
+  and `xlsdun run --quiet` on it end to end (outcomes to the sidecar workbook), beside a bare
+  `pandas.read_csv` of the file (shown, no target);
 - SMTP throughput against raw smtplib, when benchmarks/smtp_bench.py is there.
 
 Every measurement runs in its own fresh Python process, so none warms another's caches or
@@ -20,6 +23,9 @@ where one openpyxl load+save alone takes about a minute. The table and each rati
 its target are printed; everything goes to benchmarks/results/latest.json.
 
 Usage:  python benchmarks/run.py [--sizes 2000,20000,200000] [--reps 5,3,1] [--no-smtp]
+                                [--only read,csv]
+`--only` measures some of the jobs (run, stages, openpyxl, pandas, csv; "read" is stages +
+pandas): a quick look at one ratio while working, on a quiet machine.
 """
 
 from __future__ import annotations
@@ -87,6 +93,13 @@ TARGETS: tuple[tuple[str, str, str, int, float, float | None], ...] = (
     ("end to end 200k / 20k", "end_to_end@200000", "end_to_end@20000", 0, 12.0, None),
     ("peak RSS run / openpyxl load", "rss_run", "rss_openpyxl_load", 200_000, 0.5, None),
 )
+# Shown beside the targets, not judged (no target is set for them): the CSV path
+INFO: tuple[tuple[str, str, str, int], ...] = (
+    ("read CSV / pandas read_csv", "read_csv", "pandas_read_csv", 20_000),
+    ("read CSV / read xlsx", "read_csv", "read", 20_000),
+    ("end to end CSV / xlsx", "end_to_end_csv", "end_to_end", 20_000),
+)
+JOBS = ("run", "stages", "openpyxl", "pandas", "csv")
 
 
 # -- workbooks ---------------------------------------------------------------------------------
@@ -104,11 +117,27 @@ def workbook(n: int, folder: Path) -> Path:
     return path
 
 
+def csv_export(n: int, folder: Path) -> Path:
+    """The same invoices as `workbook(n)`'s, as a CSV export."""
+    version = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()[:10]
+    path = folder / f"receivables-{n}-{version}.csv"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.csv")
+        _in_child(gen.generate_csv, n, tmp)
+        os.replace(tmp, path)
+    return path
+
+
 def _fresh_copy(source: Path, work: Path) -> Path:
     """A folder with a copy of the workbook and a config: what a user's first run sees."""
     work.mkdir(parents=True)
-    shutil.copyfile(source, work / "receivables.xlsx")
-    (work / "xlsdun.toml").write_text(CONFIG.format(sheet=gen.SHEET), encoding="utf-8")
+    config = CONFIG.format(sheet=gen.SHEET)
+    if source.suffix == ".csv":  # a CSV export: one "sheet", the file
+        config = config.replace("receivables.xlsx", "receivables.csv")
+        config = config.replace(f'sheet = "{gen.SHEET}"\n', "")
+    shutil.copyfile(source, work / f"receivables{source.suffix}")
+    (work / "xlsdun.toml").write_text(config, encoding="utf-8")
     return work / "xlsdun.toml"
 
 
@@ -132,7 +161,7 @@ def _peak_rss_mb() -> float:
 SCHEDULED_COMMAND = ("run", "--quiet")  # what install-schedule's files run, every day
 
 
-def job_xlsdun_run(source: str, reps: int, work: str) -> dict[str, Any]:
+def job_xlsdun_run(source: str, reps: int, work: str, key: str = "end_to_end") -> dict[str, Any]:
     """The command the installed schedule runs, `xlsdun run --quiet`, as its own process:
     wall time from start to exit (interpreter, imports, config, run, digest, report) and that
     process's peak memory. Copying the workbook is outside the timed part."""
@@ -152,7 +181,7 @@ def job_xlsdun_run(source: str, reps: int, work: str) -> dict[str, Any]:
             )
         sent = len(list((config.parent / "outbox" / gen.TODAY.isoformat()).glob("*.eml")))
         peak = max(peak, _children_peak_rss_mb())
-    return {"times": {"end_to_end": times}, "messages": sent, "peak_rss_mb": peak}
+    return {"times": {key: times}, "messages": sent, "peak_rss_mb": peak}
 
 
 def _children_peak_rss_mb() -> float:
@@ -239,6 +268,33 @@ class _Prerendered:
         return self.messages[id(action)]
 
 
+def job_xlsdun_read(source: str, reps: int, work: str, key: str) -> dict[str, Any]:
+    """The read stage alone (`wiring.load_receivables`), on a fresh copy per repetition."""
+    from xlsdun import config as config_mod
+    from xlsdun import wiring
+
+    times = []
+    for rep in range(reps):
+        cfg = config_mod.load(_fresh_copy(Path(source), Path(work) / f"read{rep}"))
+        start = time.perf_counter()
+        wiring.load_receivables(cfg)
+        times.append(time.perf_counter() - start)
+        gc.collect()
+    return {"times": {key: times}}
+
+
+def job_pandas_csv(source: str, reps: int) -> dict[str, Any]:
+    """A bare `pandas.read_csv` of the export (its title rows skipped)."""
+    import pandas as pd
+
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        pd.read_csv(source, skiprows=2)
+        times.append(time.perf_counter() - start)
+    return {"times": {"pandas_read_csv": times}}
+
+
 def job_openpyxl(source: str, reps: int, work: str) -> dict[str, Any]:
     """openpyxl load_workbook + save; its peak RSS taken right after the first load."""
     import openpyxl
@@ -274,36 +330,63 @@ def _in_child(func: Callable[..., Any], *args: Any) -> Any:
 
 
 def measure_size(
-    n: int, reps: int, results_dir: Path, log: Callable[[str], None] = print
+    n: int,
+    reps: int,
+    results_dir: Path,
+    log: Callable[[str], None] = print,
+    jobs: tuple[str, ...] = JOBS,
 ) -> dict[str, Any]:
     source = str(workbook(n, results_dir / "workbooks"))
     log(f"{n:,} invoices, {reps} repetition(s) ...")
     work = results_dir / "work" / str(n)
-    folders = {name: work / name for name in ("run", "stages", "openpyxl")}
+    folders = {name: work / name for name in ("run", "stages", "openpyxl", "csv")}
     for folder in folders.values():
         folder.mkdir(parents=True)
-    run = _in_child(job_xlsdun_run, source, reps, str(folders["run"]))
-    openpyxl = _in_child(job_openpyxl, source, reps, str(folders["openpyxl"]))
-    parts = [
-        run,
-        _in_child(job_xlsdun_stages, source, reps, str(folders["stages"])),
-        openpyxl,
-        _in_child(job_pandas, source, reps, "openpyxl"),
-        _in_child(job_pandas, source, reps, "calamine"),
-    ]
+    parts, peak, messages = [], {}, None
+    if "run" in jobs:
+        run = _in_child(job_xlsdun_run, source, reps, str(folders["run"]))
+        parts.append(run)
+        peak["run"], messages = run["peak_rss_mb"], run["messages"]
+    if "openpyxl" in jobs:
+        openpyxl = _in_child(job_openpyxl, source, reps, str(folders["openpyxl"]))
+        parts.append(openpyxl)
+        peak["openpyxl_load"] = openpyxl["load_peak_rss_mb"]
+    if "stages" in jobs:
+        parts.append(_in_child(job_xlsdun_stages, source, reps, str(folders["stages"])))
+    if "pandas" in jobs:
+        if "openpyxl" in jobs:
+            parts.append(_in_child(job_pandas, source, reps, "openpyxl"))
+        parts.append(_in_child(job_pandas, source, reps, "calamine"))
+    if "csv" in jobs:
+        parts += _csv_parts(n, reps, results_dir, folders["csv"], peak)
     times: dict[str, list[float]] = {}
     for part in parts:
         times.update(part["times"])
     median = {k: statistics.median(v) for k, v in times.items()}
-    median["other"] = median["end_to_end"] - sum(median[k] for k in STAGES)
+    if "end_to_end" in median and all(k in median for k in STAGES):
+        median["other"] = median["end_to_end"] - sum(median[k] for k in STAGES)
     return {
         "workbook": source,
         "reps": reps,
-        "messages": run["messages"],
+        "messages": messages,
         "times_s": times,
         "median_s": median,
-        "peak_rss_mb": {"run": run["peak_rss_mb"], "openpyxl_load": openpyxl["load_peak_rss_mb"]},
+        "peak_rss_mb": peak,
     }
+
+
+def _csv_parts(
+    n: int, reps: int, results_dir: Path, folder: Path, peak: dict[str, float]
+) -> list[dict[str, Any]]:
+    """The CSV path: xlsdun's read and run of the export, and a bare pandas.read_csv."""
+    source = str(csv_export(n, results_dir / "workbooks"))
+    run = _in_child(job_xlsdun_run, source, reps, str(folder / "run"), "end_to_end_csv")
+    peak["run_csv"] = run["peak_rss_mb"]
+    return [
+        run,
+        _in_child(job_xlsdun_read, source, reps, str(folder / "read"), "read_csv"),
+        _in_child(job_pandas_csv, source, reps),
+    ]
 
 
 def smtp_row(n: int = SMTP_MESSAGES) -> dict[str, Any]:
@@ -361,6 +444,21 @@ def ratios(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "note": None if judged else f"the target is for {preferred:,} invoices",
             }
         )
+    for name, num, den, preferred in INFO:
+        size = _size_for(results, preferred)
+        a, b = _value(results, num, size), _value(results, den, size)
+        if a is not None and b:
+            rows.append(
+                {
+                    "ratio": f"{name} ({size:,})",
+                    "value": round(a / b, 3),
+                    "target": "-",
+                    "holds": None,
+                    "stretch": None,
+                    "stretch_holds": None,
+                    "note": "shown, no target",
+                }
+            )
     smtp = results.get("smtp") or {}
     if "ratio_vs_raw_smtplib" in smtp:
         value, target = smtp["ratio_vs_raw_smtplib"], smtp.get("target_vs_raw_smtplib", 0.8)
@@ -389,21 +487,30 @@ def table(results: dict[str, Any]) -> str:
         "openpyxl_load_save",
         "pandas_openpyxl",
         "pandas_calamine",
+        "end_to_end_csv",
+        "read_csv",
+        "pandas_read_csv",
     ):
         cells = [results["sizes"][s]["median_s"].get(key) for s in sizes]
         lines.append(
             f"{key:<{label}}"
             + "".join(f"{c:>12.3f}" if c is not None else f"{'-':>12}" for c in cells)
         )
-    for key, text in (("run", "peak RSS run (MB)"), ("openpyxl_load", "peak RSS openpyxl (MB)")):
+    for key, text in (
+        ("run", "peak RSS run (MB)"),
+        ("openpyxl_load", "peak RSS openpyxl (MB)"),
+        ("run_csv", "peak RSS run CSV (MB)"),
+    ):
         cells = [results["sizes"][s]["peak_rss_mb"].get(key) for s in sizes]
         lines.append(
             f"{text:<{label}}"
             + "".join(f"{c:>12.0f}" if c is not None else f"{'-':>12}" for c in cells)
         )
     for key, text in (("messages", "messages written"), ("reps", "repetitions")):
+        cells = [results["sizes"][s][key] for s in sizes]
         lines.append(
-            f"{text:<{label}}" + "".join(f"{results['sizes'][s][key]:>12,}" for s in sizes)
+            f"{text:<{label}}"
+            + "".join(f"{c:>12,}" if c is not None else f"{'-':>12}" for c in cells)
         )
     lines += ["", f"{'ratio':<48}{'value':>8}  {'target':<8}  holds  stretch"]
     for r in results["ratios"]:
@@ -432,6 +539,7 @@ def run_benchmark(
     smtp: int | None = SMTP_MESSAGES,
     results_dir: Path = RESULTS,
     log: Callable[[str], None] = print,
+    jobs: tuple[str, ...] = JOBS,
 ) -> dict[str, Any]:
     """Measure every size, compute the ratios, write results_dir/latest.json; return all."""
     started = time.perf_counter()
@@ -451,7 +559,9 @@ def run_benchmark(
     shutil.rmtree(work, ignore_errors=True)
     try:
         for n in sizes:
-            results["sizes"][str(n)] = measure_size(n, (reps or REPS).get(n, 1), results_dir, log)
+            results["sizes"][str(n)] = measure_size(
+                n, (reps or REPS).get(n, 1), results_dir, log, jobs
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if smtp:
@@ -473,12 +583,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reps", help="repetitions per size, e.g. 5,3,1")
     parser.add_argument("--no-smtp", action="store_true", help="skip the SMTP row")
+    parser.add_argument(
+        "--only",
+        help=f"some of the jobs, comma-separated: {', '.join(JOBS)}; read = stages,pandas",
+    )
     args = parser.parse_args(argv)
+    jobs = JOBS
+    if args.only:
+        wanted = set(args.only.replace("read", "stages,pandas").split(","))
+        if not wanted <= set(JOBS):
+            parser.error(f"--only takes {', '.join(JOBS)} or read")
+        jobs = tuple(j for j in JOBS if j in wanted)
     sizes = tuple(int(s) for s in args.sizes.split(","))
     reps = (
         dict(zip(sizes, (int(r) for r in args.reps.split(",")), strict=True)) if args.reps else None
     )
-    results = run_benchmark(sizes, reps, smtp=None if args.no_smtp else SMTP_MESSAGES)
+    smtp = None if args.no_smtp or args.only else SMTP_MESSAGES
+    results = run_benchmark(sizes, reps, smtp=smtp, jobs=jobs)
     print()
     print(table(results))
     print(f"\n{results['seconds']} s; all numbers in {RESULTS / 'latest.json'}")

@@ -91,8 +91,9 @@ def test_a_configured_column_wins_over_a_weak_alias() -> None:
 
 def test_debit_is_not_a_debt() -> None:
     """ "חובה" (debit, the invoice's full amount in a ledger export) is not "חוב" (debt): a
-    debit column read as the balance would ask for what was paid already."""
-    assert map_headers(["לקוח", "חובה", "זכות"]).fields == {"customer": 0}
+    debit column read as the balance would ask for what was paid already. It is the debit,
+    and with the credit beside it makes the amount (accounting.py)."""
+    assert map_headers(["לקוח", "חובה", "זכות"]).fields == {"customer": 0, "debit": 1, "credit": 2}
 
 
 def test_document_number_is_not_the_document() -> None:

@@ -20,6 +20,21 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     assert gen.generate(200, tmp_path / "b.xlsx").read_bytes() == first
 
 
+def test_the_csv_export_holds_the_workbooks_invoices(tmp_path: Path) -> None:
+    """The CSV path is measured on the same invoices as the workbook: read both, compare."""
+    from xlsdun.workbook.read import read_receivables
+
+    book = read_receivables(gen.generate(200, tmp_path / "a.xlsx"), sheet=gen.SHEET)
+    export = read_receivables(gen.generate_csv(200, tmp_path / "a.csv"))
+    assert export.findings == book.findings == ()
+
+    def key(i: object) -> tuple[object, ...]:
+        return tuple(getattr(i, f) for f in ("invoice", "customer", "due_date", "balance", "notes"))
+
+    assert [key(i) for i in export.invoices] == [key(i) for i in book.invoices]
+    assert len(export.invoices) == 200
+
+
 def test_benchmark_runs_on_200_invoices(tmp_path: Path) -> None:
     results = run.run_benchmark(
         (200,), {200: 1}, smtp=None, results_dir=tmp_path, log=lambda _: None
@@ -32,9 +47,14 @@ def test_benchmark_runs_on_200_invoices(tmp_path: Path) -> None:
         "openpyxl_load_save",
         "pandas_openpyxl",
         "pandas_calamine",
+        "end_to_end_csv",
+        "read_csv",
+        "pandas_read_csv",
     ):
         assert entry["median_s"][key] > 0, key
     assert entry["peak_rss_mb"]["run"] > 0 and entry["peak_rss_mb"]["openpyxl_load"] > 0
+    assert entry["peak_rss_mb"]["run_csv"] > 0
+    assert any(r["ratio"].startswith("read CSV / pandas read_csv") for r in results["ratios"])
     names = {r["ratio"] for r in results["ratios"]}
     assert any(n.startswith("end to end / openpyxl") for n in names)
     assert json.loads((tmp_path / "latest.json").read_text())["sizes"]["200"]["reps"] == 1

@@ -164,15 +164,27 @@ def test_quiet_prints_nothing_and_real_console_script(demo: Path) -> None:
     assert len(list((demo / "outbox" / TODAY).glob("*.eml"))) == len(EXPECTED_SENDS)
 
 
-def test_dry_run_records_nothing_outside_preview(demo: Path) -> None:
+def test_dry_run_records_nothing_outside_its_folder(demo: Path) -> None:
     workbook = (demo / "receivables.xlsx").read_bytes()
     data = run_json(demo, "--dry-run")
     assert data["dry_run"] is True
     assert (demo / "receivables.xlsx").read_bytes() == workbook
     assert not (demo / "outbox").exists()
-    assert len(list((demo / ".xlsdun" / "preview").rglob("*.eml"))) == len(EXPECTED_SENDS)
+    assert len(list((demo / ".xlsdun" / "dry-run").rglob("*.eml"))) == len(EXPECTED_SENDS)
     assert not (demo / ".xlsdun" / "ledger.sqlite3").exists()
-    assert sorted(p.name for p in (demo / ".xlsdun").iterdir()) == ["preview"]
+    assert sorted(p.name for p in (demo / ".xlsdun").iterdir()) == ["dry-run"]
+
+
+def test_a_dry_run_and_a_preview_keep_each_others_files(demo: Path) -> None:
+    """Both cleared the same folder: the dry run deleted the gallery preview had just shown."""
+    toml = str(demo / "xlsdun.toml")
+    assert invoke("preview", "--config", toml, "--today", TODAY)[0] == 0
+    gallery = demo / ".xlsdun" / "preview" / TODAY / "index.html"
+    assert gallery.exists()
+    run_json(demo, "--dry-run")
+    assert gallery.exists()
+    assert invoke("preview", "--config", toml, "--today", TODAY)[0] == 0
+    assert list((demo / ".xlsdun" / "dry-run" / TODAY).glob("*.eml"))
 
 
 def test_version_init_and_check(tmp_path: Path, demo: Path) -> None:

@@ -162,18 +162,20 @@ def test_a_config_error_is_printed_once(tmp_path: Path) -> None:
 
 
 def test_a_dry_run_names_its_own_folder_and_a_preview_keeps_no_old_files(demo: Path) -> None:
-    folder = demo / ".xlsdun" / "preview" / TODAY
+    dry = demo / ".xlsdun" / "dry-run" / TODAY
     code, out, _ = run(demo, "run", "--dry-run")
     assert code == 0
-    assert f"rendered into {folder};" in out.replace("\n", "")
-    emls = sorted(folder.glob("*.eml"))
-    assert emls and all(p.parent == folder for p in emls)
+    assert f"rendered into {dry};" in out.replace("\n", "")
+    emls = sorted(dry.glob("*.eml"))
+    assert emls and all(p.parent == dry for p in emls)
+    folder = demo / ".xlsdun" / "preview" / TODAY
+    folder.mkdir(parents=True)
     (folder / "999-en-friendly-Someone-Gone.html").write_text("stale", encoding="utf-8")
     (folder / "my-notes.txt").write_text("mine", encoding="utf-8")
     code, out, _ = run(demo, "preview")
     assert code == 0
     assert not (folder / "999-en-friendly-Someone-Gone.html").exists()
-    assert not any(p.name.startswith("0001-") for p in folder.iterdir())  # the dry run's
+    assert sorted(dry.glob("*.eml")) == emls  # the dry run's own folder: left alone
     assert (folder / "my-notes.txt").read_text(encoding="utf-8") == "mine"  # not ours: kept
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert index.count('class="card"') == len(list(folder.glob("*.eml")))
@@ -315,7 +317,7 @@ def test_counts_and_words_in_the_summaries(demo: Path) -> None:
     set_cells(demo, {"Fjord Design AB": {"Attachment": "missing.pdf"}})  # its send will fail
     code, out, _ = run(demo, "run", "--dry-run")
     flat = " ".join(out.split())
-    made = len(list((demo / ".xlsdun" / "preview" / TODAY).glob("*.eml")))
+    made = len(list((demo / ".xlsdun" / "dry-run" / TODAY).glob("*.eml")))
     assert f"Dry run: {made} message(s) rendered" in flat and "; 1 would fail" in flat
     assert code == 1  # a delivery would fail, as a real run would say
     code, _, err = run(demo, "approve", "")
@@ -439,3 +441,13 @@ def test_a_reader_that_has_gone_leaves_the_commands_own_exit_code(
     assert (done.returncode, done.stderr) == (own_code, "")
     if args[0] == "install-schedule":
         assert (demo / f"xlsdun-{demo.name}.cron").is_file()
+
+
+def test_a_missing_templates_folder_is_a_config_error_naming_the_fix(tmp_path: Path) -> None:
+    """A config copied without its templates/ folder said a template "does not render"."""
+    toml = copy_sample(tmp_path)
+    toml.write_text('templates = "templates"\n' + toml.read_text("utf-8"), "utf-8")
+    code, out, err = invoke("check", "--config", str(toml))
+    assert code == 2, out + err
+    assert "does not exist" in err and "remove the templates line" in err
+    assert "does not render" not in out + err

@@ -235,6 +235,24 @@ def test_language_and_currency_spellings_become_one_code(tmp_path: Path) -> None
     assert got == [("ILS", "he"), ("ILS", "he"), ("USD", "en"), ("USD", "he"), ("EUR", "en")]
 
 
+def test_the_na_spellings_are_pandas_own() -> None:
+    """The reader reads a workbook without importing pandas (docs/architecture.md), so it
+    keeps its own list of the ways to write "nothing here": it must be pandas' list, which
+    read_excel and read_csv apply, no more and no less."""
+    import io
+
+    import pandas as pd
+
+    from xlsdun.workbook.coerce import NA_TEXT
+
+    spelled = sorted(NA_TEXT - {""})
+    frame = pd.read_csv(io.StringIO("x\n" + "\n".join(spelled) + "\nsomething\n"))
+    assert frame["x"].isna().tolist() == [True] * len(spelled) + [False]
+    from pandas._libs.parsers import STR_NA_VALUES  # the list itself, where pandas keeps it
+
+    assert set(STR_NA_VALUES) == NA_TEXT
+
+
 @pytest.mark.parametrize(
     "header", ["Contact", "Contact name", "Contact person", "איש קשר", "שם איש קשר"]
 )

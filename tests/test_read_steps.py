@@ -256,6 +256,10 @@ CLEAN = {
     "level": None,
     "last": None,
     "contact": None,
+    "debit": (None, None),
+    "credit": (None, None),
+    "doc_type": None,
+    "group": None,
 }
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from support.sample_setup import SAMPLE, TODAY, copy_sample, invoke
 from support.workbooks import write_rows
@@ -396,3 +398,140 @@ def test_no_header_says_what_the_file_holds(tmp_path: Path) -> None:
         read_receivables(path)
     message = str(error.value)
     assert "no header row has the columns xlsdun needs" in message and "Dana" in message
+
+
+# -- amounts written the plain way, a column at a time (money.plain_amounts) ----------------
+
+PLAIN_CASES = [
+    "₪1,200.50",
+    "1.200,50 ₪",
+    "NIS 300",
+    "nis 300",
+    "NIS300",
+    "300 NIS",
+    "300NIS",
+    "(500.00)",
+    "(-5)",
+    "(500",
+    "-0",
+    "(0.00)",
+    "1,234",
+    "12,50",
+    "1.200",
+    "1.005",
+    "1,000,000,000,000",
+    "999999999999",
+    "0012",
+    "$3,200.00",
+    "USD(100)",
+    "₪ NIS 300",
+    "+5",
+    "1 200",
+    "#N/A",
+    "1,2,3",
+    "1_000",
+    "1e5",
+    ".5",
+    "5.",
+    "٣٠٠",
+    "\u200f₪100",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_CASES)
+def test_a_plain_amount_reads_as_to_money_reads_it(text: str) -> None:
+    """The column path takes a text only if it reads it exactly as the cell path does; any
+    other text is left to the cell path (None), whose finding it then gets."""
+    from xlsdun.workbook.money import plain_amounts, to_money
+
+    (found,) = plain_amounts([text])
+    if found is not None:
+        amount, currency = to_money(text)
+        assert (str(found[0]), found[1]) == (str(amount), currency)
+
+
+@given(st.text(alphabet="0123456789,.()- ₪$€NIS", max_size=16))
+@settings(max_examples=400, deadline=None)
+def test_plain_amounts_never_disagree_with_to_money(text: str) -> None:
+    from xlsdun.workbook.money import plain_amounts, to_money
+
+    (found,) = plain_amounts([text])
+    if found is None:
+        return
+    amount, currency = to_money(text)  # raises if the cell path refuses what was taken
+    assert (str(found[0]), found[1]) == (str(amount), currency)
+
+
+def test_a_csv_export_takes_plain_amounts_in_bulk_and_others_cell_by_cell(tmp_path: Path) -> None:
+    """The same findings, in the same words, whichever path an amount took."""
+    text = (
+        "Customer,Email,Invoice,Due date,Balance\n"
+        'Acme,a@acme.example.com,1,01/10/2026,"₪1,200.50"\n'
+        "Acme,a@acme.example.com,2,01/10/2026,1 200\n"
+        "Acme,a@acme.example.com,3,01/10/2026,(-5)\n"
+        "Acme,a@acme.example.com,4,01/10/2026,#DIV/0!\n"
+        "Acme,a@acme.example.com,5,01/10/2026,\n"
+        "Acme,a@acme.example.com,6,01/10/2026,(300)\n"
+    )
+    path = tmp_path / "ar.csv"
+    path.write_text(text, encoding="utf-8")
+    rec = read_receivables(path)
+    assert [(i.invoice, str(i.balance)) for i in rec.invoices] == [
+        ("1", "1200.50"),
+        ("2", "1200.00"),
+        ("6", "-300.00"),
+    ]
+    assert [(f.row, f.problem) for f in rec.findings] == [
+        (4, "'(-5)' is not an amount"),
+        (
+            5,
+            "'#DIV/0!' is an Excel error (the cell's formula could not be calculated), not "
+            "an amount",
+        ),
+        (6, "no balance (and no amount)"),
+    ]
+
+
+def test_the_sidecar_is_written_without_a_scan_per_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl's `max_row` (and `ws[n]`, which asks `max_column`) scan every cell written so
+    far: once per row they made the sidecar quadratic (a 20,000-invoice CSV's took minutes).
+    Its dates keep their format."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from xlsdun.workbook.sidecar import write_sidecar
+
+    scans = []
+
+    def counted(name: str) -> property:
+        scan = getattr(Worksheet, name)
+
+        def counting(self: Worksheet) -> int:
+            scans.append(name)
+            return scan.fget(self)
+
+        return property(counting)
+
+    source = tmp_path / "ar.csv"
+    source.write_text("x", encoding="utf-8")
+    rows = {n: (f"Customer {n}", f"INV-{n}") for n in range(2, 302)}
+    owned = {n: {"Last reminder": date(2026, 11, 26)} for n in rows}
+    with monkeypatch.context() as patched:
+        patched.setattr(Worksheet, "max_row", counted("max_row"))
+        patched.setattr(Worksheet, "max_column", counted("max_column"))
+        out = write_sidecar(
+            source,
+            rows=rows,
+            owned=owned,
+            owned_headers=["Last reminder"],
+            log_sheet="Reminder log",
+            log_header=["When"],
+            log_rows=[],
+        )
+    assert len(scans) < 20  # saving asks a few times; once a row was 600 scans
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out)["Outcomes"]
+    assert sheet.max_row == 301 and sheet["D301"].number_format == "yyyy-mm-dd"
+    assert sheet["C2"].value == "INV-2" and sheet["D2"].value.date() == date(2026, 11, 26)

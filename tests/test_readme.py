@@ -309,6 +309,7 @@ def test_the_config_example_loads(tmp_path: Path) -> None:
     tomllib.loads(example)
     path = tmp_path / "xlsdun.toml"
     path.write_text(example, encoding="utf-8")
+    (tmp_path / "templates").mkdir()  # what `xlsdun init` made beside it
     cfg = config_mod.load(path)
     assert cfg.policy.early_payment_discount > 0 and cfg.delivery.max_per_day == 400
 
@@ -327,3 +328,6 @@ def test_python_examples(demo: Path, monkeypatch: pytest.MonkeyPatch, capsys) ->
     aging = next(line for line in printed.splitlines() if "balance_ILS" in line)
     assert "balance_EUR" in aging and "balance_USD" in aging
     assert re.search(r"^escalate\s+[\d.]+\s+[\d.]+\s+[\d.]+$", printed, re.MULTILINE)
+    # read_frame's aging: tiers down, a column per currency across, ILS owed at two tiers
+    assert re.search(r"^currency\s+EUR\s+ILS\s+USD$", printed, re.MULTILINE)
+    assert re.search(r"^(escalate|final)\s+NaN\s+[\d.]+\s+NaN$", printed, re.MULTILINE)

@@ -409,12 +409,20 @@ def test_a_final_notice_after_an_offer_says_the_offer_went_unanswered(lang: str)
     for text in (plain(parts.text), plain(parts.html)):
         if lang == "en":
             assert (
-                "We wrote to you on 29 Oct, 5 Nov, 12 Nov and 19 Nov, and have had neither"
+                "We wrote to you on 29 Oct, 5 Nov and 12 Nov, and have had neither"
                 " payment nor a reply to our offer of 19 Nov." in text
             )
             assert "We are still willing to spread the balance" in text
         else:
             assert "ועד היום לא קיבלנו מכם תשלום או תשובה להצעה ששלחנו ב־19 בנובמבר." in text
+    # the offer was the only earlier letter: its day is named once, not twice
+    only = replace(after, earlier=(OFFERED_ON,))
+    once = plain(renderer(lang).render_parts(only, today=TODAY).text)
+    assert once.count("19 Nov" if lang == "en" else "19 בנובמבר") == 1, once
+    if lang == "en":
+        assert "We have had neither payment nor a reply to our offer of 19 Nov." in once
+    else:
+        assert " עד היום לא קיבלנו מכם תשלום או תשובה להצעה ששלחנו ב־19 בנובמבר." in once
     if lang == "en":  # "still" only after an offer
         assert "We are willing to spread the balance" in before and "still willing" not in before
         assert "received neither payment nor a date for payment" in before

@@ -16,12 +16,13 @@ if TYPE_CHECKING:
     from . import config
     from .engine import make_plan, run_once
     from .policy import plan
+    from .readframe import read_frame
 
 # The one place the version is written (pyproject.toml reads it from here): asking
 # importlib.metadata for it cost 30 ms of every run's start-up (make bench).
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "config", "make_plan", "plan", "run_once"]
+__all__ = ["__version__", "config", "make_plan", "plan", "read_frame", "run_once"]
 
 # The API, loaded when first used (PEP 562): `import xlsdun.errors` (or any submodule) runs
 # this file first, and the engine behind `run_once` loads the workbook reader, the renderer
@@ -31,6 +32,7 @@ _LAZY = {
     "make_plan": ("xlsdun.engine", "make_plan"),
     "run_once": ("xlsdun.engine", "run_once"),
     "plan": ("xlsdun.policy", "plan"),
+    "read_frame": ("xlsdun.readframe", "read_frame"),
 }
 
 

@@ -93,6 +93,8 @@ class WorkbookConfig:
     attachments_dir: Path | None = None  # None: the workbook's folder
     max_attachment_mb: float = DEFAULT_MAX_MB
     encoding: str | None = None  # a .csv/.txt export's codec; None: its BOM, else UTF-8
+    # a customer named once above its invoices (an accounting report); None: recognised
+    customer_shown_once: bool | None = None
 
     @property
     def attachments_folder(self) -> Path:
@@ -415,6 +417,12 @@ def from_dict(data: dict[str, Any], source: Path) -> Config:
     owner_email, owner_digest, owner_language = _owner(top.table("owner"), locale.language)
     inbox = _inbox(top.table("inbox"), base)
     templates = top.text("templates")
+    if templates and not (base / templates).is_dir():
+        raise ConfigError(
+            f"{source}: templates = {templates!r}: the folder {base / templates} does not "
+            "exist. Create it with your copies of the templates ('xlsdun init' writes them), "
+            "or remove the templates line to use the built-in messages."
+        )
     state_dir = top.text("state_dir")
     top.check_unknown()
     return Config(
@@ -461,6 +469,7 @@ def _workbook(wb: Reader, base: Path) -> WorkbookConfig:
             wb, "max_attachment_mb", DEFAULT_MAX_MB, "megabytes", positive=True
         ),
         encoding=_encoding(wb),
+        customer_shown_once=wb.get("customer_shown_once", bool, None, "true or false"),
     )
     wb.check_unknown()
     return workbook

@@ -35,11 +35,11 @@ from .runlock import run_lock
 from .send_state import SendState
 from .sending import Batch, Sender, within_limits
 from .wiring import (
+    dry_run_backend,
     ledger_path,
     load_receivables,
     make_backend,
     make_renderer,
-    preview_backend,
     with_holidays,
 )
 from .workbook.guard import Fingerprint
@@ -274,7 +274,7 @@ def _dry_run(config: Config, today: date, now: datetime | None) -> RunReport:
     )
     renderer = make_renderer(config)
     check_templates(renderer)
-    backend = preview_backend(config, today)
+    backend = dry_run_backend(config, today)
     clear_folder(backend.folder)
     report.outbox_dir = str(backend.folder)
     backend.open()

@@ -99,6 +99,11 @@ class SheetInfo:
     # `xlsdun check` lists them, so an unrecognised "Phone" header does not go unnoticed
     unmapped: dict[int, str] = field(default_factory=dict)
     protected: bool = False  # <sheetProtection sheet="1">: the writer refuses to write it
+    # an accounting export's layout as recognised (accounting.py), for `xlsdun check`: what
+    # it is ("debit and credit columns ..."), and the rows left out as no invoice by kind
+    # ("repeated header", "customer subtotal", ...): not findings, nothing to fix
+    layout: tuple[str, ...] = ()
+    ignored: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

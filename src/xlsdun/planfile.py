@@ -3,8 +3,9 @@ FILE`): the plan's DataFrame (planframe.py) written whole, as a new file.
 
 The cells come from the sheet (customer names, addresses) and a hostile one could be a
 formula: Excel runs "=HYPERLINK(...)" or "@SUM(...)" typed into a CSV as if the owner had.
-Every text cell that starts like a formula is neutralised with a leading apostrophe (OWASP's
-advice for CSV injection). The file is never the workbook, its sidecar or the config:
+In the CSV every text cell that starts like a formula is neutralised with a leading
+apostrophe (OWASP's advice for CSV injection); the .xlsx keeps the text as it is, stored as
+text with Excel's own hidden quote prefix (what Excel does when you type an apostrophe). The file is never the workbook, its sidecar or the config:
 xlsdun writes the user's workbook only through its lossless writer.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
@@ -42,13 +44,20 @@ def neutralised(value: object) -> object:
     return "'" + value if value.lstrip(" ").startswith(_FORMULA_START) else value
 
 
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell `neutralised`, headers too."""
+def _cleaned(value: object) -> object:
+    """A text cell without the control characters openpyxl refuses; other cells as they are."""
+    return _ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
+def safe_frame(
+    frame: pd.DataFrame, clean: Callable[[object], object] = neutralised
+) -> pd.DataFrame:
+    """The frame with every text cell passed through `clean` (`neutralised`), headers too."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or str(out[column].dtype) in ("str", "string"):
-            out[column] = out[column].map(neutralised).astype(object)
-    out.columns = [neutralised(str(c)) for c in out.columns]
+            out[column] = out[column].map(clean).astype(object)
+    out.columns = [clean(str(c)) for c in out.columns]
     return out
 
 
@@ -57,7 +66,7 @@ def write_plan(frame: pd.DataFrame, target: Path, kind: Kind, config: Config) ->
     reads Hebrew right) or .xlsx (openpyxl, a new workbook with a header filter), replacing
     it whole. Refuses (exit 2) a target that is the workbook, its sidecar or the config."""
     refuse_own_file(target, config, "--" + kind)
-    safe = safe_frame(frame)
+    safe = safe_frame(frame, neutralised if kind == "csv" else _cleaned)
 
     def write(fh: BinaryIO) -> None:
         if kind == "csv":
@@ -82,6 +91,12 @@ def _write_xlsx(frame: pd.DataFrame, fh: BinaryIO) -> None:
     with pd.ExcelWriter(fh, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name="Plan")
         sheet = writer.sheets["Plan"]
+        for row in sheet.iter_rows():
+            for cell in row:
+                text = cell.value
+                if isinstance(text, str) and text.lstrip(" ").startswith(_FORMULA_START):
+                    cell.data_type = "s"  # openpyxl took "=..." for a formula: it is text
+                    cell.quotePrefix = True
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
 

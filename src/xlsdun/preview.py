@@ -129,7 +129,8 @@ def _index_html(items: list[PreviewItem], today: date, note: str = "") -> str:
         ".tag{background:#eef;border-radius:4px;padding:0 .4rem;font-size:.8rem}"
         "iframe{width:100%;height:520px;border:1px solid #eee}"
         "@media (max-width:600px){body{margin:.4rem}.card{padding:.4rem}}</style></head><body>"
-        f"<h1>xlsdun — {len(items)} message(s), {today.isoformat()}</h1>"
+        f"<h1>xlsdun — {len(items)} message(s), "
+        f'<span style="white-space:nowrap">{today.isoformat()}</span></h1>'
         "<p>Nothing here has been sent. Each card links the HTML, the plain text and the .eml "
         "file a mail client opens.</p>"
         + (f'<p class="note">{e(note)}</p>' if note else "")

@@ -25,7 +25,7 @@ __all__ = [
     "load_receivables",
     "make_backend",
     "make_renderer",
-    "preview_backend",
+    "dry_run_backend",
     "preview_folder",
     "with_holidays",
 ]
@@ -49,6 +49,7 @@ def load_receivables(config: Config) -> Receivables:
         include_hidden_rows=wb.include_hidden_rows,
         backups_dir=config.state_dir / "backups",
         encoding=wb.encoding,
+        customer_shown_once=wb.customer_shown_once,
     )
 
 
@@ -86,18 +87,19 @@ def with_holidays(config: Config, today: date) -> Config:
 
 
 def preview_folder(config: Config, today: date) -> Path:
-    """Where `xlsdun preview` and `run --dry-run` put the day's messages."""
+    """Where `xlsdun preview` puts the day's gallery."""
     return config.state_dir / "preview" / today.isoformat()
 
 
-def preview_backend(config: Config, today: date) -> OutboxBackend:
-    """The day's preview folder itself, as `xlsdun preview` uses."""
-    return OutboxBackend(preview_folder(config, today), ".")
+def dry_run_backend(config: Config, today: date) -> OutboxBackend:
+    """Where `run --dry-run` writes the day's messages: a folder of its own, so that a dry run
+    and a preview (each clears its folder first) never delete each other's files."""
+    return OutboxBackend(config.state_dir / "dry-run" / today.isoformat(), ".")
 
 
 def make_backend(config: Config, today: date) -> Backend:
     """Where the day's messages go: the outbox, or a mail server; the SMTP modules load only
-    when mail is really sent (the dry run writes into `preview_backend`)."""
+    when mail is really sent (the dry run writes into `dry_run_backend`)."""
     if config.delivery.backend == "outbox":
         return OutboxBackend(config.delivery.outbox_dir, today.isoformat())
     from .deliver.smtp import GmailBackend, SmtpBackend, resolve_password

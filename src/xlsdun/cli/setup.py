@@ -39,7 +39,7 @@ email = "accounts@example.com"
 reply_to = "accounts@example.com"
 business = "Your Business Ltd"
 phone = ""
-signature = "Your Name"
+signature = ""                   # a line under your name, e.g. office hours
 bank_details = ""
 pay_link = ""
 # iban = ""                      # for customers who owe in another currency (with swift)
@@ -48,6 +48,7 @@ pay_link = ""
 # [sender.he]                    # the same keys for messages in Hebrew (the rest: [sender])
 # name = "השם שלך"
 # business = "שם העסק בע״מ"
+# signature = "הנהלת חשבונות: ימים א׳–ה׳, 9:00–16:00"
 # bank_details = "בנק …, סניף …, חשבון …"
 
 [locale]
@@ -130,6 +131,8 @@ def _check(cfg: config_mod.Config) -> dict[str, Any]:
         "header_row": info.header_row if info else None,
         "columns": {f: info.headers[i] for f, i in info.fields.items()} if info else {},
         "unmapped": list(info.unmapped.values()) if info else [],
+        "layout": list(info.layout) if info else [],
+        "ignored": {kind: list(rows) for kind, rows in info.ignored.items()} if info else {},
         "invoices": len(receivables.invoices),
         "findings": [
             {"row": f.row, "field": f.field, "problem": f.problem} for f in receivables.findings
@@ -138,6 +141,16 @@ def _check(cfg: config_mod.Config) -> dict[str, Any]:
         "unused_templates": [str(p) for p in renderer.unused_templates()],
         "placeholders": config_mod.placeholders(cfg),
     }
+
+
+def _print_layout(console: Console, result: dict[str, Any]) -> None:
+    """An accounting report's layout as recognised, and the rows left out as no invoice:
+    counted and named, so the owner sees them, but nothing to fix."""
+    for note in result["layout"]:
+        console.print(f"  layout: {safe(note)}")
+    for kind, rows in result["ignored"].items():
+        shown_rows = ", ".join(map(str, rows[:8])) + (", …" if len(rows) > 8 else "")
+        console.print(f"  ignored: {len(rows)} {safe(kind)} row(s) (row {shown_rows})")
 
 
 def _print_check(console: Console, result: dict[str, Any]) -> None:
@@ -161,6 +174,7 @@ def _print_check(console: Console, result: dict[str, Any]) -> None:
             "  (map a column you need in the \\[columns] table of the config, e.g. "
             'phone = "Mobile no.")'
         )
+    _print_layout(console, result)
     for f in result["findings"]:
         console.print(f"  [yellow]row {f['row']}[/]: {safe(f['field'])}: {safe(f['problem'])}")
     for p in result["template_errors"]:

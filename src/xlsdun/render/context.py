@@ -243,6 +243,8 @@ def timing_values(f: Facts) -> dict[str, Any]:
         "deadline": deadline(f.today, f.policy.final_deadline_days, f.locale.country),
         "promise_date": max(promises) if promises else None,
         "earlier": list(f.action.earlier),  # the days of the earlier reminders, oldest first
+        # the same without the day of the plan offer, which a final notice names on its own
+        "earlier_other": [d for d in f.action.earlier if d != f.action.offered_on],
     }
 
 

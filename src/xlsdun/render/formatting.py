@@ -122,7 +122,8 @@ class Formatter:
 
     @jinja2.pass_context
     def phone(self, ctx: jinja2.runtime.Context, value: object) -> Any:
-        """A phone number that never breaks across lines (at its hyphen) or flips in RTL."""
+        """A phone number, IBAN or other code copied whole: never broken across lines (at a
+        hyphen or space) nor flipped in RTL."""
         if value is None:
             return ""
         if self._mode(ctx) == "html":
@@ -333,6 +334,7 @@ class Formatter:
             "ltr": self.ltr,
             "bdi": self.bdi,
             "phone": self.phone,
+            "unbroken": self.phone,  # an IBAN: people copy it, so one line
             "days": self.days,
             "nl2br": self.nl2br,
             "short_date": self.short_date,

@@ -301,3 +301,57 @@ def all_emails(value: object) -> tuple[tuple[str, ...], str | None]:
     cell, whose addresses are all copied alike."""
     first, rest, bad = split_emails(value)
     return ((first,) if first else ()) + rest, bad
+
+
+# An accounting export's document types: an invoice adds to what the customer owes, a
+# receipt or a credit note takes from it. Written as the programs write them.
+_ADDS = frozenset(
+    normalize(t)
+    for t in (
+        "invoice",
+        "tax invoice",
+        "debit note",
+        "bill",
+        "חשבונית",
+        "חשבונית מס",
+        "חשבון עסקה",
+        "חשבונית עסקה",
+        "חשבונית חיוב",
+        "חשבונית מס קבלה",
+        "חשבונית מס/קבלה",
+    )
+)
+_TAKES = frozenset(
+    normalize(t)
+    for t in (
+        "receipt",
+        "payment",
+        "credit note",
+        "credit memo",
+        "credit",
+        "קבלה",
+        "תקבול",
+        "זיכוי",
+        "חשבונית זיכוי",
+        "חשבונית מס זיכוי",
+        "תעודת זיכוי",
+    )
+)
+
+
+def doc_sign(value: object) -> int | None:
+    """A Document type cell: 1 for an invoice, -1 for a receipt or credit note (it reduces
+    what is owed), None if empty; any other document is a finding (a quote or a delivery
+    note is not a debt)."""
+    text = to_text(value)
+    if text is None:
+        return None
+    key = normalize(text)
+    if key in _ADDS:
+        return 1
+    if key in _TAKES:
+        return -1
+    raise CellProblem(
+        f"document type {shown(text)} is not an invoice, a receipt or a credit note "
+        f"(חשבונית, קבלה, זיכוי)"
+    )

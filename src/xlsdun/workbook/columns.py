@@ -35,6 +35,9 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "pay_link",
     "cc",
     "contact",
+    "debit",
+    "credit",
+    "doc_type",
 )
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -51,6 +54,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "שם הלקוח",
         "שם",
         "חברה",
+        "שם חשבון",
+        "account name",
     ),
     "customer_id": (
         "customer id",
@@ -62,6 +67,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "מספר לקוח",
         "מס לקוח",
         "קוד לקוח",
+        "מפתח חשבון",
+        "מספר חשבון",
     ),
     "email": (
         "email",
@@ -192,6 +199,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "pay_link": ("pay link", "payment link", "link", "קישור לתשלום", "קישור"),
     "cc": ("cc", "copy to", "העתק", "העתק ל"),
     "contact": ("contact", "contact name", "contact person", "איש קשר", "שם איש קשר"),
+    # accounting exports (layout.py): a debit and a credit column instead of a balance, and
+    # the kind of each document (an invoice adds to what is owed, a receipt or credit note
+    # takes from it)
+    "debit": ("debit", "debits", "charges", "חובה", "חיוב"),
+    "credit": ("credit", "credits", "זכות"),
+    "doc_type": (
+        "document type",
+        "doc type",
+        "type",
+        "transaction type",
+        "סוג מסמך",
+        "סוג",
+        "סוג תנועה",
+    ),
 }
 
 # Headers that name a field only where the row has no header of ALIASES for it: accounting
@@ -264,8 +285,8 @@ def missing_required(fields: Mapping[str, int]) -> list[str]:
         missing.append("invoice")
     if "due_date" not in fields and not ("invoice_date" in fields and "terms" in fields):
         missing.append("due_date (or invoice_date + terms)")
-    if "balance" not in fields and "amount" not in fields:
-        missing.append("balance (or amount + paid)")
+    if not {"balance", "amount", "debit"} & fields.keys():
+        missing.append("balance (or amount + paid, or debit + credit)")
     return missing
 
 

@@ -26,6 +26,7 @@ from .coerce import (
     all_emails,
     capped_text,
     cut_text,
+    doc_sign,
     shown,
     split_emails,
     to_bool,
@@ -35,7 +36,7 @@ from .coerce import (
     too_long,
 )
 from .grid import Grid
-from .money import to_money
+from .money import plain_amounts, to_money
 
 _CACHE = 1 << 16  # distinct values remembered per column
 _NA_NOT_ERRORS = NA_TEXT - EXCEL_ERRORS
@@ -47,13 +48,24 @@ TEXT_FIELDS: tuple[str, ...]  # grown below
 TEXT_FIELDS = ("customer", "invoice", "terms", "currency", "customer_id", "phone", "pay_link")
 TEXT_FIELDS += ("attachment", "notes", "contact")
 _FLAGS = ("disputed", "do_not_contact", "approved")
+# An accounting export's debit and credit columns (their difference is the amount) and its
+# document type (`doc_sign`: an invoice adds to what is owed, a receipt or credit note takes).
+LEDGER_FIELDS = ("debit", "credit")
 # Where an Excel error value is a finding: the amount owed and when it is due, for which a
 # blank lets something else stand in (the amount for the balance, the terms for the due
 # date). An optional date (hold until, promise date) with one reads as empty, as before: a
 # lookup column's "#N/A" there means "none", and skipping every row would send nothing.
-ERROR_FIELDS = (*MONEY_FIELDS, "invoice_date", "due_date")
+ERROR_FIELDS = (*MONEY_FIELDS, *LEDGER_FIELDS, "invoice_date", "due_date")
 # Fields whose findings skip the row: a cell longer than Excel's is one there.
-_REFUSE_LONG = frozenset((*MONEY_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "last")) - {"notes"}
+_REFUSE_LONG = frozenset((*MONEY_FIELDS, *LEDGER_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "last"))
+_REFUSE_LONG -= {"notes"}
+_CHECKED = frozenset((*DATE_FIELDS, *MONEY_FIELDS, *LEDGER_FIELDS, *TEXT_FIELDS, "doc_type"))
+
+
+One = Callable[[object], object]  # a cell's converter (`Converter.one`)
+# a column's new values converted at once, the cell's converter for those it leaves; None:
+# all left to it
+Bulk = Callable[[Sequence[object], set[type], One], list[object] | None]
 
 
 class Invalid:
@@ -82,7 +94,7 @@ class Converter:
     def __init__(
         self,
         convert: Callable[[object], object],
-        bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+        bulk: Bulk | None = None,
         *,
         blank: frozenset[str] = NA_TEXT,
         refuse_long: bool = False,
@@ -119,10 +131,15 @@ class Converter:
         return None if self.lenient else Invalid(value, problem)
 
     def column(self, values: Sequence[object]) -> list[object]:
+        done = self.done
+        if not (0 in done or 1 in done):  # else a TRUE cell would find 1's value
+            try:  # every value converted already: names, addresses, dates repeat
+                return list(map(done.__getitem__, values))
+            except KeyError:
+                pass
         types = set(map(type, values))
         if bool in types:
             return [self._flag(v) if v.__class__ is bool else self._value(v) for v in values]
-        done = self.done
         try:
             return list(map(done.__getitem__, values))
         except KeyError:
@@ -130,7 +147,7 @@ class Converter:
         if len(done) > _CACHE:  # a column of distinct values (invoice numbers, amounts)
             done.clear()
         new = [v for v in dict.fromkeys(values) if v not in done]  # NaN: found by identity
-        converted = self.bulk(new, types) if self.bulk is not None else None
+        converted = self.bulk(new, types, self.one) if self.bulk is not None else None
         done.update(zip(new, map(self.one, new) if converted is None else converted, strict=True))
         return list(map(done.__getitem__, values))
 
@@ -145,7 +162,9 @@ class Converter:
         return self.flags[value]
 
 
-def _texts(values: Sequence[object], types: set[type], limit: int) -> list[object] | None:
+def _texts(
+    values: Sequence[object], types: set[type], _one: One, limit: int
+) -> list[object] | None:
     """`capped_text` of a chunk that is all text, none of it an NA spelling, none too long
     and with no control character (else one by one, which says which)."""
     if types != {str} or max(map(len, values), default=0) > limit:  # type: ignore[arg-type]
@@ -158,8 +177,15 @@ def _texts(values: Sequence[object], types: set[type], limit: int) -> list[objec
     return tidy  # type: ignore[return-value]
 
 
-def _amounts(values: Sequence[object], types: set[type]) -> list[object] | None:
-    """`to_money` of a chunk of ordinary numbers (its short path, row by row)."""
+def _amounts(
+    values: Sequence[object], types: set[type], one: One, text: bool = False
+) -> list[object] | None:
+    """`to_money` of a chunk of ordinary numbers (its short path, row by row), or with
+    `text` (a text export's column) of the amounts written the plain way (`plain_amounts`;
+    the others are left to the cell's converter, `one`)."""
+    if text and types == {str}:
+        found = plain_amounts(values)  # type: ignore[arg-type]
+        return [one(v) if a is None else a for v, a in zip(values, found, strict=True)]
     if types != {float} or not -1e12 < min(values) <= max(values) < 1e12:  # type: ignore[type-var, operator]
         return None  # text, infinities, a NaN first: one by one
     return [(Decimal(f"{v:.2f}"), None) if -1e12 < v < 1e12 else (None, None) for v in values]  # type: ignore[operator]
@@ -185,23 +211,32 @@ class Body:
         date_order: str,
         decimal_comma: bool,
         default_language: str,
+        text: bool = False,
     ) -> None:
+        """`text`: the cells are a text export's (textfile.py), every one a str: the amounts
+        written the plain way are read a column at a time (`money.plain_amounts`)."""
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
             **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
             "notes": partial(cut_text, limit=MAX_LENGTH["notes"]),
             "phone": to_phone,
             **dict.fromkeys(DATE_FIELDS, date_of),
-            **dict.fromkeys(MONEY_FIELDS, partial(to_money, decimal_comma=decimal_comma)),
+            **dict.fromkeys(
+                (*MONEY_FIELDS, *LEDGER_FIELDS), partial(to_money, decimal_comma=decimal_comma)
+            ),
+            "doc_type": doc_sign,
             **dict.fromkeys(_FLAGS, to_bool),
             "email": split_emails,
             "cc": all_emails,
             "language": partial(language_code, default=default_language),
         }
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
-        bulk: dict[str, Callable[[Sequence[object], set[type]], list[object] | None]] = {
+        bulk: dict[str, Bulk] = {
             **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
-            **dict.fromkeys(MONEY_FIELDS, _amounts),
+            # a decimal comma is left to money.py, cell by cell
+            **dict.fromkeys(
+                (*MONEY_FIELDS, *LEDGER_FIELDS), partial(_amounts, text=text and not decimal_comma)
+            ),
         }
         wanted = {
             k: (fields[k], self._converter(k, c, bulk.get(k)))
@@ -213,6 +248,10 @@ class Body:
             column = owned.get(key)
             if column is not None:
                 wanted[key] = (column, self._converter(key, convert, lenient=key == "last"))
+        # the amount columns share what they converted: a balance is most often the amount
+        money = [c for k, (_, c) in wanted.items() if k in MONEY_FIELDS or k in LEDGER_FIELDS]
+        for converter in money[1:]:
+            converter.done, converter.flags = money[0].done, money[0].flags
         self.wanted = wanted
         # the owned cells as the sheet holds them, for the write-back to compare with
         self.owned = {key: (column, Converter(_as_pandas)) for key, column in owned.items()}
@@ -222,7 +261,7 @@ class Body:
     def _converter(
         key: str,
         convert: Callable[[object], object],
-        bulk: Callable[[Sequence[object], set[type]], list[object] | None] | None = None,
+        bulk: Bulk | None = None,
         lenient: bool = False,
     ) -> Converter:
         """A field's converter: amounts and the invoice and due dates read Excel's error
@@ -278,9 +317,7 @@ class Body:
     def _checked(self) -> bool:
         """Whether a date, amount or text cell was rejected so far (rows need a closer look)."""
         return any(
-            converter.invalid
-            for key, (_, converter) in self.wanted.items()
-            if key in DATE_FIELDS or key in MONEY_FIELDS or key in TEXT_FIELDS
+            converter.invalid for key, (_, converter) in self.wanted.items() if key in _CHECKED
         )
 
     def _owned_rows(self, values: dict[str, list[object]]) -> list[dict[str, object]] | None:

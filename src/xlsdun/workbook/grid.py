@@ -10,7 +10,8 @@ from typing import cast
 from python_calamine import CalamineWorkbook
 
 from .cellerrors import ErrorCells
-from .coerce import NA_TEXT
+from .coerce import NA_TEXT, to_text
+from .columns import MAX_HEADER
 from .opening import WorkbookReadError
 
 _CHUNK = 4096  # rows converted at a time
@@ -70,6 +71,13 @@ class Grid:
         self._head = self._take(n)
         pad: list[object] = [None] * self.first_column
         return [pad + [None if c in NA_TEXT else c for c in row] for row in self._head]
+
+    def texts_above(self, index: int) -> set[str]:
+        """The text of the cells above the header row (0-based `index`): a report's title and
+        parameters, which a report exported page by page repeats below (accounting.py). A
+        cell is cut to a header's length first: a huge one costs no more."""
+        cells = (c[:MAX_HEADER] if c.__class__ is str else c for r in self._head[:index] for c in r)
+        return {t for t in map(to_text, cells) if t}
 
     def put_back(self, errors: ErrorCells, columns: Iterable[int]) -> None:
         """Have `chunks` give the Excel error values (cellerrors.py) in `columns` (0-based)

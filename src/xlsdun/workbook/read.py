@@ -15,11 +15,12 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import speedups
 from ..models import Receivables, SheetInfo
+from .accounting import Report
 from .coerce import is_blank
 from .columns import ColumnMap, normalize
 from .convert import ERROR_FIELDS, Body
@@ -53,6 +54,8 @@ class _Options:
     default_currency: str
     default_language: str
     include_hidden_rows: bool
+    columns: Mapping[str, str]  # [columns]: a balance named there is used beside a debit
+    shown_once: bool | None  # [workbook] customer_shown_once; None: recognised
 
 
 def read_receivables(
@@ -68,6 +71,7 @@ def read_receivables(
     include_hidden_rows: bool = True,
     backups_dir: str | Path | None = None,
     encoding: str | None = None,
+    customer_shown_once: bool | None = None,
 ) -> Receivables:
     """Find the receivables in a workbook and return them typed, with row-level findings.
 
@@ -75,12 +79,20 @@ def read_receivables(
     before sending; `backups_dir` (the state folder's backups) lets an unreadable workbook's
     error name the latest backup. A .csv/.txt export is read by textfile.py (`encoding`:
     its codec when it has no byte-order mark; `sheet` does not apply) into the same rows.
+    An accounting export's layout is recognised (accounting.py); `customer_shown_once` says
+    whether a customer is named once above its invoices where the sheet does not tell.
     """
     path = Path(path)
     backups = Path(backups_dir) if backups_dir is not None else None
     check_file(path, backups)
     options = _Options(
-        owned_columns or {}, date_order, default_currency, default_language, include_hidden_rows
+        owned_columns or {},
+        date_order,
+        default_currency,
+        default_language,
+        include_hidden_rows,
+        columns or {},
+        customer_shown_once,
     )
     tried: list[str] = []
     if path.suffix.lower() in TEXT_SUFFIXES:  # a CSV or text export: one "sheet", no package
@@ -119,17 +131,28 @@ def _read_sheet(
     end = next((t.last_row for t in found.tables if t.first_row == found.header_index + 1), None)
     found.grid.put_back(package.errors(found.name), _error_columns(found.mapping))
     owned = _owned_indexes(found.mapping.headers, options.owned_columns)
+    found, notes = _ledger(found, options.columns)
     info = _sheet_info(found, path, owned, protected=package.protected(found.name))
+    report = Report(
+        info.fields,
+        info.headers,
+        found.grid.texts_above(found.header_index),
+        fill=options.shown_once is not False,
+    )
+    info = replace(info, layout=(*_above(found), *notes))
     body = Body(
         info.fields,
         owned,
         date_order=options.date_order,
         decimal_comma=options.date_order == "DMY" and options.default_currency.upper() == "EUR",
         default_language=options.default_language,
+        text=path.suffix.lower() in TEXT_SUFFIXES,
     )
     with _gc_paused():
         chunks = body.chunks(found.grid, found.header_index + 1, end, hidden)
-        return parse_rows(chunks, body, info, options.default_currency.upper())
+        return parse_rows(
+            chunks, body, info, options.default_currency.upper(), report, options.shown_once
+        )
 
 
 def _sheet_info(found: Located, path: Path, owned: Mapping[str, int], protected: bool) -> SheetInfo:
@@ -146,6 +169,43 @@ def _sheet_info(found: Located, path: Path, owned: Mapping[str, int], protected:
         unmapped={i: h for i, h in mapping.headers.items() if i not in mapped},
         protected=protected,
     )
+
+
+def _ledger(found: Located, columns: Mapping[str, str]) -> tuple[Located, list[str]]:
+    """An accounting export's debit and credit columns are the amount (accounting.py), and a
+    balance or amount column beside them is not used unless `[columns]` names it: in such a
+    report "יתרה" is the running balance, which summed would multiply the debt. What the
+    sheet was read as, for `xlsdun check`."""
+    fields, headers = found.mapping.fields, found.mapping.headers
+    notes = []
+    if "doc_type" in fields:
+        notes.append(
+            f"a document type column ('{headers[fields['doc_type']]}'): receipts and credit "
+            f"notes reduce what is owed"
+        )
+    ledger = [headers[fields[k]] for k in ("debit", "credit") if k in fields]
+    if not ledger:
+        return found, notes
+    notes.insert(
+        0, f"debit and credit columns ({' − '.join(repr(h) for h in ledger)}) as the amount"
+    )
+    dropped = [k for k in ("amount", "balance") if k in fields and k not in columns]
+    if not dropped:
+        return found, notes
+    kept = {k: v for k, v in fields.items() if k not in dropped}
+    notes.append(
+        f"not used beside them: {', '.join(repr(headers[fields[k]]) for k in dropped)} (a "
+        f"running balance; name it in [columns] to use it)"
+    )
+    return found._replace(mapping=ColumnMap(kept, found.mapping.headers)), notes
+
+
+def _above(found: Located) -> list[str]:
+    """The rows above the header, if they hold anything: a report's title and parameters."""
+    index = found.header_index
+    if index == 0 or not found.grid.texts_above(index):
+        return []
+    return [f"title and report rows above the header (rows 1-{index}), not read"]
 
 
 def _owned_indexes(headers: Mapping[int, str], owned: Mapping[str, str]) -> dict[str, int]:

@@ -9,6 +9,7 @@ of those rows once all rows are read.
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from itertools import chain
@@ -16,9 +17,10 @@ from typing import Any
 
 from ..models import Finding, Invoice, Receivables, SheetInfo
 from ..names import currency_code
+from .accounting import CUSTOMER_ROW, Report
 from .coerce import due_from_terms, shown
 from .columns import normalize
-from .convert import DATE_FIELDS, MONEY_FIELDS, TEXT_FIELDS, Body, Chunk, Invalid
+from .convert import DATE_FIELDS, LEDGER_FIELDS, MONEY_FIELDS, TEXT_FIELDS, Body, Chunk, Invalid
 
 # A row, as the row pass reads it: the plain tuple zip() makes of a chunk's columns, read at
 # the positions below. Unpacked into 26 names it made a loop no one could read; a NamedTuple
@@ -37,6 +39,9 @@ LANGUAGE = 19  # "he" or "en"
 DISPUTED, DO_NOT_CONTACT, APPROVED = 20, 21, 22  # bool
 LEVEL, LAST = 23, 24  # the sheet's own record of the last reminder: text, date (or None)
 CONTACT = 25  # text: the person to greet
+DEBIT, CREDIT = 26, 27  # like AMOUNT: an accounting export's columns (amount = debit - credit)
+DOC_TYPE = 28  # 1 (an invoice), -1 (a receipt or credit note) or None (accounting.py)
+GROUP = 29  # a row without a customer: the customer row above it (`accounting.Group`) or None
 # In a chunk where a converter rejected a cell (`Chunk.checked`), a cell may hold an
 # `Invalid` instead, and every row goes through `row_problems`.
 
@@ -45,6 +50,7 @@ FIELDS: tuple[str, ...] = ("customer", "invoice", "invoice_date", "due_date", "h
 FIELDS += ("promise_date", "terms", "amount", "paid", "balance", "email", "cc", "currency")
 FIELDS += ("customer_id", "phone", "pay_link", "attachment", "notes", "language", "disputed")
 FIELDS += ("do_not_contact", "approved", "level", "last", "contact")
+FIELDS += ("debit", "credit", "doc_type", "group")
 
 _TOTAL = {"total", "totals", "grand total", "sum", "סהכ", "סה כ", "סך הכל", "סך הכול", "סיכום"}
 _ZERO = Decimal("0")
@@ -58,23 +64,33 @@ def _at(fields: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 _TEXTS = _at(TEXT_FIELDS)
 _DATES = _at(DATE_FIELDS)
 _MONEY = _at(MONEY_FIELDS)
+_LEDGER = _at(LEDGER_FIELDS)
+_KIND = _at(("doc_type",))
 
 Problems = list[tuple[str, str]]  # (field, what is wrong with it)
 
 
 def parse_rows(
-    chunks: Iterable[Chunk], body: Body, info: SheetInfo, default_currency: str
+    chunks: Iterable[Chunk],
+    body: Body,
+    info: SheetInfo,
+    default_currency: str,
+    report: Report | None = None,
+    shown_once: bool | None = None,
 ) -> Receivables:
     """Invoices from the converted columns, a chunk at a time, so that a chunk's cells are
-    gone before the next is read."""
+    gone before the next is read. `report`: the sheet's accounting layout (accounting.py);
+    `shown_once`: whether a customer is named once above its invoices (None: recognised)."""
     found = _RowPass(default_currency)
     for chunk in chunks:
+        if report is not None:
+            chunk = report.apply(chunk)
         if chunk.owned is not None:  # every row's; a row that is no invoice drops them
             found.owned.update(zip(chunk.rows, chunk.owned, strict=True))
         found.note_numbers(chunk.values.get("invoice", ()))
         columns = [body.column(chunk.values, field) for field in FIELDS]
         found.take(zip(chunk.rows, *columns, strict=False), chunk.checked)  # repeat(): endless
-    return found.receivables(info)
+    return found.receivables(info, report, shown_once)
 
 
 class _RowPass:
@@ -89,6 +105,12 @@ class _RowPass:
         self.seen: set[object] = set()
         self.duplicates: set[object] = set()
         self.owned: dict[int, dict[str, object]] = {}
+        # a customer named once above its invoices (accounting.py): the rows without one
+        # read both ways, until the end says which the sheet is (`_grouped`)
+        self.grouped: _RowPass | None = None  # the rows given their customer row's customer
+        self.ungrouped: list[Finding] = []  # ... and their findings if they are not
+        self.heads: dict[int, list[Finding]] = {}  # rows with a customer and nothing else
+        self.used: set[int] = set()  # the customer rows that rows below them belong to
 
     def take(self, rows: Iterable[Row], checked: bool) -> None:
         """Each row of a chunk: an Invoice, findings, or nothing (a blank or totals row).
@@ -167,10 +189,25 @@ class _RowPass:
             return (*cells[:DUE_DATE], due, *cells[DUE_DATE + 1 :])
         if invoice.__class__ is Invalid:  # the finding says so; the number is unknown
             invoice = None
-        self._bad_addresses(cells, invoice)
-        row = cells[ROW]
-        self.findings += [Finding(row, field, problem, invoice) for field, problem in problems]
+        row, group = cells[ROW], cells[GROUP]
+        if group is not None and cells[CUSTOMER] is None and invoice is not None:
+            self._in_group(cells, group)
+            into = self.ungrouped
+        elif invoice is None and _heads_group(cells):
+            into = self.heads.setdefault(row, [])
+        else:
+            into = self.findings
+        self._bad_addresses(cells, invoice, into)
+        into += [Finding(row, field, problem, invoice) for field, problem in problems]
         return None
+
+    def _in_group(self, cells: Row, group: tuple[object, ...]) -> None:
+        """A row without a customer, read as its customer row's (kept aside in `grouped`)."""
+        if self.grouped is None:
+            self.grouped = _RowPass(self.default_currency)
+            self.grouped.currency_of, self.grouped.owned = self.currency_of, self.owned
+        self.used.add(group[0])  # type: ignore[arg-type]
+        self.grouped.take([_filled(cells, group)], checked=True)
 
     def note_numbers(self, numbers: Sequence[object]) -> None:
         """Note a chunk's invoice numbers; one seen before is used on several rows. (Rows
@@ -188,16 +225,56 @@ class _RowPass:
             else:
                 self.seen.add(number)
 
-    def _bad_addresses(self, cells: Row, invoice: str | None) -> None:
+    def _bad_addresses(
+        self, cells: Row, invoice: str | None, into: list[Finding] | None = None
+    ) -> None:
         """A finding for an Email or Cc cell that is not a valid list of addresses."""
         for field, bad in (("email", cells[EMAIL][2]), ("cc", cells[CC][1])):
             if bad:
                 problem = f"invalid {field} address {shown(bad)}"
-                self.findings.append(Finding(cells[ROW], field, problem, invoice))
+                (self.findings if into is None else into).append(
+                    Finding(cells[ROW], field, problem, invoice)
+                )
 
-    def receivables(self, info: SheetInfo) -> Receivables:
+    def _grouped(self, report: Report | None, shown_once: bool | None) -> bool:
+        """Whether the sheet names a customer once above its invoices: as configured, else
+        if it has customer subtotals or rows with only a customer that rows below belong to."""
+        if shown_once is not None:
+            return shown_once
+        return report is not None and report.subtotals or bool(self.used & self.heads.keys())
+
+    def _settle_groups(self, report: Report | None, shown_once: bool | None) -> list[str]:
+        """The rows read both ways taken one way (`_grouped`); the layout it makes, if any."""
+        grouped = self._grouped(report, shown_once)
+        if grouped and self.grouped is not None:
+            self.invoices += self.grouped.invoices
+            self.invoices.sort(key=lambda i: i.row)
+            self.findings += self.grouped.findings
+        elif not grouped:
+            self.findings += self.ungrouped
+        heads = []
+        for row, found in self.heads.items():
+            if grouped and row in self.used:
+                heads.append(row)
+                self.owned.pop(row, None)
+            else:
+                self.findings += found
+        if report is not None and heads:
+            report.ignored[CUSTOMER_ROW] = heads
+        return ["customers named once, above their invoices"] if grouped and self.used else []
+
+    def receivables(
+        self, info: SheetInfo, report: Report | None = None, shown_once: bool | None = None
+    ) -> Receivables:
         """All rows read: the invoices but those whose number is on several rows, and the
         findings in row order."""
+        notes = self._settle_groups(report, shown_once)
+        if report is not None:
+            info = replace(
+                info,
+                layout=(*info.layout, *notes),
+                ignored={kind: tuple(rows) for kind, rows in report.ignored.items()},
+            )
         invoices, findings = self.invoices, self.findings
         if self.duplicates:
             findings += _duplicate_findings(invoices, findings, self.duplicates)
@@ -206,6 +283,36 @@ class _RowPass:
         return Receivables(
             invoices=tuple(invoices), findings=tuple(findings), sheet=info, owned=self.owned
         )
+
+
+def _heads_group(cells: Row) -> bool:
+    """A row with a customer and no date and no amount: a customer row above its invoices,
+    if rows below it have none (else a row with findings, as it always was)."""
+    return (
+        cells[CUSTOMER].__class__ is str
+        and cells[INVOICE_DATE] is None
+        and cells[DUE_DATE] is None
+        and all(cells[at] == (None, None) for at in (AMOUNT, PAID, BALANCE, DEBIT, CREDIT))
+    )
+
+
+def _filled(cells: Row, group: tuple[object, ...]) -> Row:
+    """A row without a customer given its customer row's customer, and its id, addresses and
+    contact person where its own cells are empty."""
+    row = list(cells)
+    _, customer, customer_id, email, phone, cc, contact = group
+    row[CUSTOMER], row[GROUP] = customer, None
+    if row[CUSTOMER_ID] is None:
+        row[CUSTOMER_ID] = customer_id
+    if row[EMAIL] == (None, (), None) and email is not None:
+        row[EMAIL] = email
+    if row[PHONE] is None:
+        row[PHONE] = phone
+    if row[CC] == ((), None) and cc is not None:
+        row[CC] = cc
+    if row[CONTACT] is None:
+        row[CONTACT] = contact
+    return tuple(row)
 
 
 def _not_an_invoice(customer: object) -> bool:
@@ -252,6 +359,8 @@ def row_problems(cells: Row) -> tuple[Problems, date | None]:
         *_rejected(cells, _DATES, "a date"),
         *no_due,
         *_rejected(cells, _MONEY, "an amount"),
+        *_rejected(cells, _LEDGER, "an amount"),
+        *_rejected(cells, _KIND, "a document type"),
         *_no_balance(cells),
     ]
     return problems, due
@@ -277,7 +386,7 @@ def _no_balance(cells: Row) -> Problems:
     """An invoice without a balance needs an amount (unless an amount cell was rejected:
     that is said)."""
     money = [cells[at] for at, _ in _MONEY]
-    if any(value.__class__ is Invalid for value in money):
+    if any(cells[at].__class__ is Invalid for at, _ in (*_MONEY, *_LEDGER)):
         return []
     (amount, _), _, (balance, _) = money
     return [("balance", "no balance (and no amount)")] if balance is None and amount is None else []
