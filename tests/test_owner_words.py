@@ -256,14 +256,8 @@ def test_the_reminder_log_in_hebrew_keeps_its_key() -> None:
 
 
 def _run(folder: Path, language: str) -> email.message.EmailMessage:
-    toml = copy_sample(folder)
-    toml.write_text(
-        toml.read_text("utf-8").replace('language = "en"\n', f'language = "{language}"\n'),
-        "utf-8",
-    )
-    run_json(folder)
-    data = (folder / "outbox" / f"digest-{TODAY}.eml").read_bytes()
-    return email.message_from_bytes(data, policy=email.policy.default)
+    copy_sample(folder)
+    return _run_in(folder, language)
 
 
 def test_a_hebrew_owner_gets_a_hebrew_right_to_left_digest_and_sheet(tmp_path: Path) -> None:
@@ -714,3 +708,39 @@ def test_the_report_footer_does_not_point_at_the_report(tmp_path: Path) -> None:
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "xlsdun report --open" in html
     assert re.search(r"Produced by xlsdun on \d{1,2} [A-Z][a-z]{2} \d{4} at \d\d:\d\d", html)
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "not_said"),
+    [
+        ("en", "Row {row}: email: invalid email address", "skipped"),
+        ("he", "שורה {row} – email:", "דולגה"),
+    ],
+)
+def test_a_row_problem_is_named_by_its_row_not_called_skipped(
+    tmp_path: Path, language: str, line: str, not_said: str
+) -> None:
+    """A bad address is not a skipped row (the debtor goes on the call list): the digest said
+    "Row skipped: row 4: …" / "שורה שדולגה: row 4: …", in English inside the Hebrew."""
+    from support.sample_setup import set_cells
+
+    copy_sample(tmp_path)
+    set_cells(tmp_path, {"Blue Cedar Catering": {"Email": "not-an-address"}})
+    msg = _run_in(tmp_path, language)
+    text = msg.get_body(("plain",)).get_content()
+    found = re.search(r"(?:Row|שורה) (\d+)", text)
+    assert found, text
+    assert line.format(row=found.group(1)) in text
+    assert not_said not in text and "row 4:" not in text
+
+
+def _run_in(folder: Path, language: str) -> email.message.EmailMessage:
+    """`_run` on a sample already copied (and changed) into `folder`."""
+    toml = folder / "xlsdun.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace('language = "en"\n', f'language = "{language}"\n'),
+        "utf-8",
+    )
+    run_json(folder)
+    data = (folder / "outbox" / f"digest-{TODAY}.eml").read_bytes()
+    return email.message_from_bytes(data, policy=email.policy.default)

@@ -266,7 +266,11 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     d.approved = _approved(ledger, today, config)
     how = "approve.column" if plan.approved_column else "approve.no_column"
     d.approve_how = w(how) if d.approvals else ""
-    d.findings = [f"row {f.row}: {f.field}: {f.problem}" for f in plan.findings]
+    # a row with a problem is not always skipped (a bad address: the debtor is on the call
+    # list), so the line names the row and the problem, in the owner's words around them
+    d.findings = [
+        w("row_problem", row=f.row, field=f.field, problem=f.problem) for f in plan.findings
+    ]
     d.inbox = inbox_lines(ledger, today, w)
     return d
 

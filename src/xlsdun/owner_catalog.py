@@ -151,7 +151,7 @@ EN: dict[str, str] = {
     "none.promises_broken": "No broken promises.",
     "none.approvals": "Nothing awaits your approval.",
     "none.deferred": "Nothing was deferred.",
-    "row_skipped": "Row skipped: {finding}",
+    "row_problem": "Row {row}: {field}: {problem}",
     "footer.html": "Produced by xlsdun on {when}. For details, see the log in the workbook's state "
     "folder; run {command} for the full report.",
     "footer.text": "Produced by xlsdun on {when}. Run {command} for the full report.",
@@ -452,7 +452,7 @@ HE: dict[str, str] = {
     "none.promises_broken": "אין הבטחות שהופרו.",
     "none.approvals": "אין תזכורות שממתינות לאישור.",
     "none.deferred": "לא הושהו תזכורות.",
-    "row_skipped": "שורה שדולגה: {finding}",
+    "row_problem": "שורה {row} – {field}: {problem}",
     "footer.html": "הופק על ידי xlsdun ב־{when}. פרטים נוספים ביומן שבתיקיית הנתונים של קובץ "
     "האקסל; הדוח המלא: {command}.",
     "footer.text": "הופק על ידי xlsdun ב־{when}. הדוח המלא: {command}.",
