@@ -744,3 +744,13 @@ def _run_in(folder: Path, language: str) -> email.message.EmailMessage:
     run_json(folder)
     data = (folder / "outbox" / f"digest-{TODAY}.eml").read_bytes()
     return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def test_a_hebrew_folder_path_keeps_its_order_and_the_run_id_does_not_wrap() -> None:
+    """ "/tmp/nu-biz/עסק של דנה/חובות.xlsx" showed as "xlsx.עסק של דנה/חובות/tmp/nu-biz/"."""
+    from xlsdun.digest import LRM, ltr_path
+
+    shown = ltr_path("/tmp/nu-biz/עסק של דנה/חובות.xlsx")
+    assert shown.replace(LRM, "") == "/tmp/nu-biz/עסק של דנה/חובות.xlsx"
+    assert f"{LRM}/{LRM}חובות" in shown and f"דנה{LRM}/" in shown
+    assert ltr_path("C:\\עסק\\a.xlsx").count(LRM) == 4

@@ -435,7 +435,19 @@ def _env() -> jinja2.Environment:
     env.filters["money"] = lambda bar, w: w.money(bar.amount, bar.currency)
     env.filters["total"] = lambda group, w: w.money(group.total, group.currency)
     env.filters["textbar"] = lambda pct: "█" * max(1, round(pct / 5))
+    env.filters["path"] = ltr_path
     return env
+
+
+LRM = "\u200e"
+
+
+def ltr_path(path: str) -> str:
+    """A file path read left to right even where its folders have Hebrew names: a slash
+    between two Hebrew names would otherwise take their direction, and "/tmp/עסק/חובות.xlsx"
+    shows its folders in reverse order. A left-to-right mark on each side of each separator
+    holds them in place (plain text: the text part and the HTML alike)."""
+    return path.replace("/", f"{LRM}/{LRM}").replace("\\", f"{LRM}\\{LRM}")
 
 
 def _owner_words(clients: list[ClientDigest]) -> Words:
