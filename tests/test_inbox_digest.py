@@ -69,12 +69,12 @@ def test_a_hebrew_owner_reads_replies_and_bounces_in_hebrew(tmp_path: Path) -> N
         "העברתי את התשלום אתמול",  # the reply's own lines, as they came
         "היתרה תשולם ב־15.12",
         "תאריך הבטחה מוצע: 15.12.2026",
-        "כתבו ששילמו: לבדוק אם התשלום התקבל",
-        "אחרי הטיפול: xlsdun resolve 'מספרת שירן' --replied",
+        "לפי התשובה שילמו: לבדוק אם התשלום התקבל",
+        "לאחר הטיפול בתשובה, להריץ: xlsdun resolve 'מספרת שירן' --replied",
         "כתובת המייל חזרה: 550 5.1.1",
-        "מענה אוטומטי, לא נלקח בחשבון: מחוץ למשרד עד יום ראשון",
+        "מענה אוטומטי (לא נלקח בחשבון): מחוץ למשרד עד יום ראשון",
         "המסירה מתעכבת",
-        "השולח אינו מופיע בקובץ האקסל",
+        "השולח אינו מופיע בגיליון",
         "לא ניתן היה לקרוא את ההודעה",
         "שולח לא ידוע",
     ):
@@ -85,7 +85,7 @@ def test_a_hebrew_owner_reads_replies_and_bounces_in_hebrew(tmp_path: Path) -> N
     assert "  > העברתי את התשלום אתמול" in plain
     # the call list: a group for each, its talking points and cards in Hebrew
     calls = section(html, 'data-section="calls"', 'data-section="inbox"')
-    for kind, title in (("bounced", "כתובת המייל חזרה"), ("check_paid", "כתבו ששילמו: לבדוק")):
+    for kind, title in (("bounced", "כתובת המייל חזרה"), ("check_paid", "השיבו ששילמו: לבדוק")):
         assert f'data-kind="{kind}"' in html and title in calls
     assert "לבדוק בחשבון הבנק לפני כל דבר אחר" in calls
     assert "העברתי את התשלום אתמול" in calls  # the reply's line on its card, as it came
@@ -106,11 +106,12 @@ def test_an_english_owner_reads_the_same_in_english(tmp_path: Path) -> None:
     for said in (
         "Replies and bounces",
         "replied on 25 Nov 2026",
-        "suggested promise date: 15 Dec 2026 (write it in Promise date if they agreed to it)",
-        "says it paid: check whether the payment arrived",
-        "once dealt with: xlsdun resolve 'מספרת שירן' --replied",
-        "bounced: 550 5.1.1",
-        "auto-reply, ignored: מחוץ למשרד עד יום ראשון",
+        "suggested promise date: 15 Dec 2026 (if their reply does promise that date, write it in"
+        " the Promise date column)",
+        "says they have paid: check whether the payment has arrived",
+        "once you have dealt with it, run xlsdun resolve 'מספרת שירן' --replied",
+        "address bounced: 550 5.1.1",
+        "auto-reply (ignored): מחוץ למשרד עד יום ראשון",
         "unknown sender",
     ):
         assert said in inbox, said

@@ -116,7 +116,7 @@ def test_an_unreachable_inbox_does_not_stop_the_reminders(tmp_path: Path, imap: 
     assert report.exit_code == 0
     assert len(report.plan.sends) == 14  # as without an inbox
     note = next(n for n in report.notes if n.startswith("the inbox could not be read"))
-    assert "reminders went out as planned" in note
+    assert "a customer who replied may have been reminded again" in note
     html = (cfg.state_dir / "reports" / f"{DAY1.isoformat()}.html").read_text(encoding="utf-8")
     assert "the inbox could not be read" in html
 
@@ -226,9 +226,9 @@ def test_replies_bounces_and_auto_replies_steer_the_next_plan(
     assert 'data-section="inbox"' in html
     assert "We will pay on 15 December, sorry for the delay." in html
     assert "suggested promise date: 15 Dec 2026" in html
-    assert "says it paid: check whether the payment arrived" in html
-    assert "auto-reply, ignored" in html
-    assert re.search(r"bounced: <bdi[^>]*>550 5\.1\.1", html)  # the server's words isolated
+    assert "says they have paid: check whether the payment has arrived" in html
+    assert "auto-reply (ignored)" in html
+    assert re.search(r"address bounced: <bdi[^>]*>550 5\.1\.1", html)  # the server's words isolated
 
     code, out, err = invoke(
         "plan", "--config", str(cfg.source), "--today", DAY2.isoformat(), "--json"

@@ -250,11 +250,12 @@ EN: dict[str, str] = {
     "reminders resume by themselves once only open invoices are left.",
     "points.credit_note.3": "Thank them for their cooperation.",
     "points.bounced.1": "Their address bounced (the server's reason is on each card below): ask "
-    "for the right one and put it in the sheet; mail resumes once the address cell changes.",
+    "for the right one and correct it in the sheet; mail resumes once the address cell changes.",
     "points.bounced.2": "State the amount and the due date plainly; ask when they can pay.",
     "points.check_paid.1": "They replied that they paid: check the bank before anything else.",
-    "points.check_paid.2": "If it arrived, mark it paid in the sheet; if not, call and ask for "
-    "the transfer's details. Then run 'xlsdun resolve CUSTOMER --replied'.",
+    "points.check_paid.2": "If it arrived, mark it paid in the sheet (paid in full also closes "
+    "their reply); if not, call and ask for the transfer's details, then mark the reply handled "
+    "(the command is under “Replies and bounces”).",
     # -- the plan's reasons (policy/wording.Reason: key and parameters) -------------------
     "reason.overdue": "{days} overdue",
     "reason.due_today": "due today",
@@ -281,11 +282,12 @@ EN: dict[str, str] = {
     "reason.replied_paid": "replied on {on}: {line}; check whether paid",
     "reason.replied_paid_plain": "replied on {on}; check whether paid",
     # the inbox step's notes (inbox/step.py), said like the plan's reasons
-    "reason.inbox_unreachable": "the inbox could not be read ({why}): replies and bounces "
-    "since the last run are not taken into account today; reminders went out as planned",
+    "reason.inbox_unreachable": "the inbox could not be read ({why}): this run was planned "
+    "without the replies and bounces that came since it was last read (a customer who replied "
+    "may have been reminded again); the next run reads them",
     "reason.inbox_sheet_handled": "inbox: replies handled in the sheet: {n} (a new Promise date or "
     "Hold until, or paid in full)",
-    "reason.inbox_more": "inbox: more messages waiting in {folder}: {n}",
+    "reason.inbox_more": "inbox: more messages waiting in {folder}: {n} (the next run reads them)",
     "reason.inbox_counts": "inbox: {counts}",
     "weekday.1": "Monday",
     "weekday.2": "Tuesday",
@@ -298,18 +300,18 @@ EN: dict[str, str] = {
     "h.inbox": "Replies and bounces",
     "need.inbox": "{customer}: {what}",
     "inbox.replied": "replied on {day}",
-    "inbox.found.bounce": "bounced",
+    "inbox.found.bounce": "address bounced",
     "inbox.found.delayed": "delivery delayed (not a bounce: nothing changes)",
-    "inbox.found.auto_reply": "auto-reply, ignored",
+    "inbox.found.auto_reply": "auto-reply (ignored)",
     "inbox.found.unmatched": "from nobody in the workbook, left alone",
     "inbox.found.unreadable": "could not be read, left alone",
     "inbox.with_detail": "{what}: {detail}",
     "inbox.unknown_sender": "unknown sender",
-    "inbox.hint.promise": "suggested promise date: {day} (write it in Promise date if they "
-    "agreed to it)",
-    "inbox.hint.paid": "says it paid: check whether the payment arrived",
-    "inbox.hint.resolve": "once dealt with: {command} (or a Promise date / Hold until in the "
-    "sheet)",
+    "inbox.hint.promise": "suggested promise date: {day} (if their reply does promise that "
+    "date, write it in the Promise date column)",
+    "inbox.hint.paid": "says they have paid: check whether the payment has arrived",
+    "inbox.hint.resolve": "once you have dealt with it, run {command} (or write a date in the "
+    "sheet's Promise date or Hold until column)",
     "inbox.count.reply": "replies: {n}",
     "inbox.count.bounce": "bounces: {n}",
     "inbox.count.delayed": "delayed: {n}",
@@ -472,7 +474,7 @@ HE: dict[str, str] = {
     "call.kind.ambiguous": "האם התזכורת הגיעה?",
     "call.kind.credit_note": "חשבוניות זיכוי: לבדוק כמה חייבים",
     "call.kind.bounced": "כתובת המייל חזרה",
-    "call.kind.check_paid": "כתבו ששילמו: לבדוק",
+    "call.kind.check_paid": "השיבו ששילמו: לבדוק",
     "call.see_points": "נקודות לשיחה: „{title}” למעלה",
     "call.why.escalate": "איחור ממושך",
     "call.why.credit_note": "חשבוניות זיכוי: לבדוק כמה חייבים",
@@ -545,11 +547,12 @@ HE: dict[str, str] = {
     "מעצמן כשיישארו רק חשבוניות פתוחות.",
     "points.credit_note.3": "להודות להם על שיתוף הפעולה.",
     "points.bounced.1": "המייל אליהם חזר (תשובת השרת מופיעה בכרטיס של כל לקוח למטה): לבקש את "
-    "הכתובת הנכונה ולעדכן אותה בקובץ האקסל; המיילים יחודשו כשהכתובת בתא תשתנה.",
+    "הכתובת הנכונה ולתקן אותה בגיליון; שליחת המיילים תתחדש כשהכתובת בתא תשתנה.",
     "points.bounced.2": "לומר בפשטות את הסכום ואת מועד התשלום; לשאול מתי יוכלו לשלם.",
     "points.check_paid.1": "הם השיבו ששילמו: לבדוק בחשבון הבנק לפני כל דבר אחר.",
-    "points.check_paid.2": "אם התשלום התקבל, לסמן בקובץ האקסל ששולם; אם לא, להתקשר ולבקש את "
-    "פרטי ההעברה. אחר כך לסמן שהתשובה טופלה (הפקודה מופיעה תחת „תשובות ומיילים שחזרו”).",
+    "points.check_paid.2": "אם התשלום התקבל, לסמן בגיליון ששולם (תשלום מלא סוגר גם את התשובה); "
+    "אם לא, להתקשר ולבקש את פרטי ההעברה, ואחר כך לסמן שהתשובה טופלה (הפקודה מופיעה תחת "
+    "„תשובות ומיילים שחזרו”).",
     "reason.overdue": "{days} באיחור",
     "reason.due_today": "לתשלום היום",
     "reason.due_in": "לתשלום בעוד {days}",
@@ -573,11 +576,13 @@ HE: dict[str, str] = {
     "reason.replied_plain": "השיבו ב־{on}",
     "reason.replied_paid": "השיבו ב־{on}: {line}; לבדוק אם שולם",
     "reason.replied_paid_plain": "השיבו ב־{on}; לבדוק אם שולם",
-    "reason.inbox_unreachable": "לא ניתן היה לקרוא את תיבת הדואר ({why}): תשובות ומיילים "
-    "שחזרו מאז הריצה הקודמת לא נלקחו בחשבון היום; התזכורות יצאו כמתוכנן",
-    "reason.inbox_sheet_handled": "תיבת הדואר: תשובות שטופלו בקובץ האקסל: {n} (תאריך הבטחה או "
-    "השהיה חדשים, או תשלום מלא)",
-    "reason.inbox_more": "תיבת הדואר: הודעות נוספות שממתינות בתיקייה {folder}: {n}",
+    "reason.inbox_unreachable": "לא ניתן היה לקרוא את תיבת הדואר ({why}): הריצה תוכננה בלי "
+    "התשובות והמיילים שחזרו מאז הקריאה הקודמת (ייתכן שנשלחה תזכורת ללקוח שכבר השיב); הריצה "
+    "הבאה תקרא אותם",
+    "reason.inbox_sheet_handled": "תיבת הדואר: תשובות שטופלו בגיליון: {n} (תאריך חדש בעמודה "
+    "„תאריך הבטחה” או „השהיה עד”, או תשלום מלא)",
+    "reason.inbox_more": "תיבת הדואר: הודעות נוספות שממתינות בתיקייה {folder}: {n} (ייקראו "
+    "בריצה הבאה)",
     "reason.inbox_counts": "תיבת הדואר: {counts}",
     "weekday.1": "יום שני",
     "weekday.2": "יום שלישי",
@@ -591,19 +596,21 @@ HE: dict[str, str] = {
     "inbox.replied": "השיבו ב־{day}",
     "inbox.found.bounce": "כתובת המייל חזרה",
     "inbox.found.delayed": "המסירה מתעכבת (המייל לא חזר: אין שינוי)",
-    "inbox.found.auto_reply": "מענה אוטומטי, לא נלקח בחשבון",
-    "inbox.found.unmatched": "השולח אינו מופיע בקובץ האקסל; ההודעה נשארה כמו שהיא",
+    "inbox.found.auto_reply": "מענה אוטומטי (לא נלקח בחשבון)",
+    "inbox.found.unmatched": "השולח אינו מופיע בגיליון; ההודעה נשארה כמו שהיא",
     "inbox.found.unreadable": "לא ניתן היה לקרוא את ההודעה; היא נשארה כמו שהיא",
     "inbox.with_detail": "{what}: {detail}",
     "inbox.unknown_sender": "שולח לא ידוע",
-    "inbox.hint.promise": "תאריך הבטחה מוצע: {day} (לרשום אותו בעמודת תאריך הבטחה אם הסכימו לו)",
-    "inbox.hint.paid": "כתבו ששילמו: לבדוק אם התשלום התקבל",
-    "inbox.hint.resolve": "אחרי הטיפול: {command} (או תאריך הבטחה / השהיה עד בקובץ האקסל)",
+    "inbox.hint.promise": "תאריך הבטחה מוצע: {day} (אם בתשובה אכן הובטח תשלום בתאריך הזה, "
+    "לרשום אותו בעמודה „תאריך הבטחה”)",
+    "inbox.hint.paid": "לפי התשובה שילמו: לבדוק אם התשלום התקבל",
+    "inbox.hint.resolve": "לאחר הטיפול בתשובה, להריץ: {command} (או לרשום תאריך בגיליון, "
+    "בעמודה „תאריך הבטחה” או „השהיה עד”)",
     "inbox.count.reply": "תשובות: {n}",
     "inbox.count.bounce": "מיילים שחזרו: {n}",
     "inbox.count.delayed": "מסירות מתעכבות: {n}",
     "inbox.count.auto_reply": "מענים אוטומטיים: {n}",
     "inbox.count.unmatched": "משולחים לא ידועים: {n}",
-    "inbox.count.unreadable": "לא קריאות: {n}",
+    "inbox.count.unreadable": "הודעות שלא ניתן היה לקרוא: {n}",
     "inbox.count.own": "מהכתובות של העסק עצמו: {n}",
 }

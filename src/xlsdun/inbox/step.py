@@ -36,10 +36,7 @@ from .settings import InboxConfig
 
 _EN = words("en")  # the notes' English (the CLI, the run's notes) is the catalog's
 
-UNREACHABLE = (
-    "the inbox could not be read ({why}): replies and bounces since the last run are not "
-    "taken into account today; reminders went out as planned"
-)
+UNREACHABLE = _EN.template("reason.inbox_unreachable")  # the catalog's English, not a copy
 
 
 def unreachable_note(why: str) -> str:
