@@ -105,28 +105,26 @@ JOBS = ("run", "stages", "openpyxl", "pandas", "csv")
 # -- workbooks ---------------------------------------------------------------------------------
 
 
-def workbook(n: int, folder: Path) -> Path:
-    """The benchmark workbook with n invoices, generated once per version of gen.py."""
+def _generated(n: int, folder: Path, suffix: str, make: Callable[[int, Path], None]) -> Path:
+    """The benchmark's invoices as `make` writes them, made once per version of gen.py."""
     version = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()[:10]
-    path = folder / f"receivables-{n}-{version}.xlsx"
+    path = folder / f"receivables-{n}-{version}{suffix}"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.xlsx")
-        _in_child(gen.generate, n, tmp)  # its memory stays out of the measured processes
+        tmp = path.with_suffix(".tmp" + suffix)
+        _in_child(make, n, tmp)  # its memory stays out of the measured processes
         os.replace(tmp, path)
     return path
+
+
+def workbook(n: int, folder: Path) -> Path:
+    """The benchmark workbook with n invoices."""
+    return _generated(n, folder, ".xlsx", gen.generate)
 
 
 def csv_export(n: int, folder: Path) -> Path:
     """The same invoices as `workbook(n)`'s, as a CSV export."""
-    version = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()[:10]
-    path = folder / f"receivables-{n}-{version}.csv"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.csv")
-        _in_child(gen.generate_csv, n, tmp)
-        os.replace(tmp, path)
-    return path
+    return _generated(n, folder, ".csv", gen.generate_csv)
 
 
 def _fresh_copy(source: Path, work: Path) -> Path:

@@ -30,12 +30,18 @@ def _refusing(times: int, calls: list[Path]) -> Any:
     return rename
 
 
+def _pair(folder: Path) -> tuple[Path, Path]:
+    """A new copy and the workbook it replaces."""
+    tmp, target = folder / "new", folder / "book.xlsx"
+    tmp.write_bytes(b"new")
+    target.write_bytes(b"old")
+    return tmp, target
+
+
 def test_a_brief_hold_is_waited_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Path] = []
     monkeypatch.setattr(guard, "_rename", _refusing(2, calls))
-    tmp, target = tmp_path / "new", tmp_path / "book.xlsx"
-    tmp.write_bytes(b"new")
-    target.write_bytes(b"old")
+    tmp, target = _pair(tmp_path)
     replace_retrying(tmp, target, delays=(0, 0, 0))
     assert target.read_bytes() == b"new" and len(calls) == 3
 
@@ -43,9 +49,7 @@ def test_a_brief_hold_is_waited_out(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_a_lasting_hold_is_a_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Path] = []
     monkeypatch.setattr(guard, "_rename", _refusing(99, calls))
-    tmp, target = tmp_path / "new", tmp_path / "book.xlsx"
-    tmp.write_bytes(b"new")
-    target.write_bytes(b"old")
+    tmp, target = _pair(tmp_path)
     with pytest.raises(WorkbookLocked, match="OneDrive") as info:
         replace_retrying(tmp, target, delays=(0, 0))
     assert info.value.exit_code == 3
