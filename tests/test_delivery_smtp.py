@@ -72,10 +72,10 @@ def reminders_to(server: SmtpServer) -> dict[str, int]:
 
 def open_statuses(folder: Path) -> dict[str, str]:
     """Customer -> the status of their unpaid invoice rows (paid rows say 'Paid'; an invoice
-    not yet due that a reminder only listed says 'Mentioned (not yet due) in: …')."""
+    not yet due that a reminder only listed says 'Mentioned in the … (not yet due)')."""
     found = {}
     for customer, texts in sheet_statuses(folder).items():
-        rest = {t for t in texts - {"Paid"} if not t.startswith("Mentioned (not yet due)")}
+        rest = {t for t in texts - {"Paid"} if not t.startswith("Mentioned in the ")}
         assert len(rest) <= 1, (customer, texts)
         found[customer] = rest.pop() if rest else "Paid"
     return found

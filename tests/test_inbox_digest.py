@@ -71,7 +71,7 @@ def test_a_hebrew_owner_reads_replies_and_bounces_in_hebrew(tmp_path: Path) -> N
         "תאריך הבטחה מוצע: 15.12.2026",
         "לפי התשובה שילמו: לבדוק אם התשלום התקבל",
         "לאחר הטיפול בתשובה, להריץ: xlsdun resolve 'מספרת שירן' --replied",
-        "כתובת המייל חזרה: 550 5.1.1",
+        "המייל חזר: 550 5.1.1",
         "מענה אוטומטי (לא נלקח בחשבון): מחוץ למשרד עד יום ראשון",
         "המסירה מתעכבת",
         "השולח אינו מופיע בגיליון",
@@ -85,7 +85,7 @@ def test_a_hebrew_owner_reads_replies_and_bounces_in_hebrew(tmp_path: Path) -> N
     assert "  > העברתי את התשלום אתמול" in plain
     # the call list: a group for each, its talking points and cards in Hebrew
     calls = section(html, 'data-section="calls"', 'data-section="inbox"')
-    for kind, title in (("bounced", "כתובת המייל חזרה"), ("check_paid", "השיבו ששילמו: לבדוק")):
+    for kind, title in (("bounced", "המייל חזר"), ("check_paid", "השיבו ששילמו: לבדוק")):
         assert f'data-kind="{kind}"' in html and title in calls
     assert "לבדוק בחשבון הבנק לפני כל דבר אחר" in calls
     assert "העברתי את התשלום אתמול" in calls  # the reply's line on its card, as it came
@@ -97,7 +97,7 @@ def test_a_hebrew_owner_reads_replies_and_bounces_in_hebrew(tmp_path: Path) -> N
     # the sheet says why in Hebrew too
     statuses = sheet_statuses(tmp_path)
     assert "לא נשלחה: השיבו ב־25.11.2026: נשלם עד סוף החודש" in statuses['נגרות אבו-חצירא בע"מ']
-    assert statuses["מאפיית האחים כהן"] == {"להתקשר: כתובת המייל חזרה: 550 5.1.1"}
+    assert statuses["מאפיית האחים כהן"] == {"להתקשר: המייל חזר: 550 5.1.1"}
 
 
 def test_an_english_owner_reads_the_same_in_english(tmp_path: Path) -> None:

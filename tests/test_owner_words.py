@@ -145,7 +145,7 @@ def test_sheet_statuses_in_hebrew_and_a_change_of_language_settles(tmp_path: Pat
     records = {acme.debtor: outbox}
     he = owned_updates(Receivables(invoices), plan, {}, records, OWNED, HE)
     status = {row: cells[OWNED["status"]] for row, cells in he.items()}
-    assert status[2] == "בדואר היוצא: הצעת הסדר"
+    assert status[2] == "נשמרה לבדיקה (לא נשלחה): הצעת הסדר"
     assert status[3] == "שולם"
     assert status[5] == "להתקשר ל־0527654321: אין כתובת מייל תקינה"
     assert status[4] == "מתוכננת: הצעת הסדר"  # 136 days, a first contact: plan at most
@@ -243,7 +243,7 @@ def test_the_reminder_log_in_hebrew_keeps_its_key() -> None:
     records = [_record(1, SendState.WRITTEN_TO_OUTBOX), _record(2, SendState.FAILED)]
     he, en = log_rows(records, HE), log_rows(records, EN)
     assert [r[0] for r in he] == [r[0] for r in en] == ["1:written_to_outbox", "2:failed"]
-    assert he[0][4] == "התראה אחרונה" and he[0][5] == "רגילה" and he[0][8] == "בדואר היוצא"
+    assert he[0][4] == "התראה אחרונה" and he[0][5] == "רגילה" and he[0][8] == "נשמרה, לא נשלחה"
     assert en[0][4] == "final" and en[0][8] == "in outbox"
     assert en[0][7] == "₪100.00" and he[0][7] == "100.00\xa0₪"  # the sign, as the letters
     big = replace(_record(3, SendState.SENT), balance={"USD": Decimal("3000"), "ILS": Decimal("1")})
@@ -266,7 +266,7 @@ def test_a_hebrew_owner_gets_a_hebrew_right_to_left_digest_and_sheet(tmp_path: P
     # as [sender.he] names it, what needs the owner first
     assert msg["Subject"] == (
         "סיכום יומי 26.11.2026 – דהן שירותי בית בע״מ: תזכורת אחת ממתינה לאישור, "
-        "3 שיחות טלפון, 14 נשמרו לבדיקה (לא נשלחו)"
+        "להתקשר ל־3 לקוחות, 14 תזכורות נשמרו לבדיקה (לא נשלחו)"
     )
     html = msg.get_body(("html",)).get_content()
     text = msg.get_body(("plain",)).get_content()
@@ -291,11 +291,11 @@ def test_a_hebrew_owner_gets_a_hebrew_right_to_left_digest_and_sheet(tmp_path: P
         tmp_path / "receivables.xlsx", sheet_name="Receivables", header=3, engine="calamine"
     )
     statuses = set(sheet["Reminder status"].dropna())
-    assert "בדואר היוצא: הצעת הסדר" in statuses and "שולם" in statuses
+    assert "נשמרה לבדיקה (לא נשלחה): הצעת הסדר" in statuses and "שולם" in statuses
     assert not any(s.startswith(("In outbox", "Paid", "Call:")) for s in statuses)
     log = pd.read_excel(tmp_path / "receivables.xlsx", sheet_name="Reminder log", engine="calamine")
     assert list(log.columns[:3]) == ["מפתח", "תאריך", "לקוח"]
-    assert set(log["תוצאה"]) == {"בדואר היוצא"}
+    assert set(log["תוצאה"]) == {"נשמרה, לא נשלחה"}
 
 
 @pytest.mark.parametrize("language", ["en", "he"])
@@ -426,8 +426,8 @@ def test_the_subject_says_sent_or_written_to_the_outbox_by_what_happened() -> No
     )
     busy.w = HE
     assert subject([busy], DAY) == (
-        "סיכום יומי 26.11.2026 – Acme: תזכורת אחת ממתינה לאישור, 3 שיחות טלפון, "
-        "14 נשמרו לבדיקה (לא נשלחו)"
+        "סיכום יומי 26.11.2026 – Acme: תזכורת אחת ממתינה לאישור, להתקשר ל־3 לקוחות, "
+        "14 תזכורות נשמרו לבדיקה (לא נשלחו)"
     )
     assert one({"sent": 1}, HE) == "סיכום יומי 26.11.2026 – Acme: תזכורת אחת נשלחה"
     assert one({"written_to_outbox": 2}).endswith("Acme: 2 reminders in the outbox")
@@ -558,7 +558,7 @@ def test_inbox_reasons_and_notes_in_hebrew() -> None:
     paid = HE.reason(reasons["replied_paid"])
     assert paid == "השיבו ב־28.11.2026: נשלם בחודש הבא; לבדוק אם שולם"
     assert EN.reason(reasons["bounced"]) == "address bounced: 550 5.1.1"
-    assert HE.reason(reasons["bounced"]) == "כתובת המייל חזרה: 550 5.1.1"
+    assert HE.reason(reasons["bounced"]) == "המייל חזר: 550 5.1.1"
     assert EN.reason(reasons["inbox_counts"]) == (
         "inbox: auto-replies: 1, bounces: 1, delayed: 1, from the business's own addresses: 1, "
         "replies: 2, from unknown senders: 1, unreadable: 1"
@@ -664,8 +664,12 @@ def test_an_invoice_only_mentioned_is_not_marked_as_chased() -> None:
     (acme,) = plan.actions
     outbox = Outcome(SendState.WRITTEN_TO_OUTBOX, "plan", "standard", "")
     for w, chased, mentioned in (
-        (EN, "In outbox: plan reminder", "Mentioned (not yet due) in: plan reminder"),
-        (HE, "בדואר היוצא: הצעת הסדר", "הוזכרה לידיעה בלבד (מועד התשלום טרם הגיע): הצעת הסדר"),
+        (EN, "In outbox: plan reminder", "Mentioned in the plan reminder (not yet due)"),
+        (
+            HE,
+            "נשמרה לבדיקה (לא נשלחה): הצעת הסדר",
+            "הוזכרה בהצעת הסדר לידיעה בלבד (מועד התשלום טרם הגיע)",
+        ),
     ):
         cells = owned_updates(Receivables(invoices), plan, {}, {acme.debtor: outbox}, OWNED, w)
         status = {row: c[OWNED["status"]] for row, c in cells.items()}
