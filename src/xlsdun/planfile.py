@@ -38,9 +38,9 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def neutralised(value: object) -> object:
     """A text cell that would start a formula, with an apostrophe before it; other cells
     (numbers, empty ones, ordinary text) as they are."""
+    value = _cleaned(value)
     if not isinstance(value, str):
         return value
-    value = _ILLEGAL.sub("", value)
     return "'" + value if value.lstrip(" ").startswith(_FORMULA_START) else value
 
 

@@ -19,10 +19,11 @@ if TYPE_CHECKING:
     from .models import Invoice, Receivables
     from .policy.ladder import Ladder
 
-COLUMNS: tuple[str, ...] = ("row", "customer", "invoice", "customer_id", "email", "phone")
-COLUMNS += ("language",)
-COLUMNS += ("invoice_date", "due_date", "amount", "balance", "currency", "days_overdue", "tier")
-COLUMNS += ("disputed", "do_not_contact", "hold_until", "promise_date", "read", "findings")
+COLUMNS = (
+    "row", "customer", "invoice", "customer_id", "email", "phone", "language",
+    "invoice_date", "due_date", "amount", "balance", "currency", "days_overdue", "tier",
+    "disputed", "do_not_contact", "hold_until", "promise_date", "read", "findings",
+)  # fmt: skip
 DATES = ("invoice_date", "due_date", "hold_until", "promise_date")
 
 

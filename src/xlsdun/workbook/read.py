@@ -133,13 +133,9 @@ def _read_sheet(
     owned = _owned_indexes(found.mapping.headers, options.owned_columns)
     found, notes = _ledger(found, options.columns)
     info = _sheet_info(found, path, owned, protected=package.protected(found.name))
-    report = Report(
-        info.fields,
-        info.headers,
-        found.grid.texts_above(found.header_index),
-        fill=options.shown_once is not False,
-    )
-    info = replace(info, layout=(*_above(found), *notes))
+    above = found.grid.texts_above(found.header_index)
+    report = Report(info.fields, info.headers, above, fill=options.shown_once is not False)
+    info = replace(info, layout=(*_above(found.header_index, above), *notes))
     body = Body(
         info.fields,
         owned,
@@ -200,10 +196,10 @@ def _ledger(found: Located, columns: Mapping[str, str]) -> tuple[Located, list[s
     return found._replace(mapping=ColumnMap(kept, found.mapping.headers)), notes
 
 
-def _above(found: Located) -> list[str]:
-    """The rows above the header, if they hold anything: a report's title and parameters."""
-    index = found.header_index
-    if index == 0 or not found.grid.texts_above(index):
+def _above(index: int, texts: set[str]) -> list[str]:
+    """The rows above the header (0-based `index`), if they hold any `texts`: a report's
+    title and parameters."""
+    if not texts:  # none above row 1 either
         return []
     return [f"title and report rows above the header (rows 1-{index}), not read"]
 
