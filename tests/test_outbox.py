@@ -6,7 +6,7 @@ import csv
 from email.message import EmailMessage
 from pathlib import Path
 
-from xlsdun.deliver.outbox import OutboxBackend
+from xlsdun.deliver.outbox import OutboxBackend, inert
 
 
 def message(n: int) -> EmailMessage:
@@ -65,3 +65,20 @@ def test_index_fields_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
     (row,) = csv.DictReader((tmp_path / "outbox" / "index.csv").open(encoding="utf-8"))
     assert row["to"].startswith("'=cmd") and row["subject"] == "'+SUM(1,2) -2 @x"
     assert row["message_id"] == "<m1@example.co.il>"
+
+
+def test_index_fields_with_a_space_or_full_width_sign_before_a_formula_stay_text(
+    tmp_path: Path,
+) -> None:
+    """The outbox's index and the plan file share one rule (text.starts_formula): a leading
+    space or the full-width "＝" still starts a formula in Excel."""
+    msg = message(1)
+    del msg["Subject"]
+    msg["Subject"] = "  =HYPERLINK(1)"
+    box = OutboxBackend(tmp_path / "outbox", "2026-11-26")
+    box.open()
+    box.send(msg)
+    box.close()
+    (row,) = csv.DictReader((tmp_path / "outbox" / "index.csv").open(encoding="utf-8"))
+    assert row["subject"].startswith("'")
+    assert inert("＝1+1") == "'＝1+1" and inert("Total = 3") == "Total = 3"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from .errors import RunError
+from .text import starts_formula
 from .workbook.guard import atomic_replace
 from .workbook.sidecar import sidecar_path
 
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from .config import Config
 
 Kind = Literal["csv", "xlsx"]
-# What makes Excel (or LibreOffice) read a cell as a formula: = + - @, and a tab or line
-# break before them; the full-width forms, which some Excel versions take as the same.
-_FORMULA_START = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 # what openpyxl refuses in a cell (control characters but tab and line breaks)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -41,7 +39,7 @@ def neutralised(value: object) -> object:
     value = _cleaned(value)
     if not isinstance(value, str):
         return value
-    return "'" + value if value.lstrip(" ").startswith(_FORMULA_START) else value
+    return "'" + value if starts_formula(value) else value
 
 
 def _cleaned(value: object) -> object:
@@ -94,7 +92,7 @@ def _write_xlsx(frame: pd.DataFrame, fh: BinaryIO) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 text = cell.value
-                if isinstance(text, str) and text.lstrip(" ").startswith(_FORMULA_START):
+                if isinstance(text, str) and starts_formula(text):
                     cell.data_type = "s"  # openpyxl took "=..." for a formula: it is text
                     cell.quotePrefix = True
         sheet.freeze_panes = "A2"

@@ -26,6 +26,7 @@ from pathlib import Path
 from .. import speedups
 from ..mime import known_headers
 from ..private import FILE_MODE, opener, private_dir
+from ..text import starts_formula
 from .base import SendResult
 
 INDEX_FIELDS = ("file", "message_id", "to", "cc", "subject", "date")
@@ -40,13 +41,10 @@ def slug(text: str, limit: int = 40) -> str:
     return (text or "customer")[:limit]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def inert(value: str) -> str:
-    """A CSV field a spreadsheet shows as text: one starting like a formula (a customer named
+    """A CSV field a spreadsheet shows as text: one starting like a formula (`text.starts_formula`: a customer named
     "=cmd|' /C calc'!A0") gets a leading apostrophe, as OWASP advises for CSV exports."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if starts_formula(value) else value
 
 
 def _load_syncfs() -> Callable[[int], int] | None:
