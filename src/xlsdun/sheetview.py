@@ -65,7 +65,7 @@ def action_status(
         reminder = w.reminder(record.tier, record.variant)
         detail = record.detail or w("logoutcome." + state) if state in _SEND_DETAIL else ""
         key = f"status.{state}"
-        return w(key, reminder=reminder, detail=detail) if _known(w, key) else state
+        return w(key, reminder=reminder, detail=detail) if w.has(key) else state
     reminder = w.reminder(action.tier, action.variant)
     if action.kind == "send":
         return w("status.planned", reminder=reminder)
@@ -91,14 +91,6 @@ def _mentioned_rows(action: Action, record: Outcome | None, today: date) -> set[
     if not any(i.due_date <= today for i in open_invoices):
         return set()
     return {i.row for i in open_invoices if i.due_date > today}
-
-
-def _known(w: Words, key: str) -> bool:
-    try:
-        w(key, reminder="", detail="")
-    except KeyError:
-        return False
-    return True
 
 
 def _call_status(action: Action, w: Words, today: date | None) -> str:
