@@ -149,9 +149,9 @@ def owned_updates(
     closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
     for action in plan.actions:
         common = _reminder_cells(action, history.get(action.debtor), owned_columns, w)
-        status = action_status(action, today_records.get(action.debtor), w, plan.today)
-        rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
         record = today_records.get(action.debtor)
+        status = action_status(action, record, w, plan.today)
+        rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
         apart = _mentioned_rows(action, record, plan.today)
         rows = (inv.row for inv in action.invoices if inv.row not in apart)
         changes.want(rows, {status_header: status, **rest})
