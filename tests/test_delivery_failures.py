@@ -27,7 +27,7 @@ from xlsdun.deliver.base import (
     TemporaryFailure,
 )
 from xlsdun.delivery import Unrendered, already_done, render_one
-from xlsdun.digest import _call_kind
+from xlsdun.digest_calls import call_kind as _call_kind
 from xlsdun.ledger import Ledger
 from xlsdun.models import Delivery, FailureKind
 from xlsdun.render import builtin_renderer, sample_action

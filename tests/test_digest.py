@@ -209,8 +209,11 @@ def test_call_list_says_why_each_debtor_is_there(tmp_path: Path) -> None:
     from decimal import Decimal
 
     from xlsdun.config import default_policy
-    from xlsdun.digest import _call_kind, _days_overdue, approve_command
+    from xlsdun.digest import approve_command
+    from xlsdun.digest_calls import call_kind as _call_kind
+    from xlsdun.digest_calls import days_overdue
     from xlsdun.models import Invoice, Receivables
+    from xlsdun.owner_words import words
     from xlsdun.policy import plan
 
     day = date.fromisoformat(TODAY)
@@ -238,7 +241,7 @@ def test_call_list_says_why_each_debtor_is_there(tmp_path: Path) -> None:
         "No Mail Ltd": "no_address",
     }
     nadlan = next(a for a in actions if a.customer.startswith("קבוצת"))
-    assert _days_overdue(nadlan, day) == "130 days overdue"
+    assert days_overdue(nadlan, day, words("en")) == "130 days overdue"
     assert approve_command(nadlan) == "xlsdun approve nadlan@x.example"
     command = approve_command(replace(nadlan, debtor='name:קבוצת נדל"ן השרון'))
     word = command.removeprefix("xlsdun approve ")

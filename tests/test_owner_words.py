@@ -218,6 +218,20 @@ def test_statuses_are_keyed_by_data_not_by_reason_text() -> None:
     )
 
 
+def test_every_send_state_has_a_status_and_an_unknown_one_shows_as_it_is() -> None:
+    """Words.has decides between the state's status text and the bare state: every state
+    the ledger knows has its text in both languages; a state without one (a newer ledger's)
+    is shown as it is rather than raising."""
+    b = Action("k", "Acme", "a@acme.com", "skip", "x")
+    for w in (EN, HE):
+        for state in SendState:
+            assert w.has(f"status.{state}")
+            shown = action_status(b, Outcome(state, "final", "standard", "why"), w)
+            assert shown != str(state)
+    unknown = Outcome("mystery", "final", "standard", "")
+    assert action_status(b, unknown, HE) == "mystery"
+
+
 def _record(n: int, state: SendState) -> SendRecord:
     return SendRecord(
         id=n,

@@ -36,9 +36,7 @@ from .digest_calls import (
     CallItem,
     ambiguous_calls,
     amounts,
-    call_kind,
     calls,
-    days_overdue,
     groups,
     last_contacts,
 )
@@ -375,15 +373,6 @@ def _deferred_deliveries(deliveries: list[Delivery], w: Words) -> list[Line]:
         for x in deliveries
         if x.outcome == "deferred"
     ]
-
-
-def _call_kind(action: Action, delivery: Delivery | None) -> str | None:
-    """Which talking points fit (digest_calls.call_kind; kept here for its callers)."""
-    return call_kind(action, delivery)
-
-
-def _days_overdue(action: Action, today: date, w: Words = EN) -> str:
-    return days_overdue(action, today, w)
 
 
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9@._+-]+")

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from .config import LocaleConfig
 from .owner_catalog import EN as _EN
 from .owner_catalog import HE as _HE
+from .policy.wording import short_day
 
 OwnerLanguage = Literal["en", "he"]
 LANGUAGES: tuple[OwnerLanguage, ...] = ("en", "he")
@@ -76,8 +77,6 @@ WHATSAPP_TEXT: dict[str, dict[str, str]] = {
 }
 """The WhatsApp message the owner's phone prefills: in the *debtor's* language."""
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
 
 @dataclass(frozen=True, slots=True)
 class Words:
@@ -93,6 +92,10 @@ class Words:
     def __call__(self, key: str, **params: object) -> str:
         text = CATALOG[self.language][key]
         return text.format(**params) if params else text
+
+    def has(self, key: str) -> bool:
+        """Whether the catalog has `key` (a state a newer version wrote may have none)."""
+        return key in CATALOG[self.language]
 
     def template(self, key: str) -> str:
         """The text of `key` with its {placeholders} (for HTML that isolates the values)."""
@@ -170,7 +173,7 @@ class Words:
         """A date as the letters write it: "20 Nov 2026", in Hebrew "20.11.2026"."""
         if self.language == "he":
             return f"{d.day}.{d.month}.{d.year}"
-        return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+        return f"{short_day(d)} {d.year}"
 
     def moment(self, when: datetime) -> str:
         """A time of day: "27 Nov 2026 at 22:20", "27.11.2026 בשעה 22:20"."""

@@ -65,7 +65,7 @@ def action_status(
         reminder = w.reminder(record.tier, record.variant)
         detail = record.detail or w("logoutcome." + state) if state in _SEND_DETAIL else ""
         key = f"status.{state}"
-        return w(key, reminder=reminder, detail=detail) if _known(w, key) else state
+        return w(key, reminder=reminder, detail=detail) if w.has(key) else state
     reminder = w.reminder(action.tier, action.variant)
     if action.kind == "send":
         return w("status.planned", reminder=reminder)
@@ -91,14 +91,6 @@ def _mentioned_rows(action: Action, record: Outcome | None, today: date) -> set[
     if not any(i.due_date <= today for i in open_invoices):
         return set()
     return {i.row for i in open_invoices if i.due_date > today}
-
-
-def _known(w: Words, key: str) -> bool:
-    try:
-        w(key, reminder="", detail="")
-    except KeyError:
-        return False
-    return True
 
 
 def _call_status(action: Action, w: Words, today: date | None) -> str:
@@ -157,9 +149,9 @@ def owned_updates(
     closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
     for action in plan.actions:
         common = _reminder_cells(action, history.get(action.debtor), owned_columns, w)
-        status = action_status(action, today_records.get(action.debtor), w, plan.today)
-        rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
         record = today_records.get(action.debtor)
+        status = action_status(action, record, w, plan.today)
+        rest = closed if action.kind == "skip" and action.reason in _CLOSED else common
         apart = _mentioned_rows(action, record, plan.today)
         rows = (inv.row for inv in action.invoices if inv.row not in apart)
         changes.want(rows, {status_header: status, **rest})

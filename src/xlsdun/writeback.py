@@ -16,7 +16,7 @@ from .errors import EXIT_LOCKED
 from .history import full_history
 from .ledger import Ledger, SendRecord
 from .models import Plan, Receivables, RunReport
-from .owner_words import words
+from .owner_words import Words, words
 from .sheetview import log_header, log_rows, owned_updates
 from .workbook.guard import Fingerprint
 
@@ -93,7 +93,7 @@ def write_back(
     if not updates and not lines:
         return None
     if info is None or info.read_only:
-        return _write_sidecar(config, receivables, updates, ledger)
+        return _write_sidecar(config, receivables, updates, ledger, w)
     result = patch_workbook(
         config.workbook.path,
         sheet=info.sheet,
@@ -112,7 +112,7 @@ def write_back(
 
 
 def _write_sidecar(
-    config: Config, receivables: Receivables, updates: Updates, ledger: Ledger
+    config: Config, receivables: Receivables, updates: Updates, ledger: Ledger, w: Words
 ) -> Path:
     """.xls/.xlsb/.ods: the whole view, rebuilt from the ledger, in NAME.xlsdun.xlsx."""
     from .workbook.sidecar import write_sidecar
@@ -126,8 +126,8 @@ def _write_sidecar(
         owned=updates,
         owned_headers=[owned[k] for k in ("status", "last", "level", "count", "next")],
         log_sheet=owned["log_sheet"],
-        log_header=log_header(words(config.owner_language, config.locale.country)),
-        log_rows=log_rows(records, words(config.owner_language, config.locale.country)),
+        log_header=log_header(w),
+        log_rows=log_rows(records, w),
     )
     ledger.mark_logged([r.id for r in records])
     return path
