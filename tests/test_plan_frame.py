@@ -214,3 +214,21 @@ def test_a_csv_workbook_is_never_the_target(tmp_path: Path) -> None:
     assert code == 2 and "your receivables workbook" in err and export.read_bytes() == before
     code, _, err = plan_files(config, "--csv", str(tmp_path / "plan.csv"))
     assert code == 0, err
+
+
+def test_days_overdue_is_the_oldest_open_invoice_s() -> None:
+    """One rule (models.Action.days_overdue) for the plan file, the digest and the sheet."""
+    from datetime import date
+    from decimal import Decimal
+
+    from support.message_setup import action, invoice
+
+    paid = invoice("1", due_date=date(2026, 10, 1), balance=Decimal("0"))
+    act = action(
+        paid,
+        invoice("2", due_date=date(2026, 11, 1)),
+        invoice("3", due_date=date(2026, 11, 20)),
+    )
+    assert act.days_overdue(date(2026, 11, 26)) == 25  # the paid one does not count
+    assert act.days_overdue(date(2026, 10, 30)) == -2
+    assert action(paid).days_overdue(date(2026, 11, 26)) is None

@@ -106,8 +106,7 @@ def call_kind(action: Action, delivery: Delivery | None) -> str | None:
 
 
 def days_overdue(action: Action, today: date, w: Words) -> str:
-    due = [i.due_date for i in action.invoices if i.balance > 0]
-    days = (today - min(due)).days if due else 0
+    days = action.days_overdue(today) or 0
     if days <= 0:
         return w("call.why.escalate")
     return w.days_overdue(days)

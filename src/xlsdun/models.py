@@ -213,6 +213,12 @@ class Action:
     def invoice_ids(self) -> tuple[str, ...]:
         return tuple(i.invoice for i in self.invoices)
 
+    def days_overdue(self, today: date) -> int | None:
+        """Days past the due date of the most overdue open invoice as of `today` (negative:
+        not yet due); None when none of the action's invoices is open."""
+        due = [i.due_date for i in self.invoices if i.balance > 0]
+        return (today - min(due)).days if due else None
+
     @property
     def call_list(self) -> bool:
         return self.call is not None

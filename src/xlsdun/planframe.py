@@ -47,14 +47,7 @@ def _row(plan: Plan, action: Action, currencies: list[str]) -> list[object]:
         action.language,
         ", ".join(action.invoice_ids),
         *balances,
-        days_overdue(plan, action),
+        action.days_overdue(plan.today),
         action.reason,
         action.call,
     ]
-
-
-def days_overdue(plan: Plan, action: Action) -> int | None:
-    """Days past the due date of the debtor's most overdue open invoice, as of the plan's
-    day; None if none of the action's invoices is open."""
-    due = [i.due_date for i in action.invoices if i.balance > 0]
-    return (plan.today - min(due)).days if due else None

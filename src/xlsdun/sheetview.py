@@ -96,8 +96,7 @@ def _mentioned_rows(action: Action, record: Outcome | None, today: date) -> set[
 def _call_status(action: Action, w: Words, today: date | None) -> str:
     """Why the owner calls, from the action's `call` (data), not from its English reason."""
     if action.call == "overdue" and today is not None:
-        due = [i.due_date for i in action.invoices if i.balance > 0]
-        days = (today - min(due)).days if due else 0
+        days = action.days_overdue(today) or 0
         return w("status.call.overdue", days=w.days(max(days, 0)))
     if action.call == "no_address":
         phone = next((i.phone for i in action.invoices if i.phone), None)
