@@ -201,3 +201,22 @@ def test_matching_by_thread_then_address_then_a_companys_own_domain() -> None:
     found = by_address("cfo@pinecrest-arch.example", directory, sent)  # another address
     assert found is not None and found.customer == "Pinecrest Architects" and found.how == "domain"
     assert by_address("someone@gmail.com", directory, sent) is None  # a public domain: nobody
+
+
+def test_a_message_that_cannot_be_sorted_is_recorded_unreadable_with_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """step.process never raises: a message its sorting chokes on is recorded as
+    `unreadable`, in its folder and UID, with the error as its detail (never tried again)."""
+    from xlsdun.inbox import step
+
+    def choke(msg: EmailMessage) -> object:
+        raise ValueError("no\nparts")
+
+    monkeypatch.setattr(step, "classify", choke)
+    known = step._Known(Directory.of([]), SentIndex(), frozenset())
+    raw = mail.plain_reply("x@y.example", "ok", message_id="<m@x>")
+    done = step.process(raw, "INBOX", 7, 42, DAY, known)
+    assert (done.folder, done.uidvalidity, done.uid, done.today) == ("INBOX", 7, 42, DAY)
+    assert (done.kind, done.message_id, done.debtor, done.reply) == ("unreadable", None, None, None)
+    assert done.detail.startswith("ValueError: no") and "\n" not in done.detail

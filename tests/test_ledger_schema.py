@@ -34,6 +34,11 @@ def build(path: Path, script: str) -> Path:
     return path
 
 
+def schema_script(migrations: int) -> str:
+    """The SQL of the first MIGRATIONS, as a ledger of that version was made."""
+    return ";\n".join(s for statements in MIGRATIONS[:migrations] for s in statements) + ";\n"
+
+
 def user_version(path: Path) -> int:
     db = sqlite3.connect(path)
     try:
@@ -154,7 +159,7 @@ def test_a_run_on_a_migrated_0_1_0_ledger_sends_nothing_twice(tmp_path: Path, v0
 def test_an_unnumbered_ledger_made_just_before_numbering_is_numbered(tmp_path: Path) -> None:
     """The versions between 0.1.0 and this one made every table, digest_items too, and left
     user_version at 0: the migrations only create what is missing, and keep what is there."""
-    script = ";\n".join(s for statements in MIGRATIONS[:2] for s in statements) + ";\n"
+    script = schema_script(2)
     path = build(
         tmp_path / "ledger.sqlite3",
         script + "INSERT INTO digest_items VALUES ('2026-11-26', 'o@x.example', '', 'then');",
@@ -168,7 +173,7 @@ def test_an_unnumbered_ledger_made_just_before_numbering_is_numbered(tmp_path: P
 def test_a_version_2_ledger_keeps_its_retractions(tmp_path: Path) -> None:
     """Version 2 knew a `resolve --resend` by its send's state and detail alone: migrated,
     such a send is marked retracted, and no other."""
-    script = ";\n".join(s for statements in MIGRATIONS[:2] for s in statements) + ";\n"
+    script = schema_script(2)
     row = (
         "INSERT INTO sends (run_id, today, debtor, customer, invoices, balance, state, detail, "
         "created_at, updated_at) VALUES ('r', '2026-11-26', '{}', 'C', '[]', '{{}}', 'deferred', "
@@ -189,7 +194,7 @@ def test_a_version_2_ledger_keeps_its_retractions(tmp_path: Path) -> None:
 def test_a_version_3_ledger_gains_subjects_null_for_its_old_sends(tmp_path: Path) -> None:
     """Version 4 keeps each send's Subject; the sends recorded before have none (their
     follow-ups take today's subject), and a send recorded after keeps its own."""
-    script = ";\n".join(s for statements in MIGRATIONS[:3] for s in statements) + ";\n"
+    script = schema_script(3)
     path = build(
         tmp_path / "ledger.sqlite3",
         script
@@ -216,7 +221,7 @@ def test_a_version_4_ledger_gains_the_inbox_tables_and_keeps_its_subjects(tmp_pa
     from xlsdun.ledger_schema import V4_SUBJECT, V5_INBOX
 
     assert MIGRATIONS[3] is V4_SUBJECT and MIGRATIONS[4] is V5_INBOX
-    script = ";\n".join(s for statements in MIGRATIONS[:4] for s in statements) + ";\n"
+    script = schema_script(4)
     path = build(
         tmp_path / "ledger.sqlite3",
         script

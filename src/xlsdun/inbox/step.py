@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from .. import logs
 from ..config import Config
@@ -33,6 +34,9 @@ from .hints import promised_date, says_paid
 from .match import Directory, by_address, by_ids, sender_address, thread_ids
 from .replytext import first_lines, own_text
 from .settings import InboxConfig
+
+if TYPE_CHECKING:
+    from .fetch import Mailbox  # imported when an inbox is read (imaplib, not at start-up)
 
 _EN = words("en")  # the notes' English (the CLI, the run's notes) is the catalog's
 
@@ -104,7 +108,7 @@ def read_inbox(config: Config, ledger: Ledger, receivables: Receivables, today: 
 
 
 def _read_folder(
-    box: object,
+    box: Mailbox,
     folder: str,
     cfg: InboxConfig,
     ledger: Ledger,
@@ -113,9 +117,6 @@ def _read_folder(
     run: InboxRun,
 ) -> None:
     """One folder's new messages, in UID order, at most `max_per_run` of them."""
-    from .fetch import Mailbox
-
-    assert isinstance(box, Mailbox)
     last = store.folder_state(ledger, folder)
     state = box.select(folder, last[1] if last else None)
     after = store.start_folder(ledger, folder, state.uidvalidity)
@@ -145,15 +146,7 @@ def process(
         sorted_ = classify(msg) if sender not in known.own else None
         return _outcome(msg, sorted_, message_id, sender, base, known)
     except Exception as exc:  # noqa: BLE001 - hostile input: recorded, never retried
-        return store.Processed(
-            folder,
-            uidvalidity,
-            uid,
-            None,
-            today,
-            "unreadable",
-            detail=shorten(clean_line(f"{type(exc).__name__}: {exc}"), 200),
-        )
+        return replace(base, detail=shorten(clean_line(f"{type(exc).__name__}: {exc}"), 200))
 
 
 def _outcome(

@@ -101,15 +101,6 @@ def start_folder(ledger: Ledger, folder: str, uidvalidity: int) -> int | None:
     return None
 
 
-def seen_message_id(ledger: Ledger, message_id: str | None) -> bool:
-    if not message_id:
-        return False
-    row = ledger.db.execute(
-        "SELECT 1 FROM inbox_messages WHERE message_id = ?", (message_id,)
-    ).fetchone()
-    return row is not None
-
-
 def record(ledger: Ledger, p: Processed) -> bool:
     """Record one message and all it changes, and move the folder's last UID, in one
     commit. False (and only the UID moved) if it was processed before."""
