@@ -349,8 +349,8 @@ def headline_values(f: Facts) -> dict[str, Any]:
     fmt = formatter(f.language, replace(f.locale, language=f.language).babel_locale)
     action = f.action
     named = falling_due(f)
-    sums = f.totals if named is f.invoices else totals((i.currency, i.balance) for i in named)
-    due_first = (named, sums)  # a courtesy note's body names them too
+    # the total of the invoices named; a courtesy note's body names them too (`due_first`)
+    named_sums = f.totals if named is f.invoices else totals((i.currency, i.balance) for i in named)
     promises = [i.promise_date for i in f.invoices if i.promise_date]
     kind = headlines.preheader_kind(
         action.tier or "",
@@ -361,12 +361,15 @@ def headline_values(f: Facts) -> dict[str, Any]:
         several=len(named) > 1,
         due_today=bool(named) and all(i.days_overdue == 0 for i in named),
     )
-    if kind == "thank_you":
+    owed = totals_due(f)
+    if kind == "thank_you":  # what was paid, not what is left
         sums = totals((i.currency, i.amount or i.balance) for i in f.invoices)
+    else:
+        sums = named_sums
     says = headlines.Preheader(
         kind=kind,
         amounts=sums,
-        amounts_due=totals_due(f) if kind != "thank_you" else sums,
+        amounts_due=sums if kind == "thank_you" else owed,
         oldest_due=min((i.due_date for i in f.invoices), default=f.today),
         deadline=deadline(f.today, f.policy.final_deadline_days, f.locale.country),
         promise=max(promises) if promises else None,
@@ -378,10 +381,10 @@ def headline_values(f: Facts) -> dict[str, Any]:
         "stem_short": headlines.stem(fmt, named, None, business, latin),
         "preheader": headlines.preheader(fmt, says),
         # the final notice's subject: the amount it asks for, charges included
-        "amount_due_plain": headlines.amounts(fmt, totals_due(f)),
+        "amount_due_plain": headlines.amounts(fmt, owed),
         # the invoice(s) falling due first and their total: what a courtesy note is about
-        "due_first": due_first[0],
-        "due_first_totals": due_first[1],
+        "due_first": named,
+        "due_first_totals": named_sums,
     }
 
 
