@@ -79,7 +79,7 @@ def file_problem(path: str | Path) -> str | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return cloud_placeholder(path) or "workbook not found"
+        return _icloud_placeholder(path) or "workbook not found"
     except OSError as exc:
         return f"cannot be opened ({exc.strerror})"
     placeholder = _online_only(st)
@@ -103,7 +103,7 @@ def file_problem(path: str | Path) -> str | None:
 _CLOUD_ATTRIBUTES = 0x1000 | 0x40000 | 0x400000  # OFFLINE, RECALL_ON_OPEN, RECALL_ON_DATA_ACCESS
 
 
-def cloud_placeholder(path: str | Path) -> str | None:
+def _icloud_placeholder(path: str | Path) -> str | None:
     """Why a missing workbook is in fact in iCloud Drive, not downloaded: macOS keeps only
     ".NAME.icloud" beside where the file would be. None when there is no such stand-in."""
     p = Path(path)
