@@ -451,3 +451,18 @@ def test_a_missing_templates_folder_is_a_config_error_naming_the_fix(tmp_path: P
     assert code == 2, out + err
     assert "does not exist" in err and "remove the templates line" in err
     assert "does not render" not in out + err
+
+
+def test_resolve_replied_in_json_and_quiet(demo: Path) -> None:
+    """`resolve --replied --json` says whose replies it marked handled, and how many."""
+    from support.inbox_ledger import NAGAROT, seed_inbox
+
+    seed_inbox(demo, date.fromisoformat(TODAY))
+    config = str(demo / "xlsdun.toml")
+    code, out, err = invoke("resolve", NAGAROT, "--replied", "--json", "--config", config)
+    assert code == 0, err
+    assert json.loads(out) == {"replied": {"customer": 'נגרות אבו-חצירא בע"מ', "replies": 1}}
+    code, out, err = invoke("resolve", "מספרת שירן", "--replied", "--quiet", "--config", config)
+    assert (code, out) == (0, ""), err
+    code, _, err = invoke("resolve", NAGAROT, "--replied", "--config", config)
+    assert code == 2 and "is waiting to be handled" in err  # handled once: none left

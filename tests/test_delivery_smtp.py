@@ -118,6 +118,7 @@ def test_sends_each_reminder_once_over_one_connection(
         assert json.loads(row["envelope"]) == {"from": SENDER, "to": [email]}
         assert row["detail"].startswith("250 2.0.0 Ok: queued as Q")
         assert received.message["To"].addresses[0].addr_spec == email
+        assert row["subject"] == str(received.message["Subject"])  # a follow-up repeats it
 
     again = run(folder / "xlsdun.toml")
     assert again.exit_code == 0

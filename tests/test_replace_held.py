@@ -40,18 +40,20 @@ def _pair(folder: Path) -> tuple[Path, Path]:
 
 def test_a_brief_hold_is_waited_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Path] = []
+    monkeypatch.setattr(guard, "REPLACE_RETRY_DELAYS", (0, 0, 0))
     monkeypatch.setattr(guard, "_rename", _refusing(2, calls))
     tmp, target = _pair(tmp_path)
-    replace_retrying(tmp, target, delays=(0, 0, 0))
+    replace_retrying(tmp, target)
     assert target.read_bytes() == b"new" and len(calls) == 3
 
 
 def test_a_lasting_hold_is_a_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Path] = []
+    monkeypatch.setattr(guard, "REPLACE_RETRY_DELAYS", (0, 0))
     monkeypatch.setattr(guard, "_rename", _refusing(99, calls))
     tmp, target = _pair(tmp_path)
     with pytest.raises(WorkbookLocked, match="OneDrive") as info:
-        replace_retrying(tmp, target, delays=(0, 0))
+        replace_retrying(tmp, target)
     assert info.value.exit_code == 3
     assert target.read_bytes() == b"old" and len(calls) == 3
 

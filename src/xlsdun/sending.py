@@ -85,12 +85,12 @@ class Sender:
 
     def _transmit(self, send_id: int, message: EmailMessage, message_id: str) -> SendResult:
         attempt = 0
+        subject = message_subject(message)  # once: a retry sends the same message
         while True:
             try:
                 self.backend.open()
                 if self.rate is not None:
                     self.rate.wait()
-                subject = message_subject(message)
                 self.ledger.mark(send_id, SendState.SENDING, message_id=message_id, subject=subject)
                 return self.backend.send(message)
             except ConnectionLost as exc:

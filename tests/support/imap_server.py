@@ -21,7 +21,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,46 +185,42 @@ class Dovecot:
 
     # -- putting mail in -----------------------------------------------------------------------
 
-    def client(self) -> object:
+    @contextmanager
+    def client(self) -> Iterator[Any]:
+        """A logged-in IMAPClient (no type hints of its own), logged out after."""
         from imapclient import IMAPClient
 
         client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False, timeout=10)
         client.login(USER, PASSWORD)
-        return client
+        try:
+            yield client
+        finally:
+            client.logout()
 
     def append(self, *messages: bytes, folder: str = "INBOX") -> None:
         """Deliver `messages` into `folder` with IMAP APPEND, as a mail server would."""
-        client = self.client()
-        try:
-            if folder != "INBOX" and not client.folder_exists(folder):  # type: ignore[attr-defined]
-                client.create_folder(folder)  # type: ignore[attr-defined]
+        with self.client() as client:
+            if folder != "INBOX" and not client.folder_exists(folder):
+                client.create_folder(folder)
             for raw in messages:
-                client.append(folder, raw)  # type: ignore[attr-defined]
-        finally:
-            client.logout()  # type: ignore[attr-defined]
+                client.append(folder, raw)
 
     def empty(self) -> None:
         """Every folder emptied (deleted and expunged), INBOX kept; other folders removed."""
-        client = self.client()
-        try:
-            for _flags, _sep, name in client.list_folders():  # type: ignore[attr-defined]
+        with self.client() as client:
+            for _flags, _sep, name in client.list_folders():
                 if name != "INBOX":
-                    client.delete_folder(name)  # type: ignore[attr-defined]
-            client.select_folder("INBOX")  # type: ignore[attr-defined]
-            uids = client.search("ALL")  # type: ignore[attr-defined]
+                    client.delete_folder(name)
+            client.select_folder("INBOX")
+            uids = client.search("ALL")
             if uids:
-                client.delete_messages(uids)  # type: ignore[attr-defined]
-                client.expunge()  # type: ignore[attr-defined]
-        finally:
-            client.logout()  # type: ignore[attr-defined]
+                client.delete_messages(uids)
+                client.expunge()
 
     def seen_flags(self, folder: str = "INBOX") -> dict[int, bool]:
-        client = self.client()
-        try:
-            client.select_folder(folder, readonly=True)  # type: ignore[attr-defined]
-            flags = client.get_flags(client.search("ALL"))  # type: ignore[attr-defined]
-        finally:
-            client.logout()  # type: ignore[attr-defined]
+        with self.client() as client:
+            client.select_folder(folder, readonly=True)
+            flags = client.get_flags(client.search("ALL"))
         return {uid: b"\\Seen" in f for uid, f in flags.items()}
 
 

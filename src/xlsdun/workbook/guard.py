@@ -79,7 +79,7 @@ def file_problem(path: str | Path) -> str | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return cloud_placeholder(path) or "workbook not found"
+        return _icloud_placeholder(path) or "workbook not found"
     except OSError as exc:
         return f"cannot be opened ({exc.strerror})"
     placeholder = _online_only(st)
@@ -103,7 +103,7 @@ def file_problem(path: str | Path) -> str | None:
 _CLOUD_ATTRIBUTES = 0x1000 | 0x40000 | 0x400000  # OFFLINE, RECALL_ON_OPEN, RECALL_ON_DATA_ACCESS
 
 
-def cloud_placeholder(path: str | Path) -> str | None:
+def _icloud_placeholder(path: str | Path) -> str | None:
     """Why a missing workbook is in fact in iCloud Drive, not downloaded: macOS keeps only
     ".NAME.icloud" beside where the file would be. None when there is no such stand-in."""
     p = Path(path)
@@ -320,26 +320,26 @@ REPLACE_RETRY_DELAYS: tuple[float, ...] = (0.1, 0.2, 0.4, 0.6, 0.8)
 
 
 def _rename(tmp: Path, target: Path) -> None:
+    """The rename alone (tests/test_replace_held.py makes it refuse, as a held file does)."""
     os.replace(tmp, target)
 
 
-def replace_retrying(tmp: Path, target: Path, delays: tuple[float, ...] | None = None) -> None:
+def replace_retrying(tmp: Path, target: Path) -> None:
     """Rename `tmp` over `target`, retrying a refused rename; still refused: WorkbookLocked
     (exit 3), the outcomes kept in the ledger for the next run."""
-    waits = REPLACE_RETRY_DELAYS if delays is None else delays
-    for attempt in range(len(waits) + 1):
+    for wait in (*REPLACE_RETRY_DELAYS, None):
         try:
             _rename(tmp, target)
             return
         except PermissionError as exc:
-            if attempt == len(waits):
+            if wait is None:
                 raise WorkbookLocked(
                     f"{target.name} could not be replaced ({exc.strerror or exc}); it is "
                     "probably open in another program (Excel, a sync client such as OneDrive "
                     "or Dropbox, an antivirus). Close it; the outcomes are kept and will be "
                     "written on the next run."
                 ) from exc
-            time.sleep(waits[attempt])
+            time.sleep(wait)
 
 
 def _fsync_dir(folder: Path) -> None:
