@@ -294,6 +294,9 @@ def print_run(report: RunReport, console: Console) -> None:
     for line in (rule(report) for rule in _AFTER_HEADLINE):
         if line:
             console.print(line)
+    if report.html_report and len(report.plan.actions) <= SCREENFUL:  # else said above
+        # the run in the owner's language: the terminal stays English (docs/architecture.md)
+        console.print(f"Report: {safe(report.html_report)} (open it with 'xlsdun report').")
     for note in report.notes:
         console.print(f"[yellow]Note:[/] {safe(note)}")
     _print_findings(report.plan, console)
