@@ -92,7 +92,7 @@ HE: dict[str, str] = {
     "problem.no_due_date": "חסר תאריך פירעון (ואין תאריך חשבונית ותנאי תשלום לחשב אותו)",
     "problem.terms_past_9999": "תאריך החשבונית בתוספת {cell} עובר את שנת 9999",
     "problem.terms_not_understood": "תנאי התשלום {cell} אינם מוכרים",
-    "problem.duplicate_invoice": "מספר החשבונית {number} מופיע יותר מפעם אחת (גם בשורה {rows})",
+    "problem.duplicate_invoice": "מספר החשבונית {number} כפול (מופיע גם בשורות: {rows})",
     "field.customer": "שם הלקוח",
     "field.customer_id": "מספר לקוח",
     "field.email": "מייל",
