@@ -175,3 +175,38 @@ def test_every_problem_reaches_the_sheet_and_the_digest_in_the_owners_language(
         assert len(notes) == 2 * len(PROBLEM_ROWS), notes
         for said in [*(status[r] for r in PROBLEM_ROWS), *notes]:
             assert not re.search(r"[A-Za-z]", ISOLATED.sub("", said)), said
+        # read back with its isolates, each status is what it should say: nothing to rewrite
+        assert run_json(tmp_path)["workbook_written"] is False
+
+
+# -- the inbox's findings ----------------------------------------------------------------------
+
+
+def test_the_inbox_details_xlsdun_words_itself_are_in_the_owners_language(tmp_path: Path) -> None:
+    """An auto-reply known by its subject and a bounce that gives no reason: xlsdun's own
+    words, so a Hebrew owner reads them in Hebrew; a server's words stay as they came."""
+    from xlsdun.inbox import store
+    from xlsdun.inbox.classify import OUT_OF_OFFICE, UNDELIVERABLE
+    from xlsdun.inbox.digest import inbox_lines
+    from xlsdun.ledger import Ledger
+
+    today = date.fromisoformat(TODAY)
+    found = [
+        store.Processed("INBOX", 1, 1, "<a@x>", today, "auto_reply", None, "Dana", "d@x.example",
+                        OUT_OF_OFFICE),
+        store.Processed("INBOX", 1, 2, "<b@x>", today, "bounce", None, "Eli", "m@x.example",
+                        UNDELIVERABLE),
+        store.Processed("INBOX", 1, 3, "<c@x>", today, "bounce", None, "Gil", "m@x.example",
+                        "550 5.1.1 no such user"),
+    ]  # fmt: skip
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        for p in found:
+            assert store.record(ledger, p)
+        he = [line.detail for line in inbox_lines(ledger, today, HE)]
+        en = [line.detail for line in inbox_lines(ledger, today, EN)]
+    assert he == [
+        "הנושא מעיד על היעדרות מהמשרד",
+        "לא ניתן היה למסור את המייל",
+        "550 5.1.1 no such user",
+    ]
+    assert en == ["out-of-office subject", "returned as undeliverable", "550 5.1.1 no such user"]
