@@ -77,7 +77,9 @@ class Invoice:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A row-level problem: the row is skipped, the batch goes on."""
+    """A row-level problem: the row is skipped, the batch goes on. `field` is the field's
+    key ("due_date"); `problem` is the English sentence, usually a `problems.Problem` that
+    also carries its key and parameters, so the owner's side can say it in Hebrew."""
 
     row: int
     field: str

@@ -309,6 +309,9 @@ EN: dict[str, str] = {
     "inbox.unknown_sender": "unknown sender",
     "inbox.hint.promise": "suggested promise date: {day} (if their reply does promise that "
     "date, write it in the Promise date column)",
+    # the details xlsdun words itself (inbox/classify.py); others are shown as they came
+    "inbox.detail.out_of_office": "out-of-office subject",
+    "inbox.detail.undeliverable": "returned as undeliverable",
     "inbox.hint.paid": "says they have paid: check whether the payment has arrived",
     "inbox.hint.resolve": "once you have dealt with it, run {command} (or write a date in the "
     "sheet's Promise date or Hold until column)",
@@ -604,6 +607,8 @@ HE: dict[str, str] = {
     "inbox.unknown_sender": "שולח לא ידוע",
     "inbox.hint.promise": "תאריך הבטחה מוצע: {day} (אם בתשובה אכן הובטח תשלום בתאריך הזה, "
     "לרשום אותו בעמודה „תאריך הבטחה”)",
+    "inbox.detail.out_of_office": "הנושא מעיד על היעדרות מהמשרד",
+    "inbox.detail.undeliverable": "לא ניתן היה למסור את המייל",
     "inbox.hint.paid": "לפי התשובה שילמו: לבדוק אם התשלום התקבל",
     "inbox.hint.resolve": "לאחר הטיפול בתשובה, להריץ: {command} (או לרשום תאריך בגיליון, "
     "בעמודה „תאריך הבטחה” או „השהיה עד”)",
