@@ -94,3 +94,33 @@ def test_every_message_fits_a_phone_in_chromium(tmp_path: Path) -> None:
     wide = {"desktop": atlas.replace(".xd-wide{display:none !important}", "")}
     assert wide["desktop"] != atlas
     assert overflow_on_phones(wide, (320,), tmp_path)["desktop@320"]["over"]
+
+
+@pytest.mark.parametrize("language", ["he", "en"])
+def test_the_gallery_speaks_the_owners_language(tmp_path: Path, language: str) -> None:
+    """The gallery page is the owner's (`[owner] language`): its heading, note, tags and links;
+    each message in it stays in its debtor's language."""
+    toml = copy_sample(tmp_path)
+    text = toml.read_text("utf-8")
+    toml.write_text(text.replace('language = "en"', f'language = "{language}"', 1))
+    out = tmp_path / "gallery"
+    args = ["preview", "--config", str(toml), "--out", str(out), "--today", "2026-11-26"]
+    result = CliRunner().invoke(main, [*args, "--all-tiers"])
+    assert result.exit_code == 0, result.stderr
+    index = (out / "index.html").read_text("utf-8")
+    expected = {
+        "he": ('lang="he" dir="rtl"', "xlsdun: 14 הודעות", "לקוחות לדוגמה", "שום דבר כאן"),
+        "en": ('lang="en" dir="ltr"', "xlsdun: 14 messages", "Sample debtors", "Nothing here"),
+    }[language]
+    for words in expected:
+        assert words in index, words
+    tags = re.findall(r'<span class="tag">([^<]*)</span>', index)
+    assert len(tags) == 28
+    if language == "he":
+        assert {"עברית", "אנגלית"} <= set(tags)
+        assert not [t for t in tags if re.search("[A-Za-z]", t)], tags
+    else:
+        assert {"Hebrew", "English"} <= set(tags)
+    he_final = next(out.glob("*-he-final-*.html")).read_text("utf-8")
+    en_final = next(out.glob("*-en-final-*.html")).read_text("utf-8")
+    assert 'lang="he"' in he_final and 'lang="en"' in en_final  # the debtors' own languages

@@ -202,6 +202,19 @@ EN: dict[str, str] = {
     "call.unknown": "unknown",
     "lang.he": "Hebrew",
     "lang.en": "English",
+    # -- the preview gallery (preview.py) --------------------------------------------------
+    "gallery.title": "xlsdun preview, {day}",
+    "gallery.heading.one": "xlsdun: 1 message, {day}",
+    "gallery.heading.many": "xlsdun: {n} messages, {day}",
+    "gallery.intro": "Nothing here has been sent. Each card links the HTML, the plain text and "
+    "the .eml file a mail client opens.",
+    "gallery.text": "text",
+    "gallery.problem": "Will not be sent: {problem}",
+    "gallery.sample.charged": "Sample debtors, not from your workbook: every tier in every "
+    "language. Late fees and interest appear as your [policy] charges them.",
+    "gallery.sample.none": "Sample debtors, not from your workbook: every tier in every "
+    "language. Late fees and interest appear as your [policy] charges them: none are "
+    "configured, so none are shown.",
     "days.overdue": "{days} overdue",
     "days.short.one": "1 day",
     "days.short.many": "{n} days",
@@ -506,6 +519,17 @@ HE: dict[str, str] = {
     "call.unknown": "לא ידוע",
     "lang.he": "עברית",
     "lang.en": "אנגלית",
+    "gallery.title": "xlsdun – תצוגה מקדימה, {day}",
+    "gallery.heading.one": "xlsdun: הודעה אחת, {day}",
+    "gallery.heading.many": "xlsdun: {n} הודעות, {day}",
+    "gallery.intro": "שום דבר כאן עדיין לא נשלח. בכל כרטיס יש קישורים לגרסת ה־HTML, לטקסט "
+    "הפשוט ולקובץ ה־eml שנפתח בתוכנת הדואר.",
+    "gallery.text": "טקסט",
+    "gallery.problem": "לא יישלח: {problem}",
+    "gallery.sample.charged": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
+    "וריבית מופיעים כפי שהוגדרו ב־[policy].",
+    "gallery.sample.none": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
+    "וריבית מופיעים כפי שהוגדרו ב־[policy], ומאחר שלא הוגדרו – אינם מוצגים.",
     "days.overdue": "{days} באיחור",
     "days.short.one": "יום אחד",
     "days.short.many": "{n} ימים",
