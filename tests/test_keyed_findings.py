@@ -60,7 +60,7 @@ def test_a_problem_is_its_english_sentence_and_carries_its_key() -> None:
     said = problem("not_a_date", cell="31/02/2026")
     assert said == "'31/02/2026' is not a date" and isinstance(said, str)
     assert said.key == "not_a_date" and said.params == {"cell": "31/02/2026"}
-    assert HE.problem(said) == f"התאריך {FSI}'31/02/2026'{PDI} אינו תאריך תקין"
+    assert HE.problem(said) == f"הערך {FSI}'31/02/2026'{PDI} אינו תאריך תקין"
     assert EN.problem(said) == "'31/02/2026' is not a date"
     assert HE.problem("some older text") == "some older text"  # no key: as it is
     import pickle
@@ -87,8 +87,8 @@ def test_a_row_status_lists_its_findings_in_the_owners_words() -> None:
         "Skipped: due_date: 'soon' is not a date; balance: no balance (and no amount)"
     )
     assert _noted(None, findings, HE) == (
-        f"השורה דולגה: תאריך פירעון: התאריך {FSI}'soon'{PDI} אינו תאריך תקין; "
-        "יתרה: חסר סכום (אין יתרה ואין סכום)"
+        f"השורה דולגה – תאריך פירעון: הערך {FSI}'soon'{PDI} אינו תאריך תקין; "
+        "יתרה: חסרה (וגם אין סכום)"
     )
 
 
@@ -124,13 +124,13 @@ ENGLISH = {
     "at most 200)",
 }
 HEBREW = {
-    3: f"השורה דולגה: תאריך פירעון: התאריך {FSI}'31/02/2026'{PDI} אינו תאריך תקין",
-    4: f"השורה דולגה: יתרה: הסכום {FSI}'lots'{PDI} אינו סכום תקין",
-    5: "השורה דולגה: שם הלקוח: חסר שם לקוח",
-    7: f"השורה דולגה: מספר חשבונית: מספר החשבונית {FSI}'INV-6'{PDI} כפול (מופיע גם בשורות: 8)",
-    8: f"השורה דולגה: מספר חשבונית: מספר החשבונית {FSI}'INV-6'{PDI} כפול (מופיע גם בשורות: 7)",
-    9: f"השורה דולגה: שם הלקוח: הטקסט {FSI}{LONG_NAME[:60] + '…'!r}{PDI} ארוך מדי: 300 תווים "
-    "(לכל היותר 200)",
+    3: f"השורה דולגה – תאריך פירעון: הערך {FSI}'31/02/2026'{PDI} אינו תאריך תקין",
+    4: f"השורה דולגה – יתרה: הערך {FSI}'lots'{PDI} אינו סכום תקין",
+    5: "השורה דולגה – שם לקוח: חסר",
+    7: f"השורה דולגה – מספר חשבונית: המספר {FSI}'INV-6'{PDI} כפול (מופיע גם בשורות: 8)",
+    8: f"השורה דולגה – מספר חשבונית: המספר {FSI}'INV-6'{PDI} כפול (מופיע גם בשורות: 7)",
+    9: f"השורה דולגה – שם לקוח: הטקסט {FSI}{LONG_NAME[:60] + '…'!r}{PDI} ארוך מדי: 300 תווים "
+    "(מותר עד 200)",
 }
 
 
@@ -166,9 +166,9 @@ def test_every_problem_reaches_the_sheet_and_the_digest_in_the_owners_language(
         assert "Row 3: due_date: '31/02/2026' is not a date" in text
         assert "Row 6: email: invalid email address 'not-an-address'" in text
     else:
-        assert mail.endswith(f" (מייל: כתובת המייל {FSI}'not-an-address'{PDI} אינה תקינה)"), mail
-        assert f"שורה 3 – תאריך פירעון: התאריך {FSI}'31/02/2026'{PDI} אינו תאריך תקין" in text
-        assert f"שורה 6 – מייל: כתובת המייל {FSI}'not-an-address'{PDI} אינה תקינה" in text
+        assert mail.endswith(f" (מייל: הכתובת {FSI}'not-an-address'{PDI} אינה תקינה)"), mail
+        assert f"שורה 3 – תאריך פירעון: הערך {FSI}'31/02/2026'{PDI} אינו תאריך תקין" in text
+        assert f"שורה 6 – מייל: הכתובת {FSI}'not-an-address'{PDI} אינה תקינה" in text
         # every status and digest note: Hebrew, no English word outside the quoted cells
         notes = [line for line in text.splitlines() if line.strip().startswith("- שורה")]
         notes += re.findall(r"<li dir=\"auto\">(שורה [^<]*)</li>", html)

@@ -732,7 +732,7 @@ def test_the_report_footer_does_not_point_at_the_report(tmp_path: Path) -> None:
     ("language", "line", "not_said"),
     [
         ("en", "Row {row}: email: invalid email address", "skipped"),
-        ("he", "שורה {row} – מייל: כתובת המייל", "דולגה"),
+        ("he", "שורה {row} – מייל: הכתובת", "דולגה"),
     ],
 )
 def test_a_row_problem_is_named_by_its_row_not_called_skipped(

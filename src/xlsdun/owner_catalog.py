@@ -374,7 +374,7 @@ HE: dict[str, str] = {
     "status.call.credit_note": "לבדוק: בגיליון יש חשבוניות זיכוי לצד החוב – מה היתרה בפועל?",
     "status.awaiting": "ממתינה לאישור: {reminder}",
     "status.deferred_plan": "הושהתה: {reason}",
-    "status.skipped": "השורה דולגה: {problems}",
+    "status.skipped": "השורה דולגה – {problems}",
     "log.Key": "מפתח",
     "log.Date": "תאריך",
     "log.Customer": "לקוח",
