@@ -210,3 +210,45 @@ def test_the_inbox_details_xlsdun_words_itself_are_in_the_owners_language(tmp_pa
         "550 5.1.1 no such user",
     ]
     assert en == ["out-of-office subject", "returned as undeliverable", "550 5.1.1 no such user"]
+
+
+# -- a debtor one of whose rows could not be read ---------------------------------------------
+
+UNREAD_ROWS: list[dict[str, object]] = [
+    {"Customer": "Moshe Electric", "Email": "moshe@example.com", "Invoice #": "INV-1001",
+     "Due date": date(2026, 10, 20), "Balance": "abc", "Language": "en"},
+    {"Customer": "Moshe Electric", "Email": "moshe@example.com", "Invoice #": "INV-1002",
+     "Due date": date(2026, 11, 20), "Balance": 1234.5, "Language": "en"},
+    {"Customer": "Other Ltd", "Email": "other@example.com", "Invoice #": "INV-1003",
+     "Due date": date(2026, 11, 20), "Balance": 800.0, "Language": "en"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_a_debtor_whose_row_could_not_be_read_gets_no_reminder(
+    tmp_path: Path, language: str
+) -> None:
+    """Moshe's older invoice has "abc" for a balance: a reminder for the other alone would
+    ask for less than he owes, at too mild a tier. Nothing goes to him until the row is fixed,
+    and his readable row says why in the owner's language; the other debtor is reminded."""
+    config = make_workbook(tmp_path, UNREAD_ROWS)
+    config.write_text(
+        config.read_text("utf-8").replace('language = "en"\n', f'language = "{language}"\n'),
+        "utf-8",
+    )
+    data = run_json(tmp_path)
+    actions = {d["customer"]: d for d in data["debtors"]}
+    assert actions["Moshe Electric"]["action"] == "skip"
+    assert actions["Moshe Electric"]["reason"] == (
+        "row 2 could not be read: fix it, and the reminder goes on the next run"
+    )
+    assert actions["Other Ltd"]["outcome"] == "written_to_outbox"
+    sheet = pd.read_excel(tmp_path / "receivables.xlsx", engine="calamine", dtype=str)
+    status = sheet["Reminder status"].tolist()
+    expected = {
+        "en": "Not sent: row 2 could not be read: fix it, and the reminder goes on the next run",
+        "he": "לא נשלחה: לא ניתן היה לקרוא את שורה 2 של הלקוח; אחרי שתתוקן, התזכורת תישלח "
+        "בהרצה הבאה",
+    }[language]
+    assert status[1] == expected
+    assert status[0].startswith({"en": "Skipped: balance:", "he": "השורה דולגה – יתרה:"}[language])

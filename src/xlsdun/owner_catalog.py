@@ -283,6 +283,10 @@ EN: dict[str, str] = {
     "reason.do_not_contact": "do not contact",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "credit notes cover the balance",
+    "reason.unread_row": "row {rows} could not be read: fix it, and the reminder goes on the "
+    "next run",
+    "reason.unread_rows": "rows {rows} could not be read: fix them, and the reminder goes on "
+    "the next run",
     "reason.below_minimum": "balance below minimum",
     "reason.not_yet_due": "{when}",
     "reason.below_first_tier": "{days} overdue: too early for the first reminder",
@@ -593,6 +597,10 @@ HE: dict[str, str] = {
     "reason.do_not_contact": "לא ליצור קשר",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "חשבוניות הזיכוי מכסות את היתרה",
+    "reason.unread_row": "לא ניתן היה לקרוא את שורה {rows} של הלקוח; אחרי שתתוקן, התזכורת "
+    "תישלח בהרצה הבאה",
+    "reason.unread_rows": "לא ניתן היה לקרוא את שורות {rows} של הלקוח; אחרי שיתוקנו, התזכורת "
+    "תישלח בהרצה הבאה",
     "reason.below_minimum": "היתרה נמוכה מהסכום המינימלי לתזכורת",
     "reason.not_yet_due": "עדיין לא באיחור ({when})",
     "reason.below_first_tier": "{days} באיחור: עדיין לפני השלב הראשון",

@@ -82,8 +82,7 @@ HE: dict[str, str] = {
     "את הנוסחה שבתא)",
     "problem.excel_error_in_amount": "הערך {cell} הוא שגיאת אקסל ולא סכום (לא ניתן היה לחשב "
     "את הנוסחה שבתא)",
-    "problem.implausible_amount": "הסכום {cell} אינו סביר (מתקבלים רק סכומים של פחות "
-    "מ־{most:,})",
+    "problem.implausible_amount": "הסכום {cell} אינו סביר (מתקבלים רק סכומים של פחות מ־{most:,})",
     "problem.unknown_document": "הערך {cell} אינו סוג מסמך מוכר (חשבונית, קבלה או זיכוי)",
     "problem.bad_email": "הכתובת {cell} אינה תקינה",
     "problem.bad_cc": "הכתובת {cell} אינה תקינה",

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from ..models import Finding, Invoice, Receivables, SheetInfo
+from ..models import Finding, Invoice, Receivables, SheetInfo, debtor_key
 from ..names import currency_code
 from ..problems import cut, problem
 from .accounting import CUSTOMER_ROW, Report
@@ -198,8 +198,9 @@ class _RowPass:
             into = self.heads.setdefault(row, [])
         else:
             into = self.findings
-        self._bad_addresses(cells, invoice, into)
-        into += [Finding(row, field, problem, invoice) for field, problem in problems]
+        debtor = _debtor(cells)
+        self._bad_addresses(cells, invoice, into, debtor)
+        into += [Finding(row, field, problem, invoice, debtor) for field, problem in problems]
         return None
 
     def _in_group(self, cells: Row, group: tuple[object, ...]) -> None:
@@ -227,14 +228,19 @@ class _RowPass:
                 self.seen.add(number)
 
     def _bad_addresses(
-        self, cells: Row, invoice: str | None, into: list[Finding] | None = None
+        self,
+        cells: Row,
+        invoice: str | None,
+        into: list[Finding] | None = None,
+        debtor: str | None = None,
     ) -> None:
-        """A finding for an Email or Cc cell that is not a valid list of addresses."""
+        """A finding for an Email or Cc cell that is not a valid list of addresses (`debtor`:
+        the row is skipped, and this is its debtor's)."""
         for field, bad in (("email", cells[EMAIL][2]), ("cc", cells[CC][1])):
             if bad:
                 said = problem(f"bad_{field}", cell=cut(bad))
                 (self.findings if into is None else into).append(
-                    Finding(cells[ROW], field, said, invoice)
+                    Finding(cells[ROW], field, said, invoice, debtor)
                 )
 
     def _grouped(self, report: Report | None, shown_once: bool | None) -> bool:
@@ -322,6 +328,17 @@ def _not_an_invoice(customer: object) -> bool:
     return customer is None or normalize(customer) in _TOTAL
 
 
+def _debtor(cells: Row) -> str | None:
+    """The debtor a skipped row's cells name, as far as they can be read (`debtor_key`)."""
+
+    def text(value: object) -> str | None:
+        return value if isinstance(value, str) else None  # an Invalid cell names no one
+
+    email = cells[EMAIL]
+    first = email[0] if isinstance(email, tuple) else None
+    return debtor_key(text(cells[CUSTOMER_ID]), text(first), text(cells[CUSTOMER]))
+
+
 def _duplicate_findings(
     invoices: Iterable[Invoice], skipped: Iterable[Finding], duplicates: Container[object]
 ) -> list[Finding]:
@@ -343,6 +360,7 @@ def _duplicate_findings(
                     "invoice",
                     problem("duplicate_invoice", number=inv.invoice, rows=tuple(others)),
                     inv.invoice,
+                    inv.debtor_key,
                 )
             )
     return findings
