@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from support.sample_setup import TODAY, make_workbook, run_json
+from support.sample_setup import TODAY, invoke, make_workbook, run_json
 from xlsdun.models import Finding
 from xlsdun.owner_words import CATALOG, words
 from xlsdun.problem_catalog import EN as PROBLEMS_EN
@@ -252,3 +252,29 @@ def test_a_debtor_whose_row_could_not_be_read_gets_no_reminder(
     }[language]
     assert status[1] == expected
     assert status[0].startswith({"en": "Skipped: balance:", "he": "השורה דולגה – יתרה:"}[language])
+
+
+def test_a_day_with_only_calls_and_broken_rows_still_tells_the_owner(tmp_path: Path) -> None:
+    """Nothing to email, but a customer 56 days late with no valid address to call and a row
+    that could not be read: the run does not say "Nothing is due today", and the owner gets
+    the day's digest (once: a second run finds nothing new to tell)."""
+    rows: list[dict[str, object]] = [
+        {"Customer": "No Mail Ltd", "Email": "not-an-address", "Invoice #": "INV-1",
+         "Due date": date(2026, 10, 1), "Balance": 3200.0, "Language": "en",
+         "Phone": "03-5551234"},
+        {"Customer": "Broken Ltd", "Email": "b@example.com", "Invoice #": "INV-2",
+         "Due date": date(2026, 11, 1), "Balance": "abc", "Language": "en"},
+    ]  # fmt: skip
+    config = make_workbook(tmp_path, rows)
+    code, out, err = invoke("run", "--config", str(config), "--today", TODAY)
+    assert code == 0, err
+    assert "Nothing is due today" not in out
+    assert "No reminder to send today; the call list and the rows below need you." in out
+    digest = tmp_path / "outbox" / f"digest-{TODAY}.eml"
+    assert digest.exists()
+    body = email.message_from_bytes(digest.read_bytes(), policy=email.policy.default)
+    text = body.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "No Mail Ltd" in text and "Row 3: balance: 'abc' is not an amount" in text
+    first = digest.read_bytes()
+    assert invoke("run", "--config", str(config), "--today", TODAY)[0] == 0
+    assert digest.read_bytes() == first  # nothing new: no second digest

@@ -406,9 +406,13 @@ def failed(
 
 
 def did_anything(report: RunReport) -> bool:
-    """A run worth a digest: it sent (or tried to send) something, or hit a problem."""
+    """A run worth a digest: it sent (or tried to send) something, hit a problem, or left the
+    owner something to do: a customer to call, a row that could not be read (`send_once`
+    keeps it to one a day unless something new needs the owner)."""
     fresh = [x for x in report.deliveries if not x.earlier]
-    return bool(fresh) or report.exit_code != 0
+    if fresh or report.exit_code != 0:
+        return True
+    return bool(report.plan.findings) or any(a.call_list for a in report.plan.actions)
 
 
 # -- rendering ---------------------------------------------------------------------------------
