@@ -356,3 +356,19 @@ def test_aging_buckets_and_tier_bars_from_the_plan(tmp_path: Path) -> None:
             totals[bar.currency] = totals.get(bar.currency, Decimal(0)) + bar.amount
             assert 1 <= bar.percent <= 100
         assert totals == open_total
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("he", "xlsdun עבור רינה דהן"), ("en", "xlsdun for Rina Dahan")]
+)
+def test_the_digest_comes_from_the_sender_in_the_owners_language(
+    tmp_path: Path, language: str, name: str
+) -> None:
+    """A Hebrew owner's digest is from [sender.he]'s name, not [sender]'s English one."""
+    toml = copy_sample(tmp_path)
+    text = toml.read_text("utf-8")
+    toml.write_text(text.replace('language = "en"', f'language = "{language}"', 1), "utf-8")
+    assert invoke("run", "--config", str(toml), "--today", TODAY)[0] == 0
+    digest = tmp_path / "outbox" / f"digest-{TODAY}.eml"
+    msg = email.message_from_bytes(digest.read_bytes(), policy=email.policy.default)
+    assert msg["From"].addresses[0].display_name == name

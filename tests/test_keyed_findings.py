@@ -127,8 +127,8 @@ HEBREW = {
     3: f"השורה דולגה – תאריך פירעון: הערך {FSI}'31/02/2026'{PDI} אינו תאריך תקין",
     4: f"השורה דולגה – יתרה: הערך {FSI}'lots'{PDI} אינו סכום תקין",
     5: "השורה דולגה – שם לקוח: חסר",
-    7: f"השורה דולגה – מספר חשבונית: המספר {FSI}'INV-6'{PDI} כפול (מופיע גם בשורות: 8)",
-    8: f"השורה דולגה – מספר חשבונית: המספר {FSI}'INV-6'{PDI} כפול (מופיע גם בשורות: 7)",
+    7: f"השורה דולגה – מספר חשבונית: המספר {FSI}'INV-6'{PDI} כפול (מופיע גם בשורה 8)",
+    8: f"השורה דולגה – מספר חשבונית: המספר {FSI}'INV-6'{PDI} כפול (מופיע גם בשורה 7)",
     9: f"השורה דולגה – שם לקוח: הטקסט {FSI}{LONG_NAME[:60] + '…'!r}{PDI} ארוך מדי: 300 תווים "
     "(מותר עד 200)",
 }
@@ -275,6 +275,9 @@ def test_a_day_with_only_calls_and_broken_rows_still_tells_the_owner(tmp_path: P
     body = email.message_from_bytes(digest.read_bytes(), policy=email.policy.default)
     text = body.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "No Mail Ltd" in text and "Row 3: balance: 'abc' is not an amount" in text
+    assert "ran; 2 rows to fix" in text  # not "OK": the bad address and the bad balance
+    html = body.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "#fff4e0" in html and "ran; 2 rows to fix" in html  # an amber badge
     first = digest.read_bytes()
     assert invoke("run", "--config", str(config), "--today", TODAY)[0] == 0
     assert digest.read_bytes() == first  # nothing new: no second digest

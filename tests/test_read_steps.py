@@ -436,11 +436,11 @@ def test_an_invoice_number_on_several_rows_is_a_finding_on_each() -> None:
     )
     assert [i.row for i in found.invoices] == [3]
     assert [(f.row, f.problem) for f in found.findings] == [
-        (2, "duplicate invoice number 'A' (also in row 4, 7)"),
-        (4, "duplicate invoice number 'A' (also in row 2, 7)"),
+        (2, "duplicate invoice number 'A' (also in rows 4, 7)"),
+        (4, "duplicate invoice number 'A' (also in rows 2, 7)"),
         (5, "duplicate invoice number 'C' (also in row 6)"),
         (6, "duplicate invoice number 'C' (also in row 5)"),
-        (7, "duplicate invoice number 'A' (also in row 2, 4)"),
+        (7, "duplicate invoice number 'A' (also in rows 2, 4)"),
     ]
 
 

@@ -121,6 +121,7 @@ class ClientDigest:
     approved: list[tuple[str, str, str, str]] = field(default_factory=list)  # (see _approved)
     approve_how: str = ""  # how to approve, said once under the approvals' heading
     findings: list[str] = field(default_factory=list)
+    rows_to_fix: int = 0  # the rows the findings are about (a row may have several)
     notes: list[str] = field(default_factory=list)
     workbook: str = ""
     workbook_written: bool = False
@@ -185,9 +186,16 @@ class ClientDigest:
     def status(self) -> str:
         if self.error:
             return self.w("client.failed")
+        if self.exit_code == 0 and self.rows_to_fix:  # ran, but rows wait for the owner's fix
+            return self.w.count("client.rows", self.rows_to_fix)
         if self.exit_code in (0, 1, 2, 3):
             return self.w(f"client.{self.exit_code}")
         return self.w("client.problem")
+
+    @property
+    def clean(self) -> bool:
+        """Nothing for the owner to put right: the badge is green (amber for rows to fix)."""
+        return self.ok and not self.rows_to_fix
 
     @property
     def call_groups(self) -> list[CallGroup]:
@@ -267,6 +275,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     # a row with a problem is not always skipped (a bad address: the debtor is on the call
     # list), so the line names the row and the problem, all in the owner's words (the
     # finding's key and parameters: problems.py; a quoted cell stays as the sheet has it)
+    d.rows_to_fix = len({f.row for f in plan.findings})
     d.findings = [
         w("row_problem", row=f.row, field=w.field(f.field), problem=w.problem(f.problem))
         for f in plan.findings
@@ -601,7 +610,7 @@ def send(config: Config, clients: list[ClientDigest], today: date, connect: Back
     msg = build_message(
         clients,
         to=config.owner_email,
-        sender_name=config.sender.name,
+        sender_name=config.sender.for_language(config.owner_language).name,
         sender_email=config.sender.email,
         today=today,
         now=datetime.now(config.zone),  # the owner's own clock, in the footer and the Date

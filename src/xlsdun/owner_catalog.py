@@ -88,6 +88,8 @@ EN: dict[str, str] = {
     "age.over 90 days": "over 90 days",
     # -- the digest: status of a client ----------------------------------------------------
     "client.0": "OK",
+    "client.rows.one": "ran; 1 row to fix",
+    "client.rows.many": "ran; {n} rows to fix",
     "client.1": "some deliveries failed",
     "client.2": "stopped: fix the settings",
     "client.3": "workbook not updated (open elsewhere)",
@@ -413,6 +415,8 @@ HE: dict[str, str] = {
     "age.61–90 days": "61 עד 90 יום",
     "age.over 90 days": "מעל 90 יום",
     "client.0": "תקין",
+    "client.rows.one": "הריצה הושלמה; שורה אחת לתיקון",
+    "client.rows.many": "הריצה הושלמה; {n} שורות לתיקון",
     "client.1": "חלק מההודעות לא נשלחו",
     "client.2": "נעצר: יש לתקן את ההגדרות",
     "client.3": "קובץ האקסל לא עודכן (הקובץ היה פתוח בזמן הריצה)",

@@ -124,12 +124,12 @@ def _card(item: PreviewItem, w: Words) -> str:
 
 def _index_html(items: list[PreviewItem], today: date, w: Words, note: str = "") -> str:
     e = html.escape
-    day = f'<span style="white-space:nowrap" dir="ltr">{today.isoformat()}</span>'
+    day = f'<span style="white-space:nowrap">{e(w.day(today))}</span>'
     heading = w.count("gallery.heading", len(items), day=day)
     cards = [_card(item, w) for item in items]
     return (
         f'<!doctype html><html lang="{w.language}" dir="{"rtl" if w.rtl else "ltr"}"><head>'
-        f'<meta charset="utf-8"><title>{e(w("gallery.title", day=today.isoformat()))}</title>'
+        f'<meta charset="utf-8"><title>{e(w("gallery.title", day=w.day(today)))}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<style>body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f4f5}"
         ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(420px,100%),1fr));"

@@ -39,6 +39,7 @@ EN: dict[str, str] = {
     "problem.terms_past_9999": "the invoice date plus {cell} is past the year 9999",
     "problem.terms_not_understood": "payment terms {cell} not understood",
     "problem.duplicate_invoice": "duplicate invoice number {number} (also in row {rows})",
+    "problem.duplicate_invoice_rows": "duplicate invoice number {number} (also in rows {rows})",
     # -- the columns, as a finding names them ---------------------------------------------
     "field.customer": "customer",
     "field.customer_id": "customer_id",
@@ -92,7 +93,8 @@ HE: dict[str, str] = {
     "problem.no_due_date": "חסר (ואין תאריך חשבונית ותנאי תשלום לחישובו)",
     "problem.terms_past_9999": "תאריך החשבונית בתוספת {cell} עובר את שנת 9999",
     "problem.terms_not_understood": "הערך {cell} לא זוהה כתנאי תשלום",
-    "problem.duplicate_invoice": "המספר {number} כפול (מופיע גם בשורות: {rows})",
+    "problem.duplicate_invoice": "המספר {number} כפול (מופיע גם בשורה {rows})",
+    "problem.duplicate_invoice_rows": "המספר {number} כפול (מופיע גם בשורות {rows})",
     "field.customer": "שם לקוח",
     "field.customer_id": "מספר לקוח",
     "field.email": "מייל",
