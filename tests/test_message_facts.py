@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from support.message_setup import action, invoice, parse
 from support.sample_setup import SAMPLE, invoke, make_workbook
@@ -249,6 +250,41 @@ def test_join_and_lists_as_a_sentence_does(
         "&lt;b&gt; and &amp;" if language == "en" else "&lt;b&gt; ו־&amp;"
     )
     assert and_list([], language) == ""
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+@pytest.mark.parametrize("autoescape", ["true", "false"])
+def test_join_and_of_one_item_shows_what_the_list_path_shows(
+    language: str, autoescape: str
+) -> None:
+    # join_and takes a shortcut for a list of one (formatting.py); a generator goes the
+    # long way, through the escaping and and_list: both must give the same text
+    env = Templates(LocaleConfig()).env(language)
+    tpl = env.from_string(
+        f"{{% autoescape {autoescape} %}}{{{{ items | join_and }}}}|"
+        f"{{{{ items | select | join_and }}}}|{{{{ sums | amounts }}}}{{% endautoescape %}}"
+    )
+    for items in (["<b>&"], [Markup("<i>x</i>")], ["INV-7"]):
+        shortcut, long_way, amount = tpl.render(
+            items=items, sums=[Total("ILS", Decimal("1250"))]
+        ).split("|")
+        assert shortcut == long_way
+        assert amount.count("1,250.00") == 1
+    escaped = tpl.render(items=["<b>&"], sums=[]).split("|")[0]
+    assert escaped == ("&lt;b&gt;&amp;" if autoescape == "true" else "<b>&")
+
+
+def test_template_globals_are_the_sandboxes_own_and_a_templates_overlay() -> None:
+    # Sandbox.make_globals hands Jinja a plain dict (environment.py), not a ChainMap: the
+    # sandbox's own globals (its range, which refuses huge ranges) and a template's own
+    # globals over them must still be what a template sees
+    env = Templates(LocaleConfig()).env("en")
+    assert env.from_string("{{ range(3) | list }}").render() == "[0, 1, 2]"
+    with pytest.raises(OverflowError):
+        env.from_string("{{ range(10 ** 9) | list }}").render()
+    own = env.from_string("{{ range }}", globals={"range": "mine"})
+    assert own.render() == "mine"
+    assert env.from_string("{{ range(1) | list }}").render() == "[0]"
 
 
 def test_short_date_shows_the_year_only_when_it_differs() -> None:

@@ -7,6 +7,7 @@ international form and the digits wa.me wants are its job, not a regex's.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 import phonenumbers
@@ -26,6 +27,9 @@ def _parse(number: str, country: str) -> phonenumbers.PhoneNumber | None:
     return parsed if phonenumbers.is_possible_number(parsed) else None
 
 
+# cached: every message to a debtor abroad shows the sender's one phone; parsing it for each
+# cost 0.09 s of 1.7 s CPU rendering the bench's 4,000 messages (measured)
+@functools.lru_cache(maxsize=1024)
 def international(number: str, country: str) -> str | None:
     """`number` as dialled from abroad ("+972 3-555-1234"); None when it is not a number."""
     parsed = _parse(number, country)

