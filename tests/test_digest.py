@@ -327,6 +327,7 @@ def test_aging_buckets_and_tier_bars_from_the_plan(tmp_path: Path) -> None:
     from decimal import Decimal
 
     from xlsdun.digest import _age_bucket, _outstanding
+    from xlsdun.ledger import SendRecord
 
     assert [_age_bucket(d) for d in (-3, 0, 1, 30, 31, 60, 61, 90, 91, 400)] == [
         "not yet due",
@@ -343,7 +344,7 @@ def test_aging_buckets_and_tier_bars_from_the_plan(tmp_path: Path) -> None:
     cfg = config_mod.load(copy_sample(tmp_path))
     day = date.fromisoformat(TODAY)
     _, plan = make_plan(cfg, day)
-    tiers, aging = _outstanding(plan.actions, day, cfg)
+    tiers, aging = _outstanding(plan.actions, day, cfg, {})
     open_total: dict[str, Decimal] = {}
     for a in plan.actions:
         if a.reason != "paid" and any(i.balance > 0 for i in a.invoices):
@@ -356,6 +357,18 @@ def test_aging_buckets_and_tier_bars_from_the_plan(tmp_path: Path) -> None:
             totals[bar.currency] = totals.get(bar.currency, Decimal(0)) + bar.amount
             assert 1 <= bar.percent <= 100
         assert totals == open_total
+    # the stage reached, not the stage the age calls for: before any reminder, none; after
+    # one, its tier (the sheet's own Reminder level, or the ledger's last reminder)
+    sheet_levels = {i.reminder_level for a in plan.actions for i in a.invoices} - {None}
+    assert {b.label for b in tiers} <= {"not yet due", "not reminded", *sheet_levels}
+    first = next(a for a in plan.actions if a.kind == "send" and a.tier == "friendly")
+    record = SendRecord(
+        id=1, run_id="r", today=day, debtor=first.debtor, customer=first.customer,
+        email=first.email, tier="final", variant="standard", invoices=(), balance={},
+        state="sent", message_id="<m@x>", detail="", path=None, logged=True, updated_at="",
+    )  # type: ignore[arg-type]  # fmt: skip
+    reached, _ = _outstanding((first,), day, cfg, {first.debtor: record})
+    assert [b.label for b in reached] == ["final"] * len(reached)
 
 
 @pytest.mark.parametrize(

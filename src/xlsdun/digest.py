@@ -14,6 +14,7 @@ import re
 import shlex
 import tempfile
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,7 +42,7 @@ from .digest_calls import (
     last_contacts,
 )
 from .inbox.digest import InboxLine, inbox_lines
-from .ledger import Ledger
+from .ledger import Ledger, SendRecord
 from .models import Action, Delivery, RunReport
 from .owner_words import Words, words
 from .policy.wording import PAID
@@ -231,13 +232,6 @@ def _bars(totals: dict[tuple[str, str], tuple[Decimal, int]], order: list[str]) 
     return sorted(bars, key=lambda b: (b.currency, rank.get(b.label, len(rank)), b.label))
 
 
-def _tier_of(days: int, config: Config) -> str:
-    for tier in config.policy.ladder:
-        if tier.enabled and tier.covers(days):
-            return tier.id
-    return "not yet due" if days <= 0 else "below the ladder"
-
-
 def _open_amounts(action: Action, w: Words) -> tuple[str, ...]:
     return amounts({c: a for c, a in action.balance.items() if a > 0}, w)
 
@@ -260,8 +254,9 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         workbook_written=report.workbook_written,
         w=w,
     )
-    d.tiers, d.aging = _outstanding(plan.actions, today, config)
-    ctx = CallContext(config, w, today, last_contacts(ledger))
+    latest = last_contacts(ledger)
+    d.tiers, d.aging = _outstanding(plan.actions, today, config, latest)
+    ctx = CallContext(config, w, today, latest)
     d.calls = calls(plan.actions, report.deliveries, ctx)
     d.calls += ambiguous_calls(ledger, plan.actions, ctx)
     for a in plan.actions:
@@ -312,24 +307,44 @@ Totals = dict[tuple[str, str], tuple[Decimal, int]]  # (label, currency) -> (amo
 
 
 def _outstanding(
-    actions: tuple[Action, ...], today: date, config: Config
+    actions: tuple[Action, ...],
+    today: date,
+    config: Config,
+    latest: Mapping[str, SendRecord],
 ) -> tuple[list[Bar], list[Bar]]:
-    """The open balances as bars: per debtor by their tier, and per invoice by its age."""
+    """The open balances as bars: per debtor by the reminder stage they have reached (the
+    last reminder's tier, this run's included: `latest`), and per invoice by its age."""
     tier_totals: Totals = {}
     aging: Totals = {}
     for a in actions:
         open_invoices = [i for i in a.invoices if i.balance > 0]
         if not open_invoices or a.reason == PAID:
             continue
-        oldest = min(i.due_date for i in open_invoices)
-        tier = _tier_of((today - oldest).days, config)
+        tier = _stage_of(a, latest.get(a.debtor), today)
         for currency, amount in a.balance.items():
             if amount > 0:
                 _add(tier_totals, (tier, currency), amount)
         for inv in open_invoices:
             _add(aging, (_age_bucket((today - inv.due_date).days), inv.currency), inv.balance)
-    ladder = ["not yet due", *(t.id for t in config.policy.ladder)]
+    ladder = ["not yet due", NOT_REMINDED, *(t.id for t in config.policy.ladder)]
     return _bars(tier_totals, ladder), _bars(aging, [b[0] for b in AGING_BUCKETS])
+
+
+NOT_REMINDED = "not reminded"  # a debtor no reminder has reached yet (catalog: tier.<this>)
+
+
+def _stage_of(action: Action, last: SendRecord | None, today: date) -> str:
+    """The reminder stage a debtor has reached: the ledger's last reminder, else the sheet's
+    own Reminder level; none yet: "not yet due" or "not reminded". Not the stage their age
+    would call for: that one they may never have been sent (a debtor held for a bad row,
+    a first reminder capped lower)."""
+    if last is not None and last.tier:
+        return last.tier
+    level = next((i.reminder_level for i in action.invoices if i.reminder_level), None)
+    if level:
+        return level
+    due = min(i.due_date for i in action.invoices if i.balance > 0)
+    return "not yet due" if due >= today else NOT_REMINDED
 
 
 def _add(totals: Totals, key: tuple[str, str], amount: Decimal) -> None:

@@ -16,6 +16,7 @@ EN: dict[str, str] = {
     "tier.final": "final",
     "tier.escalate": "call (no email)",
     "tier.not yet due": "not yet due",
+    "tier.not reminded": "not reminded yet",
     "tier.below the ladder": "too early for a reminder",
     # a reminder of a tier ("plan reminder"); Hebrew names some tiers by the letter itself
     "reminder.courtesy": "courtesy reminder",
@@ -351,6 +352,7 @@ HE: dict[str, str] = {
     "tier.final": "התראה אחרונה",
     "tier.escalate": "לשיחה טלפונית",
     "tier.not yet due": "טרם הגיע מועד התשלום",
+    "tier.not reminded": "טרם נשלחה תזכורת",
     "tier.below the ladder": "לפני השלב הראשון",
     "reminder.courtesy": "תזכורת מקדימה",
     "reminder.friendly": "תזכורת ידידותית",
