@@ -251,3 +251,19 @@ def test_a_run_names_its_report_in_the_owners_language(demo: Path) -> None:
     page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
     assert " ".join(out.split()).endswith(f"Report: {page} (open it with 'xlsdun report').")
     assert 'lang="he"' in page.read_text("utf-8")
+
+
+def test_the_starter_configs_hebrew_column_names_load_as_written(tmp_path: Path) -> None:
+    """`xlsdun init` shows how to name xlsdun's own columns in Hebrew; uncommented, that
+    block is a valid [owned_columns] table with those names."""
+    from xlsdun import config as config_mod
+    from xlsdun.cli.setup import STARTER_CONFIG
+
+    block = STARTER_CONFIG[STARTER_CONFIG.index("# [owned_columns]") :]
+    uncommented = "\n".join(line.removeprefix("# ") for line in block.splitlines())
+    path = tmp_path / "xlsdun.toml"
+    path.write_text(STARTER_CONFIG.replace(block, uncommented), "utf-8")
+    (tmp_path / "templates").mkdir()  # as `xlsdun init` leaves it
+    owned = config_mod.load(path).owned_columns
+    assert owned["status"] == "סטטוס תזכורת" and owned["log_sheet"] == "יומן תזכורות"
+    assert len(set(owned.values())) == len(owned) == 6

@@ -70,6 +70,16 @@ time = "09:00"
 [owner]
 email = "owner@example.com"
 # language = "he"                # the digest, report and sheet statuses (default: [locale])
+
+# The columns (and the log sheet) xlsdun adds to your workbook, if you want them named in
+# Hebrew. Decide before the first run: xlsdun finds its columns by these names.
+# [owned_columns]
+# status = "סטטוס תזכורת"
+# last = "תזכורת אחרונה"
+# level = "שלב תזכורת"
+# count = "תזכורות שנשלחו"
+# next = "תזכורת הבאה"
+# log_sheet = "יומן תזכורות"
 """
 
 
