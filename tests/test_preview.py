@@ -5,13 +5,14 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from support.chromium import CHROMIUM, overflow_on_phones
-from support.sample_setup import copy_sample
+from support.sample_setup import copy_sample, make_workbook
 from xlsdun.cli import main
 
 
@@ -124,3 +125,17 @@ def test_the_gallery_speaks_the_owners_language(tmp_path: Path, language: str) -
     he_final = next(out.glob("*-he-final-*.html")).read_text("utf-8")
     en_final = next(out.glob("*-en-final-*.html")).read_text("utf-8")
     assert 'lang="he"' in he_final and 'lang="en"' in en_final  # the debtors' own languages
+
+
+def test_an_empty_preview_says_why(tmp_path: Path) -> None:
+    """After the day's run, today's preview has nothing left to show: it says so and how to
+    see every message instead of a bare "0 message(s)"."""
+    row = {"Customer": "Acme Ltd", "Email": "a@example.com", "Invoice #": "INV-1",
+           "Due date": date(2026, 11, 1), "Balance": 500.0, "Language": "en"}  # fmt: skip
+    toml = make_workbook(tmp_path, [row])
+    day = ["--config", str(toml), "--today", "2026-11-26"]
+    assert CliRunner().invoke(main, ["run", *day]).exit_code == 0
+    result = CliRunner().invoke(main, ["preview", *day])
+    assert result.exit_code == 0, result.stderr
+    assert "0 message(s) rendered" in result.stdout
+    assert "Nothing would be sent today" in result.stdout and "--all-tiers" in result.stdout

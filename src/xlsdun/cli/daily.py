@@ -106,6 +106,12 @@ def preview(
         click.echo(json.dumps({"index": str(index), "messages": len(actions)}))
     elif not quiet:
         click.echo(f"{len(actions)} message(s) rendered. Gallery: {index}")
+        if not actions:  # say why, and what would show something
+            click.echo(
+                "Nothing would be sent today (reminders already sent today are not shown "
+                "again; see the outbox or 'xlsdun report'). 'xlsdun preview --all-tiers' "
+                "shows every message a customer can get."
+            )
     if open_:
         import webbrowser
 
