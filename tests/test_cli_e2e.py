@@ -249,7 +249,7 @@ def test_a_run_names_its_report_in_the_owners_language(demo: Path) -> None:
     code, out, err = invoke("run", "--config", str(toml), "--today", TODAY)
     assert code == 0, err
     page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
-    assert " ".join(out.split()).endswith(f"Report: {page} (open it with 'xlsdun report').")
+    assert " ".join(out.split()).endswith(f"Report: {page} (to open it, run 'xlsdun report').")
     assert 'lang="he"' in page.read_text("utf-8")
 
 

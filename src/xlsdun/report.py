@@ -282,7 +282,7 @@ def _nothing_sent(report: RunReport) -> str:
         n = report.plan.contacted_today
         return f"Nothing new to send today: {n} reminder(s) already went out today."
     if report.plan.findings or any(a.call_list for a in report.plan.actions):
-        return "No reminder to send today; the call list and the rows below need you."
+        return "No reminders to send today, but some things need your attention (see below)."
     return "Nothing is due today."
 
 
@@ -302,7 +302,7 @@ def print_run(report: RunReport, console: Console) -> None:
     if report.html_report and len(report.plan.actions) <= SCREENFUL:  # else said above
         # last: the run in the owner's language (the terminal stays English, see
         # docs/architecture.md)
-        console.print(f"Report: {safe(report.html_report)} (open it with 'xlsdun report').")
+        console.print(f"Report: {safe(report.html_report)} (to open it, run 'xlsdun report').")
 
 
 def _emails_line(report: RunReport) -> str | None:

@@ -108,9 +108,9 @@ def preview(
         click.echo(f"{len(actions)} message(s) rendered. Gallery: {index}")
         if not actions:  # say why, and what would show something
             click.echo(
-                "Nothing would be sent today (reminders already sent today are not shown "
-                "again; see the outbox or 'xlsdun report'). 'xlsdun preview --all-tiers' "
-                "shows every message a customer can get."
+                "Nothing would be sent today. Reminders already sent today are not shown "
+                "again: see the outbox or run 'xlsdun report'. To see every message a "
+                "customer could receive, run 'xlsdun preview --all-tiers'."
             )
     if open_:
         import webbrowser
