@@ -188,7 +188,7 @@ def test_all_tiers_shows_only_the_fees_the_policy_charges(demo: Path) -> None:
     html = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*-final-*.html"))
     assert "Late payment fee" not in html and "Interest" not in html and "דמי פיגורים" not in html
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert "Sample debtors" in index and "none are configured" in index
+    assert "Sample customers" in index and "none are set up" in index
     toml = demo / "xlsdun.toml"
     toml.write_text(
         toml.read_text("utf-8").replace(

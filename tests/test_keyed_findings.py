@@ -240,15 +240,17 @@ def test_a_debtor_whose_row_could_not_be_read_gets_no_reminder(
     actions = {d["customer"]: d for d in data["debtors"]}
     assert actions["Moshe Electric"]["action"] == "skip"
     assert actions["Moshe Electric"]["reason"] == (
-        "row 2 could not be read: fix it, and the reminder goes on the next run"
+        "this customer's row 2 could not be read; once it is fixed, the reminder will go out "
+        "on the next run"
     )
     assert actions["Other Ltd"]["outcome"] == "written_to_outbox"
     sheet = pd.read_excel(tmp_path / "receivables.xlsx", engine="calamine", dtype=str)
     status = sheet["Reminder status"].tolist()
     expected = {
-        "en": "Not sent: row 2 could not be read: fix it, and the reminder goes on the next run",
-        "he": "לא נשלחה: לא ניתן היה לקרוא את שורה 2 של הלקוח; אחרי שתתוקן, התזכורת תישלח "
-        "בהרצה הבאה",
+        "en": "Not sent: this customer's row 2 could not be read; once it is fixed, the "
+        "reminder will go out on the next run",
+        "he": "לא נשלחה: לא ניתן היה לקרוא את שורה 2 של הלקוח; לאחר תיקונה התזכורת תישלח "
+        "בריצה הבאה",
     }[language]
     assert status[1] == expected
     assert status[0].startswith({"en": "Skipped: balance:", "he": "השורה דולגה – יתרה:"}[language])
@@ -269,15 +271,15 @@ def test_a_day_with_only_calls_and_broken_rows_still_tells_the_owner(tmp_path: P
     code, out, err = invoke("run", "--config", str(config), "--today", TODAY)
     assert code == 0, err
     assert "Nothing is due today" not in out
-    assert "No reminder to send today; the call list and the rows below need you." in out
+    assert "No reminders to send today, but some things need your attention (see below)." in out
     digest = tmp_path / "outbox" / f"digest-{TODAY}.eml"
     assert digest.exists()
     body = email.message_from_bytes(digest.read_bytes(), policy=email.policy.default)
     text = body.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "No Mail Ltd" in text and "Row 3: balance: 'abc' is not an amount" in text
-    assert "ran; 2 rows to fix" in text  # not "OK": the bad address and the bad balance
+    assert "ran, but 2 rows need fixing" in text  # not "OK": the bad address and the bad balance
     html = body.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert "#fff4e0" in html and "ran; 2 rows to fix" in html  # an amber badge
+    assert "#fff4e0" in html and "ran, but 2 rows need fixing" in html  # an amber badge
     first = digest.read_bytes()
     assert invoke("run", "--config", str(config), "--today", TODAY)[0] == 0
     assert digest.read_bytes() == first  # nothing new: no second digest

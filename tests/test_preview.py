@@ -110,8 +110,8 @@ def test_the_gallery_speaks_the_owners_language(tmp_path: Path, language: str) -
     assert result.exit_code == 0, result.stderr
     index = (out / "index.html").read_text("utf-8")
     expected = {
-        "he": ('lang="he" dir="rtl"', "xlsdun: 14 הודעות", "לקוחות לדוגמה", "שום דבר כאן"),
-        "en": ('lang="en" dir="ltr"', "xlsdun: 14 messages", "Sample debtors", "Nothing here"),
+        "he": ('lang="he" dir="rtl"', "xlsdun: 14 הודעות", "לקוחות לדוגמה", "ההודעות שכאן"),
+        "en": ('lang="en" dir="ltr"', "xlsdun: 14 messages", "Sample customers", "Nothing here"),
     }[language]
     for words in expected:
         assert words in index, words

@@ -16,7 +16,7 @@ EN: dict[str, str] = {
     "tier.final": "final",
     "tier.escalate": "call (no email)",
     "tier.not yet due": "not yet due",
-    "tier.not reminded": "not reminded yet",
+    "tier.not reminded": "overdue, no reminder yet",
     "tier.below the ladder": "too early for a reminder",
     # a reminder of a tier ("plan reminder"); Hebrew names some tiers by the letter itself
     "reminder.courtesy": "courtesy reminder",
@@ -89,8 +89,8 @@ EN: dict[str, str] = {
     "age.over 90 days": "over 90 days",
     # -- the digest: status of a client ----------------------------------------------------
     "client.0": "OK",
-    "client.rows.one": "ran; 1 row to fix",
-    "client.rows.many": "ran; {n} rows to fix",
+    "client.rows.one": "ran, but 1 row needs fixing",
+    "client.rows.many": "ran, but {n} rows need fixing",
     "client.1": "some deliveries failed",
     "client.2": "stopped: fix the settings",
     "client.3": "workbook not updated (open elsewhere)",
@@ -209,15 +209,16 @@ EN: dict[str, str] = {
     "gallery.title": "xlsdun preview, {day}",
     "gallery.heading.one": "xlsdun: 1 message, {day}",
     "gallery.heading.many": "xlsdun: {n} messages, {day}",
-    "gallery.intro": "Nothing here has been sent. Each card links the HTML, the plain text and "
-    "the .eml file a mail client opens.",
+    "gallery.intro": "Nothing here has been sent. Each card links to the message as a web page "
+    "(HTML), as plain text, and as an .eml file you can open in your email program.",
     "gallery.text": "text",
     "gallery.problem": "Will not be sent: {problem}",
-    "gallery.sample.charged": "Sample debtors, not from your workbook: every tier in every "
-    "language. Late fees and interest appear as your [policy] charges them.",
-    "gallery.sample.none": "Sample debtors, not from your workbook: every tier in every "
-    "language. Late fees and interest appear as your [policy] charges them: none are "
-    "configured, so none are shown.",
+    "gallery.sample.charged": "Sample customers (made up, not from your workbook): every "
+    "reminder stage in every language. Late fees and interest appear as set in the [policy] "
+    "section of your settings.",
+    "gallery.sample.none": "Sample customers (made up, not from your workbook): every "
+    "reminder stage in every language. Late fees and interest appear as set in the [policy] "
+    "section of your settings: none are set up, so none are shown.",
     "days.overdue": "{days} overdue",
     "days.short.one": "1 day",
     "days.short.many": "{n} days",
@@ -286,10 +287,10 @@ EN: dict[str, str] = {
     "reason.do_not_contact": "do not contact",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "credit notes cover the balance",
-    "reason.unread_row": "row {rows} could not be read: fix it, and the reminder goes on the "
-    "next run",
-    "reason.unread_rows": "rows {rows} could not be read: fix them, and the reminder goes on "
-    "the next run",
+    "reason.unread_row": "this customer's row {rows} could not be read; once it is fixed, the "
+    "reminder will go out on the next run",
+    "reason.unread_rows": "this customer's rows {rows} could not be read; once they are fixed, "
+    "the reminder will go out on the next run",
     "reason.below_minimum": "balance below minimum",
     "reason.not_yet_due": "{when}",
     "reason.below_first_tier": "{days} overdue: too early for the first reminder",
@@ -532,14 +533,14 @@ HE: dict[str, str] = {
     "gallery.title": "xlsdun – תצוגה מקדימה, {day}",
     "gallery.heading.one": "xlsdun: הודעה אחת, {day}",
     "gallery.heading.many": "xlsdun: {n} הודעות, {day}",
-    "gallery.intro": "שום דבר כאן עדיין לא נשלח. בכל כרטיס יש קישורים לגרסת ה־HTML, לטקסט "
-    "הפשוט ולקובץ ה־eml שנפתח בתוכנת הדואר.",
+    "gallery.intro": "ההודעות שכאן עדיין לא נשלחו. בכל כרטיס יש קישורים לגרסת ה־HTML, לגרסת "
+    "הטקסט הפשוט ולקובץ ה־eml, שאפשר לפתוח בתוכנת הדואר.",
     "gallery.text": "טקסט",
-    "gallery.problem": "לא יישלח: {problem}",
+    "gallery.problem": "לא תישלח: {problem}",
     "gallery.sample.charged": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
-    "וריבית מופיעים כפי שהוגדרו ב־[policy].",
+    "וריבית מוצגים לפי ההגדרות ב־[policy].",
     "gallery.sample.none": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
-    "וריבית מופיעים כפי שהוגדרו ב־[policy], ומאחר שלא הוגדרו – אינם מוצגים.",
+    "וריבית מוצגים לפי ההגדרות ב־[policy]; לא הוגדרו שם, ולכן אינם מוצגים.",
     "days.overdue": "{days} באיחור",
     "days.short.one": "יום אחד",
     "days.short.many": "{n} ימים",
@@ -603,10 +604,10 @@ HE: dict[str, str] = {
     "reason.do_not_contact": "לא ליצור קשר",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "חשבוניות הזיכוי מכסות את היתרה",
-    "reason.unread_row": "לא ניתן היה לקרוא את שורה {rows} של הלקוח; אחרי שתתוקן, התזכורת "
-    "תישלח בהרצה הבאה",
-    "reason.unread_rows": "לא ניתן היה לקרוא את שורות {rows} של הלקוח; אחרי שיתוקנו, התזכורת "
-    "תישלח בהרצה הבאה",
+    "reason.unread_row": "לא ניתן היה לקרוא את שורה {rows} של הלקוח; לאחר תיקונה התזכורת "
+    "תישלח בריצה הבאה",
+    "reason.unread_rows": "לא ניתן היה לקרוא את שורות {rows} של הלקוח; לאחר תיקונן התזכורת "
+    "תישלח בריצה הבאה",
     "reason.below_minimum": "היתרה נמוכה מהסכום המינימלי לתזכורת",
     "reason.not_yet_due": "עדיין לא באיחור ({when})",
     "reason.below_first_tier": "{days} באיחור: עדיין לפני השלב הראשון",

@@ -40,13 +40,15 @@ def unread_rows(ctx: Context) -> Action | None:
     rows = ", ".join(map(str, ctx.unread))
     if len(ctx.unread) == 1:
         said = reason(
-            f"row {rows} could not be read: fix it, and the reminder goes on the next run",
+            f"this customer's row {rows} could not be read; once it is fixed, the reminder "
+            f"will go out on the next run",
             "unread_row",
             rows=rows,
         )
     else:
         said = reason(
-            f"rows {rows} could not be read: fix them, and the reminder goes on the next run",
+            f"this customer's rows {rows} could not be read; once they are fixed, the "
+            f"reminder will go out on the next run",
             "unread_rows",
             rows=rows,
         )
