@@ -142,7 +142,6 @@ def _read_sheet(
         date_order=options.date_order,
         decimal_comma=options.date_order == "DMY" and options.default_currency.upper() == "EUR",
         default_language=options.default_language,
-        text=path.suffix.lower() in TEXT_SUFFIXES,
     )
     with _gc_paused():
         chunks = body.chunks(found.grid, found.header_index + 1, end, hidden)
