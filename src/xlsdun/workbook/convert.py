@@ -43,6 +43,7 @@ from .money import to_money
 from .series import LEFT, NA_SPELLINGS, Values, amounts, dates, texts
 
 _NA_NOT_ERRORS = NA_SPELLINGS - EXCEL_ERRORS
+_MEMO = 1 << 14  # values a cell converter remembers across chunks
 
 # The converted field groups; the row pass (rows.py) checks the same groups for rejected cells.
 MONEY_FIELDS = ("amount", "paid", "balance")
@@ -92,7 +93,7 @@ class Converter:
     share one object. `bulk` converts the distinct values a whole column at a time with
     pandas (series.py) and leaves the rest (`LEFT`) to the cell's converter, `one`."""
 
-    __slots__ = ("convert", "bulk", "invalid", "blank", "refuse_long", "lenient", "empty")
+    __slots__ = ("convert", "bulk", "invalid", "blank", "refuse_long", "lenient", "empty", "memo")
 
     def __init__(
         self,
@@ -110,6 +111,9 @@ class Converter:
         self.refuse_long = refuse_long  # text longer than Excel's cells: a finding, else cut
         self.lenient = lenient  # a rejected cell reads as empty: unknown, not a finding
         self.empty = convert(None)  # an empty cell's value (pandas' missing: code -1)
+        # what each distinct value became, kept from chunk to chunk: a customer's name, phone
+        # and address come back in every chunk (MEMO_GAIN)
+        self.memo: dict[tuple[type, object], object] = {}
 
     def one(self, value: object) -> object:
         if value.__class__ is str:
@@ -132,35 +136,70 @@ class Converter:
         self.invalid = True
         return None if self.lenient else Invalid(value, problem)
 
-    def column(self, values: pd.Series | Sequence[object]) -> list[object]:
+    def column(self, values: pd.Series | np.ndarray | Sequence[object]) -> list[object]:
         """The column's cells converted, in order."""
-        cells = np.empty(len(values), dtype=object)
-        cells[:] = values  # as they are: a tuple of cells is not made a 2-D array
+        if isinstance(values, pd.Series):
+            cells = values.to_numpy(dtype=object)
+        else:
+            cells = np.empty(len(values), dtype=object)
+            cells[:] = values  # as they are: a tuple of cells is not made a 2-D array
         codes, distinct = pd.factorize(cells)  # None and NaN: code -1, an empty cell
-        if _flags_among_numbers(distinct, cells):
-            # TRUE and 1 are equal as keys: a cell's type is part of its key here
+        out = np.empty(len(distinct) + 1, dtype=object)
+        out[-1] = self.empty
+        listed = distinct.tolist()
+        if _flags_beside_numbers(listed, cells):
+            # TRUE and 1 are one value to factorize and to a dict: a cell's type is part of
+            # its key here, and nothing is remembered
             keys = np.empty(len(cells), dtype=object)
             keys[:] = [(v.__class__, v) for v in cells]
-            codes, found = pd.factorize(keys)
-            distinct = np.empty(len(found), dtype=object)
-            distinct[:] = [v for _, v in found]
-        uniques = pd.Series(distinct, dtype=object)
-        out = np.empty(len(uniques) + 1, dtype=object)
-        out[:-1] = LEFT if self.bulk is None else self.bulk(uniques)
-        out[-1] = self.empty
-        for i in [i for i, v in enumerate(out[:-1]) if v is LEFT]:
-            out[i] = self.one(distinct[i])
+            codes, typed = pd.factorize(keys)
+            out = np.empty(len(typed) + 1, dtype=object)
+            out[-1] = self.empty
+            out[:-1] = self._new(np.array([v for _, v in typed] + [None], dtype=object)[:-1])
+            return out[codes].tolist()
+        if len(listed) * 4 > len(cells) * 3:  # values that hardly repeat: nothing to remember
+            out[:-1] = self._new(distinct)
+            return out[codes].tolist()
+        memo = self.memo
+        known = list(map(memo.get, listed, repeat(LEFT)))
+        new = [i for i, v in enumerate(known) if v is LEFT]
+        out[:-1] = known
+        if new:
+            if len(memo) > _MEMO:
+                memo.clear()
+            found = self._new(distinct[new])
+            out[new] = found
+            memo.update(zip(distinct[new].tolist(), found.tolist(), strict=True))
         return out[codes].tolist()
 
+    def _new(self, distinct: np.ndarray) -> np.ndarray:
+        """Values not seen in earlier chunks converted: a whole column at a time by `bulk`,
+        the cell's converter for what it leaves."""
+        out = np.empty(len(distinct), dtype=object)
+        out[:] = LEFT if self.bulk is None else self.bulk(pd.Series(distinct, dtype=object))
+        for i in [i for i, v in enumerate(out) if v is LEFT]:
+            out[i] = self.one(distinct[i])
+        return out
 
-def _flags_among_numbers(distinct: np.ndarray, values: np.ndarray) -> bool:
-    """Whether a column holds TRUE/FALSE cells beside 1/0, which factorize as one value."""
+    def columns(self, columns: Sequence[pd.Series]) -> list[list[object]]:
+        """Several columns converted as one (factorized together): a balance column most
+        often repeats the amount column, whose values are then converted once."""
+        if len(columns) == 1:
+            return [self.column(columns[0])]
+        together = self.column(np.concatenate([c.to_numpy(dtype=object) for c in columns]))
+        ends = np.cumsum([len(c) for c in columns])
+        return [together[end - len(c) : end] for c, end in zip(columns, ends, strict=True)]
+
+
+def _flags_beside_numbers(distinct: list[object], cells: np.ndarray) -> bool:
+    """Whether TRUE/FALSE cells may stand beside 1/0 (or 1/0 of an earlier chunk), which
+    factorize and a dict take as one value."""
     kinds = set(map(type, distinct))
-    if not (bool in kinds or kinds & {int, float}):
+    if bool in kinds:
+        return True
+    if not kinds & {int, float} or not (0 in distinct or 1 in distinct):
         return False
-    if not ((distinct == 0) | (distinct == 1)).any():
-        return False
-    return any(v.__class__ is bool for v in values)
+    return bool in set(map(type, cells))
 
 
 class Chunk(NamedTuple):
@@ -221,6 +260,10 @@ class Body:
                     column,
                     self._converter(key, convert, column_bulk, lenient=key == "last"),
                 )
+        # the amount columns share one converter, and are converted together (`columns`)
+        money = [k for k in wanted if k in MONEY_FIELDS or k in LEDGER_FIELDS]
+        for key in money[1:]:
+            wanted[key] = (wanted[key][0], wanted[money[0]][1])
         self.wanted = wanted
         # the owned cells as the sheet holds them, for the write-back to compare with
         self.owned = {key: (column, Converter(_as_pandas)) for key, column in owned.items()}
@@ -271,12 +314,15 @@ class Body:
         blank = pd.Series([None] * len(rows), dtype=object)
 
         def converted(wanted: Mapping[str, tuple[int, Converter]]) -> dict[str, list[object]]:
-            return {
-                key: converter.column(
-                    frame[column - offset] if column - offset in frame.columns else blank
-                )
-                for key, (column, converter) in wanted.items()
-            }
+            groups: dict[int, list[str]] = {}
+            for key, (_, converter) in wanted.items():
+                groups.setdefault(id(converter), []).append(key)
+            found: dict[str, list[object]] = {}
+            for keys in groups.values():
+                places = [wanted[k][0] - offset for k in keys]
+                cells = [frame[p] if p in frame.columns else blank for p in places]
+                found.update(zip(keys, wanted[keys[0]][1].columns(cells), strict=True))
+            return found
 
         return converted(self.wanted), converted(self.owned)
 

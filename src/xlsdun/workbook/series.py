@@ -10,6 +10,7 @@ from `to_numeric`, a text not written the plain way): those go to the cell's con
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
@@ -20,6 +21,7 @@ import pandas as pd
 # pandas' own NA spellings ("", "N/A", "NULL", "nan", ...), the ones read_csv and read_excel
 # read as missing. pandas has no public name for the set: this is where both of them take it.
 from pandas._libs.parsers import STR_NA_VALUES  # type: ignore[import-not-found]
+from pandas.api.types import infer_dtype
 
 from .bounds import MAX_AMOUNT
 from .coerce import MIN_YEAR
@@ -70,12 +72,18 @@ def dates(values: pd.Series, date_order: str) -> Values:
     the configured order. A year before MIN_YEAR, or one pandas cannot hold (before 1677,
     after 2262), is left to `coerce.to_date`, as is every other cell."""
     out = _left(len(values))
+    kind = infer_dtype(values, skipna=False)
+    if kind == "datetime" and all(v.__class__ is datetime for v in values):  # the usual column
+        out[:] = [v.date() for v in values]
+        _before_min_year(out)
+        return out
     kinds = [v.__class__ for v in values]
-    for i, (kind, v) in enumerate(zip(kinds, values, strict=True)):
-        if kind is datetime or kind is pd.Timestamp:
+    for i, (cls, v) in enumerate(zip(kinds, values, strict=True)):
+        if cls is datetime or cls is pd.Timestamp:
             out[i] = v.date()
-        elif kind is date:
+        elif cls is date:
             out[i] = v
+    _before_min_year(out)
     serials = np.fromiter((k is float or k is int for k in kinds), bool, len(kinds))
     if serials.any():
         _take_dates(out, serials, _from_serials(values[serials]))
@@ -83,6 +91,13 @@ def dates(values: pd.Series, date_order: str) -> Values:
     if texts.any():
         _take_dates(out, texts, _from_texts(values[texts], date_order))
     return out
+
+
+def _before_min_year(out: Values) -> None:
+    """Leave a date before MIN_YEAR to the cell's converter, which says so."""
+    for i, v in enumerate(out):
+        if v.__class__ is date and v.year < MIN_YEAR:
+            out[i] = LEFT
 
 
 def _from_serials(serials: pd.Series) -> pd.Series:
@@ -146,16 +161,25 @@ def amounts(values: pd.Series, decimal_comma: bool) -> Values:
     numbers below 10^12 directly, text written the plain way (`text_amounts`). The rest
     (a trillion or more, infinities, other text) is left to `money.to_money`."""
     out = _left(len(values))
-    kinds = [v.__class__ for v in values]
-    numbers = np.fromiter((k is float for k in kinds), bool, len(kinds))
+    kind = infer_dtype(values, skipna=False)
+    if kind == "floating":  # the usual column: numbers, as Excel keeps them
+        numbers = np.ones(len(values), dtype=bool)
+    elif kind == "string":  # a text export's column
+        out[:] = text_amounts(values, decimal_comma)
+        return out
+    else:
+        numbers = np.fromiter((v.__class__ is float for v in values), bool, len(values))
     if numbers.any():
         floats = values[numbers].to_numpy(dtype=float)
         usable = (floats > -1e12) & (floats < 1e12)
         # "%.2f" of a float below 10^12 is the amount to the cent, as to_money rounds it
-        out[np.flatnonzero(numbers)[usable]] = [(Decimal(f"{v:.2f}"), None) for v in floats[usable]]
-    texts = np.fromiter((k is str for k in kinds), bool, len(kinds))
-    if texts.any():
-        out[texts] = text_amounts(values[texts], decimal_comma)
+        # Python floats: formatting numpy's float64 costs three times as much
+        found = [(Decimal(f"{v:.2f}"), None) for v in floats[usable].tolist()]
+        out[np.flatnonzero(numbers)[usable]] = _as_objects(found)
+    if kind != "floating":
+        texts = np.fromiter((v.__class__ is str for v in values), bool, len(values))
+        if texts.any():
+            out[texts] = text_amounts(values[texts], decimal_comma)
     return out
 
 
@@ -201,7 +225,7 @@ def text_amounts(texts: pd.Series, decimal_comma: bool = False) -> Values:
     return out
 
 
-def _as_objects(items: list[tuple[Decimal, str | None]]) -> Values:
+def _as_objects(items: Sequence[object]) -> Values:
     """A list of tuples as a 1-D object array (numpy would make it 2-D)."""
     array = np.empty(len(items), dtype=object)
     array[:] = items
@@ -216,15 +240,19 @@ def texts(values: pd.Series, limit: int) -> Values:
     text no longer than `limit`, none of it an NA spelling. Other cells, and text with a
     control or format character, are left to the cell's converter, which says which."""
     out = _left(len(values))
-    kinds = [v.__class__ for v in values]
-    strings = np.fromiter((k is str for k in kinds), bool, len(kinds))
-    if not strings.any():
-        return out
-    text = values[strings].astype(object)
-    usable = (text.str.len() <= limit) & ~text.isin(NA_SPELLINGS)
-    tidy = text[usable].str.split().str.join(" ")
-    printable = tidy.map(str.isprintable, na_action="ignore").astype(bool)
-    tidy = tidy.where(tidy != "", None)
-    places = np.flatnonzero(strings)[usable.to_numpy()][printable.to_numpy()]
-    out[places] = tidy[printable].to_numpy(dtype=object)
+    if infer_dtype(values, skipna=False) == "string":  # the usual column: all text
+        strings = np.ones(len(values), dtype=bool)
+        text = values
+    else:
+        strings = np.fromiter((v.__class__ is str for v in values), bool, len(values))
+        if not strings.any():
+            return out
+        text = values[strings]
+    tidy = text.str.split().str.join(" ")
+    usable = (text.str.len() <= limit).to_numpy() & ~text.isin(NA_SPELLINGS).to_numpy()
+    found = tidy.to_numpy(dtype=object, copy=True)
+    if not "".join(found[usable]).isprintable():  # one check for the usual column
+        usable &= np.fromiter(map(str.isprintable, found), bool, len(found))
+    found[found == ""] = None
+    out[np.flatnonzero(strings)[usable]] = found[usable]
     return out
