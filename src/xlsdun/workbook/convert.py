@@ -44,6 +44,8 @@ from .series import LEFT, NA_SPELLINGS, Values, amounts, dates, texts
 
 _NA_NOT_ERRORS = NA_SPELLINGS - EXCEL_ERRORS
 _MEMO = 1 << 14  # values a cell converter remembers across chunks
+# fewer new values than this go to the cell's converter: a dozen pandas calls cost more
+_BULK_FROM = 32
 
 # The converted field groups; the row pass (rows.py) checks the same groups for rejected cells.
 MONEY_FIELDS = ("amount", "paid", "balance")
@@ -176,7 +178,8 @@ class Converter:
         """Values not seen in earlier chunks converted: a whole column at a time by `bulk`,
         the cell's converter for what it leaves."""
         out = np.empty(len(distinct), dtype=object)
-        out[:] = LEFT if self.bulk is None else self.bulk(pd.Series(distinct, dtype=object))
+        whole = self.bulk is not None and len(distinct) >= _BULK_FROM
+        out[:] = self.bulk(pd.Series(distinct, dtype=object)) if whole else LEFT  # type: ignore[misc]
         for i in [i for i, v in enumerate(out) if v is LEFT]:
             out[i] = self.one(distinct[i])
         return out
