@@ -95,7 +95,17 @@ class Converter:
     share one object. `bulk` converts the distinct values a whole column at a time with
     pandas (series.py) and leaves the rest (`LEFT`) to the cell's converter, `one`."""
 
-    __slots__ = ("convert", "bulk", "invalid", "blank", "refuse_long", "lenient", "empty", "memo")
+    __slots__ = (
+        "convert",
+        "bulk",
+        "invalid",
+        "blank",
+        "refuse_long",
+        "lenient",
+        "empty",
+        "memo",
+        "remember",
+    )
 
     def __init__(
         self,
@@ -105,6 +115,7 @@ class Converter:
         blank: frozenset[str] = NA_SPELLINGS,
         refuse_long: bool = False,
         lenient: bool = False,
+        remember: bool = True,
     ) -> None:
         self.convert = convert
         self.bulk = bulk
@@ -115,7 +126,8 @@ class Converter:
         self.empty = convert(None)  # an empty cell's value (pandas' missing: code -1)
         # what each distinct value became, kept from chunk to chunk: a customer's name, phone
         # and address come back in every chunk (MEMO_GAIN)
-        self.memo: dict[tuple[type, object], object] = {}
+        self.memo: dict[object, object] = {}
+        self.remember = remember  # False: values that seldom come back (amounts)
 
     def one(self, value: object) -> object:
         if value.__class__ is str:
@@ -139,7 +151,8 @@ class Converter:
         return None if self.lenient else Invalid(value, problem)
 
     def column(self, values: pd.Series | np.ndarray | Sequence[object]) -> list[object]:
-        """The column's cells converted, in order."""
+        """The column's cells converted, in order: factorized, the distinct values not
+        remembered from an earlier chunk converted (`_new`), taken back by the codes."""
         if isinstance(values, pd.Series):
             cells = values.to_numpy(dtype=object)
         else:
@@ -155,11 +168,13 @@ class Converter:
             keys = np.empty(len(cells), dtype=object)
             keys[:] = [(v.__class__, v) for v in cells]
             codes, typed = pd.factorize(keys)
+            distinct = np.empty(len(typed), dtype=object)
+            distinct[:] = [v for _, v in typed]
             out = np.empty(len(typed) + 1, dtype=object)
             out[-1] = self.empty
-            out[:-1] = self._new(np.array([v for _, v in typed] + [None], dtype=object)[:-1])
+            out[:-1] = self._new(distinct)
             return out[codes].tolist()
-        if len(listed) * 4 > len(cells) * 3:  # values that hardly repeat: nothing to remember
+        if not self.remember or len(listed) * 4 > len(cells) * 3:  # hardly repeated
             out[:-1] = self._new(distinct)
             return out[codes].tolist()
         memo = self.memo
@@ -178,8 +193,10 @@ class Converter:
         """Values not seen in earlier chunks converted: a whole column at a time by `bulk`,
         the cell's converter for what it leaves."""
         out = np.empty(len(distinct), dtype=object)
-        whole = self.bulk is not None and len(distinct) >= _BULK_FROM
-        out[:] = self.bulk(pd.Series(distinct, dtype=object)) if whole else LEFT  # type: ignore[misc]
+        if self.bulk is not None and len(distinct) >= _BULK_FROM:
+            out[:] = self.bulk(pd.Series(distinct, dtype=object))
+        else:
+            out[:] = LEFT
         for i in [i for i, v in enumerate(out) if v is LEFT]:
             out[i] = self.one(distinct[i])
         return out
@@ -289,6 +306,7 @@ class Body:
             blank=_NA_NOT_ERRORS if checked else NA_SPELLINGS,
             refuse_long=key in _REFUSE_LONG,
             lenient=lenient,
+            remember=key not in MONEY_FIELDS and key not in LEDGER_FIELDS,
         )
 
     def chunks(

@@ -249,7 +249,11 @@ def texts(values: pd.Series, limit: int) -> Values:
             return out
         text = values[strings]
     tidy = text.str.split().str.join(" ")
-    usable = (text.str.len() <= limit).to_numpy() & ~text.isin(NA_SPELLINGS).to_numpy()
+    raw = text.tolist()
+    if max(map(len, raw)) <= limit and NA_SPELLINGS.isdisjoint(raw):  # the usual column
+        usable = np.ones(len(raw), dtype=bool)
+    else:
+        usable = (text.str.len() <= limit).to_numpy() & ~text.isin(NA_SPELLINGS).to_numpy()
     found = tidy.to_numpy(dtype=object, copy=True)
     if not "".join(found[usable]).isprintable():  # one check for the usual column
         usable &= np.fromiter(map(str.isprintable, found), bool, len(found))
