@@ -239,3 +239,15 @@ def test_run_dates_that_would_rewrite_history_are_refused(demo: Path) -> None:
     assert code == 0  # looking at another date is always fine
     code, _, err = invoke("run", "--config", toml, "--today", "2026-11-19", "--force")
     assert code == 0, err
+
+
+def test_a_run_names_its_report_in_the_owners_language(demo: Path) -> None:
+    """The terminal stays English; its last lines name the HTML report, which is the same run
+    in `[owner] language` (Hebrew here), and the command that opens it."""
+    toml = demo / "xlsdun.toml"
+    toml.write_text(toml.read_text("utf-8").replace('language = "en"', 'language = "he"', 1))
+    code, out, err = invoke("run", "--config", str(toml), "--today", TODAY)
+    assert code == 0, err
+    page = demo / ".xlsdun" / "reports" / f"{TODAY}.html"
+    assert " ".join(out.split()).endswith(f"Report: {page} (open it with 'xlsdun report').")
+    assert 'lang="he"' in page.read_text("utf-8")

@@ -23,7 +23,7 @@ from xlsdun import policy
 from xlsdun.config import OWNED_COLUMNS_DEFAULT as OWNED
 from xlsdun.config import ConfigError, default_policy
 from xlsdun.ledger import Outcome, SendRecord
-from xlsdun.models import TIER_ORDER, Action, Invoice, Receivables
+from xlsdun.models import TIER_ORDER, Action, Finding, Invoice, Receivables
 from xlsdun.owner_words import CATALOG, POINT_COUNTS, WHATSAPP_TEXT, words
 from xlsdun.send_state import SendState
 from xlsdun.sheetview import LOG_HEADER, action_status, log_header, log_rows, owned_updates
@@ -477,6 +477,13 @@ def test_every_keyed_reason_says_the_same_in_english_and_is_hebrew_in_hebrew() -
         inv(12, "Mixed", 25, hold_until=day + timedelta(days=1)),
         inv(13, "Plain", 20),
         inv(14, "Fresh", 5),
+        inv(15, "Unread", 20),
+        inv(16, "Unreads", 20),
+    )
+    unread = (  # rows a finding skipped: their debtors wait until they are fixed
+        Finding(17, "balance", "x", "I17", "email:unread@x.example"),
+        Finding(18, "balance", "x", "I18", "email:unreads@x.example"),
+        Finding(19, "due_date", "x", "I19", "email:unreads@x.example"),
     )
     history = {
         "email:cadence@x.example": DebtorHistory(
@@ -499,7 +506,7 @@ def test_every_keyed_reason_says_the_same_in_english_and_is_hebrew_in_hebrew() -
             ),
         ),
     ):
-        for a in policy.plan(Receivables(invoices), history, today, pol).actions:
+        for a in policy.plan(Receivables(invoices, unread), history, today, pol).actions:
             reasons += [a.reason, *(why for _, why in a.excluded)]
     last = Contact(day, "plan")
     reasons += [cadence_text(n, last, day + timedelta(days=7)) for n in (-1, 0, 1, 5)]
@@ -732,7 +739,7 @@ def test_the_report_footer_does_not_point_at_the_report(tmp_path: Path) -> None:
     ("language", "line", "not_said"),
     [
         ("en", "Row {row}: email: invalid email address", "skipped"),
-        ("he", "שורה {row} – email:", "דולגה"),
+        ("he", "שורה {row} – מייל: הכתובת", "דולגה"),
     ],
 )
 def test_a_row_problem_is_named_by_its_row_not_called_skipped(

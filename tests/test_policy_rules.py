@@ -78,6 +78,7 @@ def history(*contacts: Contact, **kw: object) -> DebtorHistory:
 
 def test_the_rules_read_as_one_list_in_order() -> None:
     assert [r.__name__ for r in rules.RULES] == [
+        "unread_rows",
         "thank_you",
         "paid",
         "do_not_contact",
@@ -554,3 +555,25 @@ def test_a_renamed_ladder_behaves_as_its_shape_says() -> None:
         history(contact("last-word", 30)),
     )
     assert (broken.kind, broken.tier, broken.variant) == ("send", "last-word", "broken_promise")
+
+
+# -- a row of the debtor's that could not be read -----------------------------------------
+
+
+def test_a_debtor_with_an_unread_row_is_held_whatever_else_applies() -> None:
+    """What a reminder would say leaves the unread row's invoice out, so nothing is sent, not
+    even a thank-you for paying the rows that could be read; the reason names the rows and is
+    keyed for the owner's language."""
+    owing = ctx(inv(balance=Decimal("900")), unread=(7,))
+    action = rules.unread_rows(owing)
+    assert action is not None and action.kind == "skip"
+    assert action.reason == "row 7 could not be read: fix it, and the reminder goes on the next run"
+    assert getattr(action.reason, "key", "") == "unread_row"
+    paid_rest = ctx(inv(balance=Decimal("0")), unread=(7, 9))
+    two = rules.unread_rows(paid_rest)
+    assert two is not None and getattr(two.reason, "key", "") == "unread_rows"
+    assert str(two.reason).startswith("rows 7, 9 could not be read: fix them")
+    assert rules.decide(owing).kind == "skip"
+    assert rules.decide(paid_rest).reason == two.reason  # before thank_you and paid
+    assert rules.unread_rows(ctx(inv(balance=Decimal("900")))) is None
+    assert rules.decide(ctx(inv(balance=Decimal("900")))).kind == "send"

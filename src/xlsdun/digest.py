@@ -265,9 +265,11 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     how = "approve.column" if plan.approved_column else "approve.no_column"
     d.approve_how = w(how) if d.approvals else ""
     # a row with a problem is not always skipped (a bad address: the debtor is on the call
-    # list), so the line names the row and the problem, in the owner's words around them
+    # list), so the line names the row and the problem, all in the owner's words (the
+    # finding's key and parameters: problems.py; a quoted cell stays as the sheet has it)
     d.findings = [
-        w("row_problem", row=f.row, field=f.field, problem=f.problem) for f in plan.findings
+        w("row_problem", row=f.row, field=w.field(f.field), problem=w.problem(f.problem))
+        for f in plan.findings
     ]
     d.inbox = inbox_lines(ledger, today, w)
     return d
@@ -404,9 +406,13 @@ def failed(
 
 
 def did_anything(report: RunReport) -> bool:
-    """A run worth a digest: it sent (or tried to send) something, or hit a problem."""
+    """A run worth a digest: it sent (or tried to send) something, hit a problem, or left the
+    owner something to do: a customer to call, a row that could not be read (`send_once`
+    keeps it to one a day unless something new needs the owner)."""
     fresh = [x for x in report.deliveries if not x.earlier]
-    return bool(fresh) or report.exit_code != 0
+    if fresh or report.exit_code != 0:
+        return True
+    return bool(report.plan.findings) or any(a.call_list for a in report.plan.actions)
 
 
 # -- rendering ---------------------------------------------------------------------------------

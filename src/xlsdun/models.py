@@ -68,21 +68,34 @@ class Invoice:
     @property
     def debtor_key(self) -> str:
         """Who this invoice belongs to: customer id if the sheet has one, else email, else name."""
-        if self.customer_id:
-            return f"id:{self.customer_id.strip().casefold()}"
-        if self.email:
-            return f"email:{self.email.strip().casefold()}"
-        return f"name:{' '.join(self.customer.split()).casefold()}"
+        return debtor_key(self.customer_id, self.email, self.customer) or ""
+
+
+def debtor_key(customer_id: str | None, email: str | None, customer: str | None) -> str | None:
+    """The debtor a row's cells name: customer id if the sheet has one, else email, else name
+    (None: a row that names none, which no debtor can be held for)."""
+    if customer_id:
+        return f"id:{customer_id.strip().casefold()}"
+    if email:
+        return f"email:{email.strip().casefold()}"
+    if customer is None:
+        return None
+    return f"name:{' '.join(customer.split()).casefold()}"
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A row-level problem: the row is skipped, the batch goes on."""
+    """A row-level problem: the row is skipped, the batch goes on. `field` is the field's
+    key ("due_date"); `problem` is the English sentence, usually a `problems.Problem` that
+    also carries its key and parameters, so the owner's side can say it in Hebrew."""
 
     row: int
     field: str
     problem: str
     invoice: str | None = None
+    # the debtor the skipped row names (`debtor_key`), if it names one: their reminder waits
+    # until the row is fixed (policy rule `unread_rows`), as its total would leave it out
+    debtor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,6 +202,19 @@ EN: dict[str, str] = {
     "call.unknown": "unknown",
     "lang.he": "Hebrew",
     "lang.en": "English",
+    # -- the preview gallery (preview.py) --------------------------------------------------
+    "gallery.title": "xlsdun preview, {day}",
+    "gallery.heading.one": "xlsdun: 1 message, {day}",
+    "gallery.heading.many": "xlsdun: {n} messages, {day}",
+    "gallery.intro": "Nothing here has been sent. Each card links the HTML, the plain text and "
+    "the .eml file a mail client opens.",
+    "gallery.text": "text",
+    "gallery.problem": "Will not be sent: {problem}",
+    "gallery.sample.charged": "Sample debtors, not from your workbook: every tier in every "
+    "language. Late fees and interest appear as your [policy] charges them.",
+    "gallery.sample.none": "Sample debtors, not from your workbook: every tier in every "
+    "language. Late fees and interest appear as your [policy] charges them: none are "
+    "configured, so none are shown.",
     "days.overdue": "{days} overdue",
     "days.short.one": "1 day",
     "days.short.many": "{n} days",
@@ -270,6 +283,10 @@ EN: dict[str, str] = {
     "reason.do_not_contact": "do not contact",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "credit notes cover the balance",
+    "reason.unread_row": "row {rows} could not be read: fix it, and the reminder goes on the "
+    "next run",
+    "reason.unread_rows": "rows {rows} could not be read: fix them, and the reminder goes on "
+    "the next run",
     "reason.below_minimum": "balance below minimum",
     "reason.not_yet_due": "{when}",
     "reason.below_first_tier": "{days} overdue: too early for the first reminder",
@@ -309,6 +326,9 @@ EN: dict[str, str] = {
     "inbox.unknown_sender": "unknown sender",
     "inbox.hint.promise": "suggested promise date: {day} (if their reply does promise that "
     "date, write it in the Promise date column)",
+    # the details xlsdun words itself (inbox/classify.py); others are shown as they came
+    "inbox.detail.out_of_office": "out-of-office subject",
+    "inbox.detail.undeliverable": "returned as undeliverable",
     "inbox.hint.paid": "says they have paid: check whether the payment has arrived",
     "inbox.hint.resolve": "once you have dealt with it, run {command} (or write a date in the "
     "sheet's Promise date or Hold until column)",
@@ -358,7 +378,7 @@ HE: dict[str, str] = {
     "status.call.credit_note": "לבדוק: בגיליון יש חשבוניות זיכוי לצד החוב – מה היתרה בפועל?",
     "status.awaiting": "ממתינה לאישור: {reminder}",
     "status.deferred_plan": "הושהתה: {reason}",
-    "status.skipped": "השורה דולגה: {problems}",
+    "status.skipped": "השורה דולגה – {problems}",
     "log.Key": "מפתח",
     "log.Date": "תאריך",
     "log.Customer": "לקוח",
@@ -503,6 +523,17 @@ HE: dict[str, str] = {
     "call.unknown": "לא ידוע",
     "lang.he": "עברית",
     "lang.en": "אנגלית",
+    "gallery.title": "xlsdun – תצוגה מקדימה, {day}",
+    "gallery.heading.one": "xlsdun: הודעה אחת, {day}",
+    "gallery.heading.many": "xlsdun: {n} הודעות, {day}",
+    "gallery.intro": "שום דבר כאן עדיין לא נשלח. בכל כרטיס יש קישורים לגרסת ה־HTML, לטקסט "
+    "הפשוט ולקובץ ה־eml שנפתח בתוכנת הדואר.",
+    "gallery.text": "טקסט",
+    "gallery.problem": "לא יישלח: {problem}",
+    "gallery.sample.charged": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
+    "וריבית מופיעים כפי שהוגדרו ב־[policy].",
+    "gallery.sample.none": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
+    "וריבית מופיעים כפי שהוגדרו ב־[policy], ומאחר שלא הוגדרו – אינם מוצגים.",
     "days.overdue": "{days} באיחור",
     "days.short.one": "יום אחד",
     "days.short.many": "{n} ימים",
@@ -566,6 +597,10 @@ HE: dict[str, str] = {
     "reason.do_not_contact": "לא ליצור קשר",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "חשבוניות הזיכוי מכסות את היתרה",
+    "reason.unread_row": "לא ניתן היה לקרוא את שורה {rows} של הלקוח; אחרי שתתוקן, התזכורת "
+    "תישלח בהרצה הבאה",
+    "reason.unread_rows": "לא ניתן היה לקרוא את שורות {rows} של הלקוח; אחרי שיתוקנו, התזכורת "
+    "תישלח בהרצה הבאה",
     "reason.below_minimum": "היתרה נמוכה מהסכום המינימלי לתזכורת",
     "reason.not_yet_due": "עדיין לא באיחור ({when})",
     "reason.below_first_tier": "{days} באיחור: עדיין לפני השלב הראשון",
@@ -604,6 +639,8 @@ HE: dict[str, str] = {
     "inbox.unknown_sender": "שולח לא ידוע",
     "inbox.hint.promise": "תאריך הבטחה מוצע: {day} (אם בתשובה אכן הובטח תשלום בתאריך הזה, "
     "לרשום אותו בעמודה „תאריך הבטחה”)",
+    "inbox.detail.out_of_office": "הנושא מעיד על היעדרות מהמשרד",
+    "inbox.detail.undeliverable": "לא ניתן היה למסור את המייל",
     "inbox.hint.paid": "לפי התשובה שילמו: לבדוק אם התשלום התקבל",
     "inbox.hint.resolve": "לאחר הטיפול בתשובה, להריץ: {command} (או לרשום תאריך בגיליון, "
     "בעמודה „תאריך הבטחה” או „השהיה עד”)",

@@ -19,12 +19,19 @@ from .config import LocaleConfig
 from .owner_catalog import EN as _EN
 from .owner_catalog import HE as _HE
 from .policy.wording import short_day
+from .problem_catalog import EN as _PROBLEMS_EN
+from .problem_catalog import HE as _PROBLEMS_HE
+from .problems import field_name, said
 
 OwnerLanguage = Literal["en", "he"]
 LANGUAGES: tuple[OwnerLanguage, ...] = ("en", "he")
 
 
-CATALOG: dict[OwnerLanguage, dict[str, str]] = {"en": _EN, "he": _HE}
+CATALOG: dict[OwnerLanguage, dict[str, str]] = {
+    "en": {**_EN, **_PROBLEMS_EN},
+    "he": {**_HE, **_PROBLEMS_HE},
+}
+"""The owner's words and the reader's findings (problem_catalog.py), one table a language."""
 
 POINT_COUNTS: dict[str, int] = {
     "escalate": 6,
@@ -154,6 +161,19 @@ class Words:
         if isinstance(value, str):
             return self.reason(value)
         return value
+
+    def problem(self, text: str) -> str:
+        """A row finding's problem in the owner's language: by its key and parameters where
+        it has them (problems.Problem), else as it is (English)."""
+        return said(text, self.language)
+
+    def field(self, name: str) -> str:
+        """A column as a finding names it: "due_date" / "תאריך פירעון"."""
+        return field_name(name, self.language)
+
+    def finding(self, field: str, problem: str) -> str:
+        """A finding as a row's status cell lists it: "email: invalid email address 'x'"."""
+        return self("finding", field=self.field(field), problem=self.problem(problem))
 
     def outcome(self, state: str) -> str:
         return CATALOG[self.language].get(f"outcome.{state}", state.replace("_", " "))

@@ -15,6 +15,7 @@ from pathlib import Path
 from .config import PolicyConfig
 from .deliver.outbox import slug
 from .models import EMAIL_TIERS, Action
+from .owner_words import Words, words
 from .private import private_dir, write_private
 from .render import LANGUAGES, Renderer, RenderError, sample_action
 
@@ -63,9 +64,13 @@ def write_gallery(
     today: date,
     now: datetime,
     note: str = "",
+    w: Words | None = None,
 ) -> Path:
-    """Render each action into out/ (html, txt, eml) and write out/index.html linking them.
-    Private like everything in the state folder: the messages hold customers' data."""
+    """Render each action into out/ (html, txt, eml) and write out/index.html linking them,
+    the page in the owner's words `w` (`note` is a catalog key, or ""); each message stays in
+    its debtor's language. Private like everything in the state folder: the messages hold
+    customers' data."""
+    w = w or words("en")
     private_dir(out)
     clear_folder(out)
     items: list[PreviewItem] = []
@@ -78,14 +83,15 @@ def write_gallery(
             eml, problem = b"", str(exc)
         label = action.variant if action.variant != "standard" else action.tier
         stem = f"{n:03d}-{action.language}-{label}-{slug(action.customer, 24)}"
+        tier = w.reminder(action.tier, action.variant)
         write_private(out / f"{stem}.html", parts.html)
         write_private(out / f"{stem}.txt", parts.text)
         write_private(out / f"{stem}.eml", eml)
         items.append(
             PreviewItem(
                 action.customer,
-                action.language,
-                label or "",
+                w.language_name(action.language),
+                tier,
                 parts.subject,
                 f"{stem}.html",
                 f"{stem}.txt",
@@ -94,32 +100,36 @@ def write_gallery(
             )
         )
     index = out / "index.html"
-    write_private(index, _index_html(items, today, note))
+    write_private(index, _index_html(items, today, w, w(note) if note else ""))
     return index
 
 
-def _index_html(items: list[PreviewItem], today: date, note: str = "") -> str:
+def _card(item: PreviewItem, w: Words) -> str:
+    """One message's card: its language and tier in the owner's words, its customer and
+    subject (isolated: either may run the other way), its files and the message itself."""
     e = html.escape
-    cards = []
-    for item in items:
-        direction = "rtl" if item.language == "he" else "ltr"
-        cards.append(
-            f'<section class="card"><h2><span class="tag">{e(item.language)}</span> '
-            f'<span class="tag">{e(item.tier)}</span> {e(item.title)}</h2>'
-            f'<p class="subject" dir="{direction}">{e(item.subject)}</p>'
-            + (
-                f'<p class="problem">Will not be sent: {e(item.problem)}</p>'
-                if item.problem
-                else ""
-            )
-            + f'<p><a href="{e(item.html_file)}">HTML</a> · <a href="{e(item.text_file)}">text</a>'
-            f' · <a href="{e(item.eml_file)}">.eml</a></p>'
-            f'<iframe src="{e(item.html_file)}" title="{e(item.title)}" loading="lazy"></iframe>'
-            f"</section>"
-        )
+    problem = w("gallery.problem", problem=f"<bdi>{e(item.problem)}</bdi>")
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>xlsdun preview {today.isoformat()}</title>"
+        f'<section class="card"><h2><span class="tag">{e(item.language)}</span> '
+        f'<span class="tag">{e(item.tier)}</span> <bdi>{e(item.title)}</bdi></h2>'
+        f'<p class="subject" dir="auto">{e(item.subject)}</p>'
+        + (f'<p class="problem">{problem}</p>' if item.problem else "")
+        + f'<p><a href="{e(item.html_file)}">HTML</a> · '
+        f'<a href="{e(item.text_file)}">{e(w("gallery.text"))}</a>'
+        f' · <a href="{e(item.eml_file)}" dir="ltr">.eml</a></p>'
+        f'<iframe src="{e(item.html_file)}" title="{e(item.title)}" loading="lazy"></iframe>'
+        f"</section>"
+    )
+
+
+def _index_html(items: list[PreviewItem], today: date, w: Words, note: str = "") -> str:
+    e = html.escape
+    day = f'<span style="white-space:nowrap" dir="ltr">{today.isoformat()}</span>'
+    heading = w.count("gallery.heading", len(items), day=day)
+    cards = [_card(item, w) for item in items]
+    return (
+        f'<!doctype html><html lang="{w.language}" dir="{"rtl" if w.rtl else "ltr"}"><head>'
+        f'<meta charset="utf-8"><title>{e(w("gallery.title", day=today.isoformat()))}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<style>body{font-family:system-ui,sans-serif;margin:1.5rem;background:#f4f4f5}"
         ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(420px,100%),1fr));"
@@ -129,10 +139,7 @@ def _index_html(items: list[PreviewItem], today: date, note: str = "") -> str:
         ".tag{background:#eef;border-radius:4px;padding:0 .4rem;font-size:.8rem}"
         "iframe{width:100%;height:520px;border:1px solid #eee}"
         "@media (max-width:600px){body{margin:.4rem}.card{padding:.4rem}}</style></head><body>"
-        f"<h1>xlsdun — {len(items)} message(s), "
-        f'<span style="white-space:nowrap">{today.isoformat()}</span></h1>'
-        "<p>Nothing here has been sent. Each card links the HTML, the plain text and the .eml "
-        "file a mail client opens.</p>"
+        f"<h1>{heading}</h1><p>{e(w('gallery.intro'))}</p>"
         + (f'<p class="note">{e(note)}</p>' if note else "")
         + f'<div class="grid">{"".join(cards)}</div></body></html>\n'
     )

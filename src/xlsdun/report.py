@@ -281,6 +281,8 @@ def _nothing_sent(report: RunReport) -> str:
     if report.plan.contacted_today or report.deliveries:
         n = report.plan.contacted_today
         return f"Nothing new to send today: {n} reminder(s) already went out today."
+    if report.plan.findings or any(a.call_list for a in report.plan.actions):
+        return "No reminder to send today; the call list and the rows below need you."
     return "Nothing is due today."
 
 
@@ -297,6 +299,10 @@ def print_run(report: RunReport, console: Console) -> None:
     for note in report.notes:
         console.print(f"[yellow]Note:[/] {safe(note)}")
     _print_findings(report.plan, console)
+    if report.html_report and len(report.plan.actions) <= SCREENFUL:  # else said above
+        # last: the run in the owner's language (the terminal stays English, see
+        # docs/architecture.md)
+        console.print(f"Report: {safe(report.html_report)} (open it with 'xlsdun report').")
 
 
 def _emails_line(report: RunReport) -> str | None:

@@ -89,6 +89,7 @@ def preview(
     open_: bool,
 ) -> int:
     """Render today's messages (or every tier) into an index.html gallery. Sends nothing."""
+    from ..owner_words import words
     from ..preflight import check_templates
     from ..preview import write_gallery
     from ..wiring import make_renderer, preview_folder
@@ -99,7 +100,8 @@ def preview(
     check_templates(renderer)
     actions, note = _gallery(cfg, day, all_tiers)
     folder = Path(out) if out else preview_folder(cfg, day)
-    index = write_gallery(renderer, actions, folder, day, datetime.now(cfg.zone), note)
+    w = words(cfg.owner_language, cfg.locale.country)
+    index = write_gallery(renderer, actions, folder, day, datetime.now(cfg.zone), note, w)
     if as_json:
         click.echo(json.dumps({"index": str(index), "messages": len(actions)}))
     elif not quiet:
@@ -112,8 +114,9 @@ def preview(
 
 
 def _gallery(cfg: config_mod.Config, day: date, all_tiers: bool) -> tuple[list[Action], str]:
-    """The messages a preview shows, and the note above them: today's (every message the
-    plan would send or holds back), or a sample debtor at every tier."""
+    """The messages a preview shows, and the note above them (a key of the owner's catalog, or
+    ""): today's (every message the plan would send or holds back), or a sample debtor at
+    every tier."""
     from ..preview import all_tier_actions
 
     if not all_tiers:
@@ -122,11 +125,7 @@ def _gallery(cfg: config_mod.Config, day: date, all_tiers: bool) -> tuple[list[A
         return [a for a in plan.actions if a.kind in kinds and a.email], ""
     actions = all_tier_actions(day, cfg.policy)
     charged = any(a.fees for a in actions)
-    return actions, (
-        "Sample debtors, not from your workbook: every tier in every language. Late fees "
-        "and interest appear as your [policy] charges them"
-        + ("." if charged else ": none are configured, so none are shown.")
-    )
+    return actions, "gallery.sample.charged" if charged else "gallery.sample.none"
 
 
 @main.command()

@@ -51,6 +51,12 @@ class Sorted:
     original_ids: tuple[str, ...] = ()  # the Message-IDs of the mail that bounced
 
 
+OUT_OF_OFFICE = "out-of-office subject"
+UNDELIVERABLE = "returned as undeliverable"
+"""The details xlsdun words itself (the others are a mail header's or a server's, as they
+came): the digest says them in the owner's words (inbox/digest.py, "inbox.detail.*")."""
+
+
 def classify(msg: EmailMessage) -> Sorted:
     """Bounce, delayed-delivery report, auto-reply, or a person's reply (in that order)."""
     bounce = _bounce(msg)
@@ -74,7 +80,7 @@ def auto_reply(msg: Message) -> str:
     if precedence in ("auto_reply", "bulk", "junk", "list"):
         return f"Precedence: {precedence}"
     if _OOO_SUBJECT.search(str(msg.get("Subject", "") or "")):
-        return "out-of-office subject"
+        return OUT_OF_OFFICE
     return ""
 
 
@@ -172,7 +178,7 @@ def _reason(msg: EmailMessage, diagnostic: str) -> str:
     """One clean line: the DSN's diagnostic, else the first SMTP reply in the text."""
     if not diagnostic:
         found = _SMTP_REPLY.search(body_text(msg) or "")
-        diagnostic = found.group(0) if found else "returned as undeliverable"
+        diagnostic = found.group(0) if found else UNDELIVERABLE
     return shorten(clean_line(diagnostic), REASON_MAX)
 
 

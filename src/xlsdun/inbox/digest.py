@@ -15,12 +15,19 @@ from datetime import date
 from ..ledger import Ledger
 from ..owner_words import Words
 from . import store
+from .classify import OUT_OF_OFFICE, UNDELIVERABLE
 
 _FOUND = ("bounce", "delayed", "auto_reply", "unmatched", "unreadable")
 """The kinds of today's inbox findings the section lists (owner_words "inbox.found.<kind>")."""
 
 _WITH_DETAIL = ("bounce", "auto_reply")
 """The findings whose detail (the server's reason, the auto-reply's) the owner should read."""
+
+_OWN_DETAILS = {
+    OUT_OF_OFFICE: "inbox.detail.out_of_office",
+    UNDELIVERABLE: "inbox.detail.undeliverable",
+}
+"""The details xlsdun words itself (classify.py's constants) -> their owner_words key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,8 @@ def inbox_lines(ledger: Ledger, today: date, w: Words) -> list[InboxLine]:
             who = f.customer or f.sender or w("inbox.unknown_sender")
             label = w(f"inbox.found.{f.kind}")
             detail = f.detail if f.kind in _WITH_DETAIL else ""
+            if detail in _OWN_DETAILS:
+                detail = w(_OWN_DETAILS[detail])
             what = w("inbox.with_detail", what=label, detail=detail) if detail else label
             out.append(InboxLine(who, what, f.kind, f"{f.kind}:{f.detail}", label, detail))
     return out

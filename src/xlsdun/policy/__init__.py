@@ -40,12 +40,20 @@ def plan_debtor(
     *,
     approved_column: bool = True,
     ladder: Ladder | None = None,
+    unread: tuple[int, ...] = (),
 ) -> Action:
     """The one action for one debtor today (`approved_column`: the sheet has one to approve in;
-    `ladder`: the policy's, worked out once for all debtors): the first of the `RULES` that
-    decides, over the debtor's context."""
+    `ladder`: the policy's, worked out once for all debtors; `unread`: the debtor's rows a
+    finding skipped): the first of the `RULES` that decides, over the debtor's context."""
     ctx = context_for(
-        key, invoices, history, today, policy, approved_column=approved_column, ladder=ladder
+        key,
+        invoices,
+        history,
+        today,
+        policy,
+        approved_column=approved_column,
+        ladder=ladder,
+        unread=unread,
     )
     return decide(ctx, RULES)
 
@@ -64,6 +72,7 @@ def plan(
     sheet = receivables.sheet
     approved_column = sheet is None or "approved" in sheet.fields
     ladder = Ladder.of(policy)
+    unread = _unread_rows(receivables)
     actions = [
         plan_debtor(
             key,
@@ -73,6 +82,7 @@ def plan(
             policy,
             approved_column=approved_column,
             ladder=ladder,
+            unread=unread.get(key, ()),
         )
         for key, invs in groups.items()
     ]
@@ -88,6 +98,16 @@ def plan(
             1 for key in groups if (h := history.get(key)) and h.last and h.last.day == today
         ),
     )
+
+
+def _unread_rows(receivables: Receivables) -> dict[str, tuple[int, ...]]:
+    """The rows a finding skipped, by the debtor they name (a row that names none holds no
+    one back: its finding is all the owner gets)."""
+    rows: dict[str, set[int]] = defaultdict(set)
+    for finding in receivables.findings:
+        if finding.debtor is not None:
+            rows[finding.debtor].add(finding.row)
+    return {key: tuple(sorted(found)) for key, found in rows.items()}
 
 
 __all__ = [

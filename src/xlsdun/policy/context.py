@@ -72,6 +72,9 @@ class Context:
     tier: Tier | None = None
     variant: Variant = "standard"
     reason: str = ""
+    # rows of the debtor's that could not be read (a finding skipped them): what is owed is
+    # not known until they are fixed (rule `unread_rows`)
+    unread: tuple[int, ...] = ()
 
     @property
     def excluded(self) -> Rows:
@@ -195,9 +198,10 @@ def context_for(
     *,
     approved_column: bool = True,
     ladder: Ladder | None = None,
+    unread: tuple[int, ...] = (),
 ) -> Context:
     """The context of debtor `key` with `invoices` (at least one) on `today` (`ladder`: the
-    policy's, when the caller has it already)."""
+    policy's, when the caller has it already; `unread`: the debtor's rows a finding skipped)."""
     ladder = ladder or Ladder.of(policy)
     ordered = tuple(sorted(invoices, key=lambda i: (i.due_date, i.invoice, i.row)))
     open_ = tuple(i for i in ordered if i.balance > 0)
@@ -233,6 +237,7 @@ def context_for(
         basis=basis,
         days=days,
         natural=ladder.natural(days),
+        unread=unread,
     )
 
 

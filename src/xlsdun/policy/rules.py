@@ -32,6 +32,27 @@ Rule = Callable[[Context], Action | Context | None]
 # -- nothing to remind of ---------------------------------------------------------------------
 
 
+def unread_rows(ctx: Context) -> Action | None:
+    """A row of the debtor's could not be read (a finding skipped it): a reminder would leave
+    its invoice out of the total and the age, so nothing is sent until it is fixed."""
+    if not ctx.unread:
+        return None
+    rows = ", ".join(map(str, ctx.unread))
+    if len(ctx.unread) == 1:
+        said = reason(
+            f"row {rows} could not be read: fix it, and the reminder goes on the next run",
+            "unread_row",
+            rows=rows,
+        )
+    else:
+        said = reason(
+            f"rows {rows} could not be read: fix them, and the reminder goes on the next run",
+            "unread_rows",
+            rows=rows,
+        )
+    return ctx.action("skip", said)
+
+
 def thank_you(ctx: Context) -> Action | None:
     """Paid in full after a reminder: a thank-you note for what that reminder listed (only
     with `thank_you = true`, once per invoice, and only to an email address)."""
@@ -326,6 +347,7 @@ def send(ctx: Context) -> Action:
 
 
 RULES: tuple[Rule, ...] = (
+    unread_rows,  # skip: a row of the debtor's could not be read, what is owed is not known
     thank_you,  # send: paid in full after a reminder (thank_you = true)
     paid,  # skip: nothing open
     do_not_contact,  # skip: an open invoice says so

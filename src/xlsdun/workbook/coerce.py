@@ -15,6 +15,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 from ..addresses import parse_list
+from ..problems import Problem, cut, problem
 from ..text import CONTROL
 from .columns import normalize
 
@@ -39,7 +40,13 @@ MIN_YEAR = 1900  # Excel's first year; an earlier date is a typo
 
 
 class CellProblem(ValueError):
-    """A cell that is there but cannot be used, with what to tell the owner about it."""
+    """A cell that is there but cannot be used, with what to tell the owner about it (a
+    `Problem`: its English text, key and parameters)."""
+
+    @property
+    def problem(self) -> str:
+        """What to tell the owner: the `Problem` it was raised with (its key kept)."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
 
 
 # Excel's error values: what a formula shows when it cannot be computed. calamine reads them
@@ -105,9 +112,9 @@ def capped_text(value: object, limit: int) -> str | None:
     return text
 
 
-def too_long(text: str, limit: int) -> str:
+def too_long(text: str, limit: int) -> Problem:
     """The finding for a text cell longer than xlsdun takes."""
-    return f"{shown(text)} is {len(text):,} characters long (xlsdun takes at most {limit:,})"
+    return problem("too_long", cell=cut(text), length=len(text), limit=limit)
 
 
 def to_phone(value: object) -> str | None:
@@ -154,7 +161,7 @@ def to_date(value: object, date_order: str = "DMY") -> date | None:
         return None
     found = _date(value, date_order)
     if found.year < MIN_YEAR:
-        raise CellProblem(f"{shown(to_text(value))} is a date before {MIN_YEAR}; check the year")
+        raise CellProblem(problem("date_too_early", cell=cut(to_text(value)), year=MIN_YEAR))
     return found
 
 
@@ -198,10 +205,16 @@ def not_an_error(text: str, what: str) -> None:
     """A cell showing one of Excel's error values is a finding that names it: read as an
     empty cell, a "#DIV/0!" balance would let the amount stand in for it, unnoticed."""
     if text.upper() in EXCEL_ERRORS:
+        key = _ERROR_KEYS.get(what)
         raise CellProblem(
-            f"{shown(text)} is an Excel error (the cell's formula could not be calculated), "
-            f"not {what}"
+            problem(key, cell=cut(text))
+            if key
+            else f"{shown(text)} is an Excel error (the cell's formula could not be "
+            f"calculated), not {what}"
         )
+
+
+_ERROR_KEYS = {"a date": "excel_error_in_date", "an amount": "excel_error_in_amount"}
 
 
 def visible(text: str) -> str:
@@ -327,7 +340,4 @@ def doc_sign(value: object) -> int | None:
         return 1
     if key in _TAKES:
         return -1
-    raise CellProblem(
-        f"document type {shown(text)} is not an invoice, a receipt or a credit note "
-        f"(חשבונית, קבלה, זיכוי)"
-    )
+    raise CellProblem(problem("unknown_document", cell=cut(text)))

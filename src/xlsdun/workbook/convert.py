@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..names import language_code
 from ..owner_words import TIER_BY_NAME
+from ..problems import cut, problem
 from .bounds import MAX_CELL_TEXT
 from .coerce import (
     EXCEL_ERRORS,
@@ -81,11 +82,26 @@ class Invalid:
 
     def __init__(self, raw: object, problem: str | None = None) -> None:
         self.raw = raw
-        self.problem = problem
+        self.problem = problem  # a `Problem` (its key and parameters), or plain text
 
     def says(self, what: str) -> str:
-        """The finding: the converter's own words, else "'<cell>' is not <what>"."""
-        return self.problem or f"{shown(to_text(self.raw))} is not {what}"
+        """The finding: the converter's own words, else "'<cell>' is not <what>" (a
+        `Problem`, keyed by `what`: `_NOT_KEYS`)."""
+        if self.problem:
+            return self.problem
+        key = _NOT_KEYS.get(what)
+        if key is None:
+            return f"{shown(to_text(self.raw))} is not {what}"
+        return problem(key, cell=cut(to_text(self.raw)))
+
+
+# What a rejected cell is not, as `Invalid.says` is asked (rows.py), -> its problem's key.
+_NOT_KEYS = {
+    "text": "not_text",
+    "a date": "not_a_date",
+    "an amount": "not_an_amount",
+    "a document type": "not_a_document_type",
+}
 
 
 class Converter:
@@ -142,7 +158,7 @@ class Converter:
         try:
             return self.convert(value)
         except CellProblem as exc:
-            return self._rejected(value, str(exc))
+            return self._rejected(value, exc.problem)
         except ValueError:
             return self._rejected(value)
 

@@ -11,8 +11,9 @@ import math
 import re
 from decimal import Decimal
 
+from ..problems import cut, problem
 from .bounds import MAX_AMOUNT
-from .coerce import CellProblem, is_blank, not_an_error, shown, to_text, visible
+from .coerce import CellProblem, is_blank, not_an_error, to_text, visible
 
 _SYMBOLS = {"₪": "ILS", "$": "USD", "€": "EUR", "£": "GBP", 'ש"ח': "ILS", "ש״ח": "ILS"}
 _CODES = re.compile(r"\b(ILS|NIS|USD|EUR|GBP)\b", re.IGNORECASE)
@@ -121,7 +122,4 @@ def _plausible(amount: Decimal | float, cell: object) -> None:
     wrong column), and past 10^26 it would not even fit the arithmetic."""
     if not -MAX_AMOUNT < amount < MAX_AMOUNT:
         text = f"{cell:.6g}" if isinstance(cell, float) else to_text(cell)
-        raise CellProblem(
-            f"{shown(text)} is not a plausible amount (xlsdun accepts amounts under "
-            f"{MAX_AMOUNT:,.0f})"
-        )
+        raise CellProblem(problem("implausible_amount", cell=cut(text), most=MAX_AMOUNT))

@@ -15,10 +15,11 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from ..models import Finding, Invoice, Receivables, SheetInfo
+from ..models import Finding, Invoice, Receivables, SheetInfo, debtor_key
 from ..names import currency_code
+from ..problems import cut, problem
 from .accounting import CUSTOMER_ROW, Report
-from .coerce import due_from_terms, shown
+from .coerce import due_from_terms
 from .columns import normalize
 from .convert import DATE_FIELDS, LEDGER_FIELDS, MONEY_FIELDS, TEXT_FIELDS, Body, Chunk, Invalid
 
@@ -197,8 +198,9 @@ class _RowPass:
             into = self.heads.setdefault(row, [])
         else:
             into = self.findings
-        self._bad_addresses(cells, invoice, into)
-        into += [Finding(row, field, problem, invoice) for field, problem in problems]
+        debtor = _debtor(cells)
+        self._bad_addresses(cells, invoice, into, debtor)
+        into += [Finding(row, field, problem, invoice, debtor) for field, problem in problems]
         return None
 
     def _in_group(self, cells: Row, group: tuple[object, ...]) -> None:
@@ -226,14 +228,19 @@ class _RowPass:
                 self.seen.add(number)
 
     def _bad_addresses(
-        self, cells: Row, invoice: str | None, into: list[Finding] | None = None
+        self,
+        cells: Row,
+        invoice: str | None,
+        into: list[Finding] | None = None,
+        debtor: str | None = None,
     ) -> None:
-        """A finding for an Email or Cc cell that is not a valid list of addresses."""
+        """A finding for an Email or Cc cell that is not a valid list of addresses (`debtor`:
+        the row is skipped, and this is its debtor's)."""
         for field, bad in (("email", cells[EMAIL][2]), ("cc", cells[CC][1])):
             if bad:
-                problem = f"invalid {field} address {shown(bad)}"
+                said = problem(f"bad_{field}", cell=cut(bad))
                 (self.findings if into is None else into).append(
-                    Finding(cells[ROW], field, problem, invoice)
+                    Finding(cells[ROW], field, said, invoice, debtor)
                 )
 
     def _grouped(self, report: Report | None, shown_once: bool | None) -> bool:
@@ -321,6 +328,17 @@ def _not_an_invoice(customer: object) -> bool:
     return customer is None or normalize(customer) in _TOTAL
 
 
+def _debtor(cells: Row) -> str | None:
+    """The debtor a skipped row's cells name, as far as they can be read (`debtor_key`)."""
+
+    def text(value: object) -> str | None:
+        return value if isinstance(value, str) else None  # an Invalid cell names no one
+
+    email = cells[EMAIL]
+    first = email[0] if isinstance(email, tuple) else None
+    return debtor_key(text(cells[CUSTOMER_ID]), text(first), text(cells[CUSTOMER]))
+
+
 def _duplicate_findings(
     invoices: Iterable[Invoice], skipped: Iterable[Finding], duplicates: Container[object]
 ) -> list[Finding]:
@@ -340,9 +358,9 @@ def _duplicate_findings(
                 Finding(
                     inv.row,
                     "invoice",
-                    f"duplicate invoice number {inv.invoice!r} (also in row "
-                    f"{', '.join(map(str, others))})",
+                    problem("duplicate_invoice", number=inv.invoice, rows=tuple(others)),
                     inv.invoice,
+                    inv.debtor_key,
                 )
             )
     return findings
@@ -368,11 +386,11 @@ def row_problems(cells: Row) -> tuple[Problems, date | None]:
 
 def _empty_keys(cells: Row) -> Problems:
     """Every invoice names its customer and its number."""
-    problems = []
+    problems: Problems = []
     if cells[CUSTOMER] is None:
-        problems.append(("customer", "customer name is empty"))
+        problems.append(("customer", problem("no_customer")))
     if cells[INVOICE] is None:
-        problems.append(("invoice", "invoice number is empty"))
+        problems.append(("invoice", problem("no_invoice_number")))
     return problems
 
 
@@ -389,7 +407,7 @@ def _no_balance(cells: Row) -> Problems:
     if any(cells[at].__class__ is Invalid for at, _ in (*_MONEY, *_LEDGER)):
         return []
     (amount, _), _, (balance, _) = money
-    return [("balance", "no balance (and no amount)")] if balance is None and amount is None else []
+    return [("balance", problem("no_balance"))] if balance is None and amount is None else []
 
 
 def _due(cells: Row) -> tuple[date | None, Problems]:
@@ -404,11 +422,11 @@ def _due(cells: Row) -> tuple[date | None, Problems]:
     if invoice_date.__class__ is Invalid:
         invoice_date = None
     if not (invoice_date and terms):
-        return None, [("due_date", "no due date (and no invoice date + terms)")]
+        return None, [("due_date", problem("no_due_date"))]
     try:
         due = due_from_terms(invoice_date, terms)
     except OverflowError:
-        return None, [("terms", f"the invoice date plus {shown(terms)} is past the year 9999")]
+        return None, [("terms", problem("terms_past_9999", cell=cut(terms)))]
     if due is None:
-        return None, [("terms", f"payment terms {shown(terms)} not understood")]
+        return None, [("terms", problem("terms_not_understood", cell=cut(terms)))]
     return due, []
