@@ -46,6 +46,7 @@ from .series import LEFT, NA_SPELLINGS, Values, amounts, dates, texts
 _NA_NOT_ERRORS = NA_SPELLINGS - EXCEL_ERRORS
 _MEMO = 1 << 14  # values a cell converter remembers across chunks
 # fewer new values than this go to the cell's converter: a dozen pandas calls cost more
+# (the 20,000-row bench's customer column: 9 ms instead of 18)
 _BULK_FROM = 32
 
 # The converted field groups; the row pass (rows.py) checks the same groups for rejected cells.
@@ -141,7 +142,8 @@ class Converter:
         self.lenient = lenient  # a rejected cell reads as empty: unknown, not a finding
         self.empty = convert(None)  # an empty cell's value (pandas' missing: code -1)
         # what each distinct value became, kept from chunk to chunk: a customer's name, phone
-        # and address come back in every chunk (MEMO_GAIN)
+        # and address come back in every chunk (20,000 rows: 56-59 ms of conversion, 71-74
+        # without)
         self.memo: dict[object, object] = {}
         self.remember = remember  # False: values that seldom come back (amounts)
 
