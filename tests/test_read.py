@@ -235,22 +235,25 @@ def test_language_and_currency_spellings_become_one_code(tmp_path: Path) -> None
     assert got == [("ILS", "he"), ("ILS", "he"), ("USD", "en"), ("USD", "he"), ("EUR", "en")]
 
 
-def test_the_na_spellings_are_pandas_own() -> None:
-    """The reader reads a workbook without importing pandas (docs/architecture.md), so it
-    keeps its own list of the ways to write "nothing here": it must be pandas' list, which
-    read_excel and read_csv apply, no more and no less."""
-    import io
+def test_an_na_spelling_reads_as_an_empty_cell(tmp_path: Path) -> None:
+    """pandas' own NA spellings (the set read_excel and read_csv apply) are empty cells: an
+    empty optional field, not text; "nothing" is not one of them, and stays text."""
+    from pandas._libs.parsers import STR_NA_VALUES
 
-    import pandas as pd
-
-    from xlsdun.workbook.coerce import NA_TEXT
-
-    spelled = sorted(NA_TEXT - {""})
-    frame = pd.read_csv(io.StringIO("x\n" + "\n".join(spelled) + "\nsomething\n"))
-    assert frame["x"].isna().tolist() == [True] * len(spelled) + [False]
-    from pandas._libs.parsers import STR_NA_VALUES  # the list itself, where pandas keeps it
-
-    assert set(STR_NA_VALUES) == NA_TEXT
+    spelled = sorted(STR_NA_VALUES - {""})
+    rows = [["Customer", "Email", "Invoice", "Due date", "Balance", "Customer ID"]]
+    rows += [
+        ["Acme", "a@acme.example.com", f"I{i}", "01/10/2026", 5, na] for i, na in enumerate(spelled)
+    ]
+    rows.append(["Acme", "a@acme.example.com", "last", "01/10/2026", 5, "nothing"])
+    path = tmp_path / "na.xlsx"
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    rec = read_receivables(path)
+    assert [i.customer_id for i in rec.invoices] == [None] * len(spelled) + ["nothing"]
+    assert not rec.findings
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
-"""The reader converts a sheet a chunk of rows at a time and remembers converted values per
-column; neither may change what it reads. Each workbook here is read with tiny chunks and a
-tiny cache, and must give exactly what one big chunk gives."""
+"""The reader converts a sheet a chunk of rows at a time, each column's distinct values once
+per chunk (pandas.factorize); neither may change what it reads. Each workbook here is read
+with tiny chunks and must give exactly what one big chunk gives."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from xlsdun.models import Receivables
-from xlsdun.workbook import convert, grid
+from xlsdun.workbook import grid
 from xlsdun.workbook.read import read_receivables
 
 OWNED = {"status": "Reminder status", "level": "Reminder level", "last": "Last reminder"}
@@ -62,13 +62,12 @@ def _read(path: Path, **kwargs: object) -> Receivables:
 
 
 @pytest.mark.parametrize("hidden", [True, False])
-def test_tiny_chunks_and_cache_read_the_same(
+def test_tiny_chunks_read_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hidden: bool
 ) -> None:
     path = _workbook(tmp_path / "mixed.xlsx", rows=240)
     whole = _read(path, include_hidden_rows=hidden)
     monkeypatch.setattr(grid, "_CHUNK", 7)
-    monkeypatch.setattr(convert, "_CACHE", 3)
     chunked = _read(path, include_hidden_rows=hidden)
     assert chunked == whole
     assert chunked.owned == whole.owned

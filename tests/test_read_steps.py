@@ -484,3 +484,76 @@ def test_an_invoice_number_shared_with_a_skipped_row_names_that_row() -> None:
         (2, "email", "invalid email address 'bad'"),
         (4, "invoice", "duplicate invoice number 'A' (also in row 2)"),
     ]
+
+
+# -- dates a column at a time (series.dates) --------------------------------------------------
+
+DATE_CASES = [
+    "26/11/2026",
+    "3/4/2026",
+    "26.11.2026",
+    "26-11-26",
+    "1/1/99",
+    "2026-11-26",
+    "2026/4/3",
+    "2026-11-26T10:30:00",
+    "2026-11-26 anything",
+    "26 Nov 2026",
+    "November 26, 2026",
+    "Nov 26 2026",
+    " 26/11/2026 ",
+    "31/02/2026",
+    "32/13/2026",
+    "1/1/1899",
+    "0001-01-01",
+    "soon",
+    "#N/A",
+    "",
+    46000.0,
+    46000.75,
+    1.0,
+    0.5,
+    3e6,
+    45,
+    datetime(2026, 11, 26, 15, 0),
+    date(2026, 11, 26),
+    datetime(1850, 1, 1),
+    True,
+]
+
+
+@pytest.mark.parametrize("order", ["DMY", "MDY", "YMD"])
+def test_the_column_path_reads_a_date_as_the_cell_path_does(order: str) -> None:
+    """pandas reads the usual forms (to_datetime: serials, each explicit format); whatever it
+    takes must be what `to_date` makes of the cell, and what it leaves goes to `to_date`."""
+    import pandas as pd
+
+    from xlsdun.workbook.coerce import to_date
+    from xlsdun.workbook.series import LEFT, dates
+
+    values = pd.Series(DATE_CASES, dtype=object)
+    taken = 0
+    for cell, found in zip(DATE_CASES, dates(values, order), strict=True):
+        if found is LEFT:
+            continue
+        taken += 1
+        assert found == to_date(cell, order), cell
+    assert taken >= 14  # the usual forms are pandas' work, not left to the cell path
+
+
+def test_a_date_column_keeps_its_findings_whichever_path() -> None:
+    """Through the converter, a date before 1900 and a non-date keep their words."""
+    from functools import partial
+
+    from xlsdun.workbook.coerce import to_date
+    from xlsdun.workbook.series import dates
+
+    converter = Converter(partial(to_date, date_order="DMY"), partial(dates, date_order="DMY"))
+    found = converter.column(["1/1/1899", "soon", "26/11/2026", datetime(1850, 1, 1), 46000.0])
+    assert [f.says("a date") if isinstance(f, Invalid) else f for f in found] == [
+        "'1/1/1899' is a date before 1900; check the year",
+        "'soon' is not a date",
+        date(2026, 11, 26),
+        "'1850-01-01' is a date before 1900; check the year",
+        date(2025, 12, 9),
+    ]

@@ -400,7 +400,7 @@ def test_no_header_says_what_the_file_holds(tmp_path: Path) -> None:
     assert "no header row has the columns xlsdun needs" in message and "Dana" in message
 
 
-# -- amounts written the plain way, a column at a time (money.plain_amounts) ----------------
+# -- amounts written the plain way, a column at a time (series.text_amounts) -----------------
 
 PLAIN_CASES = [
     "₪1,200.50",
@@ -438,13 +438,31 @@ PLAIN_CASES = [
 ]
 
 
+def _plain(text: str, decimal_comma: bool = False) -> tuple[Decimal, str | None] | None:
+    """What the column path makes of one text amount: (amount, currency), or None if it
+    leaves it to the cell path."""
+    from xlsdun.workbook.series import LEFT, text_amounts
+
+    (found,) = text_amounts(pd.Series([text], dtype=object), decimal_comma)
+    return None if found is LEFT else found  # type: ignore[no-any-return]
+
+
+def test_the_column_path_takes_the_plain_amounts_itself() -> None:
+    """Not everything left to the cell path: the plain forms are read by pandas."""
+    assert _plain("₪1,200.50") == (Decimal("1200.50"), "ILS")
+    assert _plain("(500.00)") == (Decimal("-500.00"), None)
+    assert _plain("300 NIS") == (Decimal("300.00"), "ILS")
+    assert _plain("1.200,50 €", decimal_comma=True) == (Decimal("1200.50"), "EUR")
+    assert _plain("1 200") is None and _plain("(-5)") is None  # the cell path's findings
+
+
 @pytest.mark.parametrize("text", PLAIN_CASES)
 def test_a_plain_amount_reads_as_to_money_reads_it(text: str) -> None:
     """The column path takes a text only if it reads it exactly as the cell path does; any
     other text is left to the cell path (None), whose finding it then gets."""
-    from xlsdun.workbook.money import plain_amounts, to_money
+    from xlsdun.workbook.money import to_money
 
-    (found,) = plain_amounts([text])
+    found = _plain(text)
     if found is not None:
         amount, currency = to_money(text)
         assert (str(found[0]), found[1]) == (str(amount), currency)
@@ -452,14 +470,15 @@ def test_a_plain_amount_reads_as_to_money_reads_it(text: str) -> None:
 
 @given(st.text(alphabet="0123456789,.()- ₪$€NIS", max_size=16))
 @settings(max_examples=400, deadline=None)
-def test_plain_amounts_never_disagree_with_to_money(text: str) -> None:
-    from xlsdun.workbook.money import plain_amounts, to_money
+def test_plain_text_amounts_never_disagree_with_to_money(text: str) -> None:
+    from xlsdun.workbook.money import to_money
 
-    (found,) = plain_amounts([text])
-    if found is None:
-        return
-    amount, currency = to_money(text)  # raises if the cell path refuses what was taken
-    assert (str(found[0]), found[1]) == (str(amount), currency)
+    for decimal_comma in (False, True):
+        found = _plain(text, decimal_comma)
+        if found is None:
+            continue
+        amount, currency = to_money(text, decimal_comma)  # raises if the cell path refuses it
+        assert (str(found[0]), found[1]) == (str(amount), currency)
 
 
 def test_a_csv_export_takes_plain_amounts_in_bulk_and_others_cell_by_cell(tmp_path: Path) -> None:

@@ -49,30 +49,6 @@ class CellProblem(ValueError):
         return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
 
 
-# pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES): read as empty cells.
-NA_TEXT = frozenset(
-    {
-        "",
-        "#N/A",
-        "#N/A N/A",
-        "#NA",
-        "-1.#IND",
-        "-1.#QNAN",
-        "-NaN",
-        "-nan",
-        "1.#IND",
-        "1.#QNAN",
-        "<NA>",
-        "N/A",
-        "NA",
-        "NULL",
-        "NaN",
-        "None",
-        "n/a",
-        "nan",
-        "null",
-    }
-)
 # Excel's error values: what a formula shows when it cannot be computed. calamine reads them
 # as empty cells; the reader puts their text back in amount and date columns (cellerrors.py),
 # where they are findings, and "#N/A" is not read as empty there as elsewhere.

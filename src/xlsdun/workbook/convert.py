@@ -1,7 +1,9 @@
 """The data rows below the header, converted column by column a chunk at a time (`Body`).
 
-Each field's cells go through its converter (coerce.py, money.py) once per distinct value:
-names, addresses, dates and empty cells repeat from row to row. A cell a converter rejects
+Each chunk is a pandas DataFrame of the columns read. Each field's column is factorized and
+its distinct values converted a whole column at a time with pandas (series.py: dates,
+amounts, text); what pandas does not take goes to the cell's converter (coerce.py,
+money.py), which reads the exotic forms and words the finding. A cell a converter rejects
 becomes an `Invalid`, which the row pass (rows.py) turns into a finding for its row.
 """
 
@@ -9,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from functools import partial
 from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
 
 from ..names import language_code
 from ..owner_words import TIER_BY_NAME
@@ -22,7 +26,6 @@ from .bounds import MAX_CELL_TEXT
 from .coerce import (
     EXCEL_ERRORS,
     MAX_LENGTH,
-    NA_TEXT,
     CellProblem,
     all_emails,
     capped_text,
@@ -37,10 +40,14 @@ from .coerce import (
     too_long,
 )
 from .grid import Grid
-from .money import plain_amounts, to_money
+from .money import to_money
+from .series import LEFT, NA_SPELLINGS, Values, amounts, dates, texts
 
-_CACHE = 1 << 16  # distinct values remembered per column
-_NA_NOT_ERRORS = NA_TEXT - EXCEL_ERRORS
+_NA_NOT_ERRORS = NA_SPELLINGS - EXCEL_ERRORS
+_MEMO = 1 << 14  # values a cell converter remembers across chunks
+# fewer new values than this go to the cell's converter: a dozen pandas calls cost more
+# (the 20,000-row bench's customer column: 9 ms instead of 18)
+_BULK_FROM = 32
 
 # The converted field groups; the row pass (rows.py) checks the same groups for rejected cells.
 MONEY_FIELDS = ("amount", "paid", "balance")
@@ -63,10 +70,9 @@ _REFUSE_LONG -= {"notes"}
 _CHECKED = frozenset((*DATE_FIELDS, *MONEY_FIELDS, *LEDGER_FIELDS, *TEXT_FIELDS, "doc_type"))
 
 
-One = Callable[[object], object]  # a cell's converter (`Converter.one`)
-# a column's new values converted at once, the cell's converter for those it leaves; None:
-# all left to it
-Bulk = Callable[[Sequence[object], set[type], One], list[object] | None]
+# a column's distinct values converted at once (series.py), LEFT where the cell's converter
+# is to read them
+Bulk = Callable[[pd.Series], Values]
 
 
 class Invalid:
@@ -100,30 +106,46 @@ _NOT_KEYS = {
 
 
 class Converter:
-    """`convert` applied down a column, once per distinct value: names, addresses, dates and
-    empty cells repeat from row to row, so a column costs a few distinct conversions, and
-    rows that repeat a value share one object. New values are converted by `bulk` where it
-    can (plain text, plain numbers)."""
+    """`convert` applied down a column, once per distinct value, the pandas way: the
+    column is factorized (`pandas.factorize`), its distinct values converted, and the
+    result taken back by the codes, so rows that repeat a value (names, dates, empty cells)
+    share one object. `bulk` converts the distinct values a whole column at a time with
+    pandas (series.py) and leaves the rest (`LEFT`) to the cell's converter, `one`."""
 
-    __slots__ = ("convert", "bulk", "done", "flags", "invalid", "blank", "refuse_long", "lenient")
+    __slots__ = (
+        "convert",
+        "bulk",
+        "invalid",
+        "blank",
+        "refuse_long",
+        "lenient",
+        "empty",
+        "memo",
+        "remember",
+    )
 
     def __init__(
         self,
         convert: Callable[[object], object],
         bulk: Bulk | None = None,
         *,
-        blank: frozenset[str] = NA_TEXT,
+        blank: frozenset[str] = NA_SPELLINGS,
         refuse_long: bool = False,
         lenient: bool = False,
+        remember: bool = True,
     ) -> None:
         self.convert = convert
         self.bulk = bulk
-        self.done: dict[object, object] = {}
-        self.flags: dict[object, object] = {}  # TRUE/FALSE cells: as keys they equal 1 and 0
         self.invalid = False  # a cell was rejected: rows must be checked one by one
         self.blank = blank  # text read as an empty cell
         self.refuse_long = refuse_long  # text longer than Excel's cells: a finding, else cut
         self.lenient = lenient  # a rejected cell reads as empty: unknown, not a finding
+        self.empty = convert(None)  # an empty cell's value (pandas' missing: code -1)
+        # what each distinct value became, kept from chunk to chunk: a customer's name, phone
+        # and address come back in every chunk (20,000 rows: 56-59 ms of conversion, 71-74
+        # without)
+        self.memo: dict[object, object] = {}
+        self.remember = remember  # False: values that seldom come back (amounts)
 
     def one(self, value: object) -> object:
         if value.__class__ is str:
@@ -146,65 +168,76 @@ class Converter:
         self.invalid = True
         return None if self.lenient else Invalid(value, problem)
 
-    def column(self, values: Sequence[object]) -> list[object]:
-        done = self.done
-        if not (0 in done or 1 in done):  # else a TRUE cell would find 1's value
-            try:  # every value converted already: names, addresses, dates repeat
-                return list(map(done.__getitem__, values))
-            except KeyError:
-                pass
-        types = set(map(type, values))
-        if bool in types:
-            return [self._flag(v) if v.__class__ is bool else self._value(v) for v in values]
-        try:
-            return list(map(done.__getitem__, values))
-        except KeyError:
-            pass
-        if len(done) > _CACHE:  # a column of distinct values (invoice numbers, amounts)
-            done.clear()
-        new = [v for v in dict.fromkeys(values) if v not in done]  # NaN: found by identity
-        converted = self.bulk(new, types, self.one) if self.bulk is not None else None
-        done.update(zip(new, map(self.one, new) if converted is None else converted, strict=True))
-        return list(map(done.__getitem__, values))
+    def column(self, values: pd.Series | np.ndarray | Sequence[object]) -> list[object]:
+        """The column's cells converted, in order: factorized, the distinct values not
+        remembered from an earlier chunk converted (`_new`), taken back by the codes."""
+        if isinstance(values, pd.Series):
+            cells = values.to_numpy(dtype=object)
+        else:
+            cells = np.empty(len(values), dtype=object)
+            cells[:] = values  # as they are: a tuple of cells is not made a 2-D array
+        codes, distinct = pd.factorize(cells)  # None and NaN: code -1, an empty cell
+        out = np.empty(len(distinct) + 1, dtype=object)
+        out[-1] = self.empty
+        listed = distinct.tolist()
+        if _flags_beside_numbers(listed, cells):
+            # TRUE and 1 are one value to factorize and to a dict: a cell's type is part of
+            # its key here, and nothing is remembered
+            keys = np.empty(len(cells), dtype=object)
+            keys[:] = [(v.__class__, v) for v in cells]
+            codes, typed = pd.factorize(keys)
+            distinct = np.empty(len(typed), dtype=object)
+            distinct[:] = [v for _, v in typed]
+            out = np.empty(len(typed) + 1, dtype=object)
+            out[-1] = self.empty
+            out[:-1] = self._new(distinct)
+            return out[codes].tolist()
+        if not self.remember or len(listed) * 4 > len(cells) * 3:  # hardly repeated
+            out[:-1] = self._new(distinct)
+            return out[codes].tolist()
+        memo = self.memo
+        known = list(map(memo.get, listed, repeat(LEFT)))
+        new = [i for i, v in enumerate(known) if v is LEFT]
+        out[:-1] = known
+        if new:
+            if len(memo) > _MEMO:
+                memo.clear()
+            found = self._new(distinct[new])
+            out[new] = found
+            memo.update(zip(distinct[new].tolist(), found.tolist(), strict=True))
+        return out[codes].tolist()
 
-    def _value(self, value: object) -> object:
-        if value not in self.done:
-            self.done[value] = self.one(value)
-        return self.done[value]
+    def _new(self, distinct: np.ndarray) -> np.ndarray:
+        """Values not seen in earlier chunks converted: a whole column at a time by `bulk`,
+        the cell's converter for what it leaves."""
+        out = np.empty(len(distinct), dtype=object)
+        if self.bulk is not None and len(distinct) >= _BULK_FROM:
+            out[:] = self.bulk(pd.Series(distinct, dtype=object))
+        else:
+            out[:] = LEFT
+        for i in [i for i, v in enumerate(out) if v is LEFT]:
+            out[i] = self.one(distinct[i])
+        return out
 
-    def _flag(self, value: object) -> object:
-        if value not in self.flags:
-            self.flags[value] = self.one(value)
-        return self.flags[value]
-
-
-def _texts(
-    values: Sequence[object], types: set[type], _one: One, limit: int
-) -> list[object] | None:
-    """`capped_text` of a chunk that is all text, none of it an NA spelling, none too long
-    and with no control character (else one by one, which says which)."""
-    if types != {str} or max(map(len, values), default=0) > limit:  # type: ignore[arg-type]
-        return None  # tidying shortens text, never lengthens it: the raw length will do
-    if not NA_TEXT.isdisjoint(values):
-        return None
-    tidy = [" ".join(v.split()) or None for v in values]  # type: ignore[attr-defined]
-    if not "".join(filter(None, tidy)).isprintable():
-        return None
-    return tidy  # type: ignore[return-value]
+    def columns(self, columns: Sequence[pd.Series]) -> list[list[object]]:
+        """Several columns converted as one (factorized together): a balance column most
+        often repeats the amount column, whose values are then converted once."""
+        if len(columns) == 1:
+            return [self.column(columns[0])]
+        together = self.column(np.concatenate([c.to_numpy(dtype=object) for c in columns]))
+        ends = np.cumsum([len(c) for c in columns])
+        return [together[end - len(c) : end] for c, end in zip(columns, ends, strict=True)]
 
 
-def _amounts(
-    values: Sequence[object], types: set[type], one: One, text: bool = False
-) -> list[object] | None:
-    """`to_money` of a chunk of ordinary numbers (its short path, row by row), or with
-    `text` (a text export's column) of the amounts written the plain way (`plain_amounts`;
-    the others are left to the cell's converter, `one`)."""
-    if text and types == {str}:
-        found = plain_amounts(values)  # type: ignore[arg-type]
-        return [one(v) if a is None else a for v, a in zip(values, found, strict=True)]
-    if types != {float} or not -1e12 < min(values) <= max(values) < 1e12:  # type: ignore[type-var, operator]
-        return None  # text, infinities, a NaN first: one by one
-    return [(Decimal(f"{v:.2f}"), None) if -1e12 < v < 1e12 else (None, None) for v in values]  # type: ignore[operator]
+def _flags_beside_numbers(distinct: list[object], cells: np.ndarray) -> bool:
+    """Whether TRUE/FALSE cells may stand beside 1/0 (or 1/0 of an earlier chunk), which
+    factorize and a dict take as one value."""
+    kinds = set(map(type, distinct))
+    if bool in kinds:
+        return True
+    if not kinds & {int, float} or not (0 in distinct or 1 in distinct):
+        return False
+    return bool in set(map(type, cells))
 
 
 class Chunk(NamedTuple):
@@ -227,10 +260,7 @@ class Body:
         date_order: str,
         decimal_comma: bool,
         default_language: str,
-        text: bool = False,
     ) -> None:
-        """`text`: the cells are a text export's (textfile.py), every one a str: the amounts
-        written the plain way are read a column at a time (`money.plain_amounts`)."""
         date_of = partial(to_date, date_order=date_order)
         converters: dict[str, Callable[[object], object]] = {
             **{k: partial(capped_text, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
@@ -247,11 +277,12 @@ class Body:
             "language": partial(language_code, default=default_language),
         }
         self.constant = {k: Converter(c).one(None) for k, c in converters.items()}
+        dates_of = partial(dates, date_order=date_order)
         bulk: dict[str, Bulk] = {
-            **{k: partial(_texts, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
-            # a decimal comma is left to money.py, cell by cell
+            **{k: partial(texts, limit=MAX_LENGTH[k]) for k in TEXT_FIELDS},
+            **dict.fromkeys(DATE_FIELDS, dates_of),
             **dict.fromkeys(
-                (*MONEY_FIELDS, *LEDGER_FIELDS), partial(_amounts, text=text and not decimal_comma)
+                (*MONEY_FIELDS, *LEDGER_FIELDS), partial(amounts, decimal_comma=decimal_comma)
             ),
         }
         wanted = {
@@ -260,14 +291,17 @@ class Body:
             if k in fields
         }
         # the sheet's own record of the last reminder: a date it cannot read is unknown
-        for key, convert in (("level", _level_of), ("last", date_of)):
+        for key, convert, column_bulk in (("level", _level_of, None), ("last", date_of, dates_of)):
             column = owned.get(key)
             if column is not None:
-                wanted[key] = (column, self._converter(key, convert, lenient=key == "last"))
-        # the amount columns share what they converted: a balance is most often the amount
-        money = [c for k, (_, c) in wanted.items() if k in MONEY_FIELDS or k in LEDGER_FIELDS]
-        for converter in money[1:]:
-            converter.done, converter.flags = money[0].done, money[0].flags
+                wanted[key] = (
+                    column,
+                    self._converter(key, convert, column_bulk, lenient=key == "last"),
+                )
+        # the amount columns share one converter, and are converted together (`columns`)
+        money = [k for k in wanted if k in MONEY_FIELDS or k in LEDGER_FIELDS]
+        for key in money[1:]:
+            wanted[key] = (wanted[key][0], wanted[money[0]][1])
         self.wanted = wanted
         # the owned cells as the sheet holds them, for the write-back to compare with
         self.owned = {key: (column, Converter(_as_pandas)) for key, column in owned.items()}
@@ -287,9 +321,10 @@ class Body:
         return Converter(
             convert,
             bulk,
-            blank=_NA_NOT_ERRORS if checked else NA_TEXT,
+            blank=_NA_NOT_ERRORS if checked else NA_SPELLINGS,
             refuse_long=key in _REFUSE_LONG,
             lenient=lenient,
+            remember=key not in MONEY_FIELDS and key not in LEDGER_FIELDS,
         )
 
     def chunks(
@@ -310,18 +345,23 @@ class Body:
     def _converted(
         self, rows: list[list[object]], offset: int
     ) -> tuple[dict[str, list[object]], dict[str, list[object]]]:
-        """The converted values of the fields, and of the owned cells, by key. Only the
-        columns read are transposed (`_columns`), as a sheet may have many more."""
+        """The converted values of the fields, and of the owned cells, by key. The chunk
+        becomes a DataFrame of the columns read only (`_frame`), as a sheet may have many more."""
         width = len(rows[0]) if rows else 0
         read = (*self.wanted.values(), *self.owned.values())
-        by_column = _columns(rows, sorted({c - offset for c, _ in read if 0 <= c - offset < width}))
-        blank = (None,) * len(rows)
+        frame = _frame(rows, sorted({c - offset for c, _ in read if 0 <= c - offset < width}))
+        blank = pd.Series([None] * len(rows), dtype=object)
 
         def converted(wanted: Mapping[str, tuple[int, Converter]]) -> dict[str, list[object]]:
-            return {
-                key: converter.column(by_column.get(column - offset, blank))
-                for key, (column, converter) in wanted.items()
-            }
+            groups: dict[int, list[str]] = {}
+            for key, (_, converter) in wanted.items():
+                groups.setdefault(id(converter), []).append(key)
+            found: dict[str, list[object]] = {}
+            for keys in groups.values():
+                places = [wanted[k][0] - offset for k in keys]
+                cells = [frame[p] if p in frame.columns else blank for p in places]
+                found.update(zip(keys, wanted[keys[0]][1].columns(cells), strict=True))
+            return found
 
         return converted(self.wanted), converted(self.owned)
 
@@ -374,14 +414,17 @@ def _even(rows: list[list[object]]) -> list[list[object]]:
     return rows
 
 
-def _columns(rows: list[list[object]], places: list[int]) -> dict[int, Sequence[object]]:
-    """The cells at `places` down the rows, one tuple per place: only the columns read are
-    transposed, as a sheet may have many more."""
+def _frame(rows: list[list[object]], places: list[int]) -> pd.DataFrame:
+    """The cells at `places` down the rows as a DataFrame of object columns (as calamine
+    gave them, nothing inferred), labelled by place: only the columns read are taken, as a
+    sheet may have many more."""
     if not rows or not places:
-        return {}
+        return pd.DataFrame()
     if len(places) == 1:
-        return {places[0]: tuple(r[places[0]] for r in rows)}
-    return dict(zip(places, zip(*map(itemgetter(*places), rows), strict=True), strict=True))
+        columns = [tuple(r[places[0]] for r in rows)]
+    else:
+        columns = list(zip(*map(itemgetter(*places), rows), strict=True))
+    return pd.DataFrame(dict(zip(places, columns, strict=True)), dtype=object)
 
 
 def _level_of(value: object) -> str | None:

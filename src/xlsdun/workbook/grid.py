@@ -10,9 +10,10 @@ from typing import cast
 from python_calamine import CalamineWorkbook
 
 from .cellerrors import ErrorCells
-from .coerce import NA_TEXT, to_text
+from .coerce import to_text
 from .columns import MAX_HEADER
 from .opening import WorkbookReadError
+from .series import NA_SPELLINGS
 
 _CHUNK = 4096  # rows converted at a time
 _CHUNK_CELLS = 1 << 16  # ... fewer on a wide sheet: about this many cells at a time
@@ -70,7 +71,7 @@ class Grid:
         "N/A", "NULL", ...) read as None, as `read_excel` reads them."""
         self._head = self._take(n)
         pad: list[object] = [None] * self.first_column
-        return [pad + [None if c in NA_TEXT else c for c in row] for row in self._head]
+        return [pad + [None if c in NA_SPELLINGS else c for c in row] for row in self._head]
 
     def texts_above(self, index: int) -> set[str]:
         """The text of the cells above the header row (0-based `index`): a report's title and

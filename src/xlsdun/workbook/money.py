@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from decimal import Decimal
 
 from ..problems import cut, problem
@@ -124,43 +123,3 @@ def _plausible(amount: Decimal | float, cell: object) -> None:
     if not -MAX_AMOUNT < amount < MAX_AMOUNT:
         text = f"{cell:.6g}" if isinstance(cell, float) else to_text(cell)
         raise CellProblem(problem("implausible_amount", cell=cut(text), most=MAX_AMOUNT))
-
-
-# A text amount written the plain way, as exports write them: a currency symbol or code
-# (apart from the digits, as `_CODES`' \b has it) before or after, parentheses or a minus,
-# thousands in groups of three after commas, at most two decimals after a period.
-_PLAIN = re.compile(
-    r"^\s*(?P<pre>[₪$€£]|(?:ILS|NIS|USD|EUR|GBP)(?![A-Za-z0-9_]))?\s*"
-    r"(?P<open>\()?(?P<minus>-)?"
-    r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<cents>\.[0-9]{1,2})?"
-    r"(?P<close>\))?"
-    r"\s*(?P<post>[₪$€£]|(?<![A-Za-z0-9_])(?:ILS|NIS|USD|EUR|GBP))?\s*$"
-)
-_PLAIN_CURRENCY = {**{s: c for s, c in _SYMBOLS.items() if len(s) == 1}, "NIS": "ILS"}
-_PLAIN_CURRENCY |= {c: c for c in ("ILS", "USD", "EUR", "GBP")}
-_CENT = Decimal("0.01")
-_PLAIN_LONGEST = 40  # longer text is not written the plain way
-
-
-def plain_amounts(texts: Sequence[str]) -> list[tuple[Decimal, str | None] | None]:
-    """`to_money` of each text amount written the plain way (a period as the decimal
-    separator, commas between thousands: "₪1,200.50", "(500.00)", "NIS 300"), with one
-    regular expression instead of its several steps; None for any other text, left to
-    `to_money` with its findings (a decimal comma, spaces between thousands, a sign inside
-    parentheses, more than two decimals, a trillion or more). For a text export's columns,
-    where every amount is text: a third of a 20,000-invoice CSV read (make bench)."""
-    match = _PLAIN.match
-    return [_plain(match(t)) if len(t) <= _PLAIN_LONGEST else None for t in texts]
-
-
-def _plain(found: re.Match[str] | None) -> tuple[Decimal, str | None] | None:
-    if found is None:
-        return None
-    pre, opened, minus, whole, cents, closed, post = found.groups()
-    if (opened is None) != (closed is None) or (opened and minus) or (pre and post):
-        return None
-    amount = Decimal(whole.replace(",", "") + (cents or "")).quantize(_CENT)
-    if amount >= MAX_AMOUNT:
-        return None
-    code = pre or post
-    return (-amount if opened or minus else amount), _PLAIN_CURRENCY[code] if code else None

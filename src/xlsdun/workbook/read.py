@@ -1,13 +1,15 @@
-"""Read the receivables sheet into typed Invoices (calamine, as pandas' read_excel uses it).
+"""Read the receivables sheet into typed Invoices (calamine, as pandas' read_excel uses it,
+and pandas for the columns).
 
 Row-level problems become Findings (the row is skipped, the batch goes on); file-level
 problems raise WorkbookReadError with a message that names the file, the sheet, what was
 expected and what was found, before anything is sent.
 
 The steps, each in its module: the package checked beside the read (opening.py), the sheet
-and header row found (locate.py), the rows taken from calamine a chunk at a time (grid.py)
-and converted column by column (convert.py, with coerce.py and money.py for each value),
-then made Invoices and findings (rows.py).
+and header row found (locate.py), the rows taken from calamine a chunk at a time (grid.py),
+each chunk a pandas DataFrame converted column by column (convert.py: each column's
+distinct values with pandas, series.py; what pandas leaves, and the wording of findings,
+with coerce.py and money.py), then made Invoices and findings (rows.py).
 """
 
 from __future__ import annotations
@@ -142,7 +144,6 @@ def _read_sheet(
         date_order=options.date_order,
         decimal_comma=options.date_order == "DMY" and options.default_currency.upper() == "EUR",
         default_language=options.default_language,
-        text=path.suffix.lower() in TEXT_SUFFIXES,
     )
     with _gc_paused():
         chunks = body.chunks(found.grid, found.header_index + 1, end, hidden)
