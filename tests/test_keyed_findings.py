@@ -283,3 +283,27 @@ def test_a_day_with_only_calls_and_broken_rows_still_tells_the_owner(tmp_path: P
     first = digest.read_bytes()
     assert invoke("run", "--config", str(config), "--today", TODAY)[0] == 0
     assert digest.read_bytes() == first  # nothing new: no second digest
+
+
+def test_a_hebrew_owner_reads_the_sheets_own_hebrew_headers(tmp_path: Path) -> None:
+    """With Hebrew headers, a Hebrew owner's texts name the column as the sheet does
+    ("אימייל", "מועד תשלום"), which is what they look for; a header with a direction
+    override is not trusted, and the column's usual Hebrew name stands in."""
+    rows: list[dict[str, object]] = [
+        {"לקוח": "אלפא בע״מ", "אימייל": "x@", "מספר חשבונית": "1",
+         "מועד תשלום": date(2026, 11, 1), "יתרה": 500.0, "שפה": "he"},
+        {"לקוח": "בטא בע״מ", "אימייל": "b@example.com", "מספר חשבונית": "2",
+         "מועד תשלום": "31/02/2026", "יתרה": 300.0, "שפה": "he"},
+    ]  # fmt: skip
+    config = make_workbook(tmp_path, rows)
+    config.write_text(
+        config.read_text("utf-8").replace('language = "en"\n', 'language = "he"\n'), "utf-8"
+    )
+    run_json(tmp_path)
+    sheet = pd.read_excel(tmp_path / "receivables.xlsx", engine="calamine", dtype=str)
+    status = sheet["Reminder status"].tolist()
+    assert status[0].endswith(f"(אימייל: הכתובת {FSI}'x@'{PDI} אינה תקינה)"), status[0]
+    assert status[1] == f"השורה דולגה – מועד תשלום: הערך {FSI}'31/02/2026'{PDI} אינו תאריך תקין"
+    assert HE.finding("email", "x", "\u202eאימייל") == "מייל: x"  # an override: the gloss
+    assert HE.finding("email", "x", "Email") == "מייל: x"  # Latin: the gloss
+    assert EN.finding("email", "x", "אימייל") == "email: x"  # English keeps the field's name

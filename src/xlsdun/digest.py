@@ -272,7 +272,7 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     # finding's key and parameters: problems.py; a quoted cell stays as the sheet has it)
     d.rows_to_fix = len({f.row for f in plan.findings})
     d.findings = [
-        w("row_problem", row=f.row, field=w.field(f.field), problem=w.problem(f.problem))
+        w("row_problem", row=f.row, field=w.field(f.field, f.column), problem=w.problem(f.problem))
         for f in plan.findings
     ]
     d.inbox = inbox_lines(ledger, today, w)

@@ -96,6 +96,8 @@ class Finding:
     # the debtor the skipped row names (`debtor_key`), if it names one: their reminder waits
     # until the row is fixed (policy rule `unread_rows`), as its total would leave it out
     debtor: str | None = None
+    # the sheet's own header of the field's column ("אימייל"), for the owner's texts
+    column: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ by data (a state, a tier id, a call kind), never by matching these texts.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -83,6 +84,17 @@ WHATSAPP_TEXT: dict[str, dict[str, str]] = {
     },
 }
 """The WhatsApp message the owner's phone prefills: in the *debtor's* language."""
+
+
+def _hebrew_header(header: str) -> bool:
+    """A header to name a column by in Hebrew text: Hebrew letters, no Latin ones, short, and
+    no control or direction characters (a cell is hostile until checked)."""
+    return (
+        len(header) <= 40
+        and header.isprintable()
+        and not re.search(r"[A-Za-z\u200e\u200f\u202a-\u202e\u2066-\u2069]", header)
+        and re.search(r"[\u05d0-\u05ea]", header) is not None
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +179,16 @@ class Words:
         it has them (problems.Problem), else as it is (English)."""
         return said(text, self.language)
 
-    def field(self, name: str) -> str:
-        """A column as a finding names it: "due_date" / "תאריך פירעון"."""
+    def field(self, name: str, header: str | None = None) -> str:
+        """A column as a finding names it: "due_date" / "תאריך פירעון"; in Hebrew the sheet's
+        own `header` where it is a Hebrew one ("אימייל"), which is what the owner looks for."""
+        if self.rtl and header and _hebrew_header(header):
+            return " ".join(header.split())
         return field_name(name, self.language)
 
-    def finding(self, field: str, problem: str) -> str:
+    def finding(self, field: str, problem: str, header: str | None = None) -> str:
         """A finding as a row's status cell lists it: "email: invalid email address 'x'"."""
-        return self("finding", field=self.field(field), problem=self.problem(problem))
+        return self("finding", field=self.field(field, header), problem=self.problem(problem))
 
     def outcome(self, state: str) -> str:
         return CATALOG[self.language].get(f"outcome.{state}", state.replace("_", " "))

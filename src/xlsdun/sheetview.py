@@ -194,7 +194,7 @@ def _findings_by_row(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
 def _noted(previous: object, findings: list[Finding], w: Words = EN) -> str:
     """A row's status with its findings: after what it would say otherwise, or as the reason
     it was skipped."""
-    problems = [w.finding(f.field, f.problem) for f in findings]  # keyed: the owner's words
+    problems = [w.finding(f.field, f.problem, f.column) for f in findings]  # the owner's words
     if previous:
         return f"{previous}" + "".join(f" ({p})" for p in problems)
     return w("status.skipped", problems="; ".join(problems))

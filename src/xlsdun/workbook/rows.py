@@ -287,9 +287,18 @@ class _RowPass:
             findings += _duplicate_findings(invoices, findings, self.duplicates)
             invoices = [i for i in invoices if i.invoice not in self.duplicates]
         findings.sort(key=lambda x: (x.row, x.field))
+        findings = [_headed(f, info) for f in findings]
         return Receivables(
             invoices=tuple(invoices), findings=tuple(findings), sheet=info, owned=self.owned
         )
+
+
+def _headed(finding: Finding, info: SheetInfo) -> Finding:
+    """The finding with its column's header as the sheet writes it (the owner's texts name
+    the column so, where it is in the owner's script: owner_words.Words.field)."""
+    at = info.fields.get(finding.field)
+    header = info.headers.get(at) if at is not None else None
+    return replace(finding, column=header) if header else finding
 
 
 def _heads_group(cells: Row) -> bool:
