@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,6 +81,21 @@ def debtor_key(customer_id: str | None, email: str | None, customer: str | None)
     if customer is None:
         return None
     return f"name:{' '.join(customer.split()).casefold()}"
+
+
+class Keyed(str):
+    """An English sentence as a `str` (everything that reads it as text is unchanged, and
+    nothing parses it back) that carries its catalog key and parameters, so the owner's side
+    can say it in the owner's language: a plan's `policy.wording.Reason`, a finding's
+    `problems.Problem`."""
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, text: str, key: str = "", **params: Any) -> Keyed:
+        made = super().__new__(cls, text)
+        made.key, made.params = key, params
+        return made
 
 
 @dataclass(frozen=True, slots=True)

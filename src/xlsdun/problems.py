@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from .models import Keyed
 from .problem_catalog import EN, HE
 
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate and its end (render/cleaning.py's)
@@ -25,18 +26,9 @@ QUOTED = frozenset({"cell", "number"})  # the parameters that are what the sheet
 Language = Literal["en", "he"]
 
 
-class Problem(str):
-    """What is wrong with a cell or a row, as the English sentence (a `str`: everything that
-    reads a finding as text is unchanged), with its key and parameters (problem_catalog
-    "problem.<key>"). Like policy/wording.Reason; pickles and compares as its text."""
-
-    key: str
-    params: dict[str, Any]
-
-    def __new__(cls, text: str, key: str = "", **params: Any) -> Problem:
-        made = super().__new__(cls, text)
-        made.key, made.params = key, params
-        return made
+class Problem(Keyed):
+    """What is wrong with a cell or a row, as the English sentence, with its key and
+    parameters (problem_catalog "problem.<key>"); pickles and compares as its text."""
 
 
 def problem(key: str, **params: Any) -> Problem:

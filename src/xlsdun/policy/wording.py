@@ -5,22 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..models import Bounce, Contact, Reply
+from ..models import Bounce, Contact, Keyed, Reply
 
 
-class Reason(str):
-    """A reason as the English sentence the plan, the CLI and `--json` show, carrying its key
-    and parameters too, so the owner's side can say it in the owner's language
-    (owner_words: "reason.<key>"). It is a `str`: everything that reads a reason as text is
-    unchanged, and nothing ever needs to parse the sentence back."""
-
-    key: str
-    params: dict[str, Any]
-
-    def __new__(cls, text: str, key: str = "", **params: Any) -> Reason:
-        made = super().__new__(cls, text)
-        made.key, made.params = key, params
-        return made
+class Reason(Keyed):
+    """A reason as the English sentence the plan, the CLI and `--json` show, with its key and
+    parameters (owner_words: "reason.<key>")."""
 
 
 def reason(text: str, key: str, **params: Any) -> str:
