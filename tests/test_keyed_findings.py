@@ -240,20 +240,25 @@ def test_a_debtor_whose_row_could_not_be_read_gets_no_reminder(
     actions = {d["customer"]: d for d in data["debtors"]}
     assert actions["Moshe Electric"]["action"] == "skip"
     assert actions["Moshe Electric"]["reason"] == (
-        "this customer's row 2 could not be read; once it is fixed, the reminder will go out "
+        "this customer's row 2 could not be used; once it is fixed, the reminder will go out "
         "on the next run"
     )
     assert actions["Other Ltd"]["outcome"] == "written_to_outbox"
     sheet = pd.read_excel(tmp_path / "receivables.xlsx", engine="calamine", dtype=str)
     status = sheet["Reminder status"].tolist()
     expected = {
-        "en": "Not sent: this customer's row 2 could not be read; once it is fixed, the "
+        "en": "Not sent: this customer's row 2 could not be used; once it is fixed, the "
         "reminder will go out on the next run",
-        "he": "לא נשלחה: לא ניתן היה לקרוא את שורה 2 של הלקוח; לאחר תיקונה התזכורת תישלח "
-        "בריצה הבאה",
+        "he": "לא נשלחה: לא ניתן היה להשתמש בשורה 2 של הלקוח; לאחר תיקונה התזכורת תישלח בריצה הבאה",
     }[language]
     assert status[1] == expected
     assert status[0].startswith({"en": "Skipped: balance:", "he": "השורה דולגה – יתרה:"}[language])
+    # the digest lists him among what was held back, and why
+    digest = tmp_path / "outbox" / f"digest-{TODAY}.eml"
+    msg = email.message_from_bytes(digest.read_bytes(), policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    held = text[text.index(words(language)("h.deferred").upper()) :]
+    assert "Moshe Electric: " in held.split("\n\n")[0], held[:400]
 
 
 def test_a_day_with_only_calls_and_broken_rows_still_tells_the_owner(tmp_path: Path) -> None:

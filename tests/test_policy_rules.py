@@ -568,14 +568,14 @@ def test_a_debtor_with_an_unread_row_is_held_whatever_else_applies() -> None:
     action = rules.unread_rows(owing)
     assert action is not None and action.kind == "skip"
     assert action.reason == (
-        "this customer's row 7 could not be read; once it is fixed, the reminder will go out on "
+        "this customer's row 7 could not be used; once it is fixed, the reminder will go out on "
         "the next run"
     )
     assert getattr(action.reason, "key", "") == "unread_row"
     paid_rest = ctx(inv(balance=Decimal("0")), unread=(7, 9))
     two = rules.unread_rows(paid_rest)
     assert two is not None and getattr(two.reason, "key", "") == "unread_rows"
-    assert str(two.reason).startswith("this customer's rows 7, 9 could not be read; once they")
+    assert str(two.reason).startswith("this customer's rows 7, 9 could not be used; once they")
     assert rules.decide(owing).kind == "skip"
     assert rules.decide(paid_rest).reason == two.reason  # before thank_you and paid
     assert rules.unread_rows(ctx(inv(balance=Decimal("900")))) is None

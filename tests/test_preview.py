@@ -139,3 +139,5 @@ def test_an_empty_preview_says_why(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "0 message(s) rendered" in result.stdout
     assert "Nothing would be sent today" in result.stdout and "--all-tiers" in result.stdout
+    index = (tmp_path / ".xlsdun" / "preview" / "2026-11-26" / "index.html").read_text("utf-8")
+    assert "Nothing would be sent today" in index and "--all-tiers" in index  # the page too

@@ -379,12 +379,15 @@ def _promises(d: ClientDigest, a: Action, today: date) -> None:
         d.promises_broken.append(line)
 
 
+UNREAD_KEYS = frozenset({"unread_row", "unread_rows"})  # held until a row is fixed (rules.py)
+
+
 def _waiting(d: ClientDigest, a: Action, approved_column: bool) -> None:
     """What the plan holds back: for the owner's approval, or deferred (and why)."""
     if a.kind == "await_approval":
         reminder = d.w.reminder(a.tier, a.variant)
         d.approvals.append(Line(a.customer, _open_amounts(a, d.w), reminder, approve_command(a)))
-    if a.kind == "defer":
+    if a.kind == "defer" or getattr(a.reason, "key", "") in UNREAD_KEYS:  # a row to fix
         d.deferred.append(Line(a.customer, _open_amounts(a, d.w), d.w.reason(a.reason)))
 
 

@@ -213,6 +213,9 @@ EN: dict[str, str] = {
     "(HTML), as plain text, and as an .eml file you can open in your email program.",
     "gallery.text": "text",
     "gallery.problem": "Will not be sent: {problem}",
+    "gallery.empty": "Nothing would be sent today. Reminders already sent today are not shown "
+    "again: see the outbox or run 'xlsdun report'. To see every message a customer could "
+    "receive, run 'xlsdun preview --all-tiers'.",
     "gallery.sample.charged": "Sample customers (made up, not from your workbook): every "
     "reminder stage in every language. Late fees and interest appear as set in the [policy] "
     "section of your settings.",
@@ -287,9 +290,9 @@ EN: dict[str, str] = {
     "reason.do_not_contact": "do not contact",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "credit notes cover the balance",
-    "reason.unread_row": "this customer's row {rows} could not be read; once it is fixed, the "
+    "reason.unread_row": "this customer's row {rows} could not be used; once it is fixed, the "
     "reminder will go out on the next run",
-    "reason.unread_rows": "this customer's rows {rows} could not be read; once they are fixed, "
+    "reason.unread_rows": "this customer's rows {rows} could not be used; once they are fixed, "
     "the reminder will go out on the next run",
     "reason.below_minimum": "balance below minimum",
     "reason.not_yet_due": "{when}",
@@ -537,6 +540,9 @@ HE: dict[str, str] = {
     "הטקסט הפשוט ולקובץ ה־eml, שאפשר לפתוח בתוכנת הדואר.",
     "gallery.text": "טקסט",
     "gallery.problem": "לא תישלח: {problem}",
+    "gallery.empty": "היום לא תישלח אף הודעה. תזכורות שכבר נשלחו היום אינן מוצגות שוב: הן "
+    "בתיקיית ה־outbox ובדוח ('xlsdun report'). כדי לראות את כל ההודעות שלקוח יכול לקבל, "
+    "הריצו 'xlsdun preview --all-tiers'.",
     "gallery.sample.charged": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
     "וריבית מוצגים לפי ההגדרות ב־[policy].",
     "gallery.sample.none": "לקוחות לדוגמה, לא מהגיליון שלכם: כל שלב בכל שפה. דמי פיגורים "
@@ -604,9 +610,9 @@ HE: dict[str, str] = {
     "reason.do_not_contact": "לא ליצור קשר",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "חשבוניות הזיכוי מכסות את היתרה",
-    "reason.unread_row": "לא ניתן היה לקרוא את שורה {rows} של הלקוח; לאחר תיקונה התזכורת "
+    "reason.unread_row": "לא ניתן היה להשתמש בשורה {rows} של הלקוח; לאחר תיקונה התזכורת "
     "תישלח בריצה הבאה",
-    "reason.unread_rows": "לא ניתן היה לקרוא את שורות {rows} של הלקוח; לאחר תיקונן התזכורת "
+    "reason.unread_rows": "לא ניתן היה להשתמש בשורות {rows} של הלקוח; לאחר תיקונן התזכורת "
     "תישלח בריצה הבאה",
     "reason.below_minimum": "היתרה נמוכה מהסכום המינימלי לתזכורת",
     "reason.not_yet_due": "עדיין לא באיחור ({when})",

@@ -100,6 +100,7 @@ def write_gallery(
             )
         )
     index = out / "index.html"
+    note = note or ("" if items else "gallery.empty")  # an empty page says why
     write_private(index, _index_html(items, today, w, w(note) if note else ""))
     return index
 

@@ -40,14 +40,14 @@ def unread_rows(ctx: Context) -> Action | None:
     rows = ", ".join(map(str, ctx.unread))
     if len(ctx.unread) == 1:
         said = reason(
-            f"this customer's row {rows} could not be read; once it is fixed, the reminder "
+            f"this customer's row {rows} could not be used; once it is fixed, the reminder "
             f"will go out on the next run",
             "unread_row",
             rows=rows,
         )
     else:
         said = reason(
-            f"this customer's rows {rows} could not be read; once they are fixed, the "
+            f"this customer's rows {rows} could not be used; once they are fixed, the "
             f"reminder will go out on the next run",
             "unread_rows",
             rows=rows,
