@@ -249,7 +249,7 @@ def test_a_debtor_whose_row_could_not_be_read_gets_no_reminder(
     expected = {
         "en": "Not sent: this customer's row 2 could not be used; once it is fixed, the "
         "reminder will go out on the next run",
-        "he": "לא נשלחה: לא ניתן היה להשתמש בשורה 2 של הלקוח; לאחר תיקונה התזכורת תישלח בריצה הבאה",
+        "he": "לא נשלחה: שורה 2 של לקוח זה לא נקלטה; לאחר תיקונה, התזכורת תישלח בריצה הבאה",
     }[language]
     assert status[1] == expected
     assert status[0].startswith({"en": "Skipped: balance:", "he": "השורה דולגה – יתרה:"}[language])
