@@ -610,10 +610,8 @@ HE: dict[str, str] = {
     "reason.do_not_contact": "לא ליצור קשר",
     "reason.all_of": "{reasons}",
     "reason.credit_covers": "חשבוניות הזיכוי מכסות את היתרה",
-    "reason.unread_row": "שורה {rows} של לקוח זה לא נקלטה; לאחר תיקונה, התזכורת תישלח "
-    "בריצה הבאה",
-    "reason.unread_rows": "שורות {rows} של לקוח זה לא נקלטו; לאחר תיקונן, התזכורת תישלח "
-    "בריצה הבאה",
+    "reason.unread_row": "שורה {rows} של לקוח זה לא נקלטה; לאחר תיקונה, התזכורת תישלח בריצה הבאה",
+    "reason.unread_rows": "שורות {rows} של לקוח זה לא נקלטו; לאחר תיקונן, התזכורת תישלח בריצה הבאה",
     "reason.below_minimum": "היתרה נמוכה מהסכום המינימלי לתזכורת",
     "reason.not_yet_due": "עדיין לא באיחור ({when})",
     "reason.below_first_tier": "{days} באיחור: עדיין לפני השלב הראשון",
