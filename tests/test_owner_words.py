@@ -779,3 +779,22 @@ def test_a_hebrew_folder_path_keeps_its_order_and_the_run_id_does_not_wrap() -> 
     assert shown.replace(LRM, "") == "/tmp/nu-biz/עסק של דנה/חובות.xlsx"
     assert f"{LRM}/{LRM}חובות" in shown and f"דנה{LRM}/" in shown
     assert ltr_path("C:\\עסק\\a.xlsx").count(LRM) == 4
+
+
+@pytest.mark.parametrize("language", ["he", "en"])
+def test_the_log_sheet_reads_in_the_owners_direction(tmp_path: Path, language: str) -> None:
+    """The Reminder log xlsdun adds is laid out right to left in Excel for a Hebrew owner (its
+    header and words are Hebrew), left to right for an English one; the receivables sheet
+    keeps its own direction."""
+    import openpyxl
+
+    toml = copy_sample(tmp_path)
+    text = toml.read_text("utf-8")
+    toml.write_text(text.replace('language = "en"', f'language = "{language}"', 1), "utf-8")
+    before = openpyxl.load_workbook(tmp_path / "receivables.xlsx", read_only=False)
+    sheet = before.sheetnames[0]
+    own = before[sheet].sheet_view.rightToLeft
+    run_json(tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "receivables.xlsx")
+    assert bool(book[OWNED["log_sheet"]].sheet_view.rightToLeft) == (language == "he")
+    assert book[sheet].sheet_view.rightToLeft == own

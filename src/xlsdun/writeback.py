@@ -99,7 +99,7 @@ def write_back(
         sheet=info.sheet,
         header_row=info.header_row,
         updates=updates,
-        log=LogLines(config.owned_columns["log_sheet"], log_header(w), lines),
+        log=LogLines(config.owned_columns["log_sheet"], log_header(w), lines, w.rtl),
         options=WriteOptions(
             state_dir=config.state_dir,
             backups=config.workbook.backups,

@@ -15,7 +15,7 @@ def append_log(
     into a sheet that holds nothing. The sheet is added to the workbook if missing."""
     entry = book.find_sheet(log.sheet)
     if entry is None:
-        entry = add_sheet(book, log.sheet)
+        entry = add_sheet(book, log.sheet, right_to_left=log.right_to_left)
     edit = book.open_sheet(entry)
     book.refuse_protected(edit, allow_protected)
     keys, last = _keys_and_last_row(edit)

@@ -24,6 +24,7 @@ class LogLines:
     sheet: str
     header: Sequence[object] = ()
     rows: Sequence[Sequence[object]] = ()
+    right_to_left: bool = False  # a sheet made for it reads right to left (a Hebrew owner's)
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,15 @@ _WORKSHEET_CONTENT_TYPE = (
 _WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 
 
-def add_sheet(book: WorkbookEdit, name: str) -> SheetEntry:
-    """Register a new, empty worksheet part (workbook, its rels, content types)."""
+def add_sheet(book: WorkbookEdit, name: str, right_to_left: bool = False) -> SheetEntry:
+    """Register a new, empty worksheet part (workbook, its rels, content types); laid out
+    right to left in Excel if `right_to_left`."""
     _refuse_locked_structure(book, name)
     part = _free_part_name(book)
     sheet_rel = next((r for r in book.workbook_rels if r.kind == "worksheet"), None)
     rel_type = sheet_rel.type if sheet_rel else _WORKSHEET_REL
     doc_rel_ns = DOC_REL_NAMESPACES[1] if book.ns == MAIN_NAMESPACES[1] else DOC_REL_NAMESPACES[0]
-    book.package.add(part, _empty_sheet(book.ns, doc_rel_ns))
+    book.package.add(part, _empty_sheet(book.ns, doc_rel_ns, right_to_left))
     rel_id = _add_relationship(book, part, rel_type)
     element = _list_sheet(book, name, rel_id, doc_rel_ns)
     _add_content_type(book, part)
@@ -56,11 +57,12 @@ def _free_part_name(book: WorkbookEdit) -> str:
     return posixpath.join(folder, f"worksheets/sheet{number}.xml")
 
 
-def _empty_sheet(ns: str, doc_rel_ns: str) -> bytes:
+def _empty_sheet(ns: str, doc_rel_ns: str, right_to_left: bool = False) -> bytes:
+    view = ' rightToLeft="1"' if right_to_left else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{ns}" xmlns:r="{doc_rel_ns}"><dimension ref="A1"/>'
-        '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+        f'<sheetViews><sheetView{view} workbookViewId="0"/></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/><sheetData/>'
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         "</worksheet>"
