@@ -283,6 +283,7 @@ def test_a_day_with_only_calls_and_broken_rows_still_tells_the_owner(tmp_path: P
     text = body.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "No Mail Ltd" in text and "Row 3: balance: 'abc' is not an amount" in text
     assert "ran, but 2 rows need fixing" in text  # not "OK": the bad address and the bad balance
+    assert str(body["Subject"]).endswith("1 to call, 2 rows to fix, no reminders sent")
     html = body.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "#fff4e0" in html and "ran, but 2 rows need fixing" in html  # an amber badge
     first = digest.read_bytes()

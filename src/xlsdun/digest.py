@@ -523,6 +523,9 @@ def _counts(clients: list[ClientDigest], w: Words) -> list[str]:
     n_calls = sum(len(c.calls) for c in clients)
     if n_calls:
         parts.append(w.count("count.calls", n_calls))
+    rows = sum(c.rows_to_fix for c in clients)
+    if rows:
+        parts.append(w.count("count.rows", rows))
     sent = sum(c.counts.get("sent", 0) for c in clients)
     outbox = sum(c.counts.get("written_to_outbox", 0) for c in clients)
     if sent:
@@ -530,7 +533,7 @@ def _counts(clients: list[ClientDigest], w: Words) -> list[str]:
     if outbox:  # the short form once the reader knows the counts are reminders
         parts.append(w.count("count.outbox_more" if parts else "count.outbox", outbox))
     if not sent and not outbox:
-        parts.append(w.count("count.sent", 0))
+        parts.append(w("count.none"))
     return parts
 
 
