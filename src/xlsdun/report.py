@@ -239,13 +239,13 @@ def _print_findings(plan: Plan, console: Console) -> None:
     if plan.findings:
         rows = len({f.row for f in plan.findings})
         console.print(
-            f"[yellow]{rows} row(s) with a problem[/] (after a run, each row's Reminder status "
-            f"cell says what xlsdun did with it):"
+            f"[yellow]{rows} row(s) with a problem[/] (after a run, the row's status cell, "
+            f"'Reminder status' unless [owned_columns] renames it, says what xlsdun did):"
         )
         for f in plan.findings[:20]:
             console.print(f"  row {f.row}: {safe(f.field)}: {safe(f.problem)}")
         if len(plan.findings) > 20:
-            console.print(f"  … and {len(plan.findings) - 20} more (see 'Reminder status').")
+            console.print(f"  … and {len(plan.findings) - 20} more (see the rows' status cells).")
 
 
 def _headline(report: RunReport) -> str:
