@@ -385,3 +385,16 @@ def test_the_digest_comes_from_the_sender_in_the_owners_language(
     digest = tmp_path / "outbox" / f"digest-{TODAY}.eml"
     msg = email.message_from_bytes(digest.read_bytes(), policy=email.policy.default)
     assert msg["From"].addresses[0].display_name == name
+
+
+def test_a_direction_override_in_a_name_is_closed_in_the_digests_text() -> None:
+    """A cell's open override (U+202E) or isolate would turn the amount and reason after a
+    customer's name around in the text part: every value shown is closed at its end."""
+    from markupsafe import Markup
+
+    from xlsdun.digest import _closed
+
+    assert _closed("\u202eevil\u2066x") == "\u202eevil\u2066x\u2069\u202c"
+    assert _closed("Acme Ltd") == "Acme Ltd"
+    assert _closed(Markup("<b>\u202e</b>")) == Markup("<b>\u202e</b>")  # HTML is isolated apart
+    assert _closed(3) == 3

@@ -289,6 +289,9 @@ def test_a_day_with_only_calls_and_broken_rows_still_tells_the_owner(tmp_path: P
     first = digest.read_bytes()
     assert invoke("run", "--config", str(config), "--today", TODAY)[0] == 0
     assert digest.read_bytes() == first  # nothing new: no second digest
+    # a Saturday with the same news: no digest (only what went wrong or out)
+    assert invoke("run", "--config", str(config), "--today", "2026-11-28")[0] == 0
+    assert not (tmp_path / "outbox" / "digest-2026-11-28.eml").exists()
 
 
 def test_a_hebrew_owner_reads_the_sheets_own_hebrew_headers(tmp_path: Path) -> None:
@@ -313,3 +316,40 @@ def test_a_hebrew_owner_reads_the_sheets_own_hebrew_headers(tmp_path: Path) -> N
     assert HE.finding("email", "x", "\u202eאימייל") == "מייל: x"  # an override: the gloss
     assert HE.finding("email", "x", "Email") == "מייל: x"  # Latin: the gloss
     assert EN.finding("email", "x", "אימייל") == "email: x"  # English keeps the field's name
+
+
+def test_only_a_row_that_looks_like_an_invoice_holds_its_customer(tmp_path: Path) -> None:
+    """Held: a bad row that names its customer another way than the good row does (an id
+    there, the name only here; an invalid email beside the name). Not held: a customer's title
+    row, a hand-made subtotal or a note, which are no invoice (their finding is all they get);
+    and a customer with no email stays on the call list."""
+    rows: list[dict[str, object]] = [
+        {"Customer": "Alpha Ltd", "Customer ID": "C1", "Email": "a@example.com",
+         "Invoice #": "A-1", "Due date": date(2026, 11, 1), "Balance": 100.0},
+        {"Customer": "Alpha Ltd", "Customer ID": None, "Email": None,
+         "Invoice #": "A-2", "Due date": date(2026, 10, 1), "Balance": "abc"},
+        {"Customer": "Beta Ltd", "Customer ID": None, "Email": "b@example.com",
+         "Invoice #": "B-1", "Due date": date(2026, 11, 1), "Balance": 100.0},
+        {"Customer": "Beta Ltd", "Customer ID": None, "Email": "b@beta",
+         "Invoice #": "B-2", "Due date": date(2026, 10, 1), "Balance": "abc"},
+        {"Customer": "Gamma Ltd", "Customer ID": None, "Email": "g@example.com",
+         "Invoice #": None, "Due date": None, "Balance": None},  # a title row
+        {"Customer": "Gamma Ltd", "Customer ID": None, "Email": "g@example.com",
+         "Invoice #": "G-1", "Due date": date(2026, 11, 1), "Balance": 100.0},
+        {"Customer": "Gamma Ltd", "Customer ID": None, "Email": "g@example.com",
+         "Invoice #": None, "Due date": None, "Balance": 100.0},  # a hand-made subtotal
+        {"Customer": "Delta Ltd", "Customer ID": None, "Email": None, "Phone": "050-1234567",
+         "Invoice #": "D-1", "Due date": date(2026, 5, 1), "Balance": 900.0},
+        {"Customer": "Delta Ltd", "Customer ID": None, "Email": None, "Phone": "050-1234567",
+         "Invoice #": "D-2", "Due date": date(2026, 5, 1), "Balance": "abc"},
+    ]  # fmt: skip
+    make_workbook(tmp_path, rows)
+    data = run_json(tmp_path)
+    actions = {d["customer"]: d for d in data["debtors"]}
+    assert actions["Alpha Ltd"]["action"] == "skip", actions["Alpha Ltd"]
+    assert "row 3 could not be used" in actions["Alpha Ltd"]["reason"]
+    assert actions["Beta Ltd"]["action"] == "skip", actions["Beta Ltd"]
+    assert "row 5 could not be used" in actions["Beta Ltd"]["reason"]
+    assert actions["Gamma Ltd"]["outcome"] == "written_to_outbox", actions["Gamma Ltd"]
+    assert actions["Delta Ltd"]["action"] == "manual"  # still to call: no email address
+    assert {f["row"] for f in data["findings"]} >= {3, 5, 6, 8, 10}

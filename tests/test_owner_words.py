@@ -481,9 +481,9 @@ def test_every_keyed_reason_says_the_same_in_english_and_is_hebrew_in_hebrew() -
         inv(16, "Unreads", 20),
     )
     unread = (  # rows a finding skipped: their debtors wait until they are fixed
-        Finding(17, "balance", "x", "I17", "email:unread@x.example"),
-        Finding(18, "balance", "x", "I18", "email:unreads@x.example"),
-        Finding(19, "due_date", "x", "I19", "email:unreads@x.example"),
+        Finding(17, "balance", "x", "I17", ("email:unread@x.example",)),
+        Finding(18, "balance", "x", "I18", ("email:unreads@x.example",)),
+        Finding(19, "due_date", "x", "I19", ("email:unreads@x.example",)),
     )
     history = {
         "email:cadence@x.example": DebtorHistory(

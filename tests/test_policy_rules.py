@@ -78,7 +78,6 @@ def history(*contacts: Contact, **kw: object) -> DebtorHistory:
 
 def test_the_rules_read_as_one_list_in_order() -> None:
     assert [r.__name__ for r in rules.RULES] == [
-        "unread_rows",
         "thank_you",
         "paid",
         "do_not_contact",
@@ -95,6 +94,7 @@ def test_the_rules_read_as_one_list_in_order() -> None:
         "cadence",
         "call_list_tier",
         "no_address",
+        "unread_rows",
         "approval",
         "send_day",
         "send",
@@ -560,10 +560,10 @@ def test_a_renamed_ladder_behaves_as_its_shape_says() -> None:
 # -- a row of the debtor's that could not be read -----------------------------------------
 
 
-def test_a_debtor_with_an_unread_row_is_held_whatever_else_applies() -> None:
-    """What a reminder would say leaves the unread row's invoice out, so nothing is sent, not
-    even a thank-you for paying the rows that could be read; the reason names the rows and is
-    keyed for the owner's language."""
+def test_a_debtor_with_an_unread_row_gets_no_email_until_it_is_fixed() -> None:
+    """What a reminder would say leaves the unread row's invoice out, so no email goes, not
+    even a thank-you for paying the rows that could be read; the call list and "do not
+    contact" stand as they were; the reason names the rows and is keyed for the owner."""
     owing = ctx(inv(balance=Decimal("900")), unread=(7,))
     action = rules.unread_rows(owing)
     assert action is not None and action.kind == "skip"
@@ -572,11 +572,19 @@ def test_a_debtor_with_an_unread_row_is_held_whatever_else_applies() -> None:
         "the next run"
     )
     assert getattr(action.reason, "key", "") == "unread_row"
-    paid_rest = ctx(inv(balance=Decimal("0")), unread=(7, 9))
-    two = rules.unread_rows(paid_rest)
+    two = rules.unread_rows(ctx(inv(balance=Decimal("900")), unread=(7, 9)))
     assert two is not None and getattr(two.reason, "key", "") == "unread_rows"
     assert str(two.reason).startswith("this customer's rows 7, 9 could not be used; once they")
     assert rules.decide(owing).kind == "skip"
-    assert rules.decide(paid_rest).reason == two.reason  # before thank_you and paid
-    assert rules.unread_rows(ctx(inv(balance=Decimal("900")))) is None
     assert rules.decide(ctx(inv(balance=Decimal("900")))).kind == "send"
+    # paid after a reminder, but a row could not be used: no thank-you (it may be unpaid)
+    thanked = replace(POLICY, thank_you=True)
+    reminded = history(contact("friendly", 5, "standard", "INV-1"))
+    paid = ctx(inv(balance=Decimal("0")), history=reminded, policy=thanked)
+    assert rules.thank_you(paid) is not None
+    assert rules.thank_you(replace(paid, unread=(7,))) is None
+    # the call list and "do not contact" are what they were
+    no_mail = ctx(inv(email=None, phone="050-1234567"), unread=(7,))
+    assert rules.decide(no_mail).call == "no_address"
+    assert rules.decide(ctx(inv(do_not_contact=True), unread=(7,))).kind == "skip"
+    assert rules.decide(ctx(inv(do_not_contact=True), unread=(7,))).reason != action.reason

@@ -147,6 +147,7 @@ class ClientDigest:
             (f"broken:{x.customer}", w("need.broken", customer=x.customer))
             for x in self.promises_broken
         )
+        items.update((f"row:{text}", text) for text in self.findings)  # a row to fix
         items.update(
             (f"deferred:{x.customer}", w("need.deferred", customer=x.customer))
             for x in self.deferred
@@ -434,11 +435,13 @@ def failed(
 
 def did_anything(report: RunReport) -> bool:
     """A run worth a digest: it sent (or tried to send) something, hit a problem, or left the
-    owner something to do: a customer to call, a row that could not be read (`send_once`
-    keeps it to one a day unless something new needs the owner)."""
+    owner something to do on a send day: a customer to call, a row that could not be used
+    (`send_once` keeps it to one a day unless something new needs the owner)."""
     fresh = [x for x in report.deliveries if not x.earlier]
     if fresh or report.exit_code != 0:
         return True
+    if not report.plan.send_day:  # a weekend or a holiday: only what went wrong or out
+        return False
     return bool(report.plan.findings) or any(a.call_list for a in report.plan.actions)
 
 
@@ -453,12 +456,24 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_closed,
     )
     env.filters["money"] = lambda bar, w: w.money(bar.amount, bar.currency)
     env.filters["total"] = lambda group, w: w.money(group.total, group.currency)
     env.filters["textbar"] = lambda pct: "█" * max(1, round(pct / 5))
     env.filters["path"] = ltr_path
     return env
+
+
+def _closed(value: object) -> object:
+    """Every value a digest template shows, with any direction override or isolate a cell
+    left open closed at its end (a customer named "\u202eevil" would turn the amount and
+    reason after it around in the text part; the HTML isolates names in <bdi> too)."""
+    if value.__class__ is not str or value.isascii():
+        return value  # Markup (already safe HTML), numbers, the usual ASCII text
+    from .render.cleaning import close_bidi  # loaded by then: the run rendered its messages
+
+    return close_bidi(value)
 
 
 LRM = "\u200e"

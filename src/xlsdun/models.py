@@ -68,19 +68,29 @@ class Invoice:
     @property
     def debtor_key(self) -> str:
         """Who this invoice belongs to: customer id if the sheet has one, else email, else name."""
-        return debtor_key(self.customer_id, self.email, self.customer) or ""
+        keys = debtor_keys(self.customer_id, self.email, self.customer)
+        return keys[0] if keys else "name:"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every key the row names its debtor by (`debtor_keys`): a skipped row of the same
+        debtor may name them by another (an id here, only the email there)."""
+        return debtor_keys(self.customer_id, self.email, self.customer)
 
 
-def debtor_key(customer_id: str | None, email: str | None, customer: str | None) -> str | None:
-    """The debtor a row's cells name: customer id if the sheet has one, else email, else name
-    (None: a row that names none, which no debtor can be held for)."""
+def debtor_keys(
+    customer_id: str | None, email: str | None, customer: str | None
+) -> tuple[str, ...]:
+    """The keys a row's cells name its debtor by, the one that groups it first: customer id
+    if the sheet has one, else email, else name (none: a row that names no one)."""
+    keys = []
     if customer_id:
-        return f"id:{customer_id.strip().casefold()}"
+        keys.append(f"id:{customer_id.strip().casefold()}")
     if email:
-        return f"email:{email.strip().casefold()}"
-    if customer is None:
-        return None
-    return f"name:{' '.join(customer.split()).casefold()}"
+        keys.append(f"email:{email.strip().casefold()}")
+    if customer is not None:
+        keys.append(f"name:{' '.join(customer.split()).casefold()}")
+    return tuple(keys)
 
 
 class Keyed(str):
@@ -108,9 +118,10 @@ class Finding:
     field: str
     problem: str
     invoice: str | None = None
-    # the debtor the skipped row names (`debtor_key`), if it names one: their reminder waits
-    # until the row is fixed (policy rule `unread_rows`), as its total would leave it out
-    debtor: str | None = None
+    # the keys the skipped row names its debtor by (`debtor_keys`), if it looks like one of
+    # their invoices: their reminder waits until the row is fixed (policy rule
+    # `unread_rows`), as its total would leave the row out
+    debtors: tuple[str, ...] = ()
     # the sheet's own header of the field's column ("אימייל"), for the owner's texts
     column: str | None = None
 

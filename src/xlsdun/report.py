@@ -240,7 +240,7 @@ def _print_findings(plan: Plan, console: Console) -> None:
         rows = len({f.row for f in plan.findings})
         console.print(
             f"[yellow]{rows} row(s) with a problem[/] (after a run, the row's status cell, "
-            f"'Reminder status' unless [owned_columns] renames it, says what xlsdun did):"
+            f"'Reminder status' unless \\[owned_columns] renames it, says what xlsdun did):"
         )
         for f in plan.findings[:20]:
             console.print(f"  row {f.row}: {safe(f.field)}: {safe(f.problem)}")

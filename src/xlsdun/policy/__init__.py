@@ -72,7 +72,7 @@ def plan(
     sheet = receivables.sheet
     approved_column = sheet is None or "approved" in sheet.fields
     ladder = Ladder.of(policy)
-    unread = _unread_rows(receivables)
+    unread = _unread_rows(receivables, groups)
     actions = [
         plan_debtor(
             key,
@@ -100,14 +100,26 @@ def plan(
     )
 
 
-def _unread_rows(receivables: Receivables) -> dict[str, tuple[int, ...]]:
-    """The rows a finding skipped, by the debtor they name (a row that names none holds no
-    one back: its finding is all the owner gets)."""
-    rows: dict[str, set[int]] = defaultdict(set)
+def _unread_rows(
+    receivables: Receivables, groups: Mapping[str, list[Invoice]]
+) -> dict[str, tuple[int, ...]]:
+    """The rows a finding skipped, by the debtor group they belong to: a group whose invoices
+    name the debtor by any key the row names them by (its id, email or name; a row that
+    names none, or is no invoice, holds no one back)."""
+    by_key: dict[str, set[int]] = defaultdict(set)
     for finding in receivables.findings:
-        if finding.debtor is not None:
-            rows[finding.debtor].add(finding.row)
-    return {key: tuple(sorted(found)) for key, found in rows.items()}
+        for key in finding.debtors:
+            by_key[key].add(finding.row)
+    if not by_key:
+        return {}
+    held = {}
+    for group, invoices in groups.items():
+        rows = {
+            row for key in {k for i in invoices for k in i.names} for row in by_key.get(key, ())
+        }
+        if rows:
+            held[group] = tuple(sorted(rows))
+    return held
 
 
 __all__ = [

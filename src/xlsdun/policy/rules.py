@@ -33,8 +33,10 @@ Rule = Callable[[Context], Action | Context | None]
 
 
 def unread_rows(ctx: Context) -> Action | None:
-    """A row of the debtor's could not be read (a finding skipped it): a reminder would leave
-    its invoice out of the total and the age, so nothing is sent until it is fixed."""
+    """A row of the debtor's could not be used (a finding skipped it): a reminder would leave
+    its invoice out of the total and the age, so none is sent until it is fixed. After the
+    rules that keep the debtor out or on the call list anyway (those stand), before those
+    that would email them."""
     if not ctx.unread:
         return None
     rows = ", ".join(map(str, ctx.unread))
@@ -60,6 +62,8 @@ def thank_you(ctx: Context) -> Action | None:
     with `thank_you = true`, once per invoice, and only to an email address)."""
     last = ctx.last
     if ctx.open or not ctx.policy.thank_you or not ctx.email or last is None:
+        return None
+    if ctx.unread:  # a row of theirs could not be used: it may be unpaid
         return None
     thanked = ctx.history.thanked_invoices
     paid = tuple(i for i in ctx.invoices if i.invoice in last.invoices and i.invoice not in thanked)
@@ -349,7 +353,6 @@ def send(ctx: Context) -> Action:
 
 
 RULES: tuple[Rule, ...] = (
-    unread_rows,  # skip: a row of the debtor's could not be read, what is owed is not known
     thank_you,  # send: paid in full after a reminder (thank_you = true)
     paid,  # skip: nothing open
     do_not_contact,  # skip: an open invoice says so
@@ -366,6 +369,7 @@ RULES: tuple[Rule, ...] = (
     cadence,  # skip: too soon after the last reminder
     call_list_tier,  # manual: the tier sends no email
     no_address,  # manual: no valid email address
+    unread_rows,  # skip: a row of the debtor's could not be used, what is owed is not known
     approval,  # await_approval: the tier needs the owner's approval
     send_day,  # defer: not a send day
     send,  # send

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from ..models import Finding, Invoice, Receivables, SheetInfo, debtor_key
+from ..models import Finding, Invoice, Receivables, SheetInfo, debtor_keys
 from ..names import currency_code
 from ..problems import cut, problem
 from .accounting import CUSTOMER_ROW, Report
@@ -232,7 +232,7 @@ class _RowPass:
         cells: Row,
         invoice: str | None,
         into: list[Finding] | None = None,
-        debtor: str | None = None,
+        debtor: tuple[str, ...] = (),
     ) -> None:
         """A finding for an Email or Cc cell that is not a valid list of addresses (`debtor`:
         the row is skipped, and this is its debtor's)."""
@@ -337,15 +337,21 @@ def _not_an_invoice(customer: object) -> bool:
     return customer is None or normalize(customer) in _TOTAL
 
 
-def _debtor(cells: Row) -> str | None:
-    """The debtor a skipped row's cells name, as far as they can be read (`debtor_key`)."""
+def _debtor(cells: Row) -> tuple[str, ...]:
+    """The keys a skipped row names its debtor by (`debtor_keys`), if the row looks like one
+    of their invoices: it has an invoice number, or an amount and a date. A customer's title
+    row, a hand-made subtotal or a note holds no one back (its finding is all it gets)."""
+    money = any(cells[at] != (None, None) for at in (AMOUNT, BALANCE, DEBIT, CREDIT))
+    dated = cells[INVOICE_DATE] is not None or cells[DUE_DATE] is not None
+    if cells[INVOICE] is None and not (money and dated):
+        return ()
 
     def text(value: object) -> str | None:
         return value if isinstance(value, str) else None  # an Invalid cell names no one
 
     email = cells[EMAIL]
     first = email[0] if isinstance(email, tuple) else None
-    return debtor_key(text(cells[CUSTOMER_ID]), text(first), text(cells[CUSTOMER]))
+    return debtor_keys(text(cells[CUSTOMER_ID]), text(first), text(cells[CUSTOMER]))
 
 
 def _duplicate_findings(
@@ -371,7 +377,7 @@ def _duplicate_findings(
                     if len(others) > 1
                     else problem("duplicate_invoice", number=inv.invoice, rows=tuple(others)),
                     inv.invoice,
-                    inv.debtor_key,
+                    inv.names,
                 )
             )
     return findings

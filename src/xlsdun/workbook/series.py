@@ -248,15 +248,16 @@ def texts(values: pd.Series, limit: int) -> Values:
         if not strings.any():
             return out
         text = values[strings]
-    tidy = text.str.split().str.join(" ")
     raw = text.tolist()
     if max(map(len, raw)) <= limit and NA_SPELLINGS.isdisjoint(raw):  # the usual column
         usable = np.ones(len(raw), dtype=bool)
-    else:
+    else:  # the too long are left before tidying: splitting 32,000 characters costs
         usable = (text.str.len() <= limit).to_numpy() & ~text.isin(NA_SPELLINGS).to_numpy()
-    found = tidy.to_numpy(dtype=object, copy=True)
-    if not "".join(found[usable]).isprintable():  # one check for the usual column
-        usable &= np.fromiter(map(str.isprintable, found), bool, len(found))
+        text = text[usable]
+    found = text.str.split().str.join(" ").to_numpy(dtype=object, copy=True)
+    printable = np.ones(len(found), dtype=bool)
+    if not "".join(found).isprintable():  # one check for the usual column
+        printable = np.fromiter(map(str.isprintable, found), bool, len(found))
     found[found == ""] = None
-    out[np.flatnonzero(strings)[usable]] = found[usable]
+    out[np.flatnonzero(strings)[np.flatnonzero(usable)[printable]]] = found[printable]
     return out
