@@ -146,7 +146,7 @@ def owned_updates(
         noted={f.row for f in plan.findings},
     )
     closed = dict.fromkeys((owned_columns[k] for k in ("last", "level", "count", "next")), None)
-    texts: dict[str, str] = {}  # equal statuses are one string (-15 MB at 200,000 invoices)
+    texts: dict[str, str] = {}  # equal statuses are one string (run peak -5 MB at 200,000 invoices)
     for action in plan.actions:
         common = _reminder_cells(action, history.get(action.debtor), owned_columns, w)
         record = today_records.get(action.debtor)

@@ -372,7 +372,7 @@ def rotate_backups(path: str | Path, state_dir: str | Path, keep: int) -> Path:
     fd = private.opener(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     with os.fdopen(fd, "wb") as f, open(p, "rb") as source:
         # a megabyte at a time: the writer holds the workbook's bytes already, and a second
-        # copy here was at the run's peak (-27 MB at 200,000 invoices, benchmarks/run.py)
+        # copy here was at the run's peak (run peak -15 MB at 200,000 invoices)
         shutil.copyfileobj(source, f, 1 << 20)
         f.flush()
         os.fsync(f.fileno())
