@@ -350,3 +350,21 @@ def test_done_today_reports_an_unfinished_send_as_an_outcome(
     delivery = ledger.done_today(planned(), TODAY)
     assert delivery.outcome == reported and delivery.earlier
     assert delivery.detail == f"already done today: {state.value}"
+
+
+def test_briefs_are_the_sends_fields_the_digest_lists(ledger: Ledger) -> None:
+    """`briefs` (the digest's light read) gives what `sends` gives, field for field, for the
+    same filter: the states asked for, the day asked for, in id order."""
+    for debtor, state in [("email:a@x.com", SendState.SENT), ("email:b@x.com", SendState.FAILED)]:
+        new_send(ledger, state, debtor=debtor)
+    new_send(ledger, SendState.WRITTEN_TO_OUTBOX, debtor="email:c@x.com")
+    wanted = ("sent", "written_to_outbox")
+    for day in (TODAY, None, date(2000, 1, 1)):
+        full = ledger.sends(states=wanted, today=day)
+        brief = ledger.briefs(states=wanted, today=day)
+        assert [
+            (r.id, r.today, r.debtor, r.customer, r.tier, r.variant, r.state) for r in full
+        ] == [tuple(b) for b in brief]
+    (first, second) = ledger.briefs(states=wanted)
+    assert (first.debtor, second.debtor) == ("email:a@x.com", "email:c@x.com")
+    assert second.state is SendState.WRITTEN_TO_OUTBOX and first.today == TODAY

@@ -538,3 +538,20 @@ def test_smaller_second_review_wording() -> None:
     assert promise["preheader"] == (
         "The payment of ₪5,930.00 and US$1,200.00 you promised for 22 Nov 2026 has not reached us."
     )
+
+
+def test_equal_reasons_are_one_object_with_their_own_parameters() -> None:
+    """The plan's reasons are shared (40,000 debtors have a few dozen): equal ones are one
+    object, and a reason differing only in a parameter's type or value is its own."""
+    from xlsdun.policy.wording import Reason, reason
+
+    one = reason("3 days overdue", "overdue", days=3)
+    assert one is reason("3 days overdue", "overdue", days=3)
+    assert isinstance(one, Reason) and (one.key, one.params) == ("overdue", {"days": 3})
+    other = reason("3 days overdue", "overdue", days=3.0)
+    assert other is not one and type(other.params["days"]) is float
+    assert reason("3 days overdue", "overdue", days=4) is not one
+    listed = reason("rows 1, 2", "rows", rows=[1, 2])  # a list is no dict key: made anew
+    assert listed.params == {"rows": [1, 2]} and listed is not reason(
+        "rows 1, 2", "rows", rows=[1, 2]
+    )

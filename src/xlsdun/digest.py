@@ -42,7 +42,7 @@ from .digest_calls import (
     last_contacts,
 )
 from .inbox.digest import InboxLine, inbox_lines
-from .ledger import Ledger, SendRecord
+from .ledger import Ledger, SendBrief
 from .models import Action, Delivery, RunReport
 from .owner_words import Words, words
 from .policy.wording import PAID
@@ -264,8 +264,9 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
         _promises(d, a, today)
         _waiting(d, a, plan.approved_column)
     d.deferred += _deferred_deliveries(report.deliveries, w)
-    d.who = _who(ledger, today, config, w)
-    d.approved = _approved(ledger, today, config)
+    sent = ledger.briefs(states=("sent", "written_to_outbox"), today=today)
+    d.who = _who(sent, config, w)
+    d.approved = _approved(sent, config)
     how = "approve.column" if plan.approved_column else "approve.no_column"
     d.approve_how = w(how) if d.approvals else ""
     # a row with a problem is not always skipped (a bad address: the debtor is on the call
@@ -280,11 +281,10 @@ def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     return d
 
 
-def _who(ledger: Ledger, today: date, config: Config, w: Words) -> list[Sent]:
+def _who(sent: list[SendBrief], config: Config, w: Words) -> list[Sent]:
     """Today's reminders by kind, gentlest tier first, each with the customers who got it."""
     rank = {t.id: i for i, t in enumerate(config.policy.ladder)}
-    records = ledger.sends(states=("sent", "written_to_outbox"), today=today)
-    records.sort(key=lambda r: (rank.get(r.tier or "", len(rank)), r.variant, r.id))
+    records = sorted(sent, key=lambda r: (rank.get(r.tier or "", len(rank)), r.variant, r.id))
     found: dict[str, Sent] = {}
     for r in records:
         reminder = w.reminder(r.tier, r.variant)
@@ -292,14 +292,13 @@ def _who(ledger: Ledger, today: date, config: Config, w: Words) -> list[Sent]:
     return list(found.values())
 
 
-def _approved(ledger: Ledger, today: date, config: Config) -> list[tuple[str, str, str, str]]:
+def _approved(sent: list[SendBrief], config: Config) -> list[tuple[str, str, str, str]]:
     """Today's reminders of a tier that needs approval, which went out: (debtor, tier,
     customer, state)."""
     needs_approval = {t.id for t in config.policy.ladder if t.approve}
-    records = ledger.sends(states=("sent", "written_to_outbox"), today=today)
     return [
         (r.debtor, r.tier or "", r.customer, str(r.state))
-        for r in records
+        for r in sent
         if r.tier in needs_approval and r.variant != "thank_you"
     ]
 
@@ -311,7 +310,7 @@ def _outstanding(
     actions: tuple[Action, ...],
     today: date,
     config: Config,
-    latest: Mapping[str, SendRecord],
+    latest: Mapping[str, SendBrief],
 ) -> tuple[list[Bar], list[Bar]]:
     """The open balances as bars: per debtor by the reminder stage they have reached (the
     last reminder's tier, this run's included: `latest`), and per invoice by its age."""
@@ -334,7 +333,7 @@ def _outstanding(
 NOT_REMINDED = "not reminded"  # a debtor no reminder has reached yet (catalog: tier.<this>)
 
 
-def _stage_of(action: Action, last: SendRecord | None, today: date) -> str:
+def _stage_of(action: Action, last: SendBrief | None, today: date) -> str:
     """The reminder stage a debtor has reached: the ledger's last reminder, else the sheet's
     own Reminder level; none yet: "not yet due" or "not reminded". Not the stage their age
     would call for: that one they may never have been sent (a debtor held for a bad row,

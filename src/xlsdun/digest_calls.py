@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from . import phones
 from .config import Config
-from .ledger import Ledger, SendRecord
+from .ledger import Ledger, SendBrief
 from .models import Action, Delivery, FailureKind
 from .owner_words import Words, whatsapp_text
 from .send_state import SendState
@@ -120,17 +120,17 @@ def plan_offer(config: Config, w: Words) -> str:
     return offer
 
 
-def last_contacts(ledger: Ledger) -> dict[str, SendRecord]:
+def last_contacts(ledger: Ledger) -> dict[str, SendBrief]:
     """Each debtor's latest reminder in the ledger, this run's sends included."""
-    latest: dict[str, SendRecord] = {}
-    for rec in ledger.sends(states=tuple(str(s) for s in CONTACTED)):
+    latest: dict[str, SendBrief] = {}
+    for rec in ledger.briefs(states=tuple(str(s) for s in CONTACTED)):
         now = latest.get(rec.debtor)
         if now is None or (rec.today, rec.id) >= (now.today, now.id):
             latest[rec.debtor] = rec
     return latest
 
 
-def _last_contact(action: Action, rec: SendRecord | None, today: date, w: Words) -> str:
+def _last_contact(action: Action, rec: SendBrief | None, today: date, w: Words) -> str:
     """The last contact as the owner reads it: the ledger's (this run's included), else the
     sheet's own Last reminder and Reminder level."""
     day, tier, variant = None, None, "standard"
@@ -172,7 +172,7 @@ class CallContext:
     config: Config
     w: Words
     today: date
-    contacts: dict[str, SendRecord]
+    contacts: dict[str, SendBrief]
 
     def reach(self, item: CallItem, action: Action | None) -> CallItem:
         """The phone as a link dials it, and a WhatsApp link with a short message in the
