@@ -353,3 +353,21 @@ def test_only_a_row_that_looks_like_an_invoice_holds_its_customer(tmp_path: Path
     assert actions["Gamma Ltd"]["outcome"] == "written_to_outbox", actions["Gamma Ltd"]
     assert actions["Delta Ltd"]["action"] == "manual"  # still to call: no email address
     assert {f["row"] for f in data["findings"]} >= {3, 5, 6, 8, 10}
+
+
+@pytest.mark.parametrize(
+    ("customer_id", "email"), [("C1", "a@x.example"), (None, "A@X.example "), (None, None)]
+)
+def test_an_invoices_group_key_is_the_first_of_the_keys_it_names(
+    customer_id: str | None, email: str | None
+) -> None:
+    """`debtor_key` (made alone, per invoice) is `debtor_keys`' first: a skipped row naming
+    the debtor the same way is matched to the same group."""
+    from decimal import Decimal
+
+    from xlsdun.models import Invoice
+
+    inv = Invoice(2, " Acme  Ltd ", "I1", date(2026, 11, 1), Decimal(1), "ILS", email,
+                  customer_id=customer_id)  # fmt: skip
+    assert inv.debtor_key == inv.names[0]
+    assert inv.names[-1] == "name:acme ltd"

@@ -67,9 +67,14 @@ class Invoice:
 
     @property
     def debtor_key(self) -> str:
-        """Who this invoice belongs to: customer id if the sheet has one, else email, else name."""
-        keys = debtor_keys(self.customer_id, self.email, self.customer)
-        return keys[0] if keys else "name:"
+        """Who this invoice belongs to: customer id if the sheet has one, else email, else name
+        (the first of `debtor_keys`, made alone: the plan, the history and the inbox ask for
+        it per invoice)."""
+        if self.customer_id:
+            return _id_key(self.customer_id)
+        if self.email:
+            return _email_key(self.email)
+        return _name_key(self.customer)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -78,18 +83,30 @@ class Invoice:
         return debtor_keys(self.customer_id, self.email, self.customer)
 
 
+def _id_key(customer_id: str) -> str:
+    return f"id:{customer_id.strip().casefold()}"
+
+
+def _email_key(email: str) -> str:
+    return f"email:{email.strip().casefold()}"
+
+
+def _name_key(customer: str) -> str:
+    return f"name:{' '.join(customer.split()).casefold()}"
+
+
 def debtor_keys(
     customer_id: str | None, email: str | None, customer: str | None
 ) -> tuple[str, ...]:
-    """The keys a row's cells name its debtor by, the one that groups it first: customer id
-    if the sheet has one, else email, else name (none: a row that names no one)."""
+    """The keys a row's cells name its debtor by, the one that groups it first
+    (`Invoice.debtor_key`): customer id, email, name (none: a row that names no one)."""
     keys = []
     if customer_id:
-        keys.append(f"id:{customer_id.strip().casefold()}")
+        keys.append(_id_key(customer_id))
     if email:
-        keys.append(f"email:{email.strip().casefold()}")
+        keys.append(_email_key(email))
     if customer is not None:
-        keys.append(f"name:{' '.join(customer.split()).casefold()}")
+        keys.append(_name_key(customer))
     return tuple(keys)
 
 
