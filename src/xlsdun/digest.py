@@ -45,7 +45,7 @@ from .inbox.digest import InboxLine, inbox_lines
 from .ledger import Ledger, SendBrief
 from .models import Action, Delivery, RunReport
 from .owner_words import Words, words
-from .policy.wording import PAID
+from .policy.wording import PAID, UNREAD
 from .private import private_dir
 from .writeback import UP_TO_DATE
 
@@ -379,15 +379,12 @@ def _promises(d: ClientDigest, a: Action, today: date) -> None:
         d.promises_broken.append(line)
 
 
-UNREAD_KEYS = frozenset({"unread_row", "unread_rows"})  # held until a row is fixed (rules.py)
-
-
 def _waiting(d: ClientDigest, a: Action, approved_column: bool) -> None:
     """What the plan holds back: for the owner's approval, or deferred (and why)."""
     if a.kind == "await_approval":
         reminder = d.w.reminder(a.tier, a.variant)
         d.approvals.append(Line(a.customer, _open_amounts(a, d.w), reminder, approve_command(a)))
-    if a.kind == "defer" or getattr(a.reason, "key", "") in UNREAD_KEYS:  # a row to fix
+    if a.kind == "defer" or getattr(a.reason, "key", "") in UNREAD:  # a row to fix
         d.deferred.append(Line(a.customer, _open_amounts(a, d.w), d.w.reason(a.reason)))
 
 

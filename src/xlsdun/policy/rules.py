@@ -25,6 +25,7 @@ from .wording import (
     overdue_text,
     reason,
     replied_text,
+    unread_text,
 )
 
 Rule = Callable[[Context], Action | Context | None]
@@ -39,22 +40,7 @@ def unread_rows(ctx: Context) -> Action | None:
     that would email them."""
     if not ctx.unread:
         return None
-    rows = ", ".join(map(str, ctx.unread))
-    if len(ctx.unread) == 1:
-        said = reason(
-            f"this customer's row {rows} could not be used; once it is fixed, the reminder "
-            f"will go out on the next run",
-            "unread_row",
-            rows=rows,
-        )
-    else:
-        said = reason(
-            f"this customer's rows {rows} could not be used; once they are fixed, the "
-            f"reminder will go out on the next run",
-            "unread_rows",
-            rows=rows,
-        )
-    return ctx.action("skip", said)
+    return ctx.action("skip", unread_text(ctx.unread))
 
 
 def thank_you(ctx: Context) -> Action | None:

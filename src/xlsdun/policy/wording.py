@@ -28,6 +28,29 @@ def _shared(text: str, key: str, params: tuple[tuple[str, type, Any], ...]) -> R
     return Reason(text, key, **{k: v for k, _, v in params})
 
 
+UNREAD = frozenset({"unread_row", "unread_rows"})
+"""The keys of the reason a debtor is held for a row that could not be used (rule
+`unread_rows`): the digest lists them with the deferred, as a row to fix."""
+
+
+def unread_text(rows: tuple[int, ...]) -> str:
+    """Why a debtor gets no email: their rows `rows` could not be used."""
+    said = ", ".join(map(str, rows))
+    if len(rows) == 1:
+        return reason(
+            f"this customer's row {said} could not be used; once it is fixed, the reminder "
+            f"will go out on the next run",
+            "unread_row",
+            rows=said,
+        )
+    return reason(
+        f"this customer's rows {said} could not be used; once they are fixed, the reminder "
+        f"will go out on the next run",
+        "unread_rows",
+        rows=said,
+    )
+
+
 PAID = "paid"
 CREDIT_NOTE = "credit note"
 """The reasons of invoices with nothing to pay: the sheet's status says "Paid" / "Credit
