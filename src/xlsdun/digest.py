@@ -438,7 +438,7 @@ def did_anything(report: RunReport) -> bool:
         return True
     if not report.plan.send_day:  # a weekend or a holiday: only what went wrong or out
         return False
-    return bool(report.plan.findings) or any(a.call_list for a in report.plan.actions)
+    return report.plan.needs_owner
 
 
 # -- rendering ---------------------------------------------------------------------------------

@@ -293,6 +293,11 @@ class Plan:
     contacted_today: int = 0  # debtors already reminded as of `today` (a repeat run)
 
     @property
+    def needs_owner(self) -> bool:
+        """A customer to call or a row to fix: news for the owner even with nothing to send."""
+        return bool(self.findings) or any(a.call_list for a in self.actions)
+
+    @property
     def sends(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind == "send")
 

@@ -281,7 +281,7 @@ def _nothing_sent(report: RunReport) -> str:
     if report.plan.contacted_today or report.deliveries:
         n = report.plan.contacted_today
         return f"Nothing new to send today: {n} reminder(s) already sent (or written to the outbox) today."
-    if report.plan.findings or any(a.call_list for a in report.plan.actions):
+    if report.plan.needs_owner:
         return "No reminders to send today, but some things need your attention (see below)."
     return "Nothing is due today."
 
