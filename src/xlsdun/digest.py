@@ -9,6 +9,7 @@ memory. The same content, plus an aging chart, is written to `reports/YYYY-MM-DD
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -444,7 +445,10 @@ def did_anything(report: RunReport) -> bool:
 # -- rendering ---------------------------------------------------------------------------------
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
+    """The digest's and report's templates, loaded and compiled once a process (a run
+    renders the report and then the digest)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
