@@ -9,6 +9,7 @@ memory. The same content, plus an aging chart, is written to `reports/YYYY-MM-DD
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -36,10 +37,11 @@ from .digest_calls import (
     CallGroup,
     CallItem,
     ambiguous_calls,
-    amounts,
+    balance_text,
     calls,
     groups,
     last_contacts,
+    open_amounts,
 )
 from .inbox.digest import InboxLine, inbox_lines
 from .ledger import Ledger, SendBrief
@@ -89,7 +91,7 @@ class Line:
 
     @property
     def balance(self) -> str:
-        return ", ".join(self.amounts) or "-"
+        return balance_text(self.amounts)
 
 
 @dataclass(slots=True)
@@ -233,10 +235,6 @@ def _bars(totals: dict[tuple[str, str], tuple[Decimal, int]], order: list[str]) 
     return sorted(bars, key=lambda b: (b.currency, rank.get(b.label, len(rank)), b.label))
 
 
-def _open_amounts(action: Action, w: Words) -> tuple[str, ...]:
-    return amounts({c: a for c, a in action.balance.items() if a > 0}, w)
-
-
 def collect(config: Config, report: RunReport, ledger: Ledger) -> ClientDigest:
     """Everything the owner needs from this run, with the counts taken from the ledger, in
     the owner's language."""
@@ -368,14 +366,14 @@ def _promises(d: ClientDigest, a: Action, today: date) -> None:
         d.promises_today.append(
             Line(
                 a.customer,
-                _open_amounts(a, w),
+                open_amounts(a, w),
                 w("line.promised_today", invoices=", ".join(i.invoice for i in due_today)),
             )
         )
     if a.variant == "broken_promise":
         promised = sorted({i.promise_date for i in a.invoices if i.promise_date})
         when = ", ".join(w.day(p) for p in promised) or w("line.earlier")
-        line = Line(a.customer, _open_amounts(a, w), w("line.broken", when=when))
+        line = Line(a.customer, open_amounts(a, w), w("line.broken", when=when))
         d.promises_broken.append(line)
 
 
@@ -383,9 +381,9 @@ def _waiting(d: ClientDigest, a: Action, approved_column: bool) -> None:
     """What the plan holds back: for the owner's approval, or deferred (and why)."""
     if a.kind == "await_approval":
         reminder = d.w.reminder(a.tier, a.variant)
-        d.approvals.append(Line(a.customer, _open_amounts(a, d.w), reminder, approve_command(a)))
+        d.approvals.append(Line(a.customer, open_amounts(a, d.w), reminder, approve_command(a)))
     if a.kind == "defer" or getattr(a.reason, "key", "") in UNREAD:  # a row to fix
-        d.deferred.append(Line(a.customer, _open_amounts(a, d.w), d.w.reason(a.reason)))
+        d.deferred.append(Line(a.customer, open_amounts(a, d.w), d.w.reason(a.reason)))
 
 
 def _deferred_deliveries(deliveries: list[Delivery], w: Words) -> list[Line]:
@@ -393,7 +391,7 @@ def _deferred_deliveries(deliveries: list[Delivery], w: Words) -> list[Line]:
     return [
         Line(
             x.action.customer,
-            _open_amounts(x.action, w),
+            open_amounts(x.action, w),
             x.detail or w("line.deferred_default"),
         )
         for x in deliveries
@@ -444,7 +442,10 @@ def did_anything(report: RunReport) -> bool:
 # -- rendering ---------------------------------------------------------------------------------
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
+    """The digest's and report's templates, loaded and compiled once a process (a run
+    renders the report and then the digest)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),

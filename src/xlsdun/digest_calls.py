@@ -48,6 +48,16 @@ def amounts(balance: dict[str, Decimal], w: Words) -> tuple[str, ...]:
     return tuple(w.money(a, c) for c, a in balance.items() if a)
 
 
+def open_amounts(action: Action, w: Words) -> tuple[str, ...]:
+    """What the debtor still owes, currency by currency (a credit's negative sum left out)."""
+    return amounts({c: a for c, a in action.balance.items() if a > 0}, w)
+
+
+def balance_text(shown: tuple[str, ...]) -> str:
+    """A line's or a card's amounts as one cell: "-" when nothing is owed."""
+    return ", ".join(shown) or "-"
+
+
 @dataclass(slots=True)
 class CallItem:
     customer: str
@@ -67,7 +77,7 @@ class CallItem:
 
     @property
     def balance(self) -> str:
-        return ", ".join(self.amounts) or "-"
+        return balance_text(self.amounts)
 
 
 @dataclass(slots=True)
@@ -217,7 +227,7 @@ def _card(
         why=days_overdue(a, ctx.today, w) if kind == "escalate" else w(f"call.why.{kind}"),
         phone=a.phone,
         email=a.email,
-        amounts=amounts({c: x for c, x in a.balance.items() if x > 0}, w),
+        amounts=open_amounts(a, w),
         detail=delivery.detail if failed and delivery else _detail(a, kind, w),
         points=w.points(kind, plan_offer=offer),
         language=w.language_name(a.language),
