@@ -373,11 +373,9 @@ def _duplicate_findings(
                 Finding(
                     inv.row,
                     "invoice",
-                    problem(
-                        "duplicate_invoice_rows" if len(others) > 1 else "duplicate_invoice",
-                        number=inv.invoice,
-                        rows=tuple(others),
-                    ),
+                    problem("duplicate_invoice_rows", number=inv.invoice, rows=tuple(others))
+                    if len(others) > 1
+                    else problem("duplicate_invoice", number=inv.invoice, rows=tuple(others)),
                     inv.invoice,
                     inv.names,
                 )
