@@ -541,13 +541,19 @@ def test_the_column_path_reads_a_date_as_the_cell_path_does(order: str) -> None:
     assert taken >= 14  # the usual forms are pandas' work, not left to the cell path
 
 
-def test_a_date_column_keeps_its_findings_whichever_path() -> None:
-    """Through the converter, a date before 1900 and a non-date keep their words."""
+@pytest.mark.parametrize("bulk_from", [1, 1_000])
+def test_a_date_column_keeps_its_findings_whichever_path(
+    monkeypatch: pytest.MonkeyPatch, bulk_from: int
+) -> None:
+    """Through the converter, a date before 1900 and a non-date keep their words, whether
+    the column went to pandas first (`_BULK_FROM`: 1) or straight to the cell path."""
     from functools import partial
 
+    from xlsdun.workbook import convert
     from xlsdun.workbook.coerce import to_date
     from xlsdun.workbook.series import dates
 
+    monkeypatch.setattr(convert, "_BULK_FROM", bulk_from)
     converter = Converter(partial(to_date, date_order="DMY"), partial(dates, date_order="DMY"))
     found = converter.column(["1/1/1899", "soon", "26/11/2026", datetime(1850, 1, 1), 46000.0])
     assert [f.says("a date") if isinstance(f, Invalid) else f for f in found] == [

@@ -481,8 +481,15 @@ def test_plain_text_amounts_never_disagree_with_to_money(text: str) -> None:
         assert (str(found[0]), found[1]) == (str(amount), currency)
 
 
-def test_a_csv_export_takes_plain_amounts_in_bulk_and_others_cell_by_cell(tmp_path: Path) -> None:
-    """The same findings, in the same words, whichever path an amount took."""
+@pytest.mark.parametrize("bulk_from", [1, 1_000])
+def test_a_csv_export_takes_plain_amounts_in_bulk_and_others_cell_by_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bulk_from: int
+) -> None:
+    """The same findings, in the same words, whichever path an amount took: a column of a
+    few values goes to the cell path, unless `_BULK_FROM` sends it to pandas first."""
+    from xlsdun.workbook import convert
+
+    monkeypatch.setattr(convert, "_BULK_FROM", bulk_from)
     text = (
         "Customer,Email,Invoice,Due date,Balance\n"
         'Acme,a@acme.example.com,1,01/10/2026,"₪1,200.50"\n'

@@ -5,8 +5,9 @@ The cells come from the sheet (customer names, addresses) and a hostile one coul
 formula: Excel runs "=HYPERLINK(...)" or "@SUM(...)" typed into a CSV as if the owner had.
 In the CSV every text cell that starts like a formula is neutralised with a leading
 apostrophe (OWASP's advice for CSV injection); the .xlsx keeps the text as it is, stored as
-text with Excel's own hidden quote prefix (what Excel does when you type an apostrophe). The file is never the workbook, its sidecar or the config:
-xlsdun writes the user's workbook only through its lossless writer.
+text with Excel's own hidden quote prefix (what Excel does when you type an apostrophe).
+The file is never the workbook, its sidecar or the config: xlsdun writes the user's
+workbook only through its lossless writer.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The plan as a pandas DataFrame (`Plan.to_frame()`): one row per debtor action, for
 analysis in a notebook and for the owner's filterable file (`xlsdun plan --csv/--xlsx`,
-planfile.py). pandas is imported here, when a frame is asked for, never by a run."""
+planfile.py). pandas is imported here, when a frame is asked for; a run imports it anyway,
+for the reader (workbook/series.py)."""
 
 from __future__ import annotations
 

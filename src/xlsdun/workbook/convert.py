@@ -31,7 +31,6 @@ from .coerce import (
     capped_text,
     cut_text,
     doc_sign,
-    shown,
     split_emails,
     to_bool,
     to_date,
@@ -90,10 +89,7 @@ class Invalid:
         `Problem`, keyed by `what`: `_NOT_KEYS`)."""
         if self.problem:
             return self.problem
-        key = _NOT_KEYS.get(what)
-        if key is None:
-            return f"{shown(to_text(self.raw))} is not {what}"
-        return problem(key, cell=cut(to_text(self.raw)))
+        return problem(_NOT_KEYS[what], cell=cut(to_text(self.raw)))
 
 
 # What a rejected cell is not, as `Invalid.says` is asked (rows.py), -> its problem's key.
@@ -177,8 +173,6 @@ class Converter:
             cells = np.empty(len(values), dtype=object)
             cells[:] = values  # as they are: a tuple of cells is not made a 2-D array
         codes, distinct = pd.factorize(cells)  # None and NaN: code -1, an empty cell
-        out = np.empty(len(distinct) + 1, dtype=object)
-        out[-1] = self.empty
         listed = distinct.tolist()
         if _flags_beside_numbers(listed, cells):
             # TRUE and 1 are one value to factorize and to a dict: a cell's type is part of
@@ -188,23 +182,26 @@ class Converter:
             codes, typed = pd.factorize(keys)
             distinct = np.empty(len(typed), dtype=object)
             distinct[:] = [v for _, v in typed]
-            out = np.empty(len(typed) + 1, dtype=object)
-            out[-1] = self.empty
-            out[:-1] = self._new(distinct)
-            return out[codes].tolist()
+            return self._taken(codes, self._new(distinct))
         if not self.remember or len(listed) * 4 > len(cells) * 3:  # hardly repeated
-            out[:-1] = self._new(distinct)
-            return out[codes].tolist()
+            return self._taken(codes, self._new(distinct))
         memo = self.memo
-        known = list(map(memo.get, listed, repeat(LEFT)))
+        known = np.empty(len(listed), dtype=object)
+        known[:] = list(map(memo.get, listed, repeat(LEFT)))
         new = [i for i, v in enumerate(known) if v is LEFT]
-        out[:-1] = known
         if new:
             if len(memo) > _MEMO:
                 memo.clear()
             found = self._new(distinct[new])
-            out[new] = found
+            known[new] = found
             memo.update(zip(distinct[new].tolist(), found.tolist(), strict=True))
+        return self._taken(codes, known)
+
+    def _taken(self, codes: np.ndarray, converted: np.ndarray) -> list[object]:
+        """Each cell's converted value, by its code (-1, an empty cell: `empty`)."""
+        out = np.empty(len(converted) + 1, dtype=object)
+        out[:-1] = converted
+        out[-1] = self.empty
         return out[codes].tolist()
 
     def _new(self, distinct: np.ndarray) -> np.ndarray:
