@@ -118,8 +118,8 @@ def _read_folder(
 ) -> None:
     """One folder's new messages, in UID order, at most `max_per_run` of them."""
     last = store.folder_state(ledger, folder)
-    state = box.select(folder, last[1] if last else None)
-    after = store.start_folder(ledger, folder, state.uidvalidity)
+    state = box.select(folder, last)
+    after = store.start_folder(ledger, folder, state.uidvalidity, last)
     uids = tuple(u for u in state.uids if after is None or u > after)[: cfg.max_per_run]
     done: list[int] = []
     for uid, raw in box.messages(uids):
