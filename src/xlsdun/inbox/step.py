@@ -70,7 +70,6 @@ class InboxRun:
 
     counts: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
-    reached: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +98,6 @@ def read_inbox(config: Config, ledger: Ledger, receivables: Receivables, today: 
             for folder in cfg.folders:
                 _read_folder(box, folder, cfg, ledger, known, today, run)
     except InboxError as exc:
-        run.reached = False
         run.notes.append(unreachable_note(str(exc)))
         logs.log.warning("inbox not read: %s", exc)
     if run.counts:
@@ -238,11 +236,12 @@ def _sheet_handles(ledger: Ledger, receivables: Receivables) -> int:
         return 0
     groups = by_debtor(i for i in receivables.invoices if i.debtor_key in pending)
     done = 0
-    for key, replies in pending.items():
-        rows = groups.get(key, ())
-        by = sheet_handled(replies, rows)
-        if by is None and rows and not any(i.balance > 0 for i in rows):
-            by = "sheet: paid in full"
-        if by:
-            done += store.handle_replies(ledger, [key], by)
+    with ledger.transaction():  # one commit (one fsync) for them all
+        for key, replies in pending.items():
+            rows = groups.get(key, ())
+            by = sheet_handled(replies, rows)
+            if by is None and rows and not any(i.balance > 0 for i in rows):
+                by = "sheet: paid in full"
+            if by:
+                done += store.handle_replies(ledger, [key], by)
     return done
