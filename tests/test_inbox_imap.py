@@ -267,9 +267,9 @@ def test_a_new_uidvalidity_reads_the_folder_again_but_no_message_twice(
     imap.append(raw, folder="Replies")  # the same mail in two folders: once
     run_once(cfg, DAY1)
     assert [r["kind"] for r in inbox_rows(cfg)] == ["reply"]
-    imap.empty()  # Replies deleted: made again, it has a new UIDVALIDITY
+    imap.empty()  # Replies deleted: made again, it has a new UIDVALIDITY and starts at UID 1
     imap.append(
-        raw, mail.plain_reply("ap.atlas@example.com", "Again", message_id="<n@x>"), folder="Replies"
+        mail.plain_reply("ap.atlas@example.com", "Again", message_id="<n@x>"), raw, folder="Replies"
     )
     run_once(cfg, date(2026, 11, 29))
     assert [r["message_id"] for r in inbox_rows(cfg)] == ["<same@atlas.example.com>", "<n@x>"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,15 +67,14 @@ def inbox_lines(ledger: Ledger, today: date, w: Words) -> list[InboxLine]:
     return out
 
 
-def _waiting(row: object, w: Words) -> InboxLine:
-    r = row  # sqlite3.Row
-    day = date.fromisoformat(r["day"])  # type: ignore[index]
-    customer = str(r["customer"])  # type: ignore[index]
+def _waiting(r: sqlite3.Row, w: Words) -> InboxLine:
+    day = date.fromisoformat(r["day"])
+    customer = str(r["customer"])
     hints = []
-    if r["promise_hint"]:  # type: ignore[index]
-        when = date.fromisoformat(r["promise_hint"])  # type: ignore[index]
+    if r["promise_hint"]:
+        when = date.fromisoformat(r["promise_hint"])
         hints.append(w("inbox.hint.promise", day=w.day(when)))
-    if r["paid_hint"]:  # type: ignore[index]
+    if r["paid_hint"]:
         hints.append(w("inbox.hint.paid"))
     what = w("inbox.replied", day=w.day(day))
     return InboxLine(
@@ -83,7 +83,7 @@ def _waiting(row: object, w: Words) -> InboxLine:
         "reply",
         f"reply:{day.isoformat()}",
         label=what,
-        lines=tuple(json.loads(r["first_lines"])),  # type: ignore[index]
+        lines=tuple(json.loads(r["first_lines"])),
         hints=tuple(hints),
         command=f"xlsdun resolve {shlex.quote(customer)} --replied",
     )

@@ -102,13 +102,14 @@ class Mailbox:
             with suppress(Exception):
                 client.shutdown()
 
-    def select(self, folder: str, after: int | None) -> FolderState:
-        """Select `folder` (read-only unless `mark_read`) and list the UIDs above `after`
-        (all of them for a folder never read, or one whose UIDVALIDITY changed: `after` None)."""
+    def select(self, folder: str, known: tuple[int, int] | None) -> FolderState:
+        """Select `folder` (read-only unless `mark_read`) and list the UIDs above the last one
+        processed (`known`: UIDVALIDITY, last UID); all of them for a folder never read, or one
+        whose UIDVALIDITY changed (its UIDs start over)."""
         try:
             info = self._client.select_folder(folder, readonly=not self.cfg.mark_read)
             uidvalidity = int(info[b"UIDVALIDITY"])
-            low = (after or 0) + 1
+            low = known[1] + 1 if known is not None and known[0] == uidvalidity else 1
             found = self._client.search(["UID", f"{low}:*"])
         except Exception as exc:  # noqa: BLE001 - a missing folder, a dropped link
             raise InboxError(f"cannot read the folder {folder!r}: {_text(exc)}") from None

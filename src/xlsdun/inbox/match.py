@@ -46,36 +46,25 @@ PUBLIC_DOMAINS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Debtor:
-    key: str
-    customer: str
-    addresses: frozenset[str]
-
-
 @dataclass(slots=True)
 class Directory:
     """The debtors as the workbook has them now, by address and by company domain."""
 
     by_address: dict[str, set[str]] = field(default_factory=dict)
     by_domain: dict[str, set[str]] = field(default_factory=dict)
-    debtors: dict[str, Debtor] = field(default_factory=dict)
+    customers: dict[str, str] = field(default_factory=dict)  # debtor -> its first row's name
     dates: dict[str, set[date]] = field(default_factory=dict)  # Promise date / Hold until
 
     @classmethod
     def of(cls, invoices: Iterable[Invoice]) -> Directory:
-        found: dict[str, tuple[str, set[str]]] = {}
-        for inv in invoices:
-            entry = found.setdefault(inv.debtor_key, (inv.customer, set()))
-            entry[1].update(a.casefold() for a in (inv.email, *inv.cc) if a)
         d = cls()
         for inv in invoices:
+            key = inv.debtor_key
+            d.customers.setdefault(key, inv.customer)
             for when in (inv.promise_date, inv.hold_until):
                 if when is not None:
-                    d.dates.setdefault(inv.debtor_key, set()).add(when)
-        for key, (customer, addresses) in found.items():
-            d.debtors[key] = Debtor(key, customer, frozenset(addresses))
-            for a in addresses:
+                    d.dates.setdefault(key, set()).add(when)
+            for a in {a.casefold() for a in (inv.email, *inv.cc) if a}:
                 d.by_address.setdefault(a, set()).add(key)
                 domain = a.rpartition("@")[2]
                 if domain not in PUBLIC_DOMAINS:
@@ -125,6 +114,6 @@ def by_address(address: str, directory: Directory, sent: SentIndex) -> Match | N
     if len(keys) != 1:
         return None
     key = next(iter(keys))
-    debtor = directory.debtors.get(key)
-    customer = debtor.customer if debtor else sent.customers.get(key, key)
+    names = directory.customers  # the workbook's name now, else the one the ledger sent to
+    customer = names[key] if key in names else sent.customers.get(key, key)
     return Match(key, customer, how)

@@ -70,7 +70,6 @@ class InboxRun:
 
     counts: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
-    reached: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +98,6 @@ def read_inbox(config: Config, ledger: Ledger, receivables: Receivables, today: 
             for folder in cfg.folders:
                 _read_folder(box, folder, cfg, ledger, known, today, run)
     except InboxError as exc:
-        run.reached = False
         run.notes.append(unreachable_note(str(exc)))
         logs.log.warning("inbox not read: %s", exc)
     if run.counts:
@@ -118,8 +116,8 @@ def _read_folder(
 ) -> None:
     """One folder's new messages, in UID order, at most `max_per_run` of them."""
     last = store.folder_state(ledger, folder)
-    state = box.select(folder, last[1] if last else None)
-    after = store.start_folder(ledger, folder, state.uidvalidity)
+    state = box.select(folder, last)
+    after = store.start_folder(ledger, folder, state.uidvalidity, last)
     uids = tuple(u for u in state.uids if after is None or u > after)[: cfg.max_per_run]
     done: list[int] = []
     for uid, raw in box.messages(uids):
@@ -238,11 +236,12 @@ def _sheet_handles(ledger: Ledger, receivables: Receivables) -> int:
         return 0
     groups = by_debtor(i for i in receivables.invoices if i.debtor_key in pending)
     done = 0
-    for key, replies in pending.items():
-        rows = groups.get(key, ())
-        by = sheet_handled(replies, rows)
-        if by is None and rows and not any(i.balance > 0 for i in rows):
-            by = "sheet: paid in full"
-        if by:
-            done += store.handle_replies(ledger, [key], by)
+    with ledger.transaction():  # one commit (one fsync) for them all
+        for key, replies in pending.items():
+            rows = groups.get(key, ())
+            by = sheet_handled(replies, rows)
+            if by is None and rows and not any(i.balance > 0 for i in rows):
+                by = "sheet: paid in full"
+            if by:
+                done += store.handle_replies(ledger, [key], by)
     return done

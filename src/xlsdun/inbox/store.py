@@ -85,10 +85,12 @@ def folder_state(ledger: Ledger, folder: str) -> tuple[int, int] | None:
     return (int(row[0]), int(row[1])) if row else None
 
 
-def start_folder(ledger: Ledger, folder: str, uidvalidity: int) -> int | None:
-    """The last UID processed in `folder` under this UIDVALIDITY; a new or changed
-    UIDVALIDITY starts the folder over (its messages known by Message-ID stay done)."""
-    known = folder_state(ledger, folder)
+def start_folder(
+    ledger: Ledger, folder: str, uidvalidity: int, known: tuple[int, int] | None
+) -> int | None:
+    """The last UID processed in `folder` under this UIDVALIDITY (`known`: its
+    `folder_state`); a new or changed UIDVALIDITY starts the folder over (its messages known
+    by Message-ID stay done)."""
     if known is not None and known[0] == uidvalidity:
         return known[1]
     with ledger.transaction() as db:
